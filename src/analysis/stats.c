@@ -1,0 +1,81 @@
+#include "analysis/stats.h"
+
+#include <errno.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double vp_t975(int df)
+{
+    if (df < 1)
+        return NAN;
+    return gsl_cdf_tdist_Pinv(0.975, (double)df);
+}
+
+/* Mean, sd and CI of x as given (arithmetic). */
+static void moments(const double *x, int n, struct vp_summary *s)
+{
+    s->mean = gsl_stats_mean(x, 1, (size_t)n);
+    if (n < 2) {
+        s->sd = 0;
+        s->ci_half = NAN;
+        s->ci_lo = s->ci_hi = NAN;
+        return;
+    }
+    s->sd = gsl_stats_sd_m(x, 1, (size_t)n, s->mean);
+    s->ci_half = vp_t975(n - 1) * s->sd / sqrt((double)n);
+    s->ci_lo = s->mean - s->ci_half;
+    s->ci_hi = s->mean + s->ci_half;
+}
+
+int vp_summarize(const double *x, int n, bool harmonic, struct vp_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    if (n < 1)
+        return -EINVAL;
+    double *sorted = malloc((size_t)n * sizeof *sorted);
+    if (sorted == NULL)
+        return -ENOMEM;
+    memcpy(sorted, x, (size_t)n * sizeof *sorted);
+    gsl_sort(sorted, 1, (size_t)n);
+    s->n = n;
+    s->min = sorted[0];
+    s->max = sorted[n - 1];
+    s->q1 = gsl_stats_quantile_from_sorted_data(sorted, 1, (size_t)n, 0.25);
+    s->median = gsl_stats_median_from_sorted_data(sorted, 1, (size_t)n);
+    s->q3 = gsl_stats_quantile_from_sorted_data(sorted, 1, (size_t)n, 0.75);
+
+    if (!harmonic) {
+        moments(x, n, s);
+        free(sorted);
+        return 0;
+    }
+    /* rates: average the times per unit of work (1/x), then invert */
+    for (int i = 0; i < n; i++) {
+        if (!(x[i] > 0)) {
+            free(sorted);
+            return -EINVAL;
+        }
+        sorted[i] = 1.0 / x[i];
+    }
+    struct vp_summary inv;
+    moments(sorted, n, &inv);
+    free(sorted);
+    s->mean = 1.0 / inv.mean;
+    s->sd = n < 2 ? 0 : inv.sd * s->mean * s->mean; /* first-order (delta method) */
+    if (n < 2) {
+        s->ci_half = s->ci_lo = s->ci_hi = NAN;
+        return 0;
+    }
+    s->ci_lo = 1.0 / inv.ci_hi;
+    if (!(inv.ci_lo > 0)) { /* the interval of 1/x reaches zero: no upper bound on the rate */
+        s->ci_hi = s->ci_half = INFINITY;
+        return 0;
+    }
+    s->ci_hi = 1.0 / inv.ci_lo;
+    s->ci_half = (s->ci_hi - s->ci_lo) / 2;
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* Commands: one file each, one const descriptor each; the table that lists
+ * them is in main.c. */
+#ifndef VP_CMD_CMD_H
+#define VP_CMD_CMD_H
+
+#include <stdio.h>
+
+#include "core/opt.h"
+#include "store/store.h"
+
+struct vp_command {
+    const char *name;
+    /* argv[0] is the command's own name. Returns an exit status (enum vp_exit). */
+    int (*run)(int argc, char **argv);
+    const char *summary;     /* one line for `virtperf help` */
+    const char *usage;       /* synopsis lines */
+    void (*help)(FILE *out); /* details and options; optional */
+};
+
+extern const struct vp_command vp_cmd_workload;
+extern const struct vp_command vp_cmd_results;
+extern const struct vp_command vp_cmd_demo;
+
+/* Options every reporting command takes. */
+struct vp_output_opts {
+    bool json;
+    bool csv;
+    char store[VP_STR_MAX]; /* empty: the default store */
+};
+extern const struct vp_opt vp_output_opt_table[];
+
+/* Open the store named by the options, or the default one. */
+int vp_output_open_store(const struct vp_output_opts *o, struct vp_store **st, struct vp_err *err);
+
+/* Load run id from the store and print it as the options ask (table, JSON
+ * or CSV). */
+int vp_show_run(const struct vp_output_opts *o, struct vp_store *st, int64_t run_id,
+                struct vp_err *err);
+
+/* Report err on stderr and, for --json, as a document with an error section. */
+int vp_output_fail(const struct vp_output_opts *o, const struct vp_err *err);
+
+#endif

@@ -1,0 +1,142 @@
+/* virtperf results list | show RUN */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/json.h"
+#include "store/query.h"
+
+struct list_opts {
+    int64_t limit;
+};
+
+static const struct vp_opt list_opt_table[] = {
+    {"limit", VP_OPT_INT, offsetof(struct list_opts, limit), "20", 0, 1000000, NULL,
+     "newest runs to list (0 = all)", false},
+    VP_OPT_END,
+};
+
+static void print_list_json(const struct vp_run_data *runs, int n)
+{
+    struct vp_json j;
+    vp_json_init(&j, stdout);
+    vp_json_array_begin(&j, NULL);
+    for (int i = 0; i < n; i++) {
+        const struct vp_run_data *r = &runs[i];
+        vp_json_object_begin(&j, NULL);
+        vp_json_int(&j, "run_id", r->id);
+        vp_json_string(&j, "kind", r->kind);
+        vp_json_string(&j, "subject", r->subject);
+        vp_json_string(&j, "status", r->status);
+        vp_json_string(&j, "started_at", r->started_at);
+        vp_json_string(&j, "finished_at", r->finished_at);
+        vp_json_int(&j, "rounds_stored", r->nrounds);
+        vp_json_int(&j, "rounds_planned", r->rounds_planned);
+        vp_json_int(&j, "warmup_planned", r->warmup_planned);
+        vp_json_raw(&j, "params", r->params);
+        vp_json_string(&j, "error", r->error);
+        vp_json_object_end(&j);
+    }
+    vp_json_array_end(&j);
+    vp_json_finish(&j);
+}
+
+static void print_list_text(const struct vp_run_data *runs, int n)
+{
+    printf("%6s  %-12s %-11s %-7s %-24s %s\n", "run", "subject", "status", "rounds", "started",
+           "params");
+    for (int i = 0; i < n; i++) {
+        const struct vp_run_data *r = &runs[i];
+        char rounds[32];
+        snprintf(rounds, sizeof rounds, "%d/%d", r->nrounds, r->rounds_planned + r->warmup_planned);
+        printf("%6lld  %-12s %-11s %-7s %-24s %s\n", (long long)r->id, r->subject, r->status,
+               rounds, r->started_at, r->params);
+    }
+}
+
+static int list(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct list_opts lo;
+    struct vp_err err = {0};
+    struct vp_store *st = NULL;
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {list_opt_table, &lo}};
+    char *pos[1];
+    int npos, n;
+    struct vp_run_data *runs;
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_opt_defaults(list_opt_table, &lo, &err);
+    if (vp_opt_parse_argv(sets, 2, argc, argv, pos, 0, &npos, &err) < 0 ||
+        vp_output_open_store(&out, &st, &err) < 0 ||
+        vp_store_list_runs(st, (int)lo.limit, &runs, &n, &err) < 0) {
+        vp_store_close(st);
+        return vp_output_fail(&out, &err);
+    }
+    if (out.json)
+        print_list_json(runs, n);
+    else
+        print_list_text(runs, n);
+    vp_run_list_free(runs, n);
+    vp_store_close(st);
+    return VP_EXIT_OK;
+}
+
+static int show(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct vp_err err = {0};
+    struct vp_store *st = NULL;
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}};
+    char *pos[1], *end;
+    int npos;
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    if (vp_opt_parse_argv(sets, 1, argc, argv, pos, 1, &npos, &err) < 0)
+        return vp_output_fail(&out, &err);
+    if (npos != 1) {
+        vp_input_error(&err, "results show: name a run id (see `virtperf results list`)");
+        return vp_output_fail(&out, &err);
+    }
+    long long id = strtoll(pos[0], &end, 10);
+    if (*end != '\0' || id <= 0) {
+        vp_input_error(&err, "results show: \"%s\" is not a run id", pos[0]);
+        return vp_output_fail(&out, &err);
+    }
+    if (vp_output_open_store(&out, &st, &err) < 0 || vp_show_run(&out, st, id, &err) < 0) {
+        vp_store_close(st);
+        return vp_output_fail(&out, &err);
+    }
+    vp_store_close(st);
+    return VP_EXIT_OK;
+}
+
+static int results_main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return list(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "show") == 0)
+        return show(argc - 2, argv + 2);
+    struct vp_err err = {0};
+    vp_input_error(&err, "results: expected `list` or `show RUN` (see `virtperf help results`)");
+    return vp_err_report(&err);
+}
+
+static void results_help(FILE *f)
+{
+    fputs("Runs are kept in a SQLite store with every round and metric; `show`\n"
+          "recomputes the statistics (mean, 95% CI from Student's t, quartiles) from\n"
+          "the stored rounds. A run whose process died reads as incomplete.\n\n"
+          "list options:\n",
+          f);
+    vp_opt_print_help(f, list_opt_table);
+    fputs("Output options (list and show):\n", f);
+    vp_opt_print_help(f, vp_output_opt_table);
+}
+
+const struct vp_command vp_cmd_results = {
+    .name = "results",
+    .run = results_main,
+    .summary = "list stored runs, or show one with its statistics",
+    .usage = "virtperf results list [--limit N] [--json] [--store FILE]\n"
+             "virtperf results show RUN [--json | --csv] [--store FILE]",
+    .help = results_help,
+};

@@ -1,0 +1,231 @@
+/* virtperf workload list | run NAME [options] */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/json.h"
+#include "core/progress.h"
+#include "run/stored_run.h"
+#include "workload/workload.h"
+
+struct round_opts {
+    int64_t rounds, warmup;
+    int preset;
+    bool inject_fault;
+};
+
+static const char *const preset_names[] = {"default", "small", NULL};
+enum { PRESET_DEFAULT, PRESET_SMALL };
+
+static const struct vp_opt round_opt_table[] = {
+    {"rounds", VP_OPT_INT, offsetof(struct round_opts, rounds), "10", 1, 100000, NULL,
+     "measured rounds", false},
+    {"warmup", VP_OPT_INT, offsetof(struct round_opts, warmup), "1", 0, 1000, NULL,
+     "warm-up rounds, run and stored but left out of the statistics", false},
+    {"preset", VP_OPT_ENUM, offsetof(struct round_opts, preset), "default", 0, 0, preset_names,
+     "parameter set: the papers' sizes, or small ones that run in seconds", false},
+    {"inject-fault", VP_OPT_BOOL, offsetof(struct round_opts, inject_fault), NULL, 0, 0, NULL,
+     "test hook: damage the first measured round's result", true},
+    VP_OPT_END,
+};
+
+static int list(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct vp_err err = {0};
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}};
+    char *pos[1];
+    int npos;
+    if (vp_opt_defaults(vp_output_opt_table, &out, &err) < 0 ||
+        vp_opt_parse_argv(sets, 1, argc, argv, pos, 0, &npos, &err) < 0)
+        return vp_output_fail(&out, &err);
+
+    struct vp_json j;
+    if (out.json) {
+        vp_json_init(&j, stdout);
+        vp_json_array_begin(&j, NULL);
+    }
+    for (int i = 0; vp_workloads[i]; i++) {
+        const struct vp_workload *w = vp_workloads[i];
+        const char *why = w->unsupported ? w->unsupported() : NULL;
+        if (!out.json) {
+            if (why)
+                printf("%-12s %s  [unavailable: %s]\n", w->name, w->summary, why);
+            else
+                printf("%-12s %s\n", w->name, w->summary);
+            continue;
+        }
+        vp_json_object_begin(&j, NULL);
+        vp_json_string(&j, "name", w->name);
+        vp_json_string(&j, "summary", w->summary);
+        vp_json_string(&j, "origin", w->origin);
+        vp_json_string(&j, "small_preset", w->small_preset);
+        vp_json_string(&j, "unavailable", why);
+        vp_json_array_begin(&j, "options");
+        for (const struct vp_opt *o = w->opts; o->name; o++)
+            vp_json_string(&j, NULL, o->name);
+        vp_json_array_end(&j);
+        vp_json_array_begin(&j, "metrics");
+        for (int m = 0; m < w->nmetrics; m++)
+            vp_json_string(&j, NULL, w->metrics[m].name);
+        vp_json_array_end(&j);
+        vp_json_object_end(&j);
+    }
+    if (out.json) {
+        vp_json_array_end(&j);
+        vp_json_finish(&j);
+    }
+    return VP_EXIT_OK;
+}
+
+/* The value of --preset, looked for before the other options are parsed so
+ * that options given on the command line override the preset's values. */
+static const char *find_preset(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--preset=", 9) == 0)
+            return argv[i] + 9;
+        if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc)
+            return argv[i + 1];
+    }
+    return NULL;
+}
+
+/* The command line as one string, for the store. */
+static char *join_argv(int argc, char **argv)
+{
+    static const char prefix[] = "virtperf workload";
+    size_t len = sizeof prefix;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (s == NULL)
+        return NULL;
+    strcpy(s, prefix);
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int run(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct round_opts ro;
+    struct vp_err err = {0};
+    struct vp_store *st = NULL;
+    void *params = NULL;
+    char *command = NULL;
+    int64_t run_id = 0;
+    int rc;
+
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_opt_defaults(round_opt_table, &ro, &err);
+    if (argc < 2 || argv[1][0] == '-') {
+        vp_input_error(&err, "workload run: name a workload (see `virtperf workload list`)");
+        return vp_output_fail(&out, &err);
+    }
+    const struct vp_workload *w = vp_workload_find(argv[1]);
+    if (w == NULL) {
+        vp_input_error(&err, "unknown workload \"%s\" (see `virtperf workload list`)", argv[1]);
+        return vp_output_fail(&out, &err);
+    }
+    params = calloc(1, w->params_size);
+    if (params == NULL) {
+        vp_run_error(&err, 0, "out of memory");
+        goto fail;
+    }
+    struct vp_optset sets[] = {
+        {vp_output_opt_table, &out}, {round_opt_table, &ro}, {w->opts, params}};
+    char *pos[1];
+    int npos;
+    const char *preset = find_preset(argc - 2, argv + 2);
+    if ((rc = vp_opt_defaults(w->opts, params, &err)) < 0)
+        goto fail;
+    if (preset && strcmp(preset, "small") == 0 &&
+        (rc = vp_opt_apply_list(w->opts, params, w->small_preset, &err)) < 0)
+        goto fail;
+    if ((rc = vp_opt_parse_argv(sets, 3, argc - 2, argv + 2, pos, 0, &npos, &err)) < 0)
+        goto fail;
+    const char *why = w->unsupported ? w->unsupported() : NULL;
+    if (why) {
+        vp_input_error(&err, "%s cannot run here: %s", w->name, why);
+        goto fail;
+    }
+    if ((rc = vp_output_open_store(&out, &st, &err)) < 0)
+        goto fail;
+
+    command = join_argv(argc, argv);
+    struct vp_stored_run req = {
+        .workload = w,
+        .params = params,
+        .command = command ? command : "",
+        .rounds = {.rounds = (int)ro.rounds,
+                   .warmup = (int)ro.warmup,
+                   .inject_fault = ro.inject_fault,
+                   .progress = vp_progress_wanted() && !out.json && !out.csv},
+    };
+    rc = vp_stored_run(st, &req, &run_id, &err);
+    if (run_id > 0) {
+        /* what is shown is read back from the store: every figure recomputable */
+        struct vp_err show_err = {0};
+        if (vp_show_run(&out, st, run_id, &show_err) < 0 && rc == 0) {
+            err = show_err;
+            rc = -1;
+        }
+    }
+    if (rc < 0) {
+        if (run_id > 0 && out.json)
+            out.json = false; /* the document already carries the error */
+        goto fail;
+    }
+    vp_store_close(st);
+    free(params);
+    free(command);
+    return VP_EXIT_OK;
+fail:
+    vp_store_close(st);
+    free(params);
+    free(command);
+    return vp_output_fail(&out, &err);
+}
+
+static int workload_main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return list(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "run") == 0)
+        return run(argc - 1, argv + 1);
+    struct vp_err err = {0};
+    vp_input_error(&err, "workload: expected `list` or `run NAME` (see `virtperf help workload`)");
+    return vp_err_report(&err);
+}
+
+static void workload_help(FILE *f)
+{
+    fputs("Workloads do a fixed amount of work per round, independent of machine speed,\n"
+          "and verify their own result. Elapsed time per round is measured on\n"
+          "CLOCK_MONOTONIC around the work alone; results go to the store.\n\n"
+          "Round options:\n",
+          f);
+    vp_opt_print_help(f, round_opt_table);
+    fputs("Output options:\n", f);
+    vp_opt_print_help(f, vp_output_opt_table);
+    for (int i = 0; vp_workloads[i]; i++) {
+        const struct vp_workload *w = vp_workloads[i];
+        fprintf(f, "\n%s — %s\n  (%s; small preset: %s)\n", w->name, w->summary, w->origin,
+                w->small_preset);
+        vp_opt_print_help(f, w->opts);
+    }
+}
+
+const struct vp_command vp_cmd_workload = {
+    .name = "workload",
+    .run = workload_main,
+    .summary = "list the workloads, or run one for a number of rounds",
+    .usage = "virtperf workload list [--json]\n"
+             "virtperf workload run NAME [workload options] [--rounds N] [--warmup N]\n"
+             "                      [--preset small] [--json | --csv] [--store FILE]",
+    .help = workload_help,
+};

@@ -1,0 +1,161 @@
+#include "report/run_view.h"
+
+#include <math.h>
+
+#include "analysis/run_stats.h"
+#include "core/json.h"
+
+static const char *metric_name(const struct vp_run_data *run, int m)
+{
+    return m == VP_METRIC_ELAPSED ? "elapsed" : run->metrics[m].name;
+}
+
+static const char *metric_unit(const struct vp_run_data *run, int m)
+{
+    return m == VP_METRIC_ELAPSED ? "s" : run->metrics[m].unit;
+}
+
+/* A number in a fixed-width column: 4 significant digits, "-" when unknown. */
+static void cell(FILE *out, double v)
+{
+    if (isnan(v))
+        fprintf(out, " %11s", "-");
+    else
+        fprintf(out, " %11.4g", v);
+}
+
+void vp_run_print_text(FILE *out, const struct vp_run_data *run)
+{
+    int measured = 0;
+    for (int i = 0; i < run->nrounds; i++)
+        measured += !run->rounds[i].warmup;
+    fprintf(out, "run %lld  %s  %s  %d of %d rounds (+%d warm-up)\n", (long long)run->id,
+            run->subject, run->status, measured, run->rounds_planned, run->warmup_planned);
+    fprintf(out, "params %s\n", run->params);
+    if (run->error)
+        fprintf(out, "error  %s\n", run->error);
+
+    fprintf(out, "\n%-6s %11s", "round", "elapsed_s");
+    for (int m = 0; m < run->nmetrics; m++)
+        fprintf(out, " %11.11s", run->metrics[m].name);
+    fputc('\n', out);
+    for (int i = 0; i < run->nrounds; i++) {
+        const struct vp_round_row *r = &run->rounds[i];
+        char label[16];
+        snprintf(label, sizeof label, "%s%d", r->warmup ? "w" : "",
+                 r->warmup ? r->round + 1 : r->round - run->warmup_planned + 1);
+        fprintf(out, "%-6s", label);
+        cell(out, r->elapsed_s);
+        for (int m = 0; m < run->nmetrics; m++)
+            cell(out, r->values[m]);
+        fputc('\n', out);
+    }
+
+    fprintf(out, "\n%-16s %-6s %3s %11s %11s %11s %11s %11s %11s\n", "metric", "unit", "n", "mean",
+            "ci95_half", "sd", "min", "median", "max");
+    for (int m = VP_METRIC_ELAPSED; m < run->nmetrics; m++) {
+        struct vp_summary s;
+        vp_run_summary(run, m, &s);
+        fprintf(out, "%-16s %-6s %3d", metric_name(run, m), metric_unit(run, m), s.n);
+        cell(out, s.n ? s.mean : NAN);
+        cell(out, s.n ? s.ci_half : NAN);
+        cell(out, s.n > 1 ? s.sd : NAN);
+        cell(out, s.n ? s.min : NAN);
+        cell(out, s.n ? s.median : NAN);
+        cell(out, s.n ? s.max : NAN);
+        fputc('\n', out);
+    }
+    fflush(out);
+}
+
+static void json_summary(struct vp_json *j, const struct vp_run_data *run, int m)
+{
+    struct vp_summary s;
+    vp_run_summary(run, m, &s);
+    vp_json_object_begin(j, metric_name(run, m));
+    vp_json_string(j, "unit", metric_unit(run, m));
+    vp_json_string(j, "average",
+                   m != VP_METRIC_ELAPSED && run->metrics[m].harmonic ? "harmonic" : "arithmetic");
+    vp_json_bool(j, "higher_is_better", m != VP_METRIC_ELAPSED && run->metrics[m].higher_is_better);
+    vp_json_int(j, "n", s.n);
+    vp_json_double(j, "mean", s.n ? s.mean : NAN);
+    vp_json_double(j, "sd", s.n > 1 ? s.sd : NAN);
+    vp_json_double(j, "ci95_low", s.n > 1 ? s.ci_lo : NAN);
+    vp_json_double(j, "ci95_high", s.n > 1 ? s.ci_hi : NAN);
+    vp_json_double(j, "ci95_half", s.n > 1 ? s.ci_half : NAN);
+    vp_json_double(j, "min", s.n ? s.min : NAN);
+    vp_json_double(j, "q1", s.n ? s.q1 : NAN);
+    vp_json_double(j, "median", s.n ? s.median : NAN);
+    vp_json_double(j, "q3", s.n ? s.q3 : NAN);
+    vp_json_double(j, "max", s.n ? s.max : NAN);
+    vp_json_object_end(j);
+}
+
+void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *store_path)
+{
+    struct vp_json j;
+    vp_json_init(&j, out);
+    vp_json_object_begin(&j, NULL);
+
+    vp_json_object_begin(&j, "start");
+    vp_json_int(&j, "run_id", run->id);
+    vp_json_string(&j, "kind", run->kind);
+    vp_json_string(&j, "subject", run->subject);
+    vp_json_string(&j, "command", run->command);
+    vp_json_string(&j, "version", run->version);
+    vp_json_string(&j, "started_at", run->started_at);
+    vp_json_int(&j, "rounds_planned", run->rounds_planned);
+    vp_json_int(&j, "warmup_planned", run->warmup_planned);
+    vp_json_string(&j, "store", store_path);
+    vp_json_raw(&j, "params", run->params);
+    vp_json_raw(&j, "host", run->host);
+    vp_json_object_end(&j);
+
+    vp_json_array_begin(&j, "rounds");
+    for (int i = 0; i < run->nrounds; i++) {
+        const struct vp_round_row *r = &run->rounds[i];
+        vp_json_object_begin(&j, NULL);
+        vp_json_int(&j, "round", r->round);
+        vp_json_bool(&j, "warmup", r->warmup);
+        vp_json_double(&j, "elapsed_s", r->elapsed_s);
+        vp_json_object_begin(&j, "metrics");
+        for (int m = 0; m < run->nmetrics; m++)
+            vp_json_double(&j, run->metrics[m].name, r->values[m]);
+        vp_json_object_end(&j);
+        vp_json_object_end(&j);
+    }
+    vp_json_array_end(&j);
+
+    vp_json_object_begin(&j, "end");
+    vp_json_string(&j, "status", run->status);
+    vp_json_string(&j, "finished_at", run->finished_at);
+    vp_json_object_begin(&j, "summary");
+    for (int m = VP_METRIC_ELAPSED; m < run->nmetrics; m++)
+        json_summary(&j, run, m);
+    vp_json_object_end(&j);
+    vp_json_object_end(&j);
+
+    vp_json_string(&j, "error", run->error);
+    vp_json_object_end(&j);
+    vp_json_finish(&j);
+}
+
+void vp_run_print_csv(FILE *out, const struct vp_run_data *run)
+{
+    fputs("run_id,round,warmup,elapsed_s", out);
+    for (int m = 0; m < run->nmetrics; m++)
+        fprintf(out, ",%s", run->metrics[m].name);
+    fputc('\n', out);
+    for (int i = 0; i < run->nrounds; i++) {
+        const struct vp_round_row *r = &run->rounds[i];
+        fprintf(out, "%lld,%d,%d,%.9g", (long long)run->id, r->round, r->warmup, r->elapsed_s);
+        for (int m = 0; m < run->nmetrics; m++) {
+            if (isnan(r->values[m]))
+                fputc(',', out);
+            else
+                fprintf(out, ",%.9g", r->values[m]);
+        }
+        fputc('\n', out);
+    }
+    fflush(out);
+}

@@ -1,0 +1,69 @@
+#include "run/rounds.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/progress.h"
+#include "core/signals.h"
+
+static int one_round(const struct vp_workload *w, void *state, const struct vp_rounds_cfg *cfg,
+                     int index, const struct vp_round_sink *sink, struct vp_err *err)
+{
+    bool warmup = index < cfg->warmup;
+    const struct vp_round_observer *obs = cfg->observer;
+    struct vp_round_ctx ctx = {.round = index,
+                               .inject_fault = cfg->inject_fault && index == cfg->warmup};
+    int rc;
+    for (int i = 0; i < VP_MAX_METRICS; i++)
+        ctx.metrics[i] = NAN;
+
+    if (w->before_round && (rc = w->before_round(state, &ctx, err)) < 0)
+        return rc;
+    if (obs && obs->start && (rc = obs->start(obs->arg, index, warmup, err)) < 0)
+        return rc;
+    uint64_t t0 = vp_now_ns();
+    rc = w->round(state, &ctx, err);
+    double elapsed = (double)(vp_now_ns() - t0) / 1e9;
+    if (rc < 0)
+        return rc;
+    if (obs && obs->end && (rc = obs->end(obs->arg, index, warmup, elapsed, err)) < 0)
+        return rc;
+    if ((rc = w->verify(state, &ctx, err)) < 0) {
+        vp_err_prefix(err, "%s: verification failed in %s round %d", w->name,
+                      warmup ? "warm-up" : "measured",
+                      warmup ? index + 1 : index - cfg->warmup + 1);
+        return rc;
+    }
+    return sink ? sink->round_done(sink->arg, index, warmup, elapsed, ctx.metrics, err) : 0;
+}
+
+int vp_rounds_run(const struct vp_workload *w, void *state, const struct vp_rounds_cfg *cfg,
+                  const struct vp_round_sink *sink, struct vp_err *err)
+{
+    int rc = 0;
+    int total = cfg->warmup + cfg->rounds;
+    uint64_t started = vp_now_ns();
+    for (int i = 0; i < total; i++) {
+        if (cfg->progress) {
+            double spent = (double)(vp_now_ns() - started) / 1e9;
+            char eta[32] = "-";
+            if (i > 0)
+                snprintf(eta, sizeof eta, "%.0fs", spent / i * (total - i));
+            vp_progress(cfg->progress, "%s: %s %d/%d  elapsed %.1fs  eta %s", w->name,
+                        i < cfg->warmup ? "warm-up" : "round",
+                        i < cfg->warmup ? i + 1 : i - cfg->warmup + 1,
+                        i < cfg->warmup ? cfg->warmup : cfg->rounds, spent, eta);
+        }
+        if (vp_interrupted) {
+            rc = vp_run_error(err, 0, "%s: interrupted by signal %d", w->name, (int)vp_interrupted);
+            goto out;
+        }
+        if ((rc = one_round(w, state, cfg, i, sink, err)) < 0)
+            goto out;
+    }
+out:
+    vp_progress_clear(cfg->progress);
+    return rc;
+}

@@ -1,0 +1,100 @@
+#include "run/stored_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/host.h"
+#include "core/json.h"
+#include "core/signals.h"
+
+struct sink_state {
+    struct vp_store *st;
+    int64_t run_id;
+    const struct vp_run_info *info;
+};
+
+static int store_round(void *arg, int round, bool warmup, double elapsed_s, const double *metrics,
+                       struct vp_err *err)
+{
+    struct sink_state *s = arg;
+    return vp_store_round(s->st, s->run_id, s->info, round, warmup, elapsed_s, metrics, err);
+}
+
+/* The JSON text of params and host facts, kept with the run. */
+static char *params_json(const struct vp_workload *w, const void *params)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return NULL;
+    struct vp_json j;
+    vp_json_init_compact(&j, f);
+    vp_json_options(&j, NULL, w->opts, params);
+    fclose(f);
+    return buf;
+}
+
+static char *host_json(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return NULL;
+    struct vp_host h;
+    vp_host_read(&h);
+    struct vp_json j;
+    vp_json_init_compact(&j, f);
+    vp_host_json(&j, NULL, &h);
+    fclose(f);
+    return buf;
+}
+
+int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t *run_id,
+                  struct vp_err *err)
+{
+    const struct vp_workload *w = req->workload;
+    struct vp_metric_desc metrics[VP_MAX_METRICS];
+    for (int i = 0; i < w->nmetrics; i++)
+        metrics[i] = (struct vp_metric_desc){w->metrics[i].name, w->metrics[i].unit,
+                                             w->metrics[i].avg == VP_AVG_HARMONIC,
+                                             w->metrics[i].higher_is_better};
+    char *params = params_json(w, req->params);
+    char *host = host_json();
+    struct vp_run_info info = {
+        .kind = "workload",
+        .subject = w->name,
+        .command = req->command,
+        .params = params ? params : "{}",
+        .host = host ? host : "{}",
+        .rounds = req->rounds.rounds,
+        .warmup = req->rounds.warmup,
+        .metrics = metrics,
+        .nmetrics = w->nmetrics,
+    };
+    void *state = NULL;
+    *run_id = 0;
+    /* setup first: parameters this machine cannot honour are refused before
+     * anything is stored */
+    int rc = w->setup(req->params, &state, err);
+    if (rc == 0)
+        rc = vp_store_run_begin(st, &info, run_id, err);
+    if (rc == 0) {
+        struct sink_state sink_arg = {st, *run_id, &info};
+        struct vp_round_sink sink = {&sink_arg, store_round};
+        rc = vp_rounds_run(w, state, &req->rounds, &sink, err);
+        struct vp_err end_err = {0};
+        const char *status = rc == 0 ? "complete" : vp_interrupted ? "interrupted" : "failed";
+        int end_rc = vp_store_run_end(st, *run_id, status, rc == 0 ? NULL : err->msg, &end_err);
+        if (rc == 0 && end_rc < 0) {
+            *err = end_err;
+            rc = end_rc;
+        }
+    }
+    if (w->teardown)
+        w->teardown(state);
+    free(params);
+    free(host);
+    return rc;
+}

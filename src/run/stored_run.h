@@ -1,0 +1,24 @@
+/* A workload's rounds run and committed to the store as they finish: the
+ * path shared by `workload run`, `demo` and the experiment runner. */
+#ifndef VP_RUN_STORED_RUN_H
+#define VP_RUN_STORED_RUN_H
+
+#include <stdint.h>
+
+#include "run/rounds.h"
+#include "store/store.h"
+
+struct vp_stored_run {
+    const struct vp_workload *workload;
+    const void *params;
+    const char *command; /* how it was asked for, for people */
+    struct vp_rounds_cfg rounds;
+};
+
+/* Run and store. *run_id is set once the run exists in the store (0 before);
+ * a run that fails after that is stored as failed or interrupted, with the
+ * error, and keeps the rounds it finished. */
+int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t *run_id,
+                  struct vp_err *err);
+
+#endif
