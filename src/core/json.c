@@ -169,6 +169,7 @@ void vp_json_options(struct vp_json *j, const char *key, const struct vp_opt *op
             vp_json_int(j, o->name, *(const int64_t *)field);
             break;
         case VP_OPT_SIZE:
+        case VP_OPT_COUNT:
             vp_json_int(j, o->name, (int64_t) * (const uint64_t *)field);
             break;
         case VP_OPT_DURATION:

@@ -28,6 +28,8 @@ static void format_bound(const struct vp_opt *o, double v, char *buf, size_t len
         vp_format_size((uint64_t)v, buf, len);
     else if (o->type == VP_OPT_DURATION)
         vp_format_duration((uint64_t)v, buf, len);
+    else if (o->type == VP_OPT_COUNT)
+        snprintf(buf, len, "%.0f", v);
     else
         snprintf(buf, len, "%g", v);
 }
@@ -68,15 +70,21 @@ static int set_value(const struct vp_opt *o, void *base, const char *v, struct v
         return 0;
     }
     case VP_OPT_SIZE:
+    case VP_OPT_COUNT:
     case VP_OPT_DURATION: {
         uint64_t n;
-        rc = o->type == VP_OPT_SIZE ? vp_parse_size(v, &n) : vp_parse_duration_ns(v, &n);
+        bool duration = o->type == VP_OPT_DURATION;
+        rc = duration ? vp_parse_duration_ns(v, &n) : vp_parse_size(v, &n);
         if (rc == -ERANGE)
             return vp_input_error(err, "--%s %s: too large", o->name, v);
         if (rc < 0)
             return vp_input_error(err, "--%s %s: not a %s (try %s)", o->name, v,
-                                  o->type == VP_OPT_SIZE ? "size" : "duration",
-                                  o->type == VP_OPT_SIZE ? "4M, 512k or 2GiB" : "500ms or 2s");
+                                  duration                  ? "duration"
+                                  : o->type == VP_OPT_COUNT ? "count"
+                                                            : "size",
+                                  duration                  ? "500ms or 2s"
+                                  : o->type == VP_OPT_COUNT ? "1000, 16k or 1M"
+                                                            : "4M, 512k or 2GiB");
         if ((rc = check_range(o, (double)n, v, err)) < 0)
             return rc;
         *(uint64_t *)field = n;
@@ -131,6 +139,7 @@ int vp_opt_defaults(const struct vp_opt *opts, void *base, struct vp_err *err)
                 *(int64_t *)field = 0;
                 break;
             case VP_OPT_SIZE:
+            case VP_OPT_COUNT:
             case VP_OPT_DURATION:
                 *(uint64_t *)field = 0;
                 break;
@@ -252,6 +261,7 @@ void vp_opt_format(const struct vp_opt *o, const void *base, char *buf, size_t l
         snprintf(buf, len, "%" PRId64, *(const int64_t *)field);
         break;
     case VP_OPT_SIZE:
+    case VP_OPT_COUNT:
     case VP_OPT_DURATION:
         snprintf(buf, len, "%" PRIu64 "%s", *(const uint64_t *)field,
                  o->type == VP_OPT_DURATION ? "ns" : "");
@@ -280,6 +290,8 @@ static const char *metavar(const struct vp_opt *o)
         return " N";
     case VP_OPT_SIZE:
         return " SIZE";
+    case VP_OPT_COUNT:
+        return " N";
     case VP_OPT_DURATION:
         return " TIME";
     case VP_OPT_DOUBLE:

@@ -20,7 +20,8 @@
 enum vp_opt_type {
     VP_OPT_BOOL,     /* bool; "--name" alone sets it */
     VP_OPT_INT,      /* int64_t, decimal */
-    VP_OPT_SIZE,     /* uint64_t, bytes or a count: "4M", "2GiB", "1.5k" (see units.h) */
+    VP_OPT_SIZE,     /* uint64_t bytes: "4M", "2GiB", "1.5k" (see units.h) */
+    VP_OPT_COUNT,    /* uint64_t count with the same suffixes: "16k" files, "1M" digits */
     VP_OPT_DURATION, /* uint64_t nanoseconds: "10ms", "2s" */
     VP_OPT_DOUBLE,   /* double */
     VP_OPT_STRING,   /* char[VP_STR_MAX] */

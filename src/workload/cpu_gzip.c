@@ -357,24 +357,23 @@ static int gzip_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err
     (void)ctx;
 
     if (s->out_len != s->size)
-        return vp_run_error(err, 0, "cpu-gzip: decompressed %zu bytes, expected %zu", s->out_len,
-                            s->size);
+        return vp_run_error(err, 0, "decompressed %zu bytes, expected %zu", s->out_len, s->size);
     if (memcmp(s->out, s->corpus, s->size) != 0) {
         size_t i = 0;
         while (s->out[i] == s->corpus[i])
             i++;
-        return vp_run_error(err, 0, "cpu-gzip: decompressed data differs from byte %zu", i);
+        return vp_run_error(err, 0, "decompressed data differs from byte %zu", i);
     }
     uLong crc = crc32_z(crc32(0L, Z_NULL, 0), s->out, s->size);
     if (crc != s->crc)
-        return vp_run_error(err, 0, "cpu-gzip: CRC-32 %08lx, expected %08lx", crc, s->crc);
+        return vp_run_error(err, 0, "CRC-32 %08lx, expected %08lx", crc, s->crc);
     return 0;
 }
 
 const struct vp_workload vp_wl_cpu_gzip = {
     .name = "cpu-gzip",
     .summary = "deflate and inflate a generated text corpus in memory (zlib)",
-    .origin = "SPEC CPU2000 164.gzip (seed 002)",
+    .origin = "SPEC CPU2000 164.gzip, seed 002",
     .opts = gzip_opts,
     .params_size = sizeof(struct gzip_params),
     .small_preset = "size=4M",

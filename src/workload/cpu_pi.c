@@ -36,7 +36,7 @@ struct pi_state {
 };
 
 static const struct vp_opt pi_opts[] = {
-    {"digits", VP_OPT_SIZE, offsetof(struct pi_params, digits), "4M", 1000, 64.0 * 1048576, NULL,
+    {"digits", VP_OPT_COUNT, offsetof(struct pi_params, digits), "4M", 1000, 64.0 * 1048576, NULL,
      "decimal digits of pi (4M = 2^22, as Super-Pi)", false},
     VP_OPT_END,
 };
@@ -164,7 +164,7 @@ static int pi_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
     mpfr_exp_t e;
     char *lead = mpfr_get_str(NULL, &e, 10, strlen(PI_PREFIX), s->pi, MPFR_RNDZ);
     if (lead == NULL)
-        return vp_run_error(err, ENOMEM, "cpu-pi: formatting the result");
+        return vp_run_error(err, ENOMEM, "formatting the result");
     bool lead_ok = e == 1 && strcmp(lead, PI_PREFIX) == 0;
     mpfr_free_str(lead);
 
@@ -185,16 +185,19 @@ static int pi_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
         look = strlen(PI_PREFIX);
     long place = first_differing_place(s->pi, s->ref, look);
     if (!lead_ok && place < 0)
-        return vp_run_error(err, 0, "cpu-pi: the result does not start with 3.%s", PI_PREFIX + 1);
-    return vp_run_error(
-        err, 0, "cpu-pi: wrong from decimal place %ld of %" PRIu64 " (|pi - reference| = 10^%.1f)",
-        place, s->digits, log10_err);
+        return vp_run_error(err, 0, "the result does not start with 3.%s", &PI_PREFIX[1]);
+    if (place < 0)
+        return vp_run_error(err, 0, "|pi - reference| = 10^%.1f, not below 10^-%" PRIu64, log10_err,
+                            s->digits);
+    return vp_run_error(err, 0,
+                        "wrong from decimal place %ld of %" PRIu64 " (|pi - reference| = 10^%.1f)",
+                        place, s->digits, log10_err);
 }
 
 const struct vp_workload vp_wl_cpu_pi = {
     .name = "cpu-pi",
     .summary = "pi to N decimal digits by the Gauss-Legendre iteration (MPFR)",
-    .origin = "Super-Pi, 2^22 digits (seed 003, section 5.1)",
+    .origin = "Super-Pi, 2^22 digits, seed 003 section 5.1",
     .opts = pi_opts,
     .params_size = sizeof(struct pi_params),
     .small_preset = "digits=64k",

@@ -43,11 +43,11 @@ struct files_params {
 };
 
 static const struct vp_opt files_opts[] = {
-    {"files", VP_OPT_SIZE, offsetof(struct files_params, files), "16k", 1, 16777216.0, NULL,
+    {"files", VP_OPT_COUNT, offsetof(struct files_params, files), "16k", 1, 16777216.0, NULL,
      "number of files (16k = 16384, Bonnie's -n 16)", false},
     {"dirs", VP_OPT_INT, offsetof(struct files_params, dirs), "64", 1, 65536, NULL,
      "subdirectories the files are spread over", false},
-    {"file_size", VP_OPT_SIZE, offsetof(struct files_params, file_size), "1k", 0, 67108864.0, NULL,
+    {"file-size", VP_OPT_SIZE, offsetof(struct files_params, file_size), "1k", 0, 67108864.0, NULL,
      "bytes in each file", false},
     {"dir", VP_OPT_STRING, offsetof(struct files_params, dir), "/var/tmp", 0, 0, NULL,
      "directory under which the scratch directory is made", false},
@@ -115,7 +115,7 @@ static int check_space(const struct files_params *p, struct vp_err *err)
     vp_format_size(need, nd, sizeof nd);
     vp_format_size(avail, fr, sizeof fr);
     return vp_input_error(err,
-                          "--files %" PRIu64 " of --file_size %s do not fit in %s: needs %s "
+                          "--files %" PRIu64 " of --file-size %s do not fit in %s: needs %s "
                           "with margin, %s free",
                           p->files, sz, p->dir, nd, fr);
 }
@@ -382,7 +382,7 @@ const struct vp_workload vp_wl_disk_files = {
     .origin = "Bonnie++ small-file test, seed 003 sections 5.3.1 and 6.1.3",
     .opts = files_opts,
     .params_size = sizeof(struct files_params),
-    .small_preset = "files=512,dirs=4,file_size=1k",
+    .small_preset = "files=512,dirs=4,file-size=1k",
     .metrics = files_metrics,
     .nmetrics = 4,
     .unsupported = NULL,

@@ -61,7 +61,7 @@ static const struct vp_opt zfg_opts[] = {
      "plain; dirty: dirty the page cache before each round; rest: wait before each round", false},
     {"sync", VP_OPT_ENUM, offsetof(struct zfg_params, sync), "none", 0, 0, sync_names,
      "none: write and close; fsync: fsync before close; direct: O_DIRECT writes", false},
-    {"dirty_size", VP_OPT_SIZE, offsetof(struct zfg_params, dirty_size), "1G", 0,
+    {"dirty-size", VP_OPT_SIZE, offsetof(struct zfg_params, dirty_size), "1G", 0,
      1125899906842624.0, NULL, "bytes of dirty data written before each round (mode dirty)", false},
     {"rest", VP_OPT_DURATION, offsetof(struct zfg_params, rest_ns), "30s", 0, 86400e9, NULL,
      "pause before each round (mode rest)", false},
@@ -131,7 +131,7 @@ static int check_space(const struct zfg_params *p, struct vp_err *err)
     vp_format_size(need + margin, nd, sizeof nd);
     if (p->mode == MODE_DIRTY)
         return vp_input_error(err,
-                              "--size %s with --dirty_size %s does not fit in %s: needs %s "
+                              "--size %s with --dirty-size %s does not fit in %s: needs %s "
                               "with margin, %s free",
                               sz, dsz, p->dir, nd, fr);
     return vp_input_error(err, "--size %s does not fit in %s: needs %s with margin, %s free", sz,
@@ -421,7 +421,7 @@ const struct vp_workload vp_wl_disk_zfg = {
     .origin = "ZFG (Zero File Generator), seed 003 sections 5.3.2 and 6.1.4-6.1.6",
     .opts = zfg_opts,
     .params_size = sizeof(struct zfg_params),
-    .small_preset = "size=8M,count=2,block=256k,dirty_size=8M,rest=50ms",
+    .small_preset = "size=8M,count=2,block=256k,dirty-size=8M,rest=50ms",
     .metrics = zfg_metrics,
     .nmetrics = 1,
     .unsupported = NULL,

@@ -38,7 +38,7 @@ static const struct vp_opt masr_opts[] = {
     {"size", VP_OPT_SIZE, offsetof(struct masr_params, size), "2G", 4096, 64.0 * 1099511627776,
      NULL, "bytes to allocate, set and read each round", false},
     {"value", VP_OPT_INT, offsetof(struct masr_params, value), "90", 0, 255, NULL,
-     "byte value written (default 90 = 0x5a)", false},
+     "byte value written (90 = 0x5a)", false},
     VP_OPT_END,
 };
 
@@ -163,10 +163,10 @@ static int masr_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err
     (void)ctx;
 
     if (s->checked != s->size)
-        return vp_run_error(err, 0, "mem-masr: read back %zu of %zu bytes", s->checked, s->size);
+        return vp_run_error(err, 0, "read back %zu of %zu bytes", s->checked, s->size);
     if (s->bad > 0)
         return vp_run_error(err, 0,
-                            "mem-masr: %" PRIu64 " of %zu words read back differ from 0x%02x,"
+                            "%" PRIu64 " of %zu words read back differ from 0x%02x,"
                             " the first at byte offset %zu",
                             s->bad, (s->size + 7) / 8, s->value, s->first_bad);
     return 0;
@@ -175,7 +175,7 @@ static int masr_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err
 const struct vp_workload vp_wl_mem_masr = {
     .name = "mem-masr",
     .summary = "allocate, set and read back a memory block byte by byte in order",
-    .origin = "MASR, 2 GB per round (seed 003, section 5.2)",
+    .origin = "MASR, 2 GB per round, seed 003 section 5.2",
     .opts = masr_opts,
     .params_size = sizeof(struct masr_params),
     .small_preset = "size=64M",

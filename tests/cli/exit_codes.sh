@@ -23,6 +23,8 @@ expect_exit 2 "$VP" workload run cpu-pi --no-such-option 3
 expect_one_line_error "unknown option --no-such-option"
 expect_exit 2 "$VP" workload run cpu-pi --digits 12Q
 expect_one_line_error "\-\-digits 12Q"
+expect_exit 2 "$VP" workload run cpu-pi --digits 10
+expect_one_line_error "out of range (1000 to 67108864)"
 expect_exit 2 "$VP" workload run cpu-pi --rounds 0
 expect_one_line_error "out of range"
 expect_exit 2 "$VP" workload run cpu-pi --rounds

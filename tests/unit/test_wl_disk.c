@@ -174,8 +174,8 @@ static void test_zfg_odd_sizes(void)
 static void test_files(void)
 {
     run_cycle(files, "", NULL, 0);
-    run_cycle(files, "files=300,dirs=1,file_size=0", NULL, 0);
-    run_cycle(files, "files=40,dirs=7,file_size=9000", NULL, 0);
+    run_cycle(files, "files=300,dirs=1,file-size=0", NULL, 0);
+    run_cycle(files, "files=40,dirs=7,file-size=9000", NULL, 0);
 }
 
 /* setup must refuse, with an input error naming want, leaving nothing behind. */
@@ -206,15 +206,15 @@ static void test_impossible_sizes(void)
 
     snprintf(extra, sizeof extra, "size=%" PRIu64, avail * 2 + ((uint64_t)1 << 30));
     check_refused(zfg, extra, base, "--size");
-    snprintf(extra, sizeof extra, "mode=dirty,dirty_size=%" PRIu64, avail + ((uint64_t)1 << 30));
-    check_refused(zfg, extra, base, "--dirty_size");
+    snprintf(extra, sizeof extra, "mode=dirty,dirty-size=%" PRIu64, avail + ((uint64_t)1 << 30));
+    check_refused(zfg, extra, base, "--dirty-size");
     /* just too big once the margin counts */
     snprintf(extra, sizeof extra, "size=%" PRIu64, avail - avail % 4096);
     check_refused(zfg, extra, base, "free");
     check_refused(zfg, "sync=direct,block=6k", base, "--block");
     check_refused(zfg, "", "/nonexistent/virtperf-test", "--dir");
 
-    snprintf(extra, sizeof extra, "file_size=64M,files=%" PRIu64, avail / (64u << 20) * 2 + 2);
+    snprintf(extra, sizeof extra, "file-size=64M,files=%" PRIu64, avail / (64u << 20) * 2 + 2);
     check_refused(files, extra, base, "--files");
     check_refused(files, "", "/nonexistent/virtperf-test", "--dir");
 }
@@ -319,10 +319,10 @@ static void test_full_disk(void)
     if (!mount_tmp("tmpfs", "size=8m,nr_inodes=200", mnt, sizeof mnt))
         return;
     full_disk(zfg, "size=2M,count=2,block=64k,mode=plain,sync=fsync", mnt);
-    full_disk(zfg, "size=2M,count=1,block=64k,mode=dirty,dirty_size=1M", mnt);
-    full_disk(files, "files=64,dirs=4,file_size=4k", mnt);
+    full_disk(zfg, "size=2M,count=1,block=64k,mode=dirty,dirty-size=1M", mnt);
+    full_disk(files, "files=64,dirs=4,file-size=4k", mnt);
     /* more files than the tmpfs has inodes */
-    check_refused(files, "files=500,dirs=2,file_size=0", mnt, "inodes");
+    check_refused(files, "files=500,dirs=2,file-size=0", mnt, "inodes");
     check_refused(zfg, "size=8M", mnt, "--size");
     unmount_tmp(mnt);
 }
