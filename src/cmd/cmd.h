@@ -21,6 +21,16 @@ extern const struct vp_command vp_cmd_workload;
 extern const struct vp_command vp_cmd_results;
 extern const struct vp_command vp_cmd_demo;
 
+/* A command made of subcommands ("workload list", "results show"). */
+struct vp_subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+};
+
+/* Run the subcommand named by argv[1] of command argv[0]; a missing or unknown
+ * one is a usage error that lists the choices. subs ends with a NULL name. */
+int vp_run_subcommand(const struct vp_subcommand *subs, int argc, char **argv);
+
 /* Options every reporting command takes. */
 struct vp_output_opts {
     bool json;

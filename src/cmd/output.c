@@ -1,4 +1,5 @@
 #include <stddef.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
 #include "core/json.h"
@@ -58,4 +59,23 @@ int vp_show_run(const struct vp_output_opts *o, struct vp_store *st, int64_t run
         vp_run_print_text(stdout, &run);
     vp_run_data_free(&run);
     return 0;
+}
+
+int vp_run_subcommand(const struct vp_subcommand *subs, int argc, char **argv)
+{
+    struct vp_err err = {0};
+    char names[256] = "";
+    for (int i = 0; subs[i].name; i++) {
+        if (argc >= 2 && strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].run(argc - 1, argv + 1);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 subs[i].name);
+    }
+    if (argc >= 2)
+        vp_input_error(&err, "%s: unknown subcommand \"%s\" (expected %s)", argv[0], argv[1],
+                       names);
+    else
+        vp_input_error(&err, "%s: expected a subcommand: %s (see `virtperf help %s`)", argv[0],
+                       names, argv[0]);
+    return vp_err_report(&err);
 }

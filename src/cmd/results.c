@@ -66,7 +66,7 @@ static int list(int argc, char **argv)
     struct vp_run_data *runs;
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(list_opt_table, &lo, &err);
-    if (vp_opt_parse_argv(sets, 2, argc, argv, pos, 0, &npos, &err) < 0 ||
+    if (vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err) < 0 ||
         vp_output_open_store(&out, &st, &err) < 0 ||
         vp_store_list_runs(st, (int)lo.limit, &runs, &n, &err) < 0) {
         vp_store_close(st);
@@ -90,7 +90,7 @@ static int show(int argc, char **argv)
     char *pos[1], *end;
     int npos;
     vp_opt_defaults(vp_output_opt_table, &out, &err);
-    if (vp_opt_parse_argv(sets, 1, argc, argv, pos, 1, &npos, &err) < 0)
+    if (vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 1, &npos, &err) < 0)
         return vp_output_fail(&out, &err);
     if (npos != 1) {
         vp_input_error(&err, "results show: name a run id (see `virtperf results list`)");
@@ -111,13 +111,8 @@ static int show(int argc, char **argv)
 
 static int results_main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return list(argc - 2, argv + 2);
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
-        return show(argc - 2, argv + 2);
-    struct vp_err err = {0};
-    vp_input_error(&err, "results: expected `list` or `show RUN` (see `virtperf help results`)");
-    return vp_err_report(&err);
+    static const struct vp_subcommand subs[] = {{"list", list}, {"show", show}, {NULL, NULL}};
+    return vp_run_subcommand(subs, argc, argv);
 }
 
 static void results_help(FILE *f)

@@ -37,7 +37,7 @@ static int list(int argc, char **argv)
     char *pos[1];
     int npos;
     if (vp_opt_defaults(vp_output_opt_table, &out, &err) < 0 ||
-        vp_opt_parse_argv(sets, 1, argc, argv, pos, 0, &npos, &err) < 0)
+        vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err) < 0)
         return vp_output_fail(&out, &err);
 
     struct vp_json j;
@@ -193,13 +193,8 @@ fail:
 
 static int workload_main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return list(argc - 2, argv + 2);
-    if (argc >= 2 && strcmp(argv[1], "run") == 0)
-        return run(argc - 1, argv + 1);
-    struct vp_err err = {0};
-    vp_input_error(&err, "workload: expected `list` or `run NAME` (see `virtperf help workload`)");
-    return vp_err_report(&err);
+    static const struct vp_subcommand subs[] = {{"list", list}, {"run", run}, {NULL, NULL}};
+    return vp_run_subcommand(subs, argc, argv);
 }
 
 static void workload_help(FILE *f)

@@ -1,6 +1,8 @@
 #include "core/json.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 void vp_json_init(struct vp_json *j, FILE *out)
 {
@@ -187,4 +189,24 @@ void vp_json_options(struct vp_json *j, const char *key, const struct vp_opt *op
         }
     }
     vp_json_object_end(j);
+}
+
+int vp_json_buf_open(struct vp_json_buf *b)
+{
+    b->text = NULL;
+    b->len = 0;
+    b->f = open_memstream(&b->text, &b->len);
+    if (b->f == NULL)
+        return -errno;
+    vp_json_init_compact(&b->j, b->f);
+    return 0;
+}
+
+char *vp_json_buf_close(struct vp_json_buf *b)
+{
+    if (fclose(b->f) != 0) {
+        free(b->text);
+        return NULL;
+    }
+    return b->text;
 }

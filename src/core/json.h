@@ -41,6 +41,17 @@ void vp_json_finish(struct vp_json *j);
 void vp_json_options(struct vp_json *j, const char *key, const struct vp_opt *opts,
                      const void *base);
 
+/* A compact document built in memory, for JSON text kept in the store:
+ * open, write to b.j, close to get the text (malloc'd; NULL on failure). */
+struct vp_json_buf {
+    char *text;
+    size_t len;
+    FILE *f;
+    struct vp_json j;
+};
+int vp_json_buf_open(struct vp_json_buf *b);
+char *vp_json_buf_close(struct vp_json_buf *b);
+
 /* Write s as a quoted JSON string to out. */
 void vp_json_quote(FILE *out, const char *s);
 

@@ -20,35 +20,26 @@ static int store_round(void *arg, int round, bool warmup, double elapsed_s, cons
     return vp_store_round(s->st, s->run_id, s->info, round, warmup, elapsed_s, metrics, err);
 }
 
-/* The JSON text of params and host facts, kept with the run. */
+/* The JSON text of the parameters, kept with the run. */
 static char *params_json(const struct vp_workload *w, const void *params)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL)
+    struct vp_json_buf b;
+    if (vp_json_buf_open(&b) < 0)
         return NULL;
-    struct vp_json j;
-    vp_json_init_compact(&j, f);
-    vp_json_options(&j, NULL, w->opts, params);
-    fclose(f);
-    return buf;
+    vp_json_options(&b.j, NULL, w->opts, params);
+    return vp_json_buf_close(&b);
 }
 
+/* The JSON text of this machine's facts, kept with the run. */
 static char *host_json(void)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL)
-        return NULL;
+    struct vp_json_buf b;
     struct vp_host h;
+    if (vp_json_buf_open(&b) < 0)
+        return NULL;
     vp_host_read(&h);
-    struct vp_json j;
-    vp_json_init_compact(&j, f);
-    vp_host_json(&j, NULL, &h);
-    fclose(f);
-    return buf;
+    vp_host_json(&b.j, NULL, &h);
+    return vp_json_buf_close(&b);
 }
 
 int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t *run_id,
