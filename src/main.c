@@ -8,11 +8,25 @@
 #include "vp_config.h"
 
 /* Every command, in the order `virtperf help` lists them. */
+// clang-format off
 static const struct vp_command *const commands[] = {
     &vp_cmd_workload,
     &vp_cmd_results,
     &vp_cmd_demo,
+    &vp_cmd_run,
+    &vp_cmd_model,
+    &vp_cmd_cleanup,
+    &vp_cmd_timeserver,
+    &vp_cmd_mark,
+    &vp_cmd_timing,
+    &vp_cmd_profile,
+    &vp_cmd_sip_uac,
+    &vp_cmd_sip_uas,
+    &vp_cmd_sip_capacity,
+    &vp_cmd_rtp_client,
+    &vp_cmd_media_server,
 };
+// clang-format on
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -31,8 +45,8 @@ static void print_overview(FILE *f)
             "platforms\n\nusage: virtperf <command> [options]\n\ncommands:\n",
             VP_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "  %-10s %s\n", "help", "help [COMMAND]: this list, or one command's options");
+        fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "  %-13s %s\n", "help", "help [COMMAND]: this list, or one command's options");
     fputs("\nexit status: 0 ok, 1 failed run or verification, 2 usage or input error\n", f);
 }
 

@@ -20,6 +20,18 @@ struct vp_command {
 extern const struct vp_command vp_cmd_workload;
 extern const struct vp_command vp_cmd_results;
 extern const struct vp_command vp_cmd_demo;
+extern const struct vp_command vp_cmd_rtp_client;
+extern const struct vp_command vp_cmd_media_server;
+extern const struct vp_command vp_cmd_run;
+extern const struct vp_command vp_cmd_model;
+extern const struct vp_command vp_cmd_cleanup;
+extern const struct vp_command vp_cmd_sip_uac;
+extern const struct vp_command vp_cmd_sip_uas;
+extern const struct vp_command vp_cmd_sip_capacity;
+extern const struct vp_command vp_cmd_profile;
+extern const struct vp_command vp_cmd_timeserver;
+extern const struct vp_command vp_cmd_mark;
+extern const struct vp_command vp_cmd_timing;
 
 /* A command made of subcommands ("workload list", "results show"). */
 struct vp_subcommand {

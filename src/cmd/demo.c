@@ -5,6 +5,7 @@
 
 #include "analysis/run_stats.h"
 #include "cmd/cmd.h"
+#include "cmd/demo_platforms.h"
 #include "core/json.h"
 #include "core/progress.h"
 #include "core/signals.h"
@@ -113,8 +114,12 @@ static int demo_main(int argc, char **argv)
             vp_run_data_free(&run);
         }
     }
-    if (out.json) {
+    if (out.json)
         vp_json_array_end(&j);
+    /* part two: native vs container, and seed 002's queueing table */
+    if (!vp_interrupted)
+        failed += vp_demo_platforms(st, (int)d.rounds, progress, out.json ? &j : NULL);
+    if (out.json) {
         vp_json_object_end(&j);
         vp_json_finish(&j);
     } else {

@@ -6,12 +6,14 @@
 #include "core/json.h"
 #include "core/progress.h"
 #include "run/stored_run.h"
+#include "timing/observer.h"
 #include "workload/workload.h"
 
 struct round_opts {
     int64_t rounds, warmup;
     int preset;
     bool inject_fault;
+    int64_t barrier_fd;
 };
 
 static const char *const preset_names[] = {"default", "small", NULL};
@@ -26,6 +28,8 @@ static const struct vp_opt round_opt_table[] = {
      "parameter set: the papers' sizes, or small ones that run in seconds", false},
     {"inject-fault", VP_OPT_BOOL, offsetof(struct round_opts, inject_fault), NULL, 0, 0, NULL,
      "test hook: damage the first measured round's result", true},
+    {"barrier-fd", VP_OPT_INT, offsetof(struct round_opts, barrier_fd), NULL, 3, 1023, NULL,
+     "experiment runner: report ready on FD and wait there to start (run/barrier.h)", true},
     VP_OPT_END,
 };
 
@@ -113,6 +117,8 @@ static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
     struct round_opts ro;
+    struct vp_timing_opts to;
+    struct vp_timing_observer *timing = NULL;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     void *params = NULL;
@@ -122,6 +128,7 @@ static int run(int argc, char **argv)
 
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(round_opt_table, &ro, &err);
+    vp_opt_defaults(vp_timing_opt_table, &to, &err);
     if (argc < 2 || argv[1][0] == '-') {
         vp_input_error(&err, "workload run: name a workload (see `virtperf workload list`)");
         return vp_output_fail(&out, &err);
@@ -136,8 +143,10 @@ static int run(int argc, char **argv)
         vp_run_error(&err, 0, "out of memory");
         goto fail;
     }
-    struct vp_optset sets[] = {
-        {vp_output_opt_table, &out}, {round_opt_table, &ro}, {w->opts, params}};
+    struct vp_optset sets[] = {{vp_output_opt_table, &out},
+                               {round_opt_table, &ro},
+                               {w->opts, params},
+                               {vp_timing_opt_table, &to}};
     char *pos[1];
     int npos;
     const char *preset = find_preset(argc - 2, argv + 2);
@@ -146,13 +155,15 @@ static int run(int argc, char **argv)
     if (preset && strcmp(preset, "small") == 0 &&
         (rc = vp_opt_apply_list(w->opts, params, w->small_preset, &err)) < 0)
         goto fail;
-    if ((rc = vp_opt_parse_argv(sets, 3, argc - 2, argv + 2, pos, 0, &npos, &err)) < 0)
+    if ((rc = vp_opt_parse_argv(sets, 4, argc - 2, argv + 2, pos, 0, &npos, &err)) < 0)
         goto fail;
     const char *why = w->unsupported ? w->unsupported() : NULL;
     if (why) {
         vp_input_error(&err, "%s cannot run here: %s", w->name, why);
         goto fail;
     }
+    if ((rc = vp_timing_observer_open(&to, &timing, &err)) < 0)
+        goto fail;
     if ((rc = vp_output_open_store(&out, &st, &err)) < 0)
         goto fail;
 
@@ -161,9 +172,13 @@ static int run(int argc, char **argv)
         .workload = w,
         .params = params,
         .command = command ? command : "",
+        .barrier_fd = (int)ro.barrier_fd,
+        .on_begin = timing ? vp_timing_observer_attach : NULL,
+        .on_begin_arg = timing,
         .rounds = {.rounds = (int)ro.rounds,
                    .warmup = (int)ro.warmup,
                    .inject_fault = ro.inject_fault,
+                   .observer = vp_timing_observer_hooks(timing),
                    .progress = vp_progress_wanted() && !out.json && !out.csv},
     };
     rc = vp_stored_run(st, &req, &run_id, &err);
@@ -181,11 +196,13 @@ static int run(int argc, char **argv)
         goto fail;
     }
     vp_store_close(st);
+    vp_timing_observer_close(timing);
     free(params);
     free(command);
     return VP_EXIT_OK;
 fail:
     vp_store_close(st);
+    vp_timing_observer_close(timing);
     free(params);
     free(command);
     return vp_output_fail(&out, &err);
@@ -205,6 +222,8 @@ static void workload_help(FILE *f)
           "Round options:\n",
           f);
     vp_opt_print_help(f, round_opt_table);
+    fputs("External timekeeping (timing/observer.h):\n", f);
+    vp_opt_print_help(f, vp_timing_opt_table);
     fputs("Output options:\n", f);
     vp_opt_print_help(f, vp_output_opt_table);
     for (int i = 0; vp_workloads[i]; i++) {
@@ -221,6 +240,7 @@ const struct vp_command vp_cmd_workload = {
     .summary = "list the workloads, or run one for a number of rounds",
     .usage = "virtperf workload list [--json]\n"
              "virtperf workload run NAME [workload options] [--rounds N] [--warmup N]\n"
-             "                      [--preset small] [--json | --csv] [--store FILE]",
+             "                      [--preset small] [--json | --csv] [--store FILE]\n"
+             "                      [--timeserver ADDR:PORT --key-file F]",
     .help = workload_help,
 };

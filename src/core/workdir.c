@@ -4,8 +4,46 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <unistd.h>
+
+#include "platform/journal.h"
+
+/* Make the directory with its name journaled first (so `virtperf cleanup`
+ * removes it after a kill); the journal reference is dropped by vp_rmtree.
+ * -1 when no journal can be written: the caller falls back to mkdtemp. */
+static int journaled_mkdir(char *tmpl)
+{
+    struct vp_journal *j;
+    struct vp_err jerr;
+    char *x = tmpl + strlen(tmpl) - 6;
+    if (vp_journal_open(&j, &jerr) < 0)
+        return -1;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned char r[6];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+            break;
+        for (int i = 0; i < 6; i++)
+            x[i] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[r[i] % 62];
+        int id = vp_journal_add(j, VP_RES_DIR, tmpl, &jerr);
+        if (id < 0)
+            break;
+        if (mkdir(tmpl, 0700) == 0)
+            return 0;
+        int e = errno;
+        vp_journal_done(j, id);
+        if (e != EEXIST) {
+            vp_journal_close(j);
+            errno = e;
+            return -1;
+        }
+    }
+    memcpy(x, "XXXXXX", 6);
+    vp_journal_close(j);
+    return -1;
+}
 
 int vp_workdir_make(const char *base, const char *tag, char *out, size_t len, struct vp_err *err)
 {
@@ -15,7 +53,7 @@ int vp_workdir_make(const char *base, const char *tag, char *out, size_t len, st
     int n = snprintf(out, len, "%s/%s%s.XXXXXX", base, VP_WORKDIR_PREFIX, tag);
     if (n < 0 || (size_t)n >= len)
         return vp_input_error(err, "--dir %s: path too long", base);
-    if (mkdtemp(out) == NULL) {
+    if (journaled_mkdir(out) < 0 && mkdtemp(out) == NULL) {
         int e = errno;
         if (e == EACCES || e == EROFS || e == EPERM)
             return vp_input_error(err, "--dir %s: cannot create a directory there", base);
@@ -36,6 +74,11 @@ int vp_rmtree(const char *path)
 {
     int rc = nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc == -1)
-        return -errno;
-    return rc > 0 ? -rc : 0;
+        rc = -errno;
+    else if (rc > 0)
+        rc = -rc;
+    struct vp_journal *j = vp_journal_current();
+    if (rc == 0 && j && vp_journal_forget(j, VP_RES_DIR, path))
+        vp_journal_close(j);
+    return rc;
 }

@@ -1,6 +1,8 @@
 #include "report/run_view.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "analysis/run_stats.h"
 #include "core/json.h"
@@ -13,6 +15,32 @@ static const char *metric_name(const struct vp_run_data *run, int m)
 static const char *metric_unit(const struct vp_run_data *run, int m)
 {
     return m == VP_METRIC_ELAPSED ? "s" : run->metrics[m].unit;
+}
+
+/* Whether any round was timed by a time server (timing/). */
+static bool has_external(const struct vp_run_data *run)
+{
+    for (int i = 0; i < run->nrounds; i++)
+        if (!isnan(run->rounds[i].external_s))
+            return true;
+    return false;
+}
+
+/* Summary of the external elapsed over the measured rounds: the honest
+ * figure, the server's clock rather than the appliance's. */
+static void external_summary(const struct vp_run_data *run, struct vp_summary *s)
+{
+    double *x = malloc(((size_t)run->nrounds + 1) * sizeof *x);
+    int n = 0;
+    memset(s, 0, sizeof *s);
+    if (x == NULL)
+        return;
+    for (int i = 0; i < run->nrounds; i++)
+        if (!run->rounds[i].warmup && !isnan(run->rounds[i].external_s))
+            x[n++] = run->rounds[i].external_s;
+    if (n > 0)
+        vp_summarize(x, n, false, s);
+    free(x);
 }
 
 /* A number in a fixed-width column: 4 significant digits, "-" when unknown. */
@@ -35,7 +63,10 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
     if (run->error)
         fprintf(out, "error  %s\n", run->error);
 
+    bool ext = has_external(run);
     fprintf(out, "\n%-6s %11s", "round", "elapsed_s");
+    if (ext)
+        fprintf(out, " %11s %11s %9s", "external_s", "int/ext", "clock");
     for (int m = 0; m < run->nmetrics; m++)
         fprintf(out, " %11.11s", run->metrics[m].name);
     fputc('\n', out);
@@ -46,6 +77,14 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
                  r->warmup ? r->round + 1 : r->round - run->warmup_planned + 1);
         fprintf(out, "%-6s", label);
         cell(out, r->elapsed_s);
+        if (ext) {
+            cell(out, r->external_s);
+            cell(out, r->ratio);
+            fprintf(out, " %9s",
+                    isnan(r->external_s) ? "-"
+                    : r->clock_distorted ? "DISTORTED"
+                                         : "ok");
+        }
         for (int m = 0; m < run->nmetrics; m++)
             cell(out, r->values[m]);
         fputc('\n', out);
@@ -53,10 +92,15 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
 
     fprintf(out, "\n%-16s %-6s %3s %11s %11s %11s %11s %11s %11s\n", "metric", "unit", "n", "mean",
             "ci95_half", "sd", "min", "median", "max");
-    for (int m = VP_METRIC_ELAPSED; m < run->nmetrics; m++) {
+    for (int m = VP_METRIC_ELAPSED - (ext ? 1 : 0); m < run->nmetrics; m++) {
         struct vp_summary s;
-        vp_run_summary(run, m, &s);
-        fprintf(out, "%-16s %-6s %3d", metric_name(run, m), metric_unit(run, m), s.n);
+        if (m < VP_METRIC_ELAPSED)
+            external_summary(run, &s);
+        else
+            vp_run_summary(run, m, &s);
+        fprintf(out, "%-16s %-6s %3d",
+                m < VP_METRIC_ELAPSED ? "external_elapsed" : metric_name(run, m),
+                m < VP_METRIC_ELAPSED ? "s" : metric_unit(run, m), s.n);
         cell(out, s.n ? s.mean : NAN);
         cell(out, s.n ? s.ci_half : NAN);
         cell(out, s.n > 1 ? s.sd : NAN);
@@ -65,18 +109,23 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
         cell(out, s.n ? s.max : NAN);
         fputc('\n', out);
     }
+    if (ext)
+        fputs("\nelapsed is the appliance's own clock; external_elapsed the time server's\n", out);
     fflush(out);
 }
 
 static void json_summary(struct vp_json *j, const struct vp_run_data *run, int m)
 {
     struct vp_summary s;
-    vp_run_summary(run, m, &s);
-    vp_json_object_begin(j, metric_name(run, m));
-    vp_json_string(j, "unit", metric_unit(run, m));
+    if (m < VP_METRIC_ELAPSED)
+        external_summary(run, &s);
+    else
+        vp_run_summary(run, m, &s);
+    vp_json_object_begin(j, m < VP_METRIC_ELAPSED ? "external_elapsed" : metric_name(run, m));
+    vp_json_string(j, "unit", m < VP_METRIC_ELAPSED ? "s" : metric_unit(run, m));
     vp_json_string(j, "average",
-                   m != VP_METRIC_ELAPSED && run->metrics[m].harmonic ? "harmonic" : "arithmetic");
-    vp_json_bool(j, "higher_is_better", m != VP_METRIC_ELAPSED && run->metrics[m].higher_is_better);
+                   m > VP_METRIC_ELAPSED && run->metrics[m].harmonic ? "harmonic" : "arithmetic");
+    vp_json_bool(j, "higher_is_better", m > VP_METRIC_ELAPSED && run->metrics[m].higher_is_better);
     vp_json_int(j, "n", s.n);
     vp_json_double(j, "mean", s.n ? s.mean : NAN);
     vp_json_double(j, "sd", s.n > 1 ? s.sd : NAN);
@@ -107,6 +156,7 @@ void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *sto
     vp_json_int(&j, "rounds_planned", run->rounds_planned);
     vp_json_int(&j, "warmup_planned", run->warmup_planned);
     vp_json_string(&j, "store", store_path);
+    vp_json_string(&j, "run_token", run->run_token);
     vp_json_raw(&j, "params", run->params);
     vp_json_raw(&j, "host", run->host);
     vp_json_object_end(&j);
@@ -118,6 +168,9 @@ void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *sto
         vp_json_int(&j, "round", r->round);
         vp_json_bool(&j, "warmup", r->warmup);
         vp_json_double(&j, "elapsed_s", r->elapsed_s);
+        vp_json_double(&j, "external_s", r->external_s);
+        vp_json_double(&j, "ratio", r->ratio);
+        vp_json_bool(&j, "clock_distorted", !isnan(r->external_s) && r->clock_distorted);
         vp_json_object_begin(&j, "metrics");
         for (int m = 0; m < run->nmetrics; m++)
             vp_json_double(&j, run->metrics[m].name, r->values[m]);
@@ -130,7 +183,7 @@ void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *sto
     vp_json_string(&j, "status", run->status);
     vp_json_string(&j, "finished_at", run->finished_at);
     vp_json_object_begin(&j, "summary");
-    for (int m = VP_METRIC_ELAPSED; m < run->nmetrics; m++)
+    for (int m = VP_METRIC_ELAPSED - (has_external(run) ? 1 : 0); m < run->nmetrics; m++)
         json_summary(&j, run, m);
     vp_json_object_end(&j);
     vp_json_object_end(&j);
@@ -143,8 +196,11 @@ void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *sto
 void vp_run_print_csv(FILE *out, const struct vp_run_data *run)
 {
     fputs("run_id,round,warmup,elapsed_s", out);
+    bool ext = has_external(run);
     for (int m = 0; m < run->nmetrics; m++)
         fprintf(out, ",%s", run->metrics[m].name);
+    if (ext)
+        fputs(",external_s,ratio,clock_distorted", out);
     fputc('\n', out);
     for (int i = 0; i < run->nrounds; i++) {
         const struct vp_round_row *r = &run->rounds[i];
@@ -155,6 +211,10 @@ void vp_run_print_csv(FILE *out, const struct vp_run_data *run)
             else
                 fprintf(out, ",%.9g", r->values[m]);
         }
+        if (ext && isnan(r->external_s))
+            fputs(",,,", out);
+        else if (ext)
+            fprintf(out, ",%.9g,%.9g,%d", r->external_s, r->ratio, r->clock_distorted);
         fputc('\n', out);
     }
     fflush(out);

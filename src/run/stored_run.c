@@ -6,6 +6,7 @@
 #include "core/host.h"
 #include "core/json.h"
 #include "core/signals.h"
+#include "run/barrier.h"
 
 struct sink_state {
     struct vp_store *st;
@@ -74,7 +75,12 @@ int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t 
     if (rc == 0) {
         struct sink_state sink_arg = {st, *run_id, &info};
         struct vp_round_sink sink = {&sink_arg, store_round};
-        rc = vp_rounds_run(w, state, &req->rounds, &sink, err);
+        /* the experiment runner starts every appliance's rounds together */
+        rc = req->barrier_fd > 2 ? vp_barrier_wait(req->barrier_fd, err) : 0;
+        if (rc == 0 && req->on_begin)
+            rc = req->on_begin(req->on_begin_arg, st, *run_id, err);
+        if (rc == 0)
+            rc = vp_rounds_run(w, state, &req->rounds, &sink, err);
         struct vp_err end_err = {0};
         const char *status = rc == 0 ? "complete" : vp_interrupted ? "interrupted" : "failed";
         int end_rc = vp_store_run_end(st, *run_id, status, rc == 0 ? NULL : err->msg, &end_err);

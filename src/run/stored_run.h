@@ -13,6 +13,11 @@ struct vp_stored_run {
     const void *params;
     const char *command; /* how it was asked for, for people */
     struct vp_rounds_cfg rounds;
+    int barrier_fd; /* > 2: wait there once set up (run/barrier.h); 0 = none */
+    /* Optional: called once the run exists in the store, before its rounds
+     * (external timekeeping keeps the run's token and its rounds' timing). */
+    int (*on_begin)(void *arg, struct vp_store *st, int64_t run_id, struct vp_err *err);
+    void *on_begin_arg;
 };
 
 /* Run and store. *run_id is set once the run exists in the store (0 before);

@@ -21,7 +21,8 @@ static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
 
 #define RUN_COLUMNS                                                                                \
     "id, kind, subject, command, params, host, version, status, error, started_at, finished_at,"   \
-    " rounds_planned, warmup_planned, (SELECT count(*) FROM rounds r WHERE r.run_id = runs.id)"
+    " rounds_planned, warmup_planned, (SELECT count(*) FROM rounds r WHERE r.run_id = runs.id),"   \
+    " run_token"
 
 static void read_run_row(sqlite3_stmt *q, struct vp_run_data *run)
 {
@@ -40,6 +41,7 @@ static void read_run_row(sqlite3_stmt *q, struct vp_run_data *run)
     run->rounds_planned = sqlite3_column_int(q, 11);
     run->warmup_planned = sqlite3_column_int(q, 12);
     run->nrounds = sqlite3_column_int(q, 13);
+    run->run_token = dup_col(q, 14);
 }
 
 static int load_metric_defs(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
@@ -70,6 +72,31 @@ static int metric_index(const struct vp_run_data *run, const char *name)
     return -1;
 }
 
+/* External elapsed of the rounds that were marked to a time server. */
+static int load_timing(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(vp_store_db(st),
+                           "SELECT round, external_s, ratio, clock_distorted FROM timing_rounds"
+                           " WHERE run_id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return sql_error(st, err, "reading timing");
+    sqlite3_bind_int64(q, 1, run->id);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int round = sqlite3_column_int(q, 0);
+        for (int i = 0; i < run->nrounds; i++) {
+            struct vp_round_row *r = &run->rounds[i];
+            if (r->round == round) {
+                r->external_s = sqlite3_column_double(q, 1);
+                r->ratio = sqlite3_column_double(q, 2);
+                r->clock_distorted = sqlite3_column_int(q, 3) != 0;
+            }
+        }
+    }
+    sqlite3_finalize(q);
+    return 0;
+}
+
 static int load_rounds(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
 {
     sqlite3_stmt *q;
@@ -90,6 +117,7 @@ static int load_rounds(struct vp_store *st, struct vp_run_data *run, struct vp_e
         r->elapsed_s = sqlite3_column_double(q, 2);
         for (int i = 0; i < VP_STORE_MAX_METRICS; i++)
             r->values[i] = NAN;
+        r->external_s = r->ratio = NAN;
     }
     sqlite3_finalize(q);
     run->nrounds = n;
@@ -109,7 +137,7 @@ static int load_rounds(struct vp_store *st, struct vp_run_data *run, struct vp_e
                 run->rounds[i].values[m] = sqlite3_column_double(q, 2);
     }
     sqlite3_finalize(q);
-    return 0;
+    return load_timing(st, run, err);
 }
 
 int vp_store_load_run(struct vp_store *st, int64_t id, struct vp_run_data *run, struct vp_err *err)
@@ -175,6 +203,7 @@ void vp_run_data_free(struct vp_run_data *run)
     free(run->error);
     free(run->started_at);
     free(run->finished_at);
+    free(run->run_token);
     free(run->rounds);
     memset(run, 0, sizeof *run);
 }

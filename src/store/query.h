@@ -17,14 +17,19 @@ struct vp_metric_row {
 struct vp_round_row {
     int round;
     bool warmup;
-    double elapsed_s;
+    double elapsed_s;                    /* internal: the appliance's own CLOCK_MONOTONIC */
     double values[VP_STORE_MAX_METRICS]; /* NaN where the round stored none */
+    /* external timekeeping (timing/): the time server's elapsed, NaN when the
+     * run had none; ratio = internal / external */
+    double external_s, ratio;
+    bool clock_distorted;
 };
 
 struct vp_run_data {
     int64_t id;
     char *kind, *subject, *command, *params, *host, *version, *status, *error;
     char *started_at, *finished_at;
+    char *run_token; /* NULL unless the run marked its rounds to a time server */
     int rounds_planned, warmup_planned;
     int nmetrics;
     struct vp_metric_row metrics[VP_STORE_MAX_METRICS];

@@ -96,18 +96,14 @@ static int migrate(struct vp_store *st, struct vp_err *err)
     if (version > vp_schema_version())
         return vp_input_error(err, "store %s: schema version %d is newer than this virtperf (%d)",
                               st->path, version, vp_schema_version());
+    /* the caller holds the write lock: no other process migrates meanwhile */
     for (; version < vp_schema_version(); version++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
-        int rc = exec(st, "BEGIN IMMEDIATE", err);
-        if (rc == 0)
-            rc = exec(st, vp_schema_migration(version), err);
+        int rc = exec(st, vp_schema_migration(version), err);
         if (rc == 0)
             rc = exec(st, pragma, err);
-        if (rc == 0)
-            rc = exec(st, "COMMIT", err);
         if (rc < 0) {
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             vp_err_prefix(err, "migrating the schema to version %d", version + 1);
             return rc;
         }
@@ -206,8 +202,15 @@ int vp_store_open(const char *path, struct vp_store **out, struct vp_err *err)
     }
     if ((rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err)) < 0)
         goto fail;
-    if ((rc = migrate(st, err)) < 0 || (rc = mark_orphans(st, err)) < 0)
+    /* migrations and the orphan sweep under one write lock, taken up front so
+     * that stores opened by several processes at once wait rather than fail */
+    if ((rc = exec(st, "BEGIN IMMEDIATE", err)) < 0)
         goto fail;
+    if ((rc = migrate(st, err)) < 0 || (rc = mark_orphans(st, err)) < 0 ||
+        (rc = exec(st, "COMMIT", err)) < 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        goto fail;
+    }
     *out = st;
     return 0;
 fail:

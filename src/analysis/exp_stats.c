@@ -1,0 +1,77 @@
+#include "analysis/exp_stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/model.h"
+#include "store/query.h"
+
+/* The external elapsed time of a round from timing_rounds, or NaN (also
+ * when the store has no such table). */
+static double external_s(struct vp_store *st, int64_t run_id, int round)
+{
+    sqlite3_stmt *q;
+    double v = NAN;
+    if (sqlite3_prepare_v2(vp_store_db(st),
+                           "SELECT external_s FROM timing_rounds WHERE run_id = ? AND round = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return NAN;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int(q, 2, round);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+int vp_point_stats(struct vp_store *st, const struct vp_exp_point_row *p, struct vp_point_stats *ps,
+                   struct vp_err *err)
+{
+    double *all = NULL, *rate = calloc((size_t)p->nruns + 1, sizeof *rate);
+    int nall = 0, rc = 0;
+    memset(ps, 0, sizeof *ps);
+    ps->jain = NAN;
+    if (rate == NULL)
+        return vp_run_error(err, ENOMEM, "statistics");
+    for (int i = 0; i < p->nruns; i++) {
+        struct vp_run_data run;
+        if (p->run_id[i] <= 0)
+            continue;
+        if ((rc = vp_store_load_run(st, p->run_id[i], &run, err)) < 0)
+            break;
+        double sum = 0;
+        int n = 0;
+        void *more = realloc(all, (size_t)(nall + run.nrounds + 1) * sizeof *all);
+        if (more == NULL) {
+            vp_run_data_free(&run);
+            rc = vp_run_error(err, ENOMEM, "statistics");
+            break;
+        }
+        all = more;
+        for (int k = 0; k < run.nrounds; k++) {
+            if (run.rounds[k].warmup)
+                continue;
+            double e = external_s(st, run.id, run.rounds[k].round);
+            if (isfinite(e))
+                ps->external++;
+            else
+                e = run.rounds[k].elapsed_s;
+            all[nall++] = e;
+            sum += e;
+            n++;
+        }
+        if (n > 0 && sum > 0)
+            rate[ps->appliances++] = n / sum;
+        vp_run_data_free(&run);
+    }
+    if (rc == 0 && nall > 0) {
+        vp_summarize(all, nall, false, &ps->elapsed);
+        ps->jain = vp_jain_index(rate, ps->appliances);
+    }
+    free(all);
+    free(rate);
+    return rc;
+}

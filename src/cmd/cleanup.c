@@ -1,0 +1,135 @@
+/* virtperf cleanup [--dry-run] [--json]: remove what killed runs left. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/json.h"
+#include "platform/journal.h"
+
+struct cleanup_opts {
+    bool dry_run, json;
+};
+
+static const struct vp_opt cleanup_opt_table[] = {
+    {"dry-run", VP_OPT_BOOL, offsetof(struct cleanup_opts, dry_run), NULL, 0, 0, NULL,
+     "only say what would be removed", false},
+    {"json", VP_OPT_BOOL, offsetof(struct cleanup_opts, json), NULL, 0, 0, NULL,
+     "print JSON (journals, removed, failed)", false},
+    VP_OPT_END,
+};
+
+struct sweep_state {
+    struct cleanup_opts *o;
+    struct vp_json j;
+    bool in_journal;
+    int removed, gone, failed;
+};
+
+static void on_journal(void *arg, const char *file, long pid, bool in_use)
+{
+    struct sweep_state *s = arg;
+    if (!s->o->json) {
+        if (in_use)
+            printf("%s: process %ld is running, left alone\n", file, pid);
+        return;
+    }
+    if (s->in_journal) {
+        vp_json_array_end(&s->j);
+        vp_json_object_end(&s->j);
+    }
+    vp_json_object_begin(&s->j, NULL);
+    vp_json_string(&s->j, "file", file);
+    vp_json_int(&s->j, "pid", pid);
+    vp_json_bool(&s->j, "in_use", in_use);
+    vp_json_array_begin(&s->j, "entries");
+    s->in_journal = true;
+}
+
+static void on_entry(void *arg, enum vp_res kind, const char *what, int result)
+{
+    struct sweep_state *s = arg;
+    const char *verb = result > 0    ? (s->o->dry_run ? "would remove" : "removed")
+                       : result == 0 ? "already gone"
+                                     : "failed to remove";
+    if (result > 0)
+        s->removed++;
+    else if (result == 0)
+        s->gone++;
+    else
+        s->failed++;
+    if (!s->o->json) {
+        if (result < 0)
+            printf("%s %s %s: %s\n", verb, vp_res_name(kind), what, strerror(-result));
+        else if (result > 0)
+            printf("%s %s %s\n", verb, vp_res_name(kind), what);
+        return;
+    }
+    vp_json_object_begin(&s->j, NULL);
+    vp_json_string(&s->j, "kind", vp_res_name(kind));
+    vp_json_string(&s->j, "what", what);
+    vp_json_string(&s->j, "result", verb);
+    if (result < 0)
+        vp_json_string(&s->j, "error", strerror(-result));
+    vp_json_object_end(&s->j);
+}
+
+static int cleanup_run(int argc, char **argv)
+{
+    struct cleanup_opts o;
+    struct vp_err err = {0};
+    struct vp_optset sets[] = {{cleanup_opt_table, &o}};
+    char *pos[1];
+    int npos;
+    if (vp_opt_defaults(cleanup_opt_table, &o, &err) < 0 ||
+        vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err) < 0)
+        return vp_err_report(&err);
+
+    struct sweep_state s = {.o = &o};
+    if (o.json) {
+        vp_json_init(&s.j, stdout);
+        vp_json_object_begin(&s.j, NULL);
+        char dir[400];
+        vp_journal_dir(dir, sizeof dir);
+        vp_json_string(&s.j, "directory", dir);
+        vp_json_bool(&s.j, "dry_run", o.dry_run);
+        vp_json_array_begin(&s.j, "journals");
+    }
+    struct vp_sweep_fn fn = {on_journal, on_entry, &s};
+    int rc = vp_journal_sweep(o.dry_run, &fn, &err);
+    if (o.json) {
+        if (s.in_journal) {
+            vp_json_array_end(&s.j);
+            vp_json_object_end(&s.j);
+        }
+        vp_json_array_end(&s.j);
+        vp_json_int(&s.j, "removed", s.removed);
+        vp_json_int(&s.j, "already_gone", s.gone);
+        vp_json_int(&s.j, "failed", s.failed);
+        vp_json_string(&s.j, "error", rc < 0 ? err.msg : NULL);
+        vp_json_object_end(&s.j);
+        vp_json_finish(&s.j);
+    } else if (s.removed + s.failed == 0) {
+        printf("nothing to clean up\n");
+    }
+    if (rc < 0)
+        return o.json ? VP_EXIT_FAILED : vp_err_report(&err);
+    return s.failed ? VP_EXIT_FAILED : VP_EXIT_OK;
+}
+
+static void cleanup_help(FILE *out)
+{
+    fputs("Every namespace holder, cgroup, interface, scratch directory and process a run\n"
+          "creates is journaled first in $VIRTPERF_RUNDIR (default /run/virtperf). For each\n"
+          "journal whose process is gone, remove what it lists, newest first. Running it\n"
+          "twice is harmless.\n\noptions:\n",
+          out);
+    vp_opt_print_help(out, cleanup_opt_table);
+}
+
+const struct vp_command vp_cmd_cleanup = {
+    .name = "cleanup",
+    .run = cleanup_run,
+    .summary = "remove the namespaces, cgroups, interfaces and files killed runs left",
+    .usage = "virtperf cleanup [--dry-run] [--json]",
+    .help = cleanup_help,
+};

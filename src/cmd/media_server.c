@@ -1,0 +1,134 @@
+/* virtperf media-server: the media appliance relaying RTP with per-packet
+ * work, until SIGINT/SIGTERM; then its counters. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/signals.h"
+#include "rtp/addr.h"
+#include "rtp/g711.h"
+#include "rtp/media_server.h"
+
+struct ms_opts {
+    char listen[VP_STR_MAX], peer[VP_STR_MAX];
+    int64_t threads, fir_taps;
+    int work;
+    uint64_t duration;
+    bool json;
+};
+
+static const char *const work_names[] = {"none", "transcode", NULL};
+enum { WORK_NONE, WORK_TRANSCODE };
+
+static const struct vp_opt ms_opt_table[] = {
+    {"listen", VP_OPT_STRING, offsetof(struct ms_opts, listen), NULL, 0, 0, NULL,
+     "HOST:PORT to receive RTP on (numeric; port 0 picks one; required)", false},
+    {"threads", VP_OPT_INT, offsetof(struct ms_opts, threads), "2", 1, 256, NULL,
+     "worker threads, each with its own SO_REUSEPORT socket", false},
+    {"work", VP_OPT_ENUM, offsetof(struct ms_opts, work), "transcode", 0, 0, work_names,
+     "per-packet work: none, or μ-law → PCM, FIR filter, → μ-law", false},
+    {"fir-taps", VP_OPT_INT, offsetof(struct ms_opts, fir_taps), "32", 1, VP_FIR_MAX_TAPS, NULL,
+     "FIR filter length for --work transcode", false},
+    {"peer", VP_OPT_STRING, offsetof(struct ms_opts, peer), NULL, 0, 0, NULL,
+     "relay every packet to this HOST:PORT instead of back to its source", false},
+    {"duration", VP_OPT_DURATION, offsetof(struct ms_opts, duration), "0s", 0, 0, NULL,
+     "stop after this long (0: run until SIGINT/SIGTERM)", false},
+    {"json", VP_OPT_BOOL, offsetof(struct ms_opts, json), NULL, 0, 0, NULL,
+     "print the final counters as JSON", false},
+    VP_OPT_END,
+};
+
+static void print_counters(const struct ms_opts *o, const struct vp_media_server_counters *c)
+{
+    if (o->json) {
+        struct vp_json j;
+        vp_json_init(&j, stdout);
+        vp_json_object_begin(&j, NULL);
+        vp_json_int(&j, "received", (int64_t)c->received);
+        vp_json_int(&j, "relayed", (int64_t)c->relayed);
+        vp_json_int(&j, "transcoded", (int64_t)c->transcoded);
+        vp_json_int(&j, "not_rtp", (int64_t)c->not_rtp);
+        vp_json_int(&j, "send_errors", (int64_t)c->send_errors);
+        vp_json_int(&j, "rxq_drops", (int64_t)c->rxq_drops);
+        if (c->snmp_rcvbuf_errors >= 0)
+            vp_json_int(&j, "udp_rcvbuf_errors_host", c->snmp_rcvbuf_errors);
+        else
+            vp_json_null(&j, "udp_rcvbuf_errors_host");
+        vp_json_object_end(&j);
+        vp_json_finish(&j);
+        return;
+    }
+    printf("media-server: received %lu  relayed %lu  transcoded %lu  not RTP %lu  send errors "
+           "%lu  dropped (SO_RXQ_OVFL) %lu  host UDP RcvbufErrors %ld\n",
+           (unsigned long)c->received, (unsigned long)c->relayed, (unsigned long)c->transcoded,
+           (unsigned long)c->not_rtp, (unsigned long)c->send_errors, (unsigned long)c->rxq_drops,
+           (long)c->snmp_rcvbuf_errors);
+}
+
+static int run(int argc, char **argv)
+{
+    struct ms_opts o;
+    struct vp_err err = {0};
+    struct vp_media_server *ms = NULL;
+    struct vp_media_server_cfg cfg = {0};
+    int rc;
+
+    vp_opt_defaults(ms_opt_table, &o, &err);
+    struct vp_optset sets[] = {{ms_opt_table, &o}};
+    char *pos[1];
+    int npos;
+    if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
+        return vp_err_report(&err);
+    if (o.listen[0] == '\0')
+        rc = vp_input_error(&err, "media-server: --listen HOST:PORT is required");
+    else
+        rc = vp_parse_hostport("listen", o.listen, &cfg.listen, &cfg.listen_len, &err);
+    if (rc == 0 && o.peer[0])
+        rc = vp_parse_hostport("peer", o.peer, &cfg.peer, &cfg.peer_len, &err);
+    if (rc < 0)
+        return vp_err_report(&err);
+    cfg.threads = (int)o.threads;
+    cfg.transcode = o.work == WORK_TRANSCODE;
+    cfg.fir_taps = (int)o.fir_taps;
+    if ((rc = vp_media_server_start(&cfg, &ms, &err)) < 0)
+        return vp_err_report(&err);
+    char host[VP_STR_MAX];
+    snprintf(host, sizeof host, "%s", o.listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    fprintf(stderr, "media-server: listening on %s:%u, %d threads, work %s", host,
+            vp_media_server_port(ms), cfg.threads, work_names[o.work]);
+    if (cfg.transcode)
+        fprintf(stderr, " (%d FIR taps)", cfg.fir_taps);
+    fputc('\n', stderr);
+    fflush(stderr);
+    uint64_t end = o.duration ? vp_now_ns() + o.duration : 0;
+    while (!vp_interrupted && (end == 0 || vp_now_ns() < end))
+        vp_sleep_ns(50000000);
+    struct vp_media_server_counters c;
+    vp_media_server_stop(ms, &c);
+    print_counters(&o, &c);
+    return VP_EXIT_OK;
+}
+
+static void ms_help(FILE *f)
+{
+    fputs("Relays RTP packets back to their source (or to --peer) from a pool of worker\n"
+          "threads, each doing the per-packet work of a media path. Stops on SIGINT/SIGTERM\n"
+          "(or after --duration) and prints its counters, its own drops among them.\n\n"
+          "options:\n",
+          f);
+    vp_opt_print_help(f, ms_opt_table);
+}
+
+const struct vp_command vp_cmd_media_server = {
+    .name = "media-server",
+    .run = run,
+    .summary = "the media appliance: relays RTP with G.711 + FIR work per packet",
+    .usage = "virtperf media-server --listen HOST:PORT [--threads N] [--work none|transcode]\n"
+             "       [--fir-taps N] [--peer HOST:PORT] [--json]",
+    .help = ms_help,
+};

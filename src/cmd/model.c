@@ -1,0 +1,244 @@
+/* virtperf model EXPERIMENT [--json]: seed 002's tables from a stored
+ * experiment — measured elapsed time per instance count with Estimate1 and
+ * its error, the idle-appliance overhead fit O(n) = a + b*n with R^2, and
+ * Estimate2 — per series (the matrix values other than the count). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/exp_stats.h"
+#include "analysis/model.h"
+#include "cmd/cmd.h"
+#include "core/json.h"
+#include "experiment/exp_store.h"
+
+#define MAX_ROWS 64
+
+struct overhead {
+    const char *platform;
+    int n;
+    double count[MAX_ROWS], pct[MAX_ROWS], ci[MAX_ROWS];
+    struct vp_overhead_fit fit;
+    bool ok;
+};
+
+/* The idle points of one platform and their fit. */
+static void overhead_of(const struct vp_exp_data *d, const char *platform, struct overhead *o)
+{
+    memset(o, 0, sizeof *o);
+    o->platform = platform;
+    for (int i = 0; i < d->npoints && o->n < MAX_ROWS; i++) {
+        const struct vp_exp_point_row *p = &d->points[i];
+        if (strcmp(p->kind, "idle") != 0 || strcmp(p->platform, platform) != 0 ||
+            !isfinite(p->host_cpu_pct))
+            continue;
+        o->count[o->n] = p->instances;
+        o->pct[o->n] = p->host_cpu_pct;
+        o->ci[o->n] = p->host_cpu_ci_half;
+        o->n++;
+    }
+    o->ok = vp_overhead_fit(o->count, o->pct, o->n, &o->fit) == 0;
+}
+
+static void print_overhead(const struct overhead *o, struct vp_json *j)
+{
+    if (j) {
+        vp_json_object_begin(j, NULL);
+        vp_json_string(j, "platform", o->platform);
+        vp_json_array_begin(j, "points");
+        for (int k = 0; k < o->n; k++) {
+            vp_json_object_begin(j, NULL);
+            vp_json_int(j, "appliances", (int64_t)o->count[k]);
+            vp_json_double(j, "host_cpu_pct", o->pct[k]);
+            vp_json_double(j, "ci95_half", o->ci[k]);
+            vp_json_double(j, "estimate", o->ok ? o->fit.a + o->fit.b * o->count[k] : NAN);
+            vp_json_object_end(j);
+        }
+        vp_json_array_end(j);
+        vp_json_double(j, "a", o->ok ? o->fit.a : NAN);
+        vp_json_double(j, "b", o->ok ? o->fit.b : NAN);
+        vp_json_double(j, "r2", o->ok ? o->fit.r2 : NAN);
+        vp_json_object_end(j);
+        return;
+    }
+    printf("\nhost CPU cost of idle appliances on %s (seed 002 Table 3), percent of the host\n",
+           o->platform);
+    printf("%6s %10s %10s %10s\n", "n", "overhead", "ci95_half", "estimate");
+    for (int k = 0; k < o->n; k++)
+        printf("%6.0f %10.3f %10.3f %10.3f\n", o->count[k], o->pct[k], o->ci[k],
+               o->ok ? o->fit.a + o->fit.b * o->count[k] : NAN);
+    if (o->ok)
+        printf("fit O(n) = a + b·n: a = %.4f, b = %.4f (O = %.5f per appliance), R² = %.4f\n",
+               o->fit.a, o->fit.b, o->fit.b / 100, o->fit.r2);
+    else
+        printf("fit O(n): needs idle points at two or more counts\n");
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    return ((const struct vp_model_row *)a)->instances -
+           ((const struct vp_model_row *)b)->instances;
+}
+
+/* One series: its rows, estimates and table. */
+static int print_series(struct vp_store *st, const struct vp_exp_data *d, int first,
+                        struct vp_json *j, struct vp_err *err)
+{
+    const struct vp_exp_point_row *s = &d->points[first];
+    struct vp_model_row rows[MAX_ROWS];
+    int nrows = 0, P = 0, rc, external = 0, samples = 0;
+    for (int i = first; i < d->npoints && nrows < MAX_ROWS; i++) {
+        const struct vp_exp_point_row *p = &d->points[i];
+        if (strcmp(p->kind, "run") != 0 || strcmp(p->series, s->series) != 0)
+            continue;
+        struct vp_point_stats ps;
+        if ((rc = vp_point_stats(st, p, &ps, err)) < 0)
+            return rc;
+        rows[nrows++] = (struct vp_model_row){.instances = p->instances,
+                                              .n = ps.elapsed.n,
+                                              .measured = ps.elapsed.n ? ps.elapsed.mean : NAN,
+                                              .ci_half = ps.elapsed.ci_half,
+                                              .jain = ps.jain};
+        external += ps.external;
+        samples += ps.elapsed.n;
+        if (p->cpus_available > P)
+            P = p->cpus_available;
+    }
+    qsort(rows, (size_t)nrows, sizeof rows[0], cmp_rows);
+    struct overhead o;
+    overhead_of(d, s->platform, &o);
+    bool have_p = vp_model_estimate(rows, nrows, P, o.ok ? &o.fit : NULL) == 0;
+    if (j) {
+        vp_json_object_begin(j, NULL);
+        vp_json_raw(j, "params", s->series);
+        vp_json_string(j, "platform", s->platform);
+        vp_json_int(j, "P", P);
+        vp_json_string(j, "elapsed",
+                       external == 0         ? "internal"
+                       : external == samples ? "external"
+                                             : "mixed");
+        vp_json_array_begin(j, "rows");
+        for (int k = 0; k < nrows; k++) {
+            const struct vp_model_row *r = &rows[k];
+            vp_json_object_begin(j, NULL);
+            vp_json_int(j, "instances", r->instances);
+            vp_json_int(j, "n", r->n);
+            vp_json_double(j, "measured_s", r->measured);
+            vp_json_double(j, "ci95_half_s", r->ci_half);
+            vp_json_double(j, "estimate1_s", r->estimate1);
+            vp_json_double(j, "estimate1_rel_error", r->rel_error1);
+            vp_json_double(j, "estimate2_s", r->estimate2);
+            vp_json_double(j, "estimate2_rel_error", r->rel_error2);
+            vp_json_double(j, "jain", r->jain);
+            vp_json_object_end(j);
+        }
+        vp_json_array_end(j);
+        vp_json_object_end(j);
+        return 0;
+    }
+    printf("\nseries %s on %s: P = %d CPUs (seed 002 Tables 2 and 6)\n",
+           strcmp(s->series, "{}") == 0 ? "(one)" : s->series, s->platform, P);
+    printf("elapsed times: %s\n", external == 0 ? "internal (CLOCK_MONOTONIC in each appliance)"
+                                  : external == samples
+                                      ? "external (the time server's clock)"
+                                      : "external where the time server had them");
+    if (!have_p)
+        printf("(no point with i = P = %d instances: no estimates)\n", P);
+    printf("%4s %4s %11s %10s %11s %7s %11s %7s %6s\n", "i", "n", "measured_s", "ci95_half",
+           "estimate1", "err1%", "estimate2", "err2%", "jain");
+    for (int k = 0; k < nrows; k++) {
+        const struct vp_model_row *r = &rows[k];
+        printf("%4d %4d %11.4f %10.4f %11.4f %7.2f %11.4f %7.2f %6.3f\n", r->instances, r->n,
+               r->measured, r->ci_half, r->estimate1, 100 * r->rel_error1, r->estimate2,
+               100 * r->rel_error2, r->jain);
+    }
+    return 0;
+}
+
+/* True when an earlier point has the same series or platform (field). */
+static bool seen_before(const struct vp_exp_data *d, int i, bool platform)
+{
+    for (int k = 0; k < i; k++) {
+        const struct vp_exp_point_row *a = &d->points[k], *b = &d->points[i];
+        if (strcmp(a->kind, b->kind) == 0 &&
+            strcmp(platform ? a->platform : a->series, platform ? b->platform : b->series) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int model_main(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct vp_err err = {0};
+    struct vp_store *st = NULL;
+    struct vp_exp_data d = {0};
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}};
+    char *pos[1], *end;
+    int npos, rc;
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 1, &npos, &err)) < 0)
+        goto fail;
+    if (out.csv) {
+        rc = vp_input_error(&err, "model: --csv is not offered; use --json");
+        goto fail;
+    }
+    long long id = npos == 1 ? strtoll(pos[0], &end, 10) : 0;
+    if (npos != 1 || *end != '\0' || id <= 0) {
+        rc = vp_input_error(&err, "model: name an experiment by its id (from `virtperf run`)");
+        goto fail;
+    }
+    if ((rc = vp_output_open_store(&out, &st, &err)) < 0 ||
+        (rc = vp_exp_store_load(st, id, &d, &err)) < 0)
+        goto fail;
+    struct vp_json j;
+    if (out.json) {
+        vp_json_init(&j, stdout);
+        vp_json_object_begin(&j, NULL);
+        vp_json_object_begin(&j, "experiment");
+        vp_json_int(&j, "id", d.id);
+        vp_json_string(&j, "name", d.name);
+        vp_json_string(&j, "status", d.status);
+        vp_json_object_end(&j);
+        vp_json_array_begin(&j, "series");
+    } else {
+        printf("experiment %lld: %s (%s), %s\n", id, d.name, d.file, d.status);
+    }
+    for (int i = 0; rc == 0 && i < d.npoints; i++)
+        if (strcmp(d.points[i].kind, "run") == 0 && !seen_before(&d, i, false))
+            rc = print_series(st, &d, i, out.json ? &j : NULL, &err);
+    if (out.json) {
+        vp_json_array_end(&j);
+        vp_json_array_begin(&j, "overhead");
+    }
+    for (int i = 0; rc == 0 && i < d.npoints; i++) {
+        if (strcmp(d.points[i].kind, "idle") != 0 || seen_before(&d, i, true))
+            continue;
+        struct overhead o;
+        overhead_of(&d, d.points[i].platform, &o);
+        print_overhead(&o, out.json ? &j : NULL);
+    }
+    if (out.json) {
+        vp_json_array_end(&j);
+        vp_json_object_end(&j);
+        vp_json_finish(&j);
+    }
+    if (rc < 0)
+        goto fail;
+    vp_exp_data_free(&d);
+    vp_store_close(st);
+    return VP_EXIT_OK;
+fail:
+    vp_exp_data_free(&d);
+    vp_store_close(st);
+    return vp_output_fail(&out, &err);
+}
+
+const struct vp_command vp_cmd_model = {
+    .name = "model",
+    .run = model_main,
+    .summary = "seed 002's queueing model of a stored experiment: Estimate1, overhead, Estimate2",
+    .usage = "virtperf model EXPERIMENT [--json] [--store FILE]",
+    .help = NULL,
+};

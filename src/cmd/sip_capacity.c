@@ -1,0 +1,312 @@
+/* virtperf sip-capacity: the highest calls/s a SIP server sustains within
+ * stated criteria — ramp up by doubling to bracket it, then bisect — repeated
+ * for a mean with a 95% CI. Steps where the generator was the bottleneck are
+ * rejected: they bound the search but are not counted as the server's. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/stats.h"
+#include "cmd/cmd.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/signals.h"
+#include "rtp/addr.h"
+#include "sip/report.h"
+
+#define MAX_STEPS 64
+
+struct cap_opts {
+    char target[VP_STR_MAX];
+    double fail_pct, retrans_pct, p95_ms, start, max, precision;
+    int64_t repeats, threads;
+    uint64_t step, drain, settle, hold, t1, tick;
+};
+
+static const struct vp_opt cap_opt_table[] = {
+    {"target", VP_OPT_STRING, offsetof(struct cap_opts, target), NULL, 0, 0, NULL,
+     "SIP server HOST:PORT (numeric; required)", false},
+    {"fail-pct", VP_OPT_DOUBLE, offsetof(struct cap_opts, fail_pct), "1", 0, 100, NULL,
+     "criterion: failed (and unfinished) calls at most this % of calls", false},
+    {"retrans-pct", VP_OPT_DOUBLE, offsetof(struct cap_opts, retrans_pct), "5", 0, 1000, NULL,
+     "criterion: retransmissions at most this % of calls", false},
+    {"p95-ms", VP_OPT_DOUBLE, offsetof(struct cap_opts, p95_ms), "50", 0.01, 60000, NULL,
+     "criterion: 95th percentile INVITE->200 at most this", false},
+    {"repeats", VP_OPT_INT, offsetof(struct cap_opts, repeats), "3", 1, 100, NULL,
+     "searches; the result is their mean with a 95% CI", false},
+    {"start", VP_OPT_DOUBLE, offsetof(struct cap_opts, start), "100", 1, 200000, NULL,
+     "first rate tried (calls/s); doubled until a step fails", false},
+    {"max", VP_OPT_DOUBLE, offsetof(struct cap_opts, max), "50000", 1, 200000, NULL,
+     "highest rate tried", false},
+    {"precision", VP_OPT_DOUBLE, offsetof(struct cap_opts, precision), "0.05", 0.001, 1, NULL,
+     "bisect until the bracket is this fraction of its lower end", false},
+    {"step", VP_OPT_DURATION, offsetof(struct cap_opts, step), "5s", 1e8, 3600e9, NULL,
+     "duration of each step", false},
+    {"drain", VP_OPT_DURATION, offsetof(struct cap_opts, drain), "2s", 0, 600e9, NULL,
+     "after a step's last call, wait at most this long; unfinished calls count as failed", false},
+    {"settle", VP_OPT_DURATION, offsetof(struct cap_opts, settle), "1s", 0, 600e9, NULL,
+     "pause between steps so the server empties its queues", false},
+    {"hold", VP_OPT_DURATION, offsetof(struct cap_opts, hold), "0", 0, 3600e9, NULL,
+     "call hold time", false},
+    {"threads", VP_OPT_INT, offsetof(struct cap_opts, threads), "1", 1, 64, NULL,
+     "generator event loops", false},
+    {"t1", VP_OPT_DURATION, offsetof(struct cap_opts, t1), "500ms", 1e6, 10e9, NULL, "RFC 3261 T1",
+     false},
+    {"tick", VP_OPT_DURATION, offsetof(struct cap_opts, tick), "0", 0, 100e6, NULL,
+     "generator loop tick (see sip-uac --tick)", false},
+    VP_OPT_END,
+};
+
+struct step {
+    int repeat;
+    double rate;
+    const char *verdict;
+    struct vp_sip_uac_result r;
+};
+
+struct search {
+    const struct cap_opts *o;
+    struct vp_sip_uac_cfg cfg;
+    struct step steps[MAX_STEPS * 4];
+    int nsteps;
+    bool generator_limited;
+};
+
+/* One step at rate: run, judge, keep. Returns 1 pass, 0 fail, -1 rejected, <-1 error. */
+static int try_rate(struct search *s, int repeat, double rate, struct vp_err *err)
+{
+    if (s->nsteps == (int)(sizeof s->steps / sizeof s->steps[0]))
+        return vp_run_error(err, 0, "sip-capacity: too many steps");
+    if (s->nsteps > 0)
+        vp_sleep_ns(s->o->settle);
+    struct step *st = &s->steps[s->nsteps];
+    s->cfg.rate = rate;
+    int rc = vp_sip_uac_run(&s->cfg, &st->r, err);
+    if (rc < 0)
+        return rc;
+    s->nsteps++;
+    st->repeat = repeat;
+    st->rate = rate;
+    const struct vp_sip_counts *c = &st->r.total;
+    uint64_t failed = vp_sip_counts_failed(c) + st->r.abandoned;
+    double fail = c->created ? 100.0 * (double)failed / (double)c->created : 100;
+    double p95 = st->r.inv200.count ? vp_hist_percentile(&st->r.inv200, 95) / 1e6 : 1e9;
+    bool pass = c->created > 0 && fail <= s->o->fail_pct &&
+                vp_sip_retrans_pct(c) <= s->o->retrans_pct && p95 <= s->o->p95_ms;
+    st->verdict = st->r.generator_bottleneck ? "rejected" : pass ? "pass" : "fail";
+    fprintf(stderr,
+            "sip-capacity: repeat %d: %.0f calls/s: %s (failed %.2f%%, retrans %.2f%%, "
+            "p95 %.2f ms, generator CPU %.0f%%)\n",
+            repeat + 1, rate, st->verdict, fail, vp_sip_retrans_pct(c), p95,
+            100 * st->r.cpu_fraction);
+    if (st->r.interrupted)
+        return -EINTR;
+    return st->r.generator_bottleneck ? -1 : pass ? 1 : 0;
+}
+
+/* try_rate, once more when the generator was the bottleneck: a moment of
+ * contention on the host should not end the search. */
+static int try_rate2(struct search *s, int repeat, double rate, struct vp_err *err)
+{
+    int rc = try_rate(s, repeat, rate, err);
+    return rc == -1 ? try_rate(s, repeat, rate, err) : rc;
+}
+
+/* One search: the highest passing rate (0 when even the lowest failed). */
+static int search_once(struct search *s, int repeat, double *best, struct vp_err *err)
+{
+    double lo = 0, hi = 0, rate = s->o->start;
+    int rc;
+    for (;;) {
+        if ((rc = try_rate2(s, repeat, rate, err)) < -1)
+            return rc;
+        if (rc == 1) {
+            lo = rate;
+            if (rate >= s->o->max)
+                break;
+            rate = rate * 2 < s->o->max ? rate * 2 : s->o->max;
+            continue;
+        }
+        if (rc == -1)
+            s->generator_limited = true;
+        hi = rate;
+        break;
+    }
+    while (hi > 0 && hi - lo > s->o->precision * (lo > 0 ? lo : 20)) {
+        double mid = (lo + hi) / 2;
+        if ((rc = try_rate2(s, repeat, mid, err)) < -1)
+            return rc;
+        if (rc == 1) {
+            lo = mid;
+        } else {
+            s->generator_limited |= rc == -1;
+            hi = mid;
+        }
+    }
+    *best = lo;
+    return 0;
+}
+
+static void print_json(const struct search *s, const double *best, int n,
+                       const struct vp_summary *sum, int64_t run_id)
+{
+    struct vp_json j;
+    vp_json_init(&j, stdout);
+    vp_json_object_begin(&j, NULL);
+    vp_json_options(&j, "params", cap_opt_table, s->o);
+    vp_json_array_begin(&j, "steps");
+    for (int i = 0; i < s->nsteps; i++) {
+        const struct step *st = &s->steps[i];
+        vp_json_object_begin(&j, NULL);
+        vp_json_int(&j, "repeat", st->repeat);
+        vp_json_double(&j, "rate", st->rate);
+        vp_json_string(&j, "verdict", st->verdict);
+        vp_sip_report_counts_json(&j, &st->r.total);
+        vp_json_int(&j, "abandoned", (int64_t)st->r.abandoned);
+        vp_json_double(&j, "invite_200_p95_ms",
+                       st->r.inv200.count ? vp_hist_percentile(&st->r.inv200, 95) / 1e6 : 0);
+        vp_json_double(&j, "generator_cpu_fraction", st->r.cpu_fraction);
+        vp_json_bool(&j, "generator_bottleneck", st->r.generator_bottleneck);
+        vp_json_object_end(&j);
+    }
+    vp_json_array_end(&j);
+    vp_json_object_begin(&j, "result");
+    vp_json_array_begin(&j, "max_rate_per_repeat");
+    for (int i = 0; i < n; i++)
+        vp_json_double(&j, NULL, best[i]);
+    vp_json_array_end(&j);
+    vp_json_double(&j, "max_rate_mean", sum->mean);
+    vp_json_double(&j, "ci95_lo", sum->ci_lo);
+    vp_json_double(&j, "ci95_hi", sum->ci_hi);
+    vp_json_bool(&j, "generator_limited", s->generator_limited);
+    vp_json_object_end(&j);
+    vp_json_int(&j, "run_id", run_id);
+    vp_json_object_end(&j);
+    vp_json_finish(&j);
+}
+
+static int store(struct vp_store *st, struct search *s, const struct vp_summary *sum, int n,
+                 int argc, char **argv, int64_t *run_id, struct vp_err *err)
+{
+    char command[2048] = "virtperf";
+    for (int i = 0; i < argc; i++)
+        snprintf(command + strlen(command), sizeof command - strlen(command), " %s", argv[i]);
+    char *params = NULL;
+    struct vp_json_buf pb;
+    if (vp_json_buf_open(&pb) == 0) {
+        vp_json_options(&pb.j, NULL, cap_opt_table, s->o);
+        params = vp_json_buf_close(&pb);
+    }
+    struct vp_sip_store_run run = {
+        .kind = "capacity",
+        .command = command,
+        .params = params ? params : "{}",
+        .target = s->o->target,
+        .status = s->generator_limited ? "generator_limited" : "complete",
+        .r = NULL,
+        .cap_mean = sum->mean,
+        .cap_lo = sum->ci_lo,
+        .cap_hi = sum->ci_hi,
+        .cap_n = n,
+    };
+    int rc = vp_sip_store_run(st, &run, &s->cfg, run_id, err);
+    free(params);
+    int k[128] = {0};
+    for (int i = 0; rc == 0 && i < s->nsteps; i++) {
+        const struct step *p = &s->steps[i];
+        rc = vp_sip_store_step(st, *run_id, p->repeat, k[p->repeat % 128]++, p->rate, &p->r,
+                               p->verdict, err);
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct cap_opts o;
+    struct vp_err err = {0};
+    struct vp_store *st = NULL;
+    struct search *s = calloc(1, sizeof *s);
+    double best[100];
+    int n = 0, rc;
+    int64_t run_id = 0;
+
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_opt_defaults(cap_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {cap_opt_table, &o}};
+    char *pos[1];
+    int npos;
+    if (s == NULL) {
+        rc = vp_run_error(&err, ENOMEM, "sip-capacity");
+        goto out;
+    }
+    if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
+        goto out;
+    if (o.target[0] == '\0') {
+        rc = vp_input_error(&err, "sip-capacity: --target HOST:PORT is required");
+        goto out;
+    }
+    if (o.start > o.max) {
+        rc = vp_input_error(&err, "sip-capacity: --start %.0f is above --max %.0f", o.start, o.max);
+        goto out;
+    }
+    s->o = &o;
+    if ((rc = vp_parse_hostport("target", o.target, &s->cfg.target, &s->cfg.target_len, &err)) <
+            0 ||
+        (rc = vp_output_open_store(&out, &st, &err)) < 0)
+        goto out;
+    s->cfg.duration_ns = o.step;
+    s->cfg.drain_ns = o.drain;
+    s->cfg.hold_ns = o.hold;
+    s->cfg.interval_ns = 1000000000;
+    s->cfg.t1_ns = o.t1;
+    s->cfg.tick_ns = o.tick;
+    s->cfg.threads = (int)o.threads;
+    for (; n < o.repeats; n++)
+        if ((rc = search_once(s, n, &best[n], &err)) < 0)
+            goto out;
+    struct vp_summary sum;
+    vp_summarize(best, n, false, &sum);
+    if ((rc = store(st, s, &sum, n, argc, argv, &run_id, &err)) < 0)
+        goto out;
+    if (out.json) {
+        print_json(s, best, n, &sum, run_id);
+    } else {
+        printf("max calls/s: %.1f", sum.mean);
+        if (n > 1)
+            printf(" (95%% CI %.1f .. %.1f, %d searches)", sum.ci_lo, sum.ci_hi, n);
+        printf("%s\n", s->generator_limited
+                           ? "; some steps were rejected: the generator was the bottleneck"
+                           : "");
+    }
+out:
+    for (int i = 0; s && i < s->nsteps; i++)
+        vp_sip_uac_result_free(&s->steps[i].r);
+    free(s);
+    vp_store_close(st);
+    if (rc == -EINTR && vp_interrupted)
+        rc = vp_run_error(&err, 0, "sip-capacity: interrupted");
+    return rc < 0 ? vp_output_fail(&out, &err) : VP_EXIT_OK;
+}
+
+static void cap_help(FILE *f)
+{
+    fputs("Closed-loop search for the highest calls/s meeting the criteria: steps of\n"
+          "sip-uac doubling from --start until one fails, then bisection. Repeated\n"
+          "--repeats times; prints the mean with a 95% CI (Student t). Steps where the\n"
+          "generator was the bottleneck are rejected: tried once more, then they bound the\n"
+          "search (never pass) and the result is marked generator_limited.\n"
+          "Stored in sip_runs (kind capacity) and sip_capacity_steps.\n\noptions:\n",
+          f);
+    vp_opt_print_help(f, cap_opt_table);
+    vp_opt_print_help(f, vp_output_opt_table);
+}
+
+const struct vp_command vp_cmd_sip_capacity = {
+    .name = "sip-capacity",
+    .run = run,
+    .summary = "closed-loop search for a SIP server's highest clean calls/s, with a 95% CI",
+    .usage = "virtperf sip-capacity --target HOST:PORT [--fail-pct 1] [--retrans-pct 5]\n"
+             "       [--p95-ms 50] [--repeats 3] [--step 5s] [--json]",
+    .help = cap_help,
+};

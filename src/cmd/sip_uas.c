@@ -1,0 +1,151 @@
+/* virtperf sip-uas: the signaling-server appliance; serves until SIGINT or
+ * SIGTERM, then prints its counters. */
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/json.h"
+#include "rtp/addr.h"
+#include "sip/uas.h"
+
+struct sip_uas_opts {
+    char listen[VP_STR_MAX], disk_log[VP_STR_MAX];
+    int64_t threads, queue_limit;
+    uint64_t work, t1;
+    int sync;
+    bool ringing;
+};
+
+static const char *const sync_names[] = {"none", "fsync", NULL};
+
+static const struct vp_opt uas_opt_table[] = {
+    {"listen", VP_OPT_STRING, offsetof(struct sip_uas_opts, listen), "127.0.0.1:5060", 0, 0, NULL,
+     "UDP HOST:PORT to serve (port 0: any free port)", false},
+    {"threads", VP_OPT_INT, offsetof(struct sip_uas_opts, threads), "1", 1, 64, NULL,
+     "worker threads, each with its own SO_REUSEPORT socket", false},
+    {"work-us", VP_OPT_INT, offsetof(struct sip_uas_opts, work), "0", 0, 10000000, NULL,
+     "CPU time spent per call before the 200 OK (microseconds)", false},
+    {"disk-log", VP_OPT_STRING, offsetof(struct sip_uas_opts, disk_log), NULL, 0, 0, NULL,
+     "append one call record per call to this file", false},
+    {"sync", VP_OPT_ENUM, offsetof(struct sip_uas_opts, sync), "none", 0, 0, sync_names,
+     "after each call record: none or fsync", false},
+    {"ringing", VP_OPT_BOOL, offsetof(struct sip_uas_opts, ringing), NULL, 0, 0, NULL,
+     "send 180 Ringing before the work", false},
+    {"queue-limit", VP_OPT_INT, offsetof(struct sip_uas_opts, queue_limit), "1000", 0, 10000000,
+     NULL, "INVITEs waiting for work per worker beyond which new ones get 503 (0: none)", false},
+    {"t1", VP_OPT_DURATION, offsetof(struct sip_uas_opts, t1), "500ms", 1e6, 10e9, NULL,
+     "RFC 3261 T1 (200 retransmissions until ACK)", false},
+    VP_OPT_END,
+};
+
+static void print_stats(bool json, const struct vp_sip_uas_stats *s)
+{
+    if (json) {
+        struct vp_json j;
+        vp_json_init(&j, stdout);
+        vp_json_object_begin(&j, NULL);
+        vp_json_object_begin(&j, "counters");
+        vp_json_int(&j, "invites", (int64_t)s->invites);
+        vp_json_int(&j, "acks", (int64_t)s->acks);
+        vp_json_int(&j, "byes", (int64_t)s->byes);
+        vp_json_int(&j, "other_requests", (int64_t)s->other_requests);
+        vp_json_int(&j, "responses_received", (int64_t)s->responses);
+        vp_json_int(&j, "retransmissions_absorbed", (int64_t)s->retrans_absorbed);
+        vp_json_int(&j, "sent_100", (int64_t)s->sent_100);
+        vp_json_int(&j, "sent_180", (int64_t)s->sent_180);
+        vp_json_int(&j, "sent_200", (int64_t)s->sent_200);
+        vp_json_int(&j, "sent_503", (int64_t)s->sent_503);
+        vp_json_int(&j, "sent_481", (int64_t)s->sent_481);
+        vp_json_int(&j, "sent_501", (int64_t)s->sent_501);
+        vp_json_int(&j, "retransmitted_200", (int64_t)s->retrans_200);
+        vp_json_int(&j, "calls_completed", (int64_t)s->calls_completed);
+        vp_json_int(&j, "queue_max", (int64_t)s->queue_max);
+        vp_json_int(&j, "disk_errors", (int64_t)s->disk_errors);
+        uint64_t bad = 0;
+        vp_json_object_begin(&j, "malformed_by_cause");
+        for (int i = 1; i < VP_SIP_E_COUNT; i++) {
+            bad += s->malformed[i];
+            if (s->malformed[i])
+                vp_json_int(&j, vp_sip_perr_name(i), (int64_t)s->malformed[i]);
+        }
+        vp_json_object_end(&j);
+        vp_json_int(&j, "malformed", (int64_t)bad);
+        vp_json_object_end(&j);
+        vp_json_object_end(&j);
+        vp_json_finish(&j);
+        return;
+    }
+    printf("requests: %lu INVITE, %lu ACK, %lu BYE, %lu other; %lu retransmissions absorbed\n",
+           (unsigned long)s->invites, (unsigned long)s->acks, (unsigned long)s->byes,
+           (unsigned long)s->other_requests, (unsigned long)s->retrans_absorbed);
+    printf("sent: %lu 100, %lu 180, %lu 200 (+%lu retransmitted), %lu 503, %lu 481, %lu 501\n",
+           (unsigned long)s->sent_100, (unsigned long)s->sent_180, (unsigned long)s->sent_200,
+           (unsigned long)s->retrans_200, (unsigned long)s->sent_503, (unsigned long)s->sent_481,
+           (unsigned long)s->sent_501);
+    printf("calls completed: %lu; queue max %lu; disk errors %lu; malformed:",
+           (unsigned long)s->calls_completed, (unsigned long)s->queue_max,
+           (unsigned long)s->disk_errors);
+    for (int i = 1; i < VP_SIP_E_COUNT; i++)
+        if (s->malformed[i])
+            printf(" %s=%lu", vp_sip_perr_name(i), (unsigned long)s->malformed[i]);
+    putchar('\n');
+}
+
+static int run(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct sip_uas_opts o;
+    struct vp_err err = {0};
+    struct vp_sip_uas *u = NULL;
+    struct vp_sip_uas_stats stats;
+    int rc;
+
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_opt_defaults(uas_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {uas_opt_table, &o}};
+    char *pos[1];
+    int npos;
+    struct vp_sip_uas_cfg cfg = {0};
+    if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0 ||
+        (rc = vp_parse_hostport("listen", o.listen, &cfg.listen, &cfg.listen_len, &err)) < 0)
+        goto fail;
+    cfg.threads = (int)o.threads;
+    cfg.work_ns = o.work * 1000;
+    snprintf(cfg.disk_log, sizeof cfg.disk_log, "%s", o.disk_log);
+    cfg.fsync = o.sync == 1;
+    cfg.ringing = o.ringing;
+    cfg.queue_limit = (uint64_t)o.queue_limit;
+    cfg.t1_ns = o.t1;
+    if ((rc = vp_sip_uas_open(&cfg, &u, &err)) < 0)
+        goto fail;
+    fprintf(stderr, "sip-uas: listening on port %u (%d threads)\n", vp_sip_uas_port(u),
+            cfg.threads);
+    rc = vp_sip_uas_run(u, &stats, &err);
+    vp_sip_uas_close(u);
+    if (rc < 0)
+        goto fail;
+    print_stats(out.json, &stats);
+    return VP_EXIT_OK;
+fail:
+    return vp_output_fail(&out, &err);
+}
+
+static void uas_help(FILE *f)
+{
+    fputs("Answers INVITE with 100, optionally 180, then 200 after --work-us of CPU time and\n"
+          "an optional call-record append; absorbs retransmissions with the last response;\n"
+          "retransmits the 200 until ACK; answers BYE with 200. Past --queue-limit queued\n"
+          "INVITEs per worker it answers 503. Runs until SIGINT/SIGTERM, then prints its\n"
+          "counters (JSON with --json).\n\noptions:\n",
+          f);
+    vp_opt_print_help(f, uas_opt_table);
+    vp_opt_print_help(f, vp_output_opt_table);
+}
+
+const struct vp_command vp_cmd_sip_uas = {
+    .name = "sip-uas",
+    .run = run,
+    .summary = "SIP signaling-server appliance: 100/180/200 after CPU work and disk I/O per call",
+    .usage = "virtperf sip-uas [--listen HOST:PORT] [--threads N] [--work-us N]\n"
+             "       [--disk-log FILE --sync none|fsync] [--ringing] [--queue-limit N] [--json]",
+    .help = uas_help,
+};

@@ -1,0 +1,301 @@
+#include "experiment/exp_store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+
+#define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
+{
+    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(st), what,
+                        sqlite3_errmsg(vp_store_db(st)));
+}
+
+static int prepare(struct vp_store *st, const char *sql, sqlite3_stmt **q, struct vp_err *err)
+{
+    if (sqlite3_prepare_v2(vp_store_db(st), sql, -1, q, NULL) != SQLITE_OK)
+        return sql_error(st, err, "prepare");
+    return 0;
+}
+
+/* Step a write statement to its end and finalize it. */
+static int step_done(struct vp_store *st, sqlite3_stmt *q, const char *what, struct vp_err *err)
+{
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_error(st, err, what);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int vp_exp_store_begin(struct vp_store *st, const struct vp_experiment *exp, const char *spec,
+                       const char *host, int cpus_available, int64_t *id, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "INSERT INTO experiments (name, file, spec, host, cpus_available, status, "
+                     "started_at) VALUES (?, ?, ?, ?, ?, 'running', " NOW ")",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, exp->s.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, exp->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, spec ? spec : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, host ? host : "{}", -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, cpus_available);
+    if ((rc = step_done(st, q, "new experiment", err)) == 0)
+        *id = sqlite3_last_insert_rowid(vp_store_db(st));
+    return rc;
+}
+
+int vp_exp_store_end(struct vp_store *st, int64_t id, const char *status, const char *error,
+                     struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(
+        st, "UPDATE experiments SET status = ?, error = ?, finished_at = " NOW " WHERE id = ?", &q,
+        err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, id);
+    return step_done(st, q, "end experiment", err);
+}
+
+/* A matrix key that counts instances ("count", "web.count", "idle"). */
+static bool is_count_key(const char *k)
+{
+    const char *dot = strrchr(k, '.');
+    const char *base = dot ? dot + 1 : k;
+    return strcmp(base, "count") == 0 || strcmp(base, "idle") == 0;
+}
+
+int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *pt,
+                       struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    char *params = vp_point_params_json(pt, NULL), *series = vp_point_params_json(pt, is_count_key);
+    int rc = prepare(st,
+                     "INSERT INTO experiment_points (experiment_id, point, kind, params, series, "
+                     "platform, instances, cpus_available, status) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                     &q, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int(q, 2, pt->index);
+        sqlite3_bind_text(q, 3, pt->kind == VP_POINT_RUN ? "run" : "idle", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, params ? params : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, series ? series : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, pt->s.platform, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 7, pt->ninst);
+        sqlite3_bind_int(q, 8, pt->cpus_available);
+        rc = step_done(st, q, "new point", err);
+    }
+    free(params);
+    free(series);
+    return rc;
+}
+
+int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const char *appliance,
+                           int64_t run_id, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "INSERT OR REPLACE INTO point_runs (experiment_id, point, appliance, run_id) "
+                     "VALUES (?, ?, ?, ?)",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, point);
+    sqlite3_bind_text(q, 3, appliance, -1, SQLITE_STATIC);
+    if (run_id > 0)
+        sqlite3_bind_int64(q, 4, run_id);
+    else
+        sqlite3_bind_null(q, 4);
+    return step_done(st, q, "point run", err);
+}
+
+int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const char *status,
+                           const char *error, double cpu_pct, double cpu_ci_half, int n,
+                           struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "UPDATE experiment_points SET status = ?, error = ?, host_cpu_pct = ?, "
+                     "host_cpu_ci95_half = ?, host_cpu_samples = ? "
+                     "WHERE experiment_id = ? AND point = ?",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
+    if (n > 0) {
+        sqlite3_bind_double(q, 3, cpu_pct);
+        if (isfinite(cpu_ci_half))
+            sqlite3_bind_double(q, 4, cpu_ci_half);
+        sqlite3_bind_int(q, 5, n);
+    }
+    sqlite3_bind_int64(q, 6, id);
+    sqlite3_bind_int(q, 7, point);
+    return step_done(st, q, "end point", err);
+}
+
+/* One integer from a query with at most one parameter; -1 on error. */
+static int64_t query_int(struct vp_store *st, const char *sql, int64_t arg)
+{
+    sqlite3_stmt *q;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(vp_store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_bind_parameter_count(q) > 0)
+        sqlite3_bind_int64(q, 1, arg);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+int64_t vp_exp_store_max_run(struct vp_store *st)
+{
+    return query_int(st, "SELECT coalesce(max(id), 0) FROM runs", 0);
+}
+
+int vp_exp_store_rounds_after(struct vp_store *st, int64_t floor)
+{
+    return (int)query_int(st, "SELECT count(*) FROM rounds WHERE run_id > ?", floor);
+}
+
+static char *dup_col(sqlite3_stmt *q, int col)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    return strdup(t ? (const char *)t : "");
+}
+
+static double col_double(sqlite3_stmt *q, int col)
+{
+    return sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
+}
+
+/* Each point's appliances and their runs. */
+static int load_runs(struct vp_store *st, struct vp_exp_data *d, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "SELECT point, appliance, run_id FROM point_runs WHERE experiment_id = ? "
+                     "ORDER BY point, rowid",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, d->id);
+    while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+        int point = sqlite3_column_int(q, 0);
+        struct vp_exp_point_row *p = NULL;
+        for (int i = 0; i < d->npoints; i++)
+            if (d->points[i].point == point)
+                p = &d->points[i];
+        if (p == NULL)
+            continue;
+        void *a = realloc(p->appliance, (size_t)(p->nruns + 1) * sizeof *p->appliance);
+        void *r = a ? realloc(p->run_id, (size_t)(p->nruns + 1) * sizeof *p->run_id) : NULL;
+        if (a)
+            p->appliance = a;
+        if (r)
+            p->run_id = r;
+        if (a == NULL || r == NULL) {
+            rc = vp_run_error(err, ENOMEM, "loading experiment");
+            break;
+        }
+        snprintf(p->appliance[p->nruns], 64, "%s", (const char *)sqlite3_column_text(q, 1));
+        p->run_id[p->nruns] = sqlite3_column_int64(q, 2);
+        p->nruns++;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "SELECT point, kind, params, series, platform, status, instances, "
+                     "cpus_available, host_cpu_pct, host_cpu_ci95_half FROM experiment_points "
+                     "WHERE experiment_id = ? ORDER BY point",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, d->id);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        void *more = realloc(d->points, (size_t)(d->npoints + 1) * sizeof *d->points);
+        if (more == NULL) {
+            rc = vp_run_error(err, ENOMEM, "loading experiment");
+            break;
+        }
+        d->points = more;
+        struct vp_exp_point_row *p = &d->points[d->npoints++];
+        memset(p, 0, sizeof *p);
+        p->point = sqlite3_column_int(q, 0);
+        snprintf(p->kind, sizeof p->kind, "%s", (const char *)sqlite3_column_text(q, 1));
+        p->params = dup_col(q, 2);
+        p->series = dup_col(q, 3);
+        p->platform = dup_col(q, 4);
+        p->status = dup_col(q, 5);
+        p->instances = sqlite3_column_int(q, 6);
+        p->cpus_available = sqlite3_column_int(q, 7);
+        p->host_cpu_pct = col_double(q, 8);
+        p->host_cpu_ci_half = col_double(q, 9);
+    }
+    sqlite3_finalize(q);
+    return rc == 0 ? load_runs(st, d, err) : rc;
+}
+
+int vp_exp_store_load(struct vp_store *st, int64_t id, struct vp_exp_data *d, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    memset(d, 0, sizeof *d);
+    int rc = prepare(st,
+                     "SELECT name, file, status, started_at, cpus_available FROM experiments "
+                     "WHERE id = ?",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        return vp_input_error(err, "no experiment %lld in %s (see `virtperf run`)", (long long)id,
+                              vp_store_path(st));
+    }
+    d->id = id;
+    d->name = dup_col(q, 0);
+    d->file = dup_col(q, 1);
+    d->status = dup_col(q, 2);
+    d->started_at = dup_col(q, 3);
+    d->cpus_available = sqlite3_column_int(q, 4);
+    sqlite3_finalize(q);
+    if ((rc = load_points(st, d, err)) < 0)
+        vp_exp_data_free(d);
+    return rc;
+}
+
+void vp_exp_data_free(struct vp_exp_data *d)
+{
+    for (int i = 0; i < d->npoints; i++) {
+        struct vp_exp_point_row *p = &d->points[i];
+        free(p->params);
+        free(p->series);
+        free(p->platform);
+        free(p->status);
+        free(p->appliance);
+        free(p->run_id);
+    }
+    free(d->points);
+    free(d->name);
+    free(d->file);
+    free(d->status);
+    free(d->started_at);
+    memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,54 @@
+/* Experiments in the results store: tables experiments, experiment_points
+ * and point_runs (schema.c). The runner writes them as it goes; `model`
+ * reads them back. */
+#ifndef VP_EXPERIMENT_EXP_STORE_H
+#define VP_EXPERIMENT_EXP_STORE_H
+
+#include <stdint.h>
+
+#include "experiment/experiment.h"
+#include "store/store.h"
+
+int vp_exp_store_begin(struct vp_store *st, const struct vp_experiment *exp, const char *spec,
+                       const char *host, int cpus_available, int64_t *id, struct vp_err *err);
+int vp_exp_store_end(struct vp_store *st, int64_t id, const char *status, const char *error,
+                     struct vp_err *err);
+
+/* A point, status 'running'. */
+int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *pt,
+                       struct vp_err *err);
+int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const char *appliance,
+                           int64_t run_id, struct vp_err *err);
+/* End a point; an idle point's host CPU use (n samples) when n > 0. */
+int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const char *status,
+                           const char *error, double cpu_pct, double cpu_ci_half, int n,
+                           struct vp_err *err);
+
+/* For progress: the newest run id, and how many rounds runs newer than
+ * floor have stored (-1 on error). */
+int64_t vp_exp_store_max_run(struct vp_store *st);
+int vp_exp_store_rounds_after(struct vp_store *st, int64_t floor);
+
+/* Read back. */
+struct vp_exp_point_row {
+    int point;
+    char kind[8];
+    char *params, *series, *platform, *status;
+    int instances, cpus_available;
+    double host_cpu_pct, host_cpu_ci_half; /* NaN when none */
+    int nruns;
+    char (*appliance)[64];
+    int64_t *run_id; /* 0 when the appliance stored none */
+};
+struct vp_exp_data {
+    int64_t id;
+    char *name, *file, *status, *started_at;
+    int cpus_available;
+    int npoints;
+    struct vp_exp_point_row *points;
+};
+/* An unknown id is an input error. */
+int vp_exp_store_load(struct vp_store *st, int64_t id, struct vp_exp_data *d, struct vp_err *err);
+void vp_exp_data_free(struct vp_exp_data *d);
+
+#endif

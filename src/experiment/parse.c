@@ -1,0 +1,499 @@
+/* Experiment files: the YAML document (libyaml) walked into struct
+ * vp_experiment. Every scalar goes through an option table, so a value's
+ * error is the option parser's, prefixed with the value's file position. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "experiment/experiment.h"
+#include "platform/platform.h"
+
+static const char *const scheme_names[] = {"float", "exclusive", "shared-one", NULL};
+static const char *const preset_names[] = {"default", "small", NULL};
+static const char *const net_names[] = {"none", "bridge", "routed", "direct", NULL};
+
+const struct vp_opt vp_exp_settings_opts[] = {
+    {"name", VP_OPT_STRING, offsetof(struct vp_exp_settings, name), NULL, 0, 0, NULL,
+     "the experiment's name (default: the file's)", false},
+    {"platform", VP_OPT_STRING, offsetof(struct vp_exp_settings, platform), "native", 0, 0, NULL,
+     "where appliances run: native, container", false},
+    {"rounds", VP_OPT_INT, offsetof(struct vp_exp_settings, rounds), "5", 1, 100000, NULL,
+     "measured rounds per appliance", false},
+    {"warmup", VP_OPT_INT, offsetof(struct vp_exp_settings, warmup), "1", 0, 1000, NULL,
+     "warm-up rounds per appliance", false},
+    {"scheme", VP_OPT_ENUM, offsetof(struct vp_exp_settings, scheme), "float", 0, 0, scheme_names,
+     "core allocation: none, a core per vCPU, or all on one core", false},
+    {"overcommit", VP_OPT_BOOL, offsetof(struct vp_exp_settings, overcommit), NULL, 0, 0, NULL,
+     "allow more vCPUs than cores", false},
+    {"timeserver", VP_OPT_STRING, offsetof(struct vp_exp_settings, timeserver), NULL, 0, 0, NULL,
+     "external time server host:port (default: internal timing)", false},
+    {"key-file", VP_OPT_STRING, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
+     "the time server's key file (with timeserver)", false},
+    VP_OPT_END,
+};
+
+const struct vp_opt vp_exp_fields_opts[] = {
+    {"name", VP_OPT_STRING, offsetof(struct vp_exp_fields, name), NULL, 0, 0, NULL,
+     "name, or name prefix when count is given", false},
+    {"workload", VP_OPT_STRING, offsetof(struct vp_exp_fields, workload), NULL, 0, 0, NULL,
+     "the workload each instance runs", false},
+    {"count", VP_OPT_INT, offsetof(struct vp_exp_fields, count), "1", 1, VP_EXP_MAX_INSTANCES, NULL,
+     "instances of this appliance", false},
+    {"preset", VP_OPT_ENUM, offsetof(struct vp_exp_fields, preset), "default", 0, 0, preset_names,
+     "workload parameter set before its options", false},
+    {"vcpus", VP_OPT_INT, offsetof(struct vp_exp_fields, vcpus), "1", 0, VP_EXP_MAX_CPUS, NULL,
+     "CPUs it may use at once (0 = all)", false},
+    {"cpus", VP_OPT_STRING, offsetof(struct vp_exp_fields, cpus), NULL, 0, 0, NULL,
+     "pinning cpulist (\"0,2-3\"); overrides the scheme", false},
+    {"weight", VP_OPT_INT, offsetof(struct vp_exp_fields, weight), "256", 1, 65535, NULL,
+     "CPU share under contention", false},
+    {"cap", VP_OPT_INT, offsetof(struct vp_exp_fields, cap), "0", 0, 100 * VP_EXP_MAX_CPUS, NULL,
+     "percent of one CPU at most, 0 = none", false},
+    {"memory", VP_OPT_SIZE, offsetof(struct vp_exp_fields, memory), NULL, 0, 0, NULL,
+     "memory limit, 0 = none", false},
+    {"net", VP_OPT_ENUM, offsetof(struct vp_exp_fields, net), "none", 0, 0, net_names,
+     "network mode", false},
+    VP_OPT_END,
+};
+
+struct parse {
+    const char *path;
+    yaml_document_t doc;
+    const struct vp_exp_checks *checks;
+    struct vp_experiment *exp;
+    struct vp_err *err;
+};
+
+static struct vp_mark mark_of(const yaml_node_t *n)
+{
+    return (struct vp_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+}
+
+/* An input error at the node's position. */
+static int __attribute__((format(printf, 3, 4)))
+at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct vp_mark m = mark_of(n);
+    return vp_input_error(p->err, "%s:%d:%d: %s", p->path, m.line, m.col, msg);
+}
+
+/* Prefix an option parser's message ("--rounds 0: out of range") with the
+ * position, dropping the command-line dashes. */
+static int at_opt(struct parse *p, struct vp_mark m)
+{
+    char msg[sizeof p->err->msg];
+    const char *s = p->err->msg;
+    if (strncmp(s, "unknown option --", 17) == 0)
+        s += 15;
+    else if (strncmp(s, "--", 2) == 0)
+        s += 2;
+    snprintf(msg, sizeof msg, "%s", s);
+    return vp_input_error(p->err, "%s:%d:%d: %s", p->path, m.line, m.col, msg);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+    return n->type == YAML_MAPPING_NODE    ? "a mapping"
+           : n->type == YAML_SEQUENCE_NODE ? "a list"
+                                           : "a value";
+}
+
+/* A scalar value node, or an error naming the key. */
+static int want_scalar(struct parse *p, const yaml_node_t *n, const char *key)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return at(p, n, "%s: expected a value, got %s", key, kind_name(n));
+    return 0;
+}
+
+static yaml_node_t *node(struct parse *p, int id)
+{
+    return yaml_document_get_node(&p->doc, id);
+}
+
+/* A key given twice in one mapping is refused at its second place. */
+static int no_duplicates(struct parse *p, yaml_node_t *m)
+{
+    for (yaml_node_pair_t *a = m->data.mapping.pairs.start; a < m->data.mapping.pairs.top; a++) {
+        yaml_node_t *ka = node(p, a->key);
+        if (ka->type != YAML_SCALAR_NODE)
+            continue;
+        for (yaml_node_pair_t *b = m->data.mapping.pairs.start; b < a; b++) {
+            yaml_node_t *kb = node(p, b->key);
+            if (kb->type == YAML_SCALAR_NODE && strcmp(scalar(ka), scalar(kb)) == 0)
+                return at(p, ka, "key \"%s\" given twice", scalar(ka));
+        }
+    }
+    return 0;
+}
+
+/* Set key from a scalar node through an option table; -ENOENT when the
+ * table has no such key (nothing reported then). */
+static int set_opt(struct parse *p, const struct vp_opt *opts, void *base, const char *key,
+                   yaml_node_t *v)
+{
+    if (vp_opt_find(opts, key) == NULL)
+        return -ENOENT;
+    int rc = want_scalar(p, v, key);
+    if (rc == 0 && (rc = vp_opt_set(opts, base, key, scalar(v), p->err)) < 0)
+        return at_opt(p, mark_of(v));
+    return rc;
+}
+
+/* A list of scalars (a lone scalar counts as a list of one). */
+static int scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*out)[VP_STR_MAX],
+                       struct vp_mark *marks, int *n)
+{
+    *n = 0;
+    if (v->type == YAML_SCALAR_NODE) {
+        snprintf(out[0], VP_STR_MAX, "%s", scalar(v));
+        marks[0] = mark_of(v);
+        *n = 1;
+        return 0;
+    }
+    if (v->type != YAML_SEQUENCE_NODE)
+        return at(p, v, "%s: expected a list of values, got %s", key, kind_name(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node(p, *it);
+        if (e->type != YAML_SCALAR_NODE)
+            return at(p, e, "%s: expected a value, got %s", key, kind_name(e));
+        if (*n >= VP_EXP_MAX_VALUES)
+            return at(p, e, "%s: more than %d values", key, VP_EXP_MAX_VALUES);
+        snprintf(out[*n], VP_STR_MAX, "%s", scalar(e));
+        marks[*n] = mark_of(e);
+        (*n)++;
+    }
+    if (*n == 0)
+        return at(p, v, "%s: empty list", key);
+    return 0;
+}
+
+/* Check a template's workload options against the workload's own table. */
+static int check_workload_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *where)
+{
+    if (a->f.workload[0] == '\0')
+        return at(p, where, "appliance \"%s\": no workload", a->f.name);
+    a->w = vp_workload_find(a->f.workload);
+    if (a->w == NULL)
+        return at(p, where, "unknown workload \"%s\" (see `virtperf workload list`)",
+                  a->f.workload);
+    void *params = calloc(1, a->w->params_size);
+    if (params == NULL)
+        return vp_run_error(p->err, ENOMEM, "experiment");
+    int rc = vp_opt_defaults(a->w->opts, params, p->err);
+    for (int i = 0; rc == 0 && i < a->nopts; i++) {
+        if (vp_opt_find(a->w->opts, a->opts[i].key) == NULL) {
+            struct vp_mark m = a->opts[i].mark;
+            rc = vp_input_error(p->err,
+                                "%s:%d:%d: unknown key \"%s\" (neither an appliance field nor "
+                                "an option of %s)",
+                                p->path, m.line, m.col, a->opts[i].key, a->w->name);
+        } else if ((rc = vp_opt_set(a->w->opts, params, a->opts[i].key, a->opts[i].value, p->err)) <
+                   0) {
+            rc = at_opt(p, a->opts[i].value_mark);
+        }
+    }
+    free(params);
+    return rc;
+}
+
+/* Keep a workload option for check_workload_opts. */
+static int add_workload_opt(struct parse *p, struct vp_exp_app *a, yaml_node_t *k, yaml_node_t *v)
+{
+    int rc = want_scalar(p, k, "key");
+    if (rc == 0)
+        rc = want_scalar(p, v, scalar(k));
+    if (rc < 0)
+        return rc;
+    if (a->nopts >= VP_EXP_MAX_KV || strlen(scalar(k)) >= sizeof a->opts[0].key)
+        return at(p, k, "too many options or option name too long");
+    struct vp_kv *kv = &a->opts[a->nopts++];
+    snprintf(kv->key, sizeof kv->key, "%s", scalar(k));
+    snprintf(kv->value, sizeof kv->value, "%s", scalar(v));
+    kv->mark = mark_of(k);
+    kv->value_mark = mark_of(v);
+    return 0;
+}
+
+static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a)
+{
+    int rc;
+    if (m->type != YAML_MAPPING_NODE)
+        return at(p, m, "appliances: each entry must be a mapping, got %s", kind_name(m));
+    memset(a, 0, sizeof *a);
+    if ((rc = no_duplicates(p, m)) < 0 ||
+        (rc = vp_opt_defaults(vp_exp_fields_opts, &a->f, p->err)) < 0)
+        return rc;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
+        if ((rc = want_scalar(p, k, "key")) < 0)
+            return rc;
+        const char *key = scalar(k);
+        rc = set_opt(p, vp_exp_fields_opts, &a->f, key, v);
+        if (rc == 0 && strcmp(key, "count") == 0)
+            a->count_given = true;
+        if (rc != -ENOENT) {
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        /* not a field: a workload option, checked once the workload is known;
+         * "options:" holds those whose names a field takes (disk-zfg's count) */
+        if (strcmp(key, "options") == 0 && v->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *o = v->data.mapping.pairs.start; o < v->data.mapping.pairs.top;
+                 o++)
+                if ((rc = add_workload_opt(p, a, node(p, o->key), node(p, o->value))) < 0)
+                    return rc;
+        } else if ((rc = add_workload_opt(p, a, k, v)) < 0) {
+            return rc;
+        }
+    }
+    if (a->f.name[0] == '\0')
+        memcpy(a->f.name, a->f.workload, sizeof a->f.name);
+    if (strlen(a->f.name) > 40 ||
+        strspn(a->f.name, "abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(a->f.name))
+        return at(p, m, "appliance name \"%s\": use at most 40 letters, digits, - and _",
+                  a->f.name);
+    return check_workload_opts(p, a, m);
+}
+
+static int parse_appliances(struct parse *p, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return at(p, v, "appliances: expected a list, got %s", kind_name(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node(p, *it);
+        if (p->exp->napps >= VP_EXP_MAX_APPS)
+            return at(p, e, "appliances: more than %d", VP_EXP_MAX_APPS);
+        struct vp_exp_app *a = &p->exp->apps[p->exp->napps];
+        int rc = parse_appliance(p, e, a);
+        if (rc < 0)
+            return rc;
+        for (int i = 0; i < p->exp->napps; i++)
+            if (strcmp(p->exp->apps[i].f.name, a->f.name) == 0)
+                return at(p, e, "appliance name \"%s\" used twice", a->f.name);
+        p->exp->napps++;
+    }
+    if (p->exp->napps == 0)
+        return at(p, v, "appliances: empty list");
+    return 0;
+}
+
+/* Each value of each axis applied once to a copy, so a bad one is refused
+ * at its own position. */
+static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
+{
+    struct vp_experiment *e = p->exp;
+    static const size_t apps_size = sizeof e->apps;
+    struct vp_exp_app *apps = malloc(apps_size);
+    if (apps == NULL)
+        return vp_run_error(p->err, ENOMEM, "experiment");
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < ax->nvalues; i++) {
+        struct vp_exp_settings s = e->s;
+        memcpy(apps, e->apps, apps_size);
+        rc = vp_exp_apply(&s, apps, e->napps, ax->key, ax->values[i], p->err);
+        if (rc == -ENOENT)
+            rc = at_opt(p, ax->mark);
+        else if (rc < 0)
+            rc = at_opt(p, ax->value_marks[i]);
+        else if (strcmp(ax->key, "platform") == 0 && p->checks && p->checks->platform &&
+                 (rc = p->checks->platform(s.platform, p->err)) < 0)
+            rc = at_opt(p, ax->value_marks[i]);
+    }
+    free(apps);
+    return rc;
+}
+
+static int parse_matrix(struct parse *p, yaml_node_t *v)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return at(p, v, "matrix: expected a mapping of key: [values], got %s", kind_name(v));
+    for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node(p, pr->key), *val = node(p, pr->value);
+        int rc = want_scalar(p, k, "matrix key");
+        if (rc < 0)
+            return rc;
+        if (p->exp->naxes >= VP_EXP_MAX_MATRIX)
+            return at(p, k, "matrix: more than %d keys", VP_EXP_MAX_MATRIX);
+        struct vp_exp_axis *ax = &p->exp->matrix[p->exp->naxes];
+        if (strlen(scalar(k)) >= sizeof ax->key)
+            return at(p, k, "matrix key too long");
+        for (int i = 0; i < p->exp->naxes; i++)
+            if (strcmp(p->exp->matrix[i].key, scalar(k)) == 0)
+                return at(p, k, "matrix key \"%s\" given twice", scalar(k));
+        snprintf(ax->key, sizeof ax->key, "%s", scalar(k));
+        ax->mark = mark_of(k);
+        if ((rc = scalar_list(p, ax->key, val, ax->values, ax->value_marks, &ax->nvalues)) < 0)
+            return rc;
+        p->exp->naxes++;
+    }
+    return 0;
+}
+
+struct overhead_opts {
+    uint64_t seconds;
+};
+static const struct vp_opt overhead_opts[] = {
+    {"seconds", VP_OPT_DURATION, offsetof(struct overhead_opts, seconds), "3s", 1e8, 600e9, NULL,
+     "how long host CPU use is sampled per count", false},
+    VP_OPT_END,
+};
+static const struct vp_opt count_opt[] = {
+    {"counts", VP_OPT_INT, 0, NULL, 0, VP_EXP_MAX_INSTANCES, NULL, "idle appliances", false},
+    VP_OPT_END,
+};
+
+/* overhead: {counts: [1, 2, 4], seconds: 3} */
+static int parse_overhead(struct parse *p, yaml_node_t *v)
+{
+    struct overhead_opts o;
+    int rc = vp_opt_defaults(overhead_opts, &o, p->err);
+    if (v->type != YAML_MAPPING_NODE)
+        return at(p, v, "overhead: expected a mapping with counts and seconds, got %s",
+                  kind_name(v));
+    if (rc == 0)
+        rc = no_duplicates(p, v);
+    for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
+         rc == 0 && pr < v->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node(p, pr->key), *val = node(p, pr->value);
+        if ((rc = want_scalar(p, k, "key")) < 0)
+            break;
+        if (strcmp(scalar(k), "counts") == 0) {
+            char vals[VP_EXP_MAX_VALUES][VP_STR_MAX];
+            struct vp_mark marks[VP_EXP_MAX_VALUES];
+            int n;
+            if ((rc = scalar_list(p, "counts", val, vals, marks, &n)) < 0)
+                break;
+            for (int i = 0; rc == 0 && i < n; i++)
+                if ((rc = vp_opt_set(count_opt, &p->exp->overhead_counts[i], "counts", vals[i],
+                                     p->err)) < 0)
+                    rc = at_opt(p, marks[i]);
+            p->exp->noverhead = n;
+        } else if ((rc = set_opt(p, overhead_opts, &o, scalar(k), val)) == -ENOENT) {
+            rc = at(p, k, "unknown key \"%s\" in overhead (counts, seconds)", scalar(k));
+        }
+    }
+    p->exp->overhead_seconds = o.seconds;
+    return rc;
+}
+
+/* The top-level mapping. */
+static int parse_root(struct parse *p, yaml_node_t *root)
+{
+    int rc = 0;
+    yaml_node_t *matrix = NULL, *apps = NULL;
+    if (root == NULL || root->type != YAML_MAPPING_NODE)
+        return root ? at(p, root, "expected a mapping of experiment keys, got %s", kind_name(root))
+                    : vp_input_error(p->err, "%s:1:1: empty experiment file", p->path);
+    if ((rc = no_duplicates(p, root)) < 0)
+        return rc;
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+         rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
+        if ((rc = want_scalar(p, k, "key")) < 0)
+            break;
+        const char *key = scalar(k);
+        if (strcmp(key, "appliances") == 0)
+            apps = v;
+        else if (strcmp(key, "matrix") == 0)
+            matrix = v;
+        else if (strcmp(key, "overhead") == 0)
+            rc = parse_overhead(p, v);
+        else if ((rc = set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
+            rc = at(p, k, "unknown key \"%s\"", key);
+        if (rc == 0 && strcmp(key, "platform") == 0 && p->checks && p->checks->platform &&
+            (rc = p->checks->platform(p->exp->s.platform, p->err)) < 0)
+            rc = at_opt(p, mark_of(v));
+    }
+    if (rc == 0 && p->exp->s.timeserver[0] && !p->exp->s.key_file[0])
+        rc = at(p, root, "timeserver needs key-file (the time server's key)");
+    if (rc == 0 && apps == NULL)
+        rc = at(p, root, "no appliances: list them under \"appliances:\"");
+    if (rc == 0)
+        rc = parse_appliances(p, apps);
+    if (rc == 0 && matrix)
+        rc = parse_matrix(p, matrix);
+    for (int i = 0; rc == 0 && i < p->exp->naxes; i++)
+        rc = check_axis(p, &p->exp->matrix[i]);
+    return rc;
+}
+
+/* The file's name without directories and extension, for a default name. */
+static void default_name(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, len, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+/* Parse from a file, or from text when f is NULL. */
+static int load(const char *path, const char *text, const struct vp_exp_checks *checks,
+                struct vp_experiment *exp, struct vp_err *err)
+{
+    struct parse p = {.path = path, .checks = checks, .exp = exp, .err = err};
+    yaml_parser_t parser;
+    FILE *f = NULL;
+    int rc;
+    memset(exp, 0, sizeof *exp);
+    snprintf(exp->path, sizeof exp->path, "%s", path);
+    if ((rc = vp_opt_defaults(vp_exp_settings_opts, &exp->s, err)) < 0)
+        return rc;
+    if (text == NULL && (f = fopen(path, "rb")) == NULL)
+        return vp_input_error(err, "%s: cannot open: %s", path, strerror(errno));
+    if (!yaml_parser_initialize(&parser)) {
+        if (f)
+            fclose(f);
+        return vp_run_error(err, ENOMEM, "yaml parser");
+    }
+    if (f)
+        yaml_parser_set_input_file(&parser, f);
+    else
+        yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    if (!yaml_parser_load(&parser, &p.doc)) {
+        rc = vp_input_error(err, "%s:%d:%d: %s%s%s", path, (int)parser.problem_mark.line + 1,
+                            (int)parser.problem_mark.column + 1,
+                            parser.problem ? parser.problem : "invalid YAML",
+                            parser.context ? " " : "", parser.context ? parser.context : "");
+        goto out_parser;
+    }
+    rc = parse_root(&p, yaml_document_get_root_node(&p.doc));
+    if (rc == 0 && exp->s.name[0] == '\0')
+        default_name(path, exp->s.name, sizeof exp->s.name);
+    yaml_document_delete(&p.doc);
+out_parser:
+    yaml_parser_delete(&parser);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+int vp_experiment_load(const char *path, const struct vp_exp_checks *checks,
+                       struct vp_experiment *exp, struct vp_err *err)
+{
+    return load(path, NULL, checks, exp, err);
+}
+
+int vp_experiment_parse(const char *name, const char *text, const struct vp_exp_checks *checks,
+                        struct vp_experiment *exp, struct vp_err *err)
+{
+    return load(name, text, checks, exp, err);
+}

@@ -1,0 +1,130 @@
+/* The plan shown to people (--dry-run) and as JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "experiment/experiment.h"
+
+static const char *const scheme_text[] = {"float", "exclusive", "shared-one"};
+static const char *const net_text[] = {"none", "bridge", "routed", "direct"};
+
+/* "count=4 platform=native", or "(no matrix)". */
+static void params_text(const struct vp_point *pt, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < pt->nparams; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s=%s", i ? " " : "", pt->params[i][0],
+                 pt->params[i][1]);
+    }
+    if (buf[0] == '\0')
+        snprintf(buf, len, "(no matrix)");
+}
+
+/* The workload command without the runner's own arguments. */
+static void command_text(const struct vp_point *pt, const struct vp_instance *in, char *buf,
+                         size_t len)
+{
+    struct vp_cmdline cl;
+    struct vp_err err = {0};
+    buf[0] = '\0';
+    if (vp_instance_cmdline(pt, in, NULL, -1, &cl, &err) < 0)
+        return;
+    bool idle = pt->kind == VP_POINT_IDLE;
+    snprintf(buf, len, "%s", idle ? "" : "virtperf");
+    for (int i = idle ? 0 : 1; i < cl.argc; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", used ? " " : "", cl.argv[i]);
+    }
+}
+
+static void fields_text(const struct vp_exp_fields *f, char *buf, size_t len)
+{
+    char mem[32];
+    if (f->memory)
+        snprintf(mem, sizeof mem, "%llu", (unsigned long long)f->memory);
+    else
+        snprintf(mem, sizeof mem, "none");
+    snprintf(buf, len, "vcpus=%lld cpus=%s weight=%lld cap=%lld memory=%s net=%s",
+             (long long)f->vcpus, f->cpus[0] ? f->cpus : "float", (long long)f->weight,
+             (long long)f->cap, mem, net_text[f->net]);
+}
+
+void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan)
+{
+    fprintf(out, "experiment %s (%s): %d points", exp->s.name, exp->path, plan->nrun);
+    if (plan->npoints > plan->nrun)
+        fprintf(out, " + %d idle-overhead points", plan->npoints - plan->nrun);
+    fprintf(out, ", %lld rounds + %lld warm-up per appliance\n", (long long)exp->s.rounds,
+            (long long)exp->s.warmup);
+    for (int i = 0; i < plan->npoints; i++) {
+        const struct vp_point *pt = &plan->points[i];
+        char params[1024], buf[1024];
+        params_text(pt, params, sizeof params);
+        fprintf(out, "\n%s %d/%d: %s\n", pt->kind == VP_POINT_RUN ? "point" : "idle", i + 1,
+                plan->npoints, params);
+        fprintf(out, "  platform %s, scheme %s, P=%d CPUs", pt->s.platform,
+                scheme_text[pt->s.scheme], pt->cpus_available);
+        if (pt->kind == VP_POINT_IDLE)
+            fprintf(out, ", host CPU sampled for %.1f s", (double)exp->overhead_seconds / 1e9);
+        fputc('\n', out);
+        if (pt->warning[0])
+            fprintf(out, "  warning: %s\n", pt->warning);
+        for (int k = 0; k < pt->ninst; k++) {
+            const struct vp_instance *in = &pt->inst[k];
+            fields_text(&in->f, buf, sizeof buf);
+            fprintf(out, "  creates %-12s %s\n", in->name, buf);
+            command_text(pt, in, buf, sizeof buf);
+            fprintf(out, "  %12s runs %s\n", "", buf);
+        }
+    }
+}
+
+void vp_plan_print_json(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan)
+{
+    struct vp_json j;
+    vp_json_init(&j, out);
+    vp_json_object_begin(&j, NULL);
+    vp_json_object_begin(&j, "experiment");
+    vp_json_string(&j, "name", exp->s.name);
+    vp_json_string(&j, "file", exp->path);
+    vp_json_int(&j, "rounds", exp->s.rounds);
+    vp_json_int(&j, "warmup", exp->s.warmup);
+    vp_json_object_end(&j);
+    vp_json_array_begin(&j, "points");
+    for (int i = 0; i < plan->npoints; i++) {
+        const struct vp_point *pt = &plan->points[i];
+        vp_json_object_begin(&j, NULL);
+        vp_json_int(&j, "index", pt->index);
+        vp_json_string(&j, "kind", pt->kind == VP_POINT_RUN ? "run" : "idle");
+        char *params = vp_point_params_json(pt, NULL);
+        vp_json_raw(&j, "params", params ? params : "{}");
+        free(params);
+        vp_json_string(&j, "platform", pt->s.platform);
+        vp_json_string(&j, "scheme", scheme_text[pt->s.scheme]);
+        vp_json_int(&j, "cpus_available", pt->cpus_available);
+        vp_json_string(&j, "warning", pt->warning[0] ? pt->warning : NULL);
+        vp_json_array_begin(&j, "appliances");
+        for (int k = 0; k < pt->ninst; k++) {
+            const struct vp_instance *in = &pt->inst[k];
+            char cmd[1024];
+            vp_json_object_begin(&j, NULL);
+            vp_json_string(&j, "name", in->name);
+            vp_json_int(&j, "vcpus", in->f.vcpus);
+            vp_json_string(&j, "cpus", in->f.cpus);
+            vp_json_int(&j, "weight", in->f.weight);
+            vp_json_int(&j, "cap", in->f.cap);
+            vp_json_int(&j, "memory", (int64_t)in->f.memory);
+            vp_json_string(&j, "net", net_text[in->f.net]);
+            command_text(pt, in, cmd, sizeof cmd);
+            vp_json_string(&j, "command", cmd);
+            vp_json_object_end(&j);
+        }
+        vp_json_array_end(&j);
+        vp_json_object_end(&j);
+    }
+    vp_json_array_end(&j);
+    vp_json_object_end(&j);
+    vp_json_finish(&j);
+}

@@ -1,0 +1,86 @@
+/* The state journal: every resource a run creates (process, network
+ * namespace holder, cgroup, host link, scratch directory, file) is appended
+ * to /run/virtperf/<pid>.journal (see vp_journal_dir for other users and
+ * $VIRTPERF_RUNDIR) BEFORE it is created and marked removed after. Destroy paths undo entries
+ * through it; vp_journal_close() undoes whatever is still live in reverse
+ * order and deletes the file; `virtperf cleanup` replays the journals of
+ * processes that are gone.
+ *
+ * There is one journal per process, opened on demand and reference counted
+ * (so a scratch directory joins the run's journal when one is open); an
+ * atexit handler closes it if the process exits with it still open. The
+ * file is written only once the first resource is added. Inside a
+ * container (not the initial pid namespace) the file is <pid>-<pidns>.journal
+ * and `virtperf cleanup` on the host replays it once that namespace is gone.
+ * Lines:
+ *   virtperf-journal 1 <pid> <starttime> <pid namespace inode>
+ *   + <id> <kind> <what>
+ *   - <id> */
+#ifndef VP_PLATFORM_JOURNAL_H
+#define VP_PLATFORM_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+enum vp_res {
+    VP_RES_PROC,   /* "<pid> <starttime>": killed with SIGKILL */
+    VP_RES_NETNS,  /* "<pid> <starttime>": the process holding a namespace; killed */
+    VP_RES_CGROUP, /* directory under a cgroup mount: tasks killed, rmdir */
+    VP_RES_LINK,   /* interface name in the host's network namespace: deleted */
+    VP_RES_DIR,    /* directory tree: removed */
+    VP_RES_FILE,   /* file: unlinked */
+};
+
+struct vp_journal;
+
+/* Open (or share) this process's journal. */
+int vp_journal_open(struct vp_journal **out, struct vp_err *err);
+/* Drop one reference; the last one undoes live entries and removes the file. */
+void vp_journal_close(struct vp_journal *j);
+/* The journal open in this process, or NULL. */
+struct vp_journal *vp_journal_current(void);
+
+/* The run's tag (the owner's pid) used in resource names. */
+const char *vp_journal_run(const struct vp_journal *j);
+/* Per-run appliance numbers (link names, addresses): the smallest free
+ * one in 0..VP_JOURNAL_SLOTS-1, or -ENOSPC; given back on destroy. */
+#define VP_JOURNAL_SLOTS 253
+int vp_journal_slot_take(struct vp_journal *j);
+void vp_journal_slot_give(struct vp_journal *j, int slot);
+
+/* Record a resource about to be created; returns its id (>= 0) or -errno. */
+int vp_journal_add(struct vp_journal *j, enum vp_res kind, const char *what, struct vp_err *err);
+/* The resource is gone (removed by its owner, or never created). */
+void vp_journal_done(struct vp_journal *j, int id);
+/* Remove the resource now and mark it done; 0 or -errno (still marked done
+ * when it was already gone). */
+int vp_journal_undo(struct vp_journal *j, int id);
+/* Mark done the live entry of that kind and text; whether there was one
+ * (for vp_rmtree). */
+bool vp_journal_forget(struct vp_journal *j, enum vp_res kind, const char *what);
+
+/* A pid's start time (field 22 of /proc/PID/stat), 0 when it is gone. */
+unsigned long long vp_proc_starttime(pid_t pid);
+
+/* Remove one resource of a kind. dry_run: only say whether it exists.
+ * Returns 1 removed (or would remove), 0 already gone, -errno failed. */
+int vp_res_remove(enum vp_res kind, const char *what, bool dry_run);
+const char *vp_res_name(enum vp_res kind);
+
+/* Journals whose owner is gone: for each, every live entry in reverse order
+ * is reported to fn (result as vp_res_remove's) after its removal. */
+struct vp_sweep_fn {
+    void (*journal)(void *arg, const char *file, long pid, bool in_use);
+    void (*entry)(void *arg, enum vp_res kind, const char *what, int result);
+    void *arg;
+};
+int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err);
+
+/* The journal directory: $VIRTPERF_RUNDIR, else /run/virtperf for root,
+ * else $XDG_RUNTIME_DIR/virtperf or /tmp/virtperf-<uid>. */
+void vp_journal_dir(char *out, size_t len);
+
+#endif

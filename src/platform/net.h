@@ -1,0 +1,51 @@
+/* Appliance networks, set up by rtnetlink (libmnl), never by running `ip`.
+ *
+ * Addresses come from 10.213.0.0/16, a /24 per run and mode: third octet
+ * 3b + {0 bridge, 1 routed, 2 direct}, where block b is the one the run's
+ * links already use, else the first from pid % 84 on that holds no host
+ * address; the host is .1 and appliance k gets .(k + 2).
+ *   bridge  a veth pair: the host end is a port of the run's bridge
+ *           vpbr<run> (10.213.X.1/24), the other end is eth0 in the appliance
+ *           (.N/24, default route via .1).
+ *   routed  a veth pair and no bridge (layer 3, like Xen's routed mode or
+ *           OpenVZ's venet): the host end vp<run>r<k> holds .1/32, forwards,
+ *           and routes .N/32 to it; the appliance has .N/32, a link route to
+ *           .1 and a default route via .1.
+ *   direct  macvlan in bridge mode (the bypass path) over the run's parent
+ *           link vpd<run> (a dummy, or a port-less bridge where the kernel
+ *           has no dummy driver): eth0 in the appliance is a macvlan, and the
+ *           host reaches it through its own macvlan vpm<run> (.1/24), since
+ *           a macvlan's parent cannot talk to its macvlans.
+ * In every mode loopback is up in the appliance. Host links are journaled;
+ * the appliance's end lives and dies with its namespace. */
+#ifndef VP_PLATFORM_NET_H
+#define VP_PLATFORM_NET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+struct vp_journal;
+
+/* Host side for appliance number index, whose network namespace is held by
+ * pid: links journaled and created, the appliance's eth0 created in its
+ * namespace. addr gets the appliance's address ("10.213.X.N"); *link_id the
+ * journal entry of its own host link (-1 when it has none), set even when a
+ * later step fails, for the caller to undo. Run-wide
+ * links (bridge, parent, host macvlan) are made on first use and removed when
+ * the journal closes. */
+int vp_net_attach(struct vp_journal *j, int mode, int index, pid_t pid, char *addr, size_t len,
+                  int *link_id, struct vp_err *err);
+
+/* Inside the appliance's namespace (call from a process that joined it):
+ * lo up, eth0 up with its address and routes. mode VP_NET_NONE: lo only. */
+int vp_net_configure_inside(int mode, const char *addr, struct vp_err *err);
+
+/* The host's address on the run's network for mode ("10.213.X.1"). */
+void vp_net_host_address(const struct vp_journal *j, int mode, char *out, size_t len);
+
+/* For the journal: delete a host link by name. 1 removed, 0 gone, -errno. */
+int vp_net_link_remove(const char *name, bool dry_run);
+
+#endif

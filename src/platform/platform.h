@@ -1,0 +1,113 @@
+/* Platforms: where appliances run. One ops table per driver (native,
+ * container; vm and libvirt later), listed in platform/registry.c.
+ *
+ * An appliance's fields are platform-neutral; each driver documents how it
+ * maps them (README of the driver's file header):
+ *   vcpus   how many CPUs it may use at once
+ *   cpus    pinning, a cpulist "0,2-3"; empty = float
+ *   weight  1..65535, default 256 (Xen credit-scheduler semantics: CPU share
+ *           in proportion to weight under contention)
+ *   cap     percent of one CPU it may use at most (100 = one core), 0 = none
+ *   memory  bytes, 0 = no limit
+ *   net     none | bridge | routed | direct
+ *
+ * Everything a driver creates is recorded in the run's journal (journal.h)
+ * before it is created, and removed by destroy() on every exit path; what a
+ * killed run left is removed by `virtperf cleanup`. */
+#ifndef VP_PLATFORM_PLATFORM_H
+#define VP_PLATFORM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+#include "core/opt.h"
+
+#define VP_PLATFORM_OPS_VERSION 1
+
+enum vp_net_mode { VP_NET_NONE, VP_NET_BRIDGE, VP_NET_ROUTED, VP_NET_DIRECT };
+
+struct vp_appliance_spec {
+    char name[64];         /* unique within a run: "sip1", "cpu-3" */
+    int64_t vcpus;         /* 0 = as many as the host has */
+    char cpus[VP_STR_MAX]; /* pinning cpulist; empty = float */
+    int64_t weight;        /* 1..65535 */
+    int64_t cap;           /* percent of one CPU; 0 = none */
+    uint64_t memory;       /* bytes; 0 = none */
+    int net;               /* enum vp_net_mode */
+    bool overcommit;       /* allow vcpus beyond the online CPUs */
+};
+
+/* How a process is started inside an appliance. The child gets stdin,
+ * stdout and stderr from the given descriptors (-1 = /dev/null) and, when
+ * sync_fd >= 0, that descriptor as fd 3 (the runner's start barrier). */
+struct vp_exec {
+    char *const *argv; /* argv[0] is looked up in PATH; "/proc/self/exe" runs virtperf */
+    int stdin_fd, stdout_fd, stderr_fd;
+    int sync_fd;
+};
+
+/* CPU time and memory an appliance used, read from the host side. */
+struct vp_appliance_usage {
+    uint64_t cpu_user_ns, cpu_system_ns;
+    uint64_t throttled_periods, throttled_ns; /* cap at work */
+    uint64_t memory_bytes;
+    uint64_t periods; /* CFS periods with a cap in force (added: throttled/periods) */
+};
+
+struct vp_appliance; /* a driver's own */
+struct vp_journal;
+
+struct vp_platform_ops {
+    int version; /* VP_PLATFORM_OPS_VERSION */
+    const char *name;
+    const char *summary;
+    /* NULL when usable here, else why not ("needs root", "no cgroup cpu controller"). */
+    const char *(*unsupported)(void);
+    /* Check a spec against this host without creating anything: input errors
+     * name the field ("weight 70000: out of range 1..65535"). */
+    int (*validate)(const struct vp_appliance_spec *spec, struct vp_err *err);
+    int (*create)(const struct vp_appliance_spec *spec, struct vp_journal *journal,
+                  struct vp_appliance **out, struct vp_err *err);
+    int (*start)(struct vp_appliance *a, const struct vp_exec *ex, pid_t *pid, struct vp_err *err);
+    /* Kill everything still running in the appliance and reap it. */
+    int (*stop)(struct vp_appliance *a, struct vp_err *err);
+    int (*usage)(struct vp_appliance *a, struct vp_appliance_usage *u, struct vp_err *err);
+    /* The appliance's address on its network (net != none), for load drivers. */
+    const char *(*address)(struct vp_appliance *a);
+    /* Remove everything create() made; a is freed. Never fails loudly. */
+    void (*destroy)(struct vp_appliance *a);
+};
+
+extern const struct vp_platform_ops *const vp_platforms[];
+const struct vp_platform_ops *vp_platform_find(const char *name);
+
+/* Added by the platform drivers (additions only; the shape above is kept):
+ * helpers shared by the drivers and usable by the runner. */
+
+/* A spec with the defaults: weight 256, everything else zero / empty. */
+void vp_appliance_spec_init(struct vp_appliance_spec *spec, const char *name);
+
+/* The platform-neutral checks every driver's validate() makes: name
+ * ([A-Za-z0-9_.-], 1..63 chars), weight, cap (0..100 x online CPUs), vcpus
+ * (<= online CPUs unless overcommit), cpus (each one online), net. */
+int vp_appliance_spec_check(const struct vp_appliance_spec *spec, struct vp_err *err);
+
+/* Parse a cpulist "0,2-3" into a mask of at most 1024 CPUs; input error
+ * naming field. Returns the number of CPUs in it. */
+struct vp_cpumask {
+    unsigned long bits[1024 / (8 * sizeof(unsigned long))];
+};
+int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, struct vp_err *err);
+/* Online CPUs (sysconf), and whether CPU cpu is online now. */
+int vp_cpus_online(void);
+int vp_cpu_is_online(int cpu);
+
+/* Notes for the runner: start() returns a pid that is the caller's own child
+ * (for the container, a helper outside that waits for the process inside and
+ * exits with its status), so waitpid() works. Appliance processes and the
+ * container's init die with the thread that created them (PR_SET_PDEATHSIG):
+ * create and start appliances from the thread that outlives them. */
+
+#endif

@@ -1,0 +1,120 @@
+/* The one list of platforms, and the checks every driver shares. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "platform/platform.h"
+
+extern const struct vp_platform_ops vp_platform_native;
+extern const struct vp_platform_ops vp_platform_container;
+
+const struct vp_platform_ops *const vp_platforms[] = {
+    &vp_platform_native,
+    &vp_platform_container,
+    NULL,
+};
+
+const struct vp_platform_ops *vp_platform_find(const char *name)
+{
+    for (int i = 0; vp_platforms[i]; i++)
+        if (strcmp(vp_platforms[i]->name, name) == 0)
+            return vp_platforms[i];
+    return NULL;
+}
+
+void vp_appliance_spec_init(struct vp_appliance_spec *spec, const char *name)
+{
+    memset(spec, 0, sizeof *spec);
+    snprintf(spec->name, sizeof spec->name, "%s", name);
+    spec->weight = 256;
+}
+
+int vp_cpus_online(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int vp_cpu_is_online(int cpu)
+{
+    char path[96];
+    if (cpu < 0 || cpu >= 1024)
+        return 0;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d", cpu);
+    if (access(path, F_OK) != 0)
+        return 0;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/online", cpu);
+    FILE *f = fopen(path, "r");
+    if (!f) /* cpu0 often has no "online" file: it cannot go offline */
+        return 1;
+    int c = fgetc(f);
+    fclose(f);
+    return c == '1';
+}
+
+int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, struct vp_err *err)
+{
+    memset(m, 0, sizeof *m);
+    const size_t w = 8 * sizeof(unsigned long);
+    int count = 0;
+    const char *p = list;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p || a < 0)
+            return vp_input_error(err, "%s \"%s\": not a CPU list such as 0,2-3", field, list);
+        p = end;
+        if (*p == '-') {
+            b = strtol(p + 1, &end, 10);
+            if (end == p + 1 || b < a)
+                return vp_input_error(err, "%s \"%s\": bad range", field, list);
+            p = end;
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return vp_input_error(err, "%s \"%s\": not a CPU list such as 0,2-3", field, list);
+        for (long c = a; c <= b; c++) {
+            if (!vp_cpu_is_online((int)c))
+                return vp_input_error(err, "%s \"%s\": CPU %ld does not exist or is offline", field,
+                                      list, c);
+            if (!(m->bits[c / w] & (1UL << (c % w))))
+                count++;
+            m->bits[c / w] |= 1UL << (c % w);
+        }
+    }
+    return count;
+}
+
+int vp_appliance_spec_check(const struct vp_appliance_spec *s, struct vp_err *err)
+{
+    int online = vp_cpus_online();
+    size_t n = strlen(s->name);
+    if (n == 0 || n > 63)
+        return vp_input_error(err, "name \"%s\": 1 to 63 characters", s->name);
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s->name[i]) && !strchr("_.-", s->name[i]))
+            return vp_input_error(err, "name \"%s\": only letters, digits, '_', '.', '-'", s->name);
+    if (s->weight < 1 || s->weight > 65535)
+        return vp_input_error(err, "weight %lld: out of range 1..65535", (long long)s->weight);
+    if (s->cap < 0 || s->cap > 100LL * online)
+        return vp_input_error(err, "cap %lld: out of range 0..%d (percent of one CPU, %d online)",
+                              (long long)s->cap, 100 * online, online);
+    if (s->vcpus < 0)
+        return vp_input_error(err, "vcpus %lld: must be 0 (all) or more", (long long)s->vcpus);
+    if (s->vcpus > online && !s->overcommit)
+        return vp_input_error(err, "vcpus %lld: more than the %d online CPUs (set overcommit)",
+                              (long long)s->vcpus, online);
+    if (s->net < VP_NET_NONE || s->net > VP_NET_DIRECT)
+        return vp_input_error(err, "net %d: not none, bridge, routed or direct", s->net);
+    if (s->cpus[0]) {
+        struct vp_cpumask m;
+        int rc = vp_cpulist_parse("cpus", s->cpus, &m, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,137 @@
+#include "platform/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "platform/journal.h"
+
+/* Give the child its descriptors: 0, 1, 2 and 3 (sync) from ex, /dev/null
+ * for -1, everything else closed on exec. */
+static int set_fds(const struct vp_exec *ex)
+{
+    int src[4] = {ex->stdin_fd, ex->stdout_fd, ex->stderr_fd, ex->sync_fd};
+    int tmp[4];
+    int ntarget = ex->sync_fd >= 0 ? 4 : 3;
+    for (int i = 0; i < ntarget; i++) {
+        int fd = src[i] >= 0 ? src[i] : open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+        if (fd < 0 || (tmp[i] = fcntl(fd, F_DUPFD_CLOEXEC, 10)) < 0)
+            return -errno;
+    }
+    for (int i = 0; i < ntarget; i++)
+        if (dup2(tmp[i], i) < 0)
+            return -errno;
+    for (int fd = ntarget; fd < 1024; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC))
+            fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+    }
+    return 0;
+}
+
+static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg, int go, int status)
+{
+    char c;
+    int rc;
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (read(go, &c, 1) != 1) /* the parent journaled us, or died */
+        _exit(127);
+    if ((prepare && (rc = prepare(arg, status)) < 0) || (rc = set_fds(ex)) < 0)
+        goto fail;
+    execvp(ex->argv[0], ex->argv);
+    rc = -errno;
+fail:
+    if (write(status, &rc, sizeof rc) < 0)
+        _exit(126);
+    _exit(127);
+}
+
+ssize_t vp_read_retry(int fd, void *buf, size_t len)
+{
+    ssize_t n;
+    while ((n = read(fd, buf, len)) < 0 && errno == EINTR)
+        ;
+    return n;
+}
+
+void vp_reap(pid_t pid)
+{
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+int vp_spawn(struct vp_journal *j, const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg,
+             pid_t *pid, int *proc_id, struct vp_err *err)
+{
+    int go[2] = {-1, -1}, st[2] = {-1, -1}, rc = 0;
+    *proc_id = -1;
+    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+        rc = vp_run_error(err, errno, "pipe");
+        goto out;
+    }
+    pid_t p = fork();
+    if (p < 0) {
+        rc = vp_run_error(err, errno, "fork");
+        goto out;
+    }
+    if (p == 0)
+        child(ex, prepare, arg, go[0], st[1]);
+    close(st[1]);
+    st[1] = -1;
+    char what[64];
+    snprintf(what, sizeof what, "%ld %llu", (long)p, vp_proc_starttime(p));
+    int id = vp_journal_add(j, VP_RES_PROC, what, err);
+    if (id < 0) { /* the child sees EOF on go and leaves */
+        close(go[1]);
+        go[1] = -1;
+        vp_reap(p);
+        rc = id;
+        goto out;
+    }
+    int e = 0;
+    ssize_t n = write(go[1], "g", 1);
+    if (n == 1)
+        n = vp_read_retry(st[0], &e, sizeof e);
+    if (n != 0 && n != (ssize_t)sizeof e) /* 0: exec'd, pipe closed */
+        e = -EIO;
+    if (e < 0) {
+        vp_reap(p);
+        vp_journal_done(j, id);
+        rc = vp_run_error(err, -e, "start %s", ex->argv[0]);
+        goto out;
+    }
+    *pid = p;
+    *proc_id = id;
+out:
+    for (int i = 0; i < 2; i++) {
+        if (go[i] >= 0)
+            close(go[i]);
+        if (st[i] >= 0)
+            close(st[i]);
+    }
+    return rc;
+}
+
+void vp_spawn_kill(struct vp_journal *j, pid_t pid, int proc_id)
+{
+    /* while pid is our unreaped child (or was, until just now) its number
+     * cannot have been reused, so its group is still ours */
+    if (pid > 0) {
+        pid_t r = waitpid(pid, NULL, WNOHANG);
+        if (r == 0 || r == pid)
+            kill(-pid, SIGKILL);
+        if (r == 0) /* reap it, so it is not left a zombie */
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+    }
+    vp_journal_undo(j, proc_id);
+}

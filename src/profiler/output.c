@@ -1,0 +1,233 @@
+/* Profiler outputs: the results store (profiles, profile_samples,
+ * profile_marks on the profiler's own connection, one transaction per
+ * second of samples) and a CSV file in the same long form. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "profiler/internal.h"
+#include "store/store.h"
+
+#define COMMIT_EVERY_S 1.0
+
+struct vp_prof_out {
+    struct vp_store *st;
+    sqlite3_stmt *ins, *mark;
+    bool in_tx;
+    double last_commit_s;
+    int64_t id;
+    FILE *csv;
+    char *csv_path;
+};
+
+static int db_error(struct vp_prof_out *o, struct vp_err *err, const char *what)
+{
+    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(o->st), what,
+                        sqlite3_errmsg(vp_store_db(o->st)));
+}
+
+static int exec(struct vp_prof_out *o, const char *sql, struct vp_err *err)
+{
+    if (sqlite3_exec(vp_store_db(o->st), sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(o, err, sql);
+    return 0;
+}
+
+static void iso_now(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int store_open(struct vp_prof_out *o, const struct vp_profiler_cfg *cfg, struct vp_err *err)
+{
+    int rc = vp_store_open(cfg->store_path, &o->st, err);
+    if (rc < 0)
+        return rc;
+    sqlite3 *db = vp_store_db(o->st);
+    sqlite3_stmt *q = NULL;
+    char when[32];
+    iso_now(when, sizeof when);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO profiles (run_id, command, interval_s, started_at, "
+                           "status) VALUES (?, ?, ?, ?, 'running')",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(o, err, "profiles");
+    if (cfg->run_id > 0)
+        sqlite3_bind_int64(q, 1, cfg->run_id);
+    else
+        sqlite3_bind_null(q, 1);
+    sqlite3_bind_text(q, 2, cfg->command ? cfg->command : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(q, 3, (double)cfg->interval_ns / 1e9);
+    sqlite3_bind_text(q, 4, when, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_error(o, err, "profiles");
+    sqlite3_finalize(q);
+    if (rc < 0)
+        return rc;
+    o->id = sqlite3_last_insert_rowid(db);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO profile_samples (profile_id, t_s, target, metric, value) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           -1, &o->ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO profile_marks (profile_id, t_s, label) VALUES (?, ?, ?)",
+                           -1, &o->mark, NULL) != SQLITE_OK)
+        return db_error(o, err, "prepare");
+    return 0;
+}
+
+int vp_prof_out_open(const struct vp_profiler_cfg *cfg, struct vp_prof_out **out,
+                     int64_t *profile_id, struct vp_err *err)
+{
+    struct vp_prof_out *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return vp_run_error(err, ENOMEM, "profiler");
+    int rc = 0;
+    if (cfg->csv_path) {
+        o->csv = fopen(cfg->csv_path, "we");
+        if (o->csv == NULL) {
+            rc = vp_input_error(err, "--csv %s: %s", cfg->csv_path, strerror(errno));
+            goto fail;
+        }
+        fputs("t_s,target,metric,value\n", o->csv);
+        o->csv_path = strdup(cfg->csv_path);
+    }
+    if (cfg->store_path && (rc = store_open(o, cfg, err)) < 0)
+        goto fail;
+    *profile_id = o->id;
+    *out = o;
+    return 0;
+fail:
+    vp_prof_out_close(o, NULL, NULL);
+    return rc;
+}
+
+static int commit(struct vp_prof_out *o, struct vp_err *err)
+{
+    if (!o->in_tx)
+        return 0;
+    o->in_tx = false;
+    return exec(o, "COMMIT", err);
+}
+
+static int store_row(struct vp_prof_out *o, double t_s, const char *target, const char *metric,
+                     double value, struct vp_err *err)
+{
+    sqlite3_bind_int64(o->ins, 1, o->id);
+    sqlite3_bind_double(o->ins, 2, t_s);
+    sqlite3_bind_text(o->ins, 3, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(o->ins, 4, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_double(o->ins, 5, value);
+    int rc = sqlite3_step(o->ins);
+    sqlite3_reset(o->ins);
+    return rc == SQLITE_DONE ? 0 : db_error(o, err, "profile_samples");
+}
+
+int vp_prof_out_sample(struct vp_prof_out *o, double t_s, struct vp_prof_target *const *targets,
+                       size_t n, struct vp_err *err)
+{
+    int rc;
+    if (o->st && !o->in_tx) {
+        if ((rc = exec(o, "BEGIN", err)) < 0)
+            return rc;
+        o->in_tx = true;
+    }
+    char target[128];
+    for (size_t i = 0; i < n; i++) {
+        const struct vp_prof_target *t = targets[i];
+        for (size_t k = 0; k < t->nseries; k++) {
+            const struct vp_prof_series *s = &t->series[k];
+            if (!s->rated)
+                continue;
+            vp_prof_series_target(t, s, target, sizeof target);
+            if (o->csv)
+                fprintf(o->csv, "%.6f,%s,%s,%.9g\n", t_s, target, s->key, s->rate);
+            if (o->st && (rc = store_row(o, t_s, target, s->key, s->rate, err)) < 0)
+                return rc;
+        }
+    }
+    if (o->st && t_s - o->last_commit_s >= COMMIT_EVERY_S) {
+        o->last_commit_s = t_s;
+        return commit(o, err);
+    }
+    return 0;
+}
+
+int vp_prof_out_mark(struct vp_prof_out *o, double t_s, const char *label, struct vp_err *err)
+{
+    if (o->csv)
+        fprintf(o->csv, "%.6f,mark,\"%s\",\n", t_s, label);
+    if (o->st == NULL)
+        return 0;
+    sqlite3_bind_int64(o->mark, 1, o->id);
+    sqlite3_bind_double(o->mark, 2, t_s);
+    sqlite3_bind_text(o->mark, 3, label, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(o->mark);
+    sqlite3_reset(o->mark);
+    return rc == SQLITE_DONE ? 0 : db_error(o, err, "profile_marks");
+}
+
+/* The profile's row: its end, and what the profiler cost. */
+static int store_finish(struct vp_prof_out *o, const struct vp_profiler_self *self,
+                        struct vp_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    char when[32];
+    iso_now(when, sizeof when);
+    if (sqlite3_prepare_v2(vp_store_db(o->st),
+                           "UPDATE profiles SET status = 'complete', finished_at = ?, "
+                           "samples = ?, missed = ?, cpu_s = ?, elapsed_s = ?, "
+                           "lateness_p50_s = ?, lateness_p99_s = ?, lateness_max_s = ? "
+                           "WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(o, err, "profiles");
+    sqlite3_bind_text(q, 1, when, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (int64_t)self->samples);
+    sqlite3_bind_int64(q, 3, (int64_t)self->missed);
+    sqlite3_bind_double(q, 4, self->cpu_s);
+    sqlite3_bind_double(q, 5, self->elapsed_s);
+    sqlite3_bind_double(q, 6, self->lateness_p50_s);
+    sqlite3_bind_double(q, 7, self->lateness_p99_s);
+    sqlite3_bind_double(q, 8, self->lateness_max_s);
+    sqlite3_bind_int64(q, 9, o->id);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_error(o, err, "profiles");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int vp_prof_out_close(struct vp_prof_out *o, const struct vp_profiler_self *self,
+                      struct vp_err *err)
+{
+    if (o == NULL)
+        return 0;
+    struct vp_err local = {0};
+    if (err == NULL)
+        err = &local;
+    int rc = 0;
+    if (o->st) {
+        rc = commit(o, err);
+        if (rc == 0 && self)
+            rc = store_finish(o, self, err);
+        if (self == NULL && o->id > 0) { /* abandoned: nothing half-done stays */
+            char sql[96];
+            snprintf(sql, sizeof sql, "DELETE FROM profiles WHERE id = %lld", (long long)o->id);
+            exec(o, sql, err);
+        }
+        sqlite3_finalize(o->ins);
+        sqlite3_finalize(o->mark);
+        vp_store_close(o->st);
+    }
+    if (o->csv && fclose(o->csv) != 0 && rc == 0)
+        rc = vp_run_error(err, errno, "CSV file");
+    if (self == NULL && o->csv_path)
+        unlink(o->csv_path);
+    free(o->csv_path);
+    free(o);
+    return rc;
+}

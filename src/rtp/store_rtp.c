@@ -1,0 +1,177 @@
+/* rtp-client runs in the results store (tables created by the rtp migration
+ * in store/schema.c). One transaction per run. */
+#include <sqlite3.h>
+#include <time.h>
+
+#include "rtp/report.h"
+
+struct ins {
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+};
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **s, struct vp_err *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
+        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+static int step(sqlite3 *db, sqlite3_stmt *s, struct vp_err *err)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+static int store_hist(sqlite3 *db, sqlite3_stmt *s, int64_t run_id, const char *series,
+                      int interval, const struct vp_hist *h, struct vp_err *err)
+{
+    for (unsigned i = 0; i < VP_HIST_BUCKETS; i++) {
+        if (h->buckets[i] == 0)
+            continue;
+        uint64_t lo, hi;
+        vp_hist_bucket_bounds(i, &lo, &hi);
+        sqlite3_bind_int64(s, 1, run_id);
+        sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, interval);
+        sqlite3_bind_int64(s, 4, (int64_t)lo);
+        sqlite3_bind_int64(s, 5, (int64_t)hi);
+        sqlite3_bind_int64(s, 6, h->buckets[i]);
+        int rc = step(db, s, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void iso_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int insert_run(sqlite3 *db, const char *command, const char *params,
+                      const struct vp_rtp_client_cfg *cfg, const struct vp_rtp_client_result *r,
+                      int64_t *run_id, struct vp_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO rtp_runs (finished_at, command, params, status, streams, ptime_ms, payload,"
+        " duration_s, sent, received, lost, duplicates, reordered, rejected, rcvbuf_drops,"
+        " send_errors, lateness_p50_us, lateness_p99_us, lateness_max_us, cpu_fraction,"
+        " generator_late, silent_from_s, hist_relative_error)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *s;
+    int rc = prep(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    char when[32];
+    iso_now(when, sizeof when);
+    const struct vp_rtp_rejects *x = &r->rejects;
+    int k = 1;
+    sqlite3_bind_text(s, k++, when, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, k++, command, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, params, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, vp_rtp_run_status(r), -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, k++, cfg->streams);
+    sqlite3_bind_double(s, k++, (double)cfg->ptime_ns / 1e6);
+    sqlite3_bind_int(s, k++, (int)cfg->payload);
+    sqlite3_bind_double(s, k++, (double)cfg->duration_ns / 1e9);
+    sqlite3_bind_int64(s, k++, (int64_t)r->sent);
+    sqlite3_bind_int64(s, k++, (int64_t)r->received);
+    sqlite3_bind_int64(s, k++, (int64_t)(r->sent - r->received));
+    sqlite3_bind_int64(s, k++, (int64_t)r->duplicates);
+    sqlite3_bind_int64(s, k++, (int64_t)r->reordered);
+    sqlite3_bind_int64(s, k++,
+                       (int64_t)(x->not_rtp + x->truncated + x->foreign_token + x->foreign_ssrc));
+    sqlite3_bind_int64(s, k++, (int64_t)r->rcvbuf_drops);
+    sqlite3_bind_int64(s, k++, (int64_t)r->send_errors);
+    sqlite3_bind_double(s, k++, vp_hist_percentile(&r->lateness, 50) / 1e3);
+    sqlite3_bind_double(s, k++, vp_hist_percentile(&r->lateness, 99) / 1e3);
+    sqlite3_bind_double(s, k++, (double)(r->lateness.count ? r->lateness.max : 0) / 1e3);
+    sqlite3_bind_double(s, k++, r->wall_ns ? (double)r->cpu_ns / (double)r->wall_ns : 0);
+    sqlite3_bind_int(s, k++, r->generator_late);
+    if (r->silent_from >= 0)
+        sqlite3_bind_double(s, k++, (double)r->silent_from * (double)cfg->interval_ns / 1e9);
+    else
+        sqlite3_bind_null(s, k++);
+    sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
+    rc = step(db, s, err);
+    sqlite3_finalize(s);
+    *run_id = sqlite3_last_insert_rowid(db);
+    return rc;
+}
+
+static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *cfg,
+                       const struct vp_rtp_client_result *r, struct vp_err *err)
+{
+    sqlite3_stmt *ss = NULL, *si = NULL, *sh = NULL;
+    int rc;
+    if ((rc = prep(db, "INSERT INTO rtp_streams VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &ss,
+                   err)) < 0 ||
+        (rc = prep(db, "INSERT INTO rtp_intervals VALUES (?,?,?,?,?)", &si, err)) < 0 ||
+        (rc = prep(db, "INSERT INTO rtp_delay_hist VALUES (?,?,?,?,?,?)", &sh, err)) < 0)
+        goto out;
+    for (int i = 0; i < cfg->streams && rc == 0; i++) {
+        const struct vp_rtp_stream *st = &r->streams[i];
+        bool any = st->rx.received > 0;
+        int k = 1;
+        sqlite3_bind_int64(ss, k++, id);
+        sqlite3_bind_int(ss, k++, i);
+        sqlite3_bind_int64(ss, k++, st->ssrc);
+        sqlite3_bind_int64(ss, k++, (int64_t)st->sent);
+        sqlite3_bind_int64(ss, k++, (int64_t)st->rx.received);
+        sqlite3_bind_int64(ss, k++, vp_rtp_stream_lost(st));
+        sqlite3_bind_int64(ss, k++, vp_rtp_stream_lost_rfc(st));
+        sqlite3_bind_int64(ss, k++, (int64_t)st->rx.duplicates);
+        sqlite3_bind_int64(ss, k++, (int64_t)st->rx.reordered);
+        sqlite3_bind_double(ss, k++, vp_rtp_jitter_ms(&st->rx, cfg->clock_rate));
+        sqlite3_bind_double(ss, k++, st->rx.jitter_max * 1000.0 / cfg->clock_rate);
+        sqlite3_bind_double(ss, k++, (double)st->rx.max_delta_ns / 1e6);
+        sqlite3_bind_double(ss, k++, any ? (double)st->rx.delay_min / 1e6 : 0);
+        sqlite3_bind_double(ss, k++, any ? st->rx.delay_sum / (double)st->rx.received / 1e6 : 0);
+        sqlite3_bind_double(ss, k++, (double)st->rx.delay_max / 1e6);
+        rc = step(db, ss, err);
+    }
+    for (int i = 0; i < r->nintervals && rc == 0; i++) {
+        sqlite3_bind_int64(si, 1, id);
+        sqlite3_bind_int(si, 2, i);
+        sqlite3_bind_double(si, 3, (double)i * (double)cfg->interval_ns / 1e9);
+        sqlite3_bind_int64(si, 4, (int64_t)r->intervals[i].sent);
+        sqlite3_bind_int64(si, 5, (int64_t)r->intervals[i].received);
+        if ((rc = step(db, si, err)) == 0)
+            rc = store_hist(db, sh, id, "delay", i, &r->intervals[i].delay, err);
+    }
+    if (rc == 0)
+        rc = store_hist(db, sh, id, "delay", -1, &r->delay, err);
+    if (rc == 0)
+        rc = store_hist(db, sh, id, "lateness", -1, &r->lateness, err);
+out:
+    sqlite3_finalize(ss);
+    sqlite3_finalize(si);
+    sqlite3_finalize(sh);
+    return rc;
+}
+
+int vp_rtp_store_run(struct vp_store *st, const char *command, const char *params,
+                     const struct vp_rtp_client_cfg *cfg, const struct vp_rtp_client_result *r,
+                     int64_t *run_id, struct vp_err *err)
+{
+    sqlite3 *db = vp_store_db(st);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    int rc = insert_run(db, command, params, cfg, r, run_id, err);
+    if (rc == 0)
+        rc = insert_rows(db, *run_id, cfg, r, err);
+    if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    if (rc < 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        *run_id = 0;
+    }
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* The experiment runner: every point of a plan, in order. For each point it
+ * creates the appliances (all of them checked by the platform's validate()
+ * before anything at all is created), starts in each, one after the
+ * other, a `virtperf workload run` that sets up and waits at a start
+ * barrier, releases them all together once all are ready, collects each
+ * one's run id from its JSON, stores the point, and
+ * stops and destroys the appliances on every exit path (SIGINT included).
+ * Idle points start a sleeping process in each appliance and sample host
+ * CPU use from /proc/stat instead. The runner talks to platforms only
+ * through struct vp_platform_ops. */
+#ifndef VP_RUN_RUNNER_H
+#define VP_RUN_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "experiment/experiment.h"
+#include "platform/platform.h"
+#include "store/store.h"
+
+struct vp_runner_cfg {
+    const struct vp_experiment *exp;
+    const struct vp_plan *plan;
+    struct vp_store *st;
+    const char *spec; /* the experiment file's text, kept in the store */
+    bool progress;    /* a live line on stderr */
+    /* platform lookup; NULL = vp_platform_find */
+    const struct vp_platform_ops *(*find)(const char *name);
+};
+
+/* Check every point's appliances against their platform without creating
+ * anything: input errors name the point, the appliance and the field. */
+int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err);
+
+/* Validate, then run every point. *exp_id is set once the experiment is in
+ * the store (0 before). */
+int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_err *err);
+
+#endif

@@ -1,0 +1,203 @@
+/* Experiment files: parsing, exact file:line:col errors, matrix expansion,
+ * core-allocation schemes, the workload command line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "experiment/experiment.h"
+
+static char fixture_dir[512];
+
+/* tests/data/experiments/, found from this file's path (relative paths are
+ * from the build directory, where the tests run). */
+static const char *fixture(const char *name)
+{
+    static char path[1024];
+    if (fixture_dir[0] == '\0') {
+        snprintf(fixture_dir, sizeof fixture_dir, "%s", __FILE__);
+        char *slash = strrchr(fixture_dir, '/');
+        if (slash)
+            *slash = '\0';
+        strncat(fixture_dir, "/../data/experiments", sizeof fixture_dir - strlen(fixture_dir) - 1);
+    }
+    snprintf(path, sizeof path, "%s/%s", fixture_dir, name);
+    return path;
+}
+
+static struct vp_experiment ex;
+
+static const struct vp_cpuset two = {{0, 1}, 2};
+
+static int check_platform(const char *name, struct vp_err *err)
+{
+    if (strcmp(name, "native") == 0 || strcmp(name, "container") == 0)
+        return 0;
+    return vp_input_error(err, "unknown platform \"%s\"", name);
+}
+static const struct vp_exp_checks checks = {check_platform};
+
+/* Load name; expect an input error whose message ends with want after the
+ * path (which is checked to be the fixture's). */
+static void expect_error(const char *name, const char *want)
+{
+    struct vp_err err = {0};
+    const char *path = fixture(name);
+    int rc = vp_experiment_load(path, &checks, &ex, &err);
+    CHECK(rc < 0);
+    CHECK_INT(err.kind, VP_ERR_INPUT);
+    size_t n = strlen(path);
+    CHECK(strncmp(err.msg, path, n) == 0);
+    CHECK_STR(err.msg + (strncmp(err.msg, path, n) == 0 ? n : 0), want);
+}
+
+static void test_good(void)
+{
+    struct vp_err err = {0};
+    CHECK_INT(vp_experiment_load(fixture("good.yaml"), &checks, &ex, &err), 0);
+    if (err.msg[0])
+        fprintf(stderr, "%s\n", err.msg);
+    CHECK_STR(ex.s.name, "good");
+    CHECK_INT(ex.s.rounds, 3);
+    CHECK_INT(ex.s.warmup, 0);
+    CHECK_INT(ex.s.scheme, VP_SCHEME_EXCLUSIVE);
+    CHECK(ex.s.overcommit);
+    CHECK_INT(ex.napps, 2);
+    CHECK_STR(ex.apps[0].f.name, "pi");
+    CHECK_INT(ex.apps[0].f.weight, 512);
+    CHECK_INT(ex.apps[0].f.preset, 1);
+    CHECK_INT(ex.apps[0].nopts, 1);
+    CHECK_STR(ex.apps[1].opts[0].key, "count"); /* from options: */
+    CHECK_INT(ex.apps[1].f.count, 1);
+    CHECK_INT(ex.apps[1].f.memory, 64 << 20);
+    CHECK_INT(ex.naxes, 3);
+    CHECK_INT(ex.matrix[0].nvalues, 3);
+    CHECK_INT(ex.matrix[0].value_marks[2].line, 23);
+    CHECK_INT(ex.matrix[0].value_marks[2].col, 20);
+    CHECK_INT(ex.noverhead, 2);
+    CHECK_INT(ex.overhead_seconds, 500000000);
+}
+
+static void test_errors(void)
+{
+    expect_error("bad-unknown-key.yaml", ":5:5: unknown key \"vcpu\" (neither an appliance field "
+                                         "nor an option of cpu-pi)");
+    expect_error("bad-top-key.yaml", ":2:1: unknown key \"round\"");
+    expect_error("bad-type.yaml", ":1:9: rounds: expected a value, got a list");
+    expect_error("bad-range.yaml", ":3:13: weight 70000: out of range (1 to 65535)");
+    expect_error("bad-yaml.yaml",
+                 ":3:4: did not find expected '-' indicator while parsing a block collection");
+    expect_error("bad-matrix-key.yaml", ":5:3: unknown matrix key \"wieght\" (not a setting, "
+                                        "appliance field or workload option)");
+    expect_error("bad-matrix-value.yaml", ":4:14: count 0: out of range (1 to 256)");
+    expect_error("bad-workload-opt.yaml", ":3:11: size 5x: not a size (try 4M, 512k or 2GiB)");
+    expect_error("bad-workload.yaml",
+                 ":2:5: unknown workload \"cpu-foo\" (see `virtperf workload list`)");
+    expect_error("bad-duplicate.yaml", ":5:5: key \"weight\" given twice");
+    expect_error("bad-scheme.yaml",
+                 ":1:9: scheme packed: expected one of float, exclusive, shared-one");
+}
+
+static void test_matrix(void)
+{
+    struct vp_err err = {0};
+    struct vp_plan plan;
+    CHECK_INT(vp_experiment_load(fixture("good.yaml"), &checks, &ex, &err), 0);
+    CHECK_INT(vp_plan_build(&ex, &two, &plan, &err), 0);
+    /* 3 counts x 2 weights x 1 digits, then 2 idle counts for the one platform */
+    CHECK_INT(plan.nrun, 6);
+    CHECK_INT(plan.npoints, 8);
+    const struct vp_point *p3 = &plan.points[3]; /* count=2, pi.weight=768 */
+    CHECK_STR(p3->params[0][1], "2");
+    CHECK_STR(p3->params[1][1], "768");
+    CHECK_INT(p3->ninst, 3);
+    CHECK_STR(p3->inst[0].name, "pi-1");
+    CHECK_STR(p3->inst[1].name, "pi-2");
+    CHECK_STR(p3->inst[2].name, "zfg");
+    CHECK_INT(p3->inst[0].f.weight, 768);
+    CHECK_INT(p3->inst[2].f.weight, 256); /* pi.weight is pi's alone */
+    CHECK_INT(p3->inst[2].f.count, 1);    /* pi.count is pi's alone */
+    /* exclusive: a core each, then shared, with a warning */
+    CHECK_STR(p3->inst[0].f.cpus, "0");
+    CHECK_STR(p3->inst[1].f.cpus, "1");
+    CHECK_STR(p3->inst[2].f.cpus, "0");
+    CHECK(strstr(p3->warning, "3 vCPUs but 2 cores") != NULL);
+    CHECK_STR(plan.points[0].warning, "");
+    char *json = vp_point_params_json(p3, NULL);
+    CHECK_STR(json ? json : "", "{\"pi.count\":2,\"pi.weight\":768,\"digits\":\"8k\"}");
+    free(json);
+
+    struct vp_cmdline cl;
+    CHECK_INT(vp_instance_cmdline(p3, &p3->inst[0], "/tmp/s.db", 3, &cl, &err), 0);
+    const char *want[] = {"/proc/self/exe", "workload",  "run",          "cpu-pi",   "--preset",
+                          "small",          "--digits",  "16k",          "--digits", "8k",
+                          "--rounds",       "3",         "--warmup",     "0",        "--json",
+                          "--store",        "/tmp/s.db", "--barrier-fd", "3"};
+    CHECK_INT(cl.argc, sizeof want / sizeof want[0]);
+    for (int i = 0; i < cl.argc && i < (int)(sizeof want / sizeof want[0]); i++)
+        CHECK_STR(cl.argv[i], want[i]);
+    CHECK(cl.argv[cl.argc] == NULL);
+
+    const struct vp_point *idle = &plan.points[7];
+    CHECK_INT(idle->kind, VP_POINT_IDLE);
+    CHECK_INT(idle->ninst, 2);
+    CHECK_STR(idle->inst[1].name, "idle-2");
+    CHECK_STR(idle->inst[1].f.cpus, "");
+    CHECK_INT(vp_instance_cmdline(idle, &idle->inst[0], NULL, -1, &cl, &err), 0);
+    CHECK_STR(cl.argv[0], "sleep");
+    vp_plan_free(&plan);
+}
+
+static void test_schemes(void)
+{
+    struct vp_point *pt = calloc(1, sizeof *pt);
+    const struct vp_cpuset cs = {{2, 3, 5}, 3};
+    pt->ninst = 3;
+    for (int i = 0; i < 3; i++)
+        pt->inst[i].f.vcpus = i == 1 ? 2 : 1;
+    pt->s.scheme = VP_SCHEME_EXCLUSIVE;
+    vp_scheme_apply(pt, &cs);
+    CHECK_STR(pt->inst[0].f.cpus, "2");
+    CHECK_STR(pt->inst[1].f.cpus, "3,5");
+    CHECK_STR(pt->inst[2].f.cpus, "2");
+    CHECK(pt->warning[0] != '\0');
+    for (int i = 0; i < 3; i++)
+        pt->inst[i].f.cpus[0] = '\0';
+    snprintf(pt->inst[2].f.cpus, sizeof pt->inst[2].f.cpus, "5");
+    pt->s.scheme = VP_SCHEME_SHARED_ONE;
+    vp_scheme_apply(pt, &cs);
+    CHECK_STR(pt->inst[0].f.cpus, "2");
+    CHECK_STR(pt->inst[1].f.cpus, "2");
+    CHECK_STR(pt->inst[2].f.cpus, "5"); /* its own pinning wins */
+    CHECK_STR(pt->warning, "");
+    for (int i = 0; i < 3; i++)
+        pt->inst[i].f.cpus[0] = '\0';
+    pt->s.scheme = VP_SCHEME_FLOAT;
+    vp_scheme_apply(pt, &cs);
+    CHECK_STR(pt->inst[1].f.cpus, "");
+    free(pt);
+}
+
+/* Errors only the plan can see: totals and pinning against the host. */
+static void test_plan_errors(void)
+{
+    struct vp_err err = {0};
+    struct vp_plan plan;
+    CHECK_INT(vp_experiment_load(fixture("bad-overcommit.yaml"), &checks, &ex, &err), 0);
+    CHECK(vp_plan_build(&ex, &two, &plan, &err) < 0);
+    CHECK_STR(err.msg, "point 1: vcpus: 3 vCPUs on 2 cores; set overcommit: true to allow it");
+    CHECK(plan.points == NULL);
+    memset(&err, 0, sizeof err);
+    CHECK_INT(vp_experiment_load(fixture("bad-pin.yaml"), &checks, &ex, &err), 0);
+    CHECK(vp_plan_build(&ex, &two, &plan, &err) < 0);
+    CHECK_STR(err.msg, "appliance cpu-pi: cpus \"0,7\": core 7 does not exist or is not ours");
+}
+
+int main(void)
+{
+    RUN(test_good);
+    RUN(test_errors);
+    RUN(test_matrix);
+    RUN(test_schemes);
+    RUN(test_plan_errors);
+    return CHECK_DONE();
+}
