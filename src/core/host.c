@@ -95,6 +95,17 @@ void vp_host_json(struct vp_json *j, const char *key, const struct vp_host *h)
     vp_json_object_end(j);
 }
 
+char *vp_host_json_text(void)
+{
+    struct vp_json_buf b;
+    struct vp_host h;
+    if (vp_json_buf_open(&b) < 0)
+        return NULL;
+    vp_host_read(&h);
+    vp_host_json(&b.j, NULL, &h);
+    return vp_json_buf_close(&b);
+}
+
 /* The memory limit of this process's cgroup, 0 when there is none. */
 static uint64_t cgroup_mem_limit(void)
 {

@@ -19,6 +19,9 @@ struct vp_host {
 
 void vp_host_read(struct vp_host *h);
 void vp_host_json(struct vp_json *j, const char *key, const struct vp_host *h);
+/* This machine's facts as compact JSON text, for the store (malloc'd; NULL
+ * when out of memory). */
+char *vp_host_json_text(void);
 
 /* Memory a process may still use without swapping: MemAvailable, lowered to
  * what the cgroup limit leaves when there is one. 0 when unknown. */

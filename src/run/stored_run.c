@@ -31,18 +31,6 @@ static char *params_json(const struct vp_workload *w, const void *params)
     return vp_json_buf_close(&b);
 }
 
-/* The JSON text of this machine's facts, kept with the run. */
-static char *host_json(void)
-{
-    struct vp_json_buf b;
-    struct vp_host h;
-    if (vp_json_buf_open(&b) < 0)
-        return NULL;
-    vp_host_read(&h);
-    vp_host_json(&b.j, NULL, &h);
-    return vp_json_buf_close(&b);
-}
-
 int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t *run_id,
                   struct vp_err *err)
 {
@@ -53,7 +41,7 @@ int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t 
                                              w->metrics[i].avg == VP_AVG_HARMONIC,
                                              w->metrics[i].higher_is_better};
     char *params = params_json(w, req->params);
-    char *host = host_json();
+    char *host = vp_host_json_text();
     struct vp_run_info info = {
         .kind = "workload",
         .subject = w->name,
