@@ -120,6 +120,21 @@ int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const cha
     return step_done(st, q, "point run", err);
 }
 
+int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64_t profile_id,
+                               struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(
+        st, "UPDATE experiment_points SET profile_id = ? WHERE experiment_id = ? AND point = ?", &q,
+        err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, profile_id);
+    sqlite3_bind_int64(q, 2, id);
+    sqlite3_bind_int(q, 3, point);
+    return step_done(st, q, "point profile", err);
+}
+
 int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const char *status,
                            const char *error, double cpu_pct, double cpu_ci_half, int n,
                            struct vp_err *err)

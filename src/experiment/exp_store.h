@@ -19,6 +19,9 @@ int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *p
                        struct vp_err *err);
 int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const char *appliance,
                            int64_t run_id, struct vp_err *err);
+/* The profile the host profiler took of a point. */
+int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64_t profile_id,
+                               struct vp_err *err);
 /* End a point; an idle point's host CPU use (n samples) when n > 0. */
 int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const char *status,
                            const char *error, double cpu_pct, double cpu_ci_half, int n,

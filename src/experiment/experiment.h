@@ -35,6 +35,7 @@ struct vp_exp_settings {
     bool overcommit;
     char timeserver[VP_STR_MAX]; /* host:port; empty = internal timing */
     char key_file[VP_STR_MAX];   /* the time server's key, with timeserver */
+    uint64_t profile_interval;   /* ns; the host profiler's, 0 = no profile */
 };
 extern const struct vp_opt vp_exp_settings_opts[];
 

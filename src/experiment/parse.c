@@ -9,6 +9,7 @@
 
 #include "experiment/experiment.h"
 #include "platform/platform.h"
+#include "profiler/profiler.h"
 
 static const char *const scheme_names[] = {"float", "exclusive", "shared-one", NULL};
 static const char *const preset_names[] = {"default", "small", NULL};
@@ -31,6 +32,8 @@ const struct vp_opt vp_exp_settings_opts[] = {
      "external time server host:port (default: internal timing)", false},
     {"key-file", VP_OPT_STRING, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
      "the time server's key file (with timeserver)", false},
+    {"profile-interval", VP_OPT_DURATION, offsetof(struct vp_exp_settings, profile_interval), "1s",
+     0, 3600e9, NULL, "host profiler sampling interval per point, 0 = off (at least 10ms)", false},
     VP_OPT_END,
 };
 
@@ -296,6 +299,15 @@ static int parse_appliances(struct parse *p, yaml_node_t *v)
 
 /* Each value of each axis applied once to a copy, so a bad one is refused
  * at its own position. */
+/* The profiler samples at most every 10 ms; 0 turns it off. */
+static int check_interval(struct parse *p, const struct vp_exp_settings *s)
+{
+    if (s->profile_interval == 0 || s->profile_interval >= VP_PROFILER_MIN_INTERVAL_NS)
+        return 0;
+    return vp_input_error(p->err, "profile-interval %.3gms: below the profiler's 10ms (0 = off)",
+                          (double)s->profile_interval / 1e6);
+}
+
 static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
 {
     struct vp_experiment *e = p->exp;
@@ -310,7 +322,7 @@ static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
         rc = vp_exp_apply(&s, apps, e->napps, ax->key, ax->values[i], p->err);
         if (rc == -ENOENT)
             rc = at_opt(p, ax->mark);
-        else if (rc < 0)
+        else if (rc < 0 || (rc = check_interval(p, &s)) < 0)
             rc = at_opt(p, ax->value_marks[i]);
         else if (strcmp(ax->key, "platform") == 0 && p->checks && p->checks->platform &&
                  (rc = p->checks->platform(s.platform, p->err)) < 0)
@@ -417,6 +429,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             rc = parse_overhead(p, v);
         else if ((rc = set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
             rc = at(p, k, "unknown key \"%s\"", key);
+        else if (rc == 0 && (rc = check_interval(p, &p->exp->s)) < 0)
+            rc = at_opt(p, mark_of(v));
         if (rc == 0 && strcmp(key, "platform") == 0 && p->checks && p->checks->platform &&
             (rc = p->checks->platform(p->exp->s.platform, p->err)) < 0)
             rc = at_opt(p, mark_of(v));

@@ -44,6 +44,11 @@ static const char *v2_root(void)
     return r && *r ? r : CG_ROOT;
 }
 
+const char *vp_cgroup_dir(const struct vp_cgroup *cg)
+{
+    return cg->leaf[0];
+}
+
 int64_t vp_cgroup_v2_weight(int64_t weight)
 {
     return 1 + (weight * 1024 / 256 - 2) * 9999 / 262142;

@@ -50,6 +50,9 @@ int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct v
 /* Read one file of the appliance's cgroup ("cpu.shares", "memory.max"; v1
  * finds the controller from the name), first line, without its newline. */
 int vp_cgroup_read(struct vp_cgroup *cg, const char *file, char *buf, size_t len);
+/* The cgroup's directory (v1: the cpu controller's; the profiler finds the
+ * others from it), an absolute path valid until destroy. */
+const char *vp_cgroup_dir(const struct vp_cgroup *cg);
 /* The v2 cpu.weight for a weight (the mapping above). */
 int64_t vp_cgroup_v2_weight(int64_t weight);
 

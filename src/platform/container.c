@@ -346,6 +346,11 @@ static int container_usage(struct vp_appliance *a, struct vp_appliance_usage *u,
     return vp_cgroup_usage(a->cg, u, err);
 }
 
+static const char *container_cgroup_path(struct vp_appliance *a)
+{
+    return a->cg ? vp_cgroup_dir(a->cg) : NULL;
+}
+
 static const char *container_address(struct vp_appliance *a)
 {
     return a->spec.net == VP_NET_NONE ? NULL : a->addr;
@@ -382,4 +387,5 @@ const struct vp_platform_ops vp_platform_container = {
     .usage = container_usage,
     .address = container_address,
     .destroy = container_destroy,
+    .cgroup_path = container_cgroup_path,
 };

@@ -188,6 +188,11 @@ static int native_usage(struct vp_appliance *a, struct vp_appliance_usage *u, st
     return 0;
 }
 
+static const char *native_cgroup_path(struct vp_appliance *a)
+{
+    return a->cg ? vp_cgroup_dir(a->cg) : NULL;
+}
+
 static const char *native_address(struct vp_appliance *a)
 {
     (void)a;
@@ -217,4 +222,5 @@ const struct vp_platform_ops vp_platform_native = {
     .usage = native_usage,
     .address = native_address,
     .destroy = native_destroy,
+    .cgroup_path = native_cgroup_path,
 };

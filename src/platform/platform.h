@@ -78,6 +78,10 @@ struct vp_platform_ops {
     const char *(*address)(struct vp_appliance *a);
     /* Remove everything create() made; a is freed. Never fails loudly. */
     void (*destroy)(struct vp_appliance *a);
+    /* Added for the profiler (optional, may be NULL): the directory of the
+     * appliance's cgroup (an absolute path under a cgroup mount, which
+     * vp_profiler_add_cgroup takes), or NULL when it has none. */
+    const char *(*cgroup_path)(struct vp_appliance *a);
 };
 
 extern const struct vp_platform_ops *const vp_platforms[];

@@ -1,6 +1,8 @@
 /* Profiler outputs: the results store (profiles, profile_samples,
- * profile_marks on the profiler's own connection, one transaction per
- * second of samples) and a CSV file in the same long form. */
+ * profile_marks on the profiler's own connection, one short transaction per
+ * sample: a transaction held open across samples would hold the store's
+ * write lock and stall the profiled workloads' own writes to the same
+ * store) and a CSV file in the same long form. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -12,13 +14,10 @@
 #include "profiler/internal.h"
 #include "store/store.h"
 
-#define COMMIT_EVERY_S 1.0
-
 struct vp_prof_out {
     struct vp_store *st;
     sqlite3_stmt *ins, *mark;
     bool in_tx;
-    double last_commit_s;
     int64_t id;
     FILE *csv;
     char *csv_path;
@@ -152,11 +151,7 @@ int vp_prof_out_sample(struct vp_prof_out *o, double t_s, struct vp_prof_target 
                 return rc;
         }
     }
-    if (o->st && t_s - o->last_commit_s >= COMMIT_EVERY_S) {
-        o->last_commit_s = t_s;
-        return commit(o, err);
-    }
-    return 0;
+    return o->st ? commit(o, err) : 0;
 }
 
 int vp_prof_out_mark(struct vp_prof_out *o, double t_s, const char *label, struct vp_err *err)

@@ -16,8 +16,9 @@
  * lateness (wake-up time minus deadline).
  *
  * Outputs: the results store (tables profiles, profile_samples,
- * profile_marks; samples committed in batched transactions about once a
- * second, on the profiler's own SQLite connection), a CSV file, and the
+ * profile_marks; each sample's rows in one short transaction, so the
+ * store's write lock is never held between samples, on the profiler's own
+ * SQLite connection), a CSV file, and the
  * Prometheus text exposition format served over HTTP (libmicrohttpd).
  *
  * Stored and CSV values: a counter is stored as its rate per second over the

@@ -19,6 +19,7 @@
 #include "core/signals.h"
 #include "experiment/exp_store.h"
 #include "platform/journal.h"
+#include "profiler/profiler.h"
 #include "run/barrier.h"
 #include "run/hostcpu.h"
 
@@ -47,7 +48,8 @@ struct runner {
     double work_total, work_done; /* for the ETA */
     struct slot *slots;
     int nslots;
-    int64_t run_floor; /* runs newer than this are the point's (progress) */
+    int64_t run_floor;        /* runs newer than this are the point's (progress) */
+    struct vp_profiler *prof; /* the point's profile, or NULL */
 };
 
 static const struct vp_platform_ops *find_ops(const struct vp_runner_cfg *cfg, const char *name)
@@ -347,19 +349,86 @@ static int record_runs(struct runner *r, const struct vp_point *pt, struct vp_er
     return rc;
 }
 
+/* A mark on the point's profile, if it has one. */
+static void mark(struct runner *r, const struct vp_point *pt, const char *what)
+{
+    char label[64];
+    snprintf(label, sizeof label, "point %d %s", pt->index + 1, what);
+    if (r->prof)
+        vp_profiler_mark(r->prof, label);
+}
+
+/* Start the point's profile (unless profile-interval is 0) with each
+ * appliance's cgroup as a target, and tie it to the point in the store. */
+static int profile_start(struct runner *r, const struct vp_point *pt, struct vp_err *err)
+{
+    char command[96];
+    if (pt->s.profile_interval == 0)
+        return 0;
+    snprintf(command, sizeof command, "experiment %lld point %d", (long long)r->exp_id,
+             pt->index + 1);
+    struct vp_profiler_cfg cfg = {.interval_ns = pt->s.profile_interval,
+                                  .store_path = vp_store_path(r->cfg->st),
+                                  .command = command};
+    int rc = vp_profiler_start(&cfg, &r->prof, err);
+    for (int i = 0; rc == 0 && i < r->nslots; i++) {
+        const char *cg = r->ops->cgroup_path ? r->ops->cgroup_path(r->slots[i].a) : NULL;
+        if (cg)
+            rc = vp_profiler_add_cgroup(r->prof, pt->inst[i].name, cg, err);
+    }
+    if (rc == 0 && vp_profiler_id(r->prof) > 0)
+        rc = vp_exp_store_point_profile(r->cfg->st, r->exp_id, pt->index, vp_profiler_id(r->prof),
+                                        err);
+    if (rc < 0)
+        vp_err_prefix(err, "profile");
+    mark(r, pt, "start");
+    return rc;
+}
+
+/* Appliances without a cgroup are profiled by their workload process. */
+static int profile_pid(struct runner *r, const struct vp_point *pt, int i, struct vp_err *err)
+{
+    struct slot *s = &r->slots[i];
+    if (r->prof == NULL || (r->ops->cgroup_path && r->ops->cgroup_path(s->a)) || s->pid <= 0)
+        return 0;
+    int rc = vp_profiler_add_pid(r->prof, pt->inst[i].name, s->pid, err);
+    if (rc < 0)
+        vp_err_prefix(err, "profile");
+    return rc;
+}
+
+/* Stop the point's profile (before its appliances go); samples stay. */
+static int profile_stop(struct runner *r, struct vp_err *err)
+{
+    int rc = 0;
+    if (r->prof == NULL)
+        return 0;
+    struct vp_profiler_self self;
+    if ((rc = vp_profiler_stop(r->prof, &self, err)) < 0)
+        vp_err_prefix(err, "profile");
+    vp_profiler_free(r->prof);
+    r->prof = NULL;
+    return rc;
+}
+
 static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
     int rc = create_all(r, pt, err);
     r->run_floor = r->cfg->progress ? vp_exp_store_max_run(r->cfg->st) : 0;
+    if (rc == 0)
+        rc = profile_start(r, pt, err);
     /* one set-up at a time (they would only compete for the CPUs and the
      * store); then all start their rounds together */
     for (int i = 0; rc == 0 && i < pt->ninst; i++)
-        if ((rc = start_one(r, pt, i, err)) == 0)
+        if ((rc = start_one(r, pt, i, err)) == 0 && (rc = profile_pid(r, pt, i, err)) == 0)
             rc = wait_ready(r, pt, i, err);
-    if (rc == 0)
+    if (rc == 0) {
+        mark(r, pt, "release");
         rc = release_all(r, pt, err);
+    }
     if (rc == 0)
         rc = collect(r, pt, err);
+    mark(r, pt, "end");
     if (rc == 0)
         rc = record_runs(r, pt, err);
     return rc;
@@ -405,6 +474,14 @@ static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     if (rc < 0)
         return rc;
     rc = pt->kind == VP_POINT_RUN ? run_point(r, pt, err) : idle_point(r, pt, &cpu, err);
+    struct vp_err prof_err = {0};
+    int prc = profile_stop(r, &prof_err);
+    if (prc < 0 && rc == 0) {
+        *err = prof_err;
+        rc = prc;
+    } else if (prc < 0) {
+        vp_err_report(&prof_err);
+    }
     teardown(r);
     const char *status = rc == 0 ? "complete" : vp_interrupted ? "interrupted" : "failed";
     if (vp_exp_store_point_end(r->cfg->st, r->exp_id, pt->index, status, rc ? err->msg : NULL,
@@ -414,18 +491,6 @@ static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err 
         rc = -EIO;
     }
     return rc;
-}
-
-/* The host's facts as JSON text for the store. */
-static char *host_json(void)
-{
-    struct vp_json_buf b;
-    struct vp_host h;
-    if (vp_json_buf_open(&b) < 0)
-        return NULL;
-    vp_host_read(&h);
-    vp_host_json(&b.j, NULL, &h);
-    return vp_json_buf_close(&b);
 }
 
 int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_err *err)
@@ -439,7 +504,7 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
     vp_cpuset_self(&cpus);
     for (int p = 0; p < cfg->plan->npoints; p++)
         r.work_total += point_work(cfg->exp, &cfg->plan->points[p]);
-    char *host = host_json();
+    char *host = vp_host_json_text();
     rc = vp_exp_store_begin(cfg->st, cfg->exp, cfg->spec, host, cpus.n, &r.exp_id, err);
     free(host);
     if (rc < 0)

@@ -7,7 +7,18 @@
  * stops and destroys the appliances on every exit path (SIGINT included).
  * Idle points start a sleeping process in each appliance and sample host
  * CPU use from /proc/stat instead. The runner talks to platforms only
- * through struct vp_platform_ops. */
+ * through struct vp_platform_ops.
+ *
+ * Each run point is profiled (profile-interval, default 1 s, 0 = off): a
+ * host profiler started once the appliances exist, with each appliance's
+ * cgroup (or, without one, its workload process) as a target under the
+ * appliance's name and the host's cores; marks "point N start", "point N
+ * release" (the start barrier) and "point N end"; stopped before the
+ * appliances are destroyed on every exit path; its id is the point's
+ * profile_id. Rounds run in the children and are tied to samples by time:
+ * the profile's t_s starts at its started_at, and rounds carry their own
+ * wall-clock times. Idle points are not profiled (the sampler's own CPU
+ * would count as the appliances' overhead). */
 #ifndef VP_RUN_RUNNER_H
 #define VP_RUN_RUNNER_H
 

@@ -268,6 +268,9 @@ static const char *const migrations[] = {
     "  verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'rejected')),"
     "  PRIMARY KEY (run_id, repeat, step)"
     ");",
+    /* the experiment runner's profile of each point (issue 7) */
+    "ALTER TABLE experiment_points ADD COLUMN profile_id INTEGER"
+    "  REFERENCES profiles(id) ON DELETE SET NULL;",
 };
 
 int vp_schema_version(void)

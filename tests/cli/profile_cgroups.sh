@@ -150,7 +150,8 @@ wait "$eph" 2>/dev/null || true
 for d in $(cg_dirs ephemeral); do rmdir "$d"; done # gone for a while
 sleep 0.4
 for d in $(cg_dirs ephemeral); do mkdir "$d"; done # back, busy for 0.5 s
-start ephemeral - timeout 0.5 "${busy[@]}"
+# on the other core: a third task on core 1 would add to pin_a's run-queue wait
+start ephemeral 0 timeout 0.5 "${busy[@]}"
 wait "$prof" || fail "profile exited $?: $(cat "$work/p2.err")"
 within "$(mean "$work/p2.json" pin_a cpu.total)" 0.45 0.55 "pin_a cpu.total"
 within "$(mean "$work/p2.json" pin_b cpu.total)" 0.45 0.55 "pin_b cpu.total"
