@@ -11,7 +11,7 @@ deps:
 	@scripts/install-deps
 
 demo: all
-	./$(BUILD)/src/virtperf demo
+	$(BUILD)/src/virtperf demo
 
 check: deps
 	tests/run-all
