@@ -4,6 +4,7 @@
 
 #include "cmd/cmd.h"
 #include "core/json.h"
+#include "platform/cgroup.h"
 #include "platform/journal.h"
 
 struct cleanup_opts {
@@ -14,14 +15,14 @@ static const struct vp_opt cleanup_opt_table[] = {
     {"dry-run", VP_OPT_BOOL, offsetof(struct cleanup_opts, dry_run), NULL, 0, 0, NULL,
      "only say what would be removed", false},
     {"json", VP_OPT_BOOL, offsetof(struct cleanup_opts, json), NULL, 0, 0, NULL,
-     "print JSON (journals, removed, failed)", false},
+     "print JSON (journals, orphans, removed, failed)", false},
     VP_OPT_END,
 };
 
 struct sweep_state {
     struct cleanup_opts *o;
     struct vp_json j;
-    bool in_journal;
+    bool in_journal, orphans;
     int removed, gone, failed;
 };
 
@@ -58,10 +59,12 @@ static void on_entry(void *arg, enum vp_res kind, const char *what, int result)
     else
         s->failed++;
     if (!s->o->json) {
+        const char *no_journal = s->orphans ? " (no journal)" : "";
         if (result < 0)
-            printf("%s %s %s: %s\n", verb, vp_res_name(kind), what, strerror(-result));
+            printf("%s %s %s%s: %s\n", verb, vp_res_name(kind), what, no_journal,
+                   strerror(-result));
         else if (result > 0)
-            printf("%s %s %s\n", verb, vp_res_name(kind), what);
+            printf("%s %s %s%s\n", verb, vp_res_name(kind), what, no_journal);
         return;
     }
     vp_json_object_begin(&s->j, NULL);
@@ -102,6 +105,15 @@ static int cleanup_run(int argc, char **argv)
             vp_json_object_end(&s.j);
         }
         vp_json_array_end(&s.j);
+        vp_json_array_begin(&s.j, "orphans");
+    }
+    /* then the cgroups of runs whose journal was never written or is lost */
+    s.orphans = true;
+    struct vp_err cg_err = {0};
+    int cg_rc = vp_cgroup_sweep(o.dry_run, &fn, rc < 0 ? &cg_err : &err);
+    rc = rc < 0 ? rc : cg_rc;
+    if (o.json) {
+        vp_json_array_end(&s.j);
         vp_json_int(&s.j, "removed", s.removed);
         vp_json_int(&s.j, "already_gone", s.gone);
         vp_json_int(&s.j, "failed", s.failed);
@@ -120,8 +132,9 @@ static void cleanup_help(FILE *out)
 {
     fputs("Every namespace holder, cgroup, interface, scratch directory and process a run\n"
           "creates is journaled first in $VIRTPERF_RUNDIR (default /run/virtperf). For each\n"
-          "journal whose process is gone, remove what it lists, newest first. Running it\n"
-          "twice is harmless.\n\noptions:\n",
+          "journal whose process is gone, remove what it lists, newest first. Then remove\n"
+          "the cgroups (virtperf/<pid> in each hierarchy) of runs that are gone and left\n"
+          "no journal. Running it twice is harmless.\n\noptions:\n",
           out);
     vp_opt_print_help(out, cleanup_opt_table);
 }

@@ -40,6 +40,8 @@ static const struct vp_opt ms_opt_table[] = {
     VP_OPT_END,
 };
 
+const struct vp_opt_table vp_media_server_options = {ms_opt_table, sizeof(struct ms_opts)};
+
 static void print_counters(const struct ms_opts *o, const struct vp_media_server_counters *c)
 {
     if (o->json) {

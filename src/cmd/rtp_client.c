@@ -46,6 +46,9 @@ static const struct vp_opt client_opt_table[] = {
     VP_OPT_END,
 };
 
+const struct vp_opt_table vp_rtp_client_options = {client_opt_table,
+                                                   sizeof(struct rtp_client_opts)};
+
 /* vp_output_opt_table's options, with what they mean here. */
 static const struct vp_opt out_opt_table[] = {
     {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
@@ -174,7 +177,7 @@ static int run(int argc, char **argv)
         vp_run_error(&err, 0,
                      "rtp-client: nothing came back from the media server from %.1f s on: 100%% "
                      "loss for the last %.1f s of sending",
-                     from, (double)cfg.duration_ns / 1e9 - from);
+                     from, (double)res.send_ns / 1e9 - from);
         rc = vp_err_report(&err);
         goto done;
     }

@@ -57,6 +57,8 @@ static const struct vp_opt cap_opt_table[] = {
     VP_OPT_END,
 };
 
+const struct vp_opt_table vp_sip_capacity_options = {cap_opt_table, sizeof(struct cap_opts)};
+
 struct step {
     int repeat;
     double rate;

@@ -51,6 +51,8 @@ static const struct vp_opt uac_opt_table[] = {
     VP_OPT_END,
 };
 
+const struct vp_opt_table vp_sip_uac_options = {uac_opt_table, sizeof(struct sip_uac_opts)};
+
 /* "START,STEP,INTERVAL,MAX" into cfg. */
 static int parse_ramp(const char *text, struct vp_sip_uac_cfg *cfg, struct vp_err *err)
 {

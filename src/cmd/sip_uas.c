@@ -37,6 +37,8 @@ static const struct vp_opt uas_opt_table[] = {
     VP_OPT_END,
 };
 
+const struct vp_opt_table vp_sip_uas_options = {uas_opt_table, sizeof(struct sip_uas_opts)};
+
 static void print_stats(bool json, const struct vp_sip_uas_stats *s)
 {
     if (json) {
@@ -117,8 +119,11 @@ static int run(int argc, char **argv)
     cfg.t1_ns = o.t1;
     if ((rc = vp_sip_uas_open(&cfg, &u, &err)) < 0)
         goto fail;
-    fprintf(stderr, "sip-uas: listening on port %u (%d threads)\n", vp_sip_uas_port(u),
-            cfg.threads);
+    /* "listening on HOST:PORT" is what the experiment runner waits for */
+    int host_len = (int)(strrchr(o.listen, ':') - o.listen);
+    fprintf(stderr, "sip-uas: listening on %.*s:%u (%d threads)\n", host_len, o.listen,
+            vp_sip_uas_port(u), cfg.threads);
+    fflush(stderr);
     rc = vp_sip_uas_run(u, &stats, &err);
     vp_sip_uas_close(u);
     if (rc < 0)

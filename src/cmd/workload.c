@@ -13,6 +13,7 @@ struct round_opts {
     int64_t rounds, warmup;
     int preset;
     bool inject_fault;
+    bool until_stopped;
     int64_t barrier_fd;
 };
 
@@ -21,11 +22,15 @@ enum { PRESET_DEFAULT, PRESET_SMALL };
 
 static const struct vp_opt round_opt_table[] = {
     {"rounds", VP_OPT_INT, offsetof(struct round_opts, rounds), "10", 1, 100000, NULL,
-     "measured rounds", false},
+     "measured rounds (with --until-stopped: at most this many)", false},
     {"warmup", VP_OPT_INT, offsetof(struct round_opts, warmup), "1", 0, 1000, NULL,
      "warm-up rounds, run and stored but left out of the statistics", false},
     {"preset", VP_OPT_ENUM, offsetof(struct round_opts, preset), "default", 0, 0, preset_names,
      "parameter set: the papers' sizes, or small ones that run in seconds", false},
+    {"until-stopped", VP_OPT_BOOL, offsetof(struct round_opts, until_stopped), NULL, 0, 0, NULL,
+     "after the warm-up, run measured rounds until SIGUSR1, which ends the run normally "
+     "after the round at hand",
+     false},
     {"inject-fault", VP_OPT_BOOL, offsetof(struct round_opts, inject_fault), NULL, 0, 0, NULL,
      "test hook: damage the first measured round's result", true},
     {"barrier-fd", VP_OPT_INT, offsetof(struct round_opts, barrier_fd), NULL, 3, 1023, NULL,
@@ -178,6 +183,7 @@ static int run(int argc, char **argv)
         .rounds = {.rounds = (int)ro.rounds,
                    .warmup = (int)ro.warmup,
                    .inject_fault = ro.inject_fault,
+                   .until_stopped = ro.until_stopped,
                    .observer = vp_timing_observer_hooks(timing),
                    .progress = vp_progress_wanted() && !out.json && !out.csv},
     };
@@ -240,7 +246,8 @@ const struct vp_command vp_cmd_workload = {
     .summary = "list the workloads, or run one for a number of rounds",
     .usage = "virtperf workload list [--json]\n"
              "virtperf workload run NAME [workload options] [--rounds N] [--warmup N]\n"
-             "                      [--preset small] [--json | --csv] [--store FILE]\n"
+             "                      [--until-stopped] [--preset small]\n"
+             "                      [--json | --csv] [--store FILE]\n"
              "                      [--timeserver ADDR:PORT --key-file F]",
     .help = workload_help,
 };

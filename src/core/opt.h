@@ -45,6 +45,13 @@ struct vp_optset {
     void *base;
 };
 
+/* A table and the size of the struct it fills, for code that makes one
+ * (experiment files check a command's options against its table). */
+struct vp_opt_table {
+    const struct vp_opt *opts;
+    size_t size;
+};
+
 /* Fill base with every option's default. */
 int vp_opt_defaults(const struct vp_opt *opts, void *base, struct vp_err *err);
 

@@ -3,10 +3,17 @@
 #include <string.h>
 
 volatile sig_atomic_t vp_interrupted;
+volatile sig_atomic_t vp_stop_requested;
 
 static void on_signal(int sig)
 {
     vp_interrupted = sig;
+}
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    vp_stop_requested = 1;
 }
 
 void vp_signals_install(void)
@@ -17,4 +24,13 @@ void vp_signals_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+
+    /* a parent may have left it blocked; a stop must still arrive */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }

@@ -120,6 +120,49 @@ int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const cha
     return step_done(st, q, "point run", err);
 }
 
+int vp_exp_store_point_load(struct vp_store *st, int64_t id, int point,
+                            const struct vp_exp_point_load *l, struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "INSERT OR REPLACE INTO point_loads (experiment_id, point, load, target, "
+                     "driver, kind, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, point);
+    sqlite3_bind_text(q, 3, l->load, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, l->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, l->driver, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, l->kind, -1, SQLITE_STATIC);
+    if (l->run_id > 0)
+        sqlite3_bind_int64(q, 7, l->run_id);
+    else
+        sqlite3_bind_null(q, 7);
+    return step_done(st, q, "point load", err);
+}
+
+int vp_exp_store_point_service(struct vp_store *st, int64_t id, int point, const char *appliance,
+                               const char *role, const char *address, const char *counters,
+                               struct vp_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = prepare(st,
+                     "INSERT OR REPLACE INTO point_services (experiment_id, point, appliance, "
+                     "role, address, counters) VALUES (?, ?, ?, ?, ?, ?)",
+                     &q, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, point);
+    sqlite3_bind_text(q, 3, appliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, address && address[0] ? address : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, counters && counters[0] ? counters : NULL, -1, SQLITE_STATIC);
+    return step_done(st, q, "point service", err);
+}
+
 int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64_t profile_id,
                                struct vp_err *err)
 {

@@ -20,6 +20,18 @@ int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *p
 int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const char *appliance,
                            int64_t run_id, struct vp_err *err);
 /* The profile the host profiler took of a point. */
+/* A load generator's stored run (sip_runs or rtp_runs by kind; 0 = none). */
+struct vp_exp_point_load {
+    const char *load, *target, *driver;
+    const char *kind; /* "sip" or "rtp" */
+    int64_t run_id;
+};
+int vp_exp_store_point_load(struct vp_store *st, int64_t id, int point,
+                            const struct vp_exp_point_load *l, struct vp_err *err);
+/* A server appliance's address and its own counters (JSON text or NULL). */
+int vp_exp_store_point_service(struct vp_store *st, int64_t id, int point, const char *appliance,
+                               const char *role, const char *address, const char *counters,
+                               struct vp_err *err);
 int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64_t profile_id,
                                struct vp_err *err);
 /* End a point; an idle point's host CPU use (n samples) when n > 0. */

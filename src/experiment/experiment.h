@@ -1,11 +1,17 @@
 /* Experiment files: YAML parsed with libyaml into settings, appliance
- * templates and a matrix, then expanded into points (the cartesian product
- * of the matrix values) with the core-allocation scheme applied.
+ * templates, load drivers, cases and a matrix, then expanded into points
+ * (each case times the cartesian product of the matrix values) with the
+ * core-allocation scheme applied.
  *
- * Scalar fields are struct vp_opt tables (vp_exp_settings_opts,
- * vp_exp_fields_opts), so a matrix key is resolved in one place: a setting,
- * an appliance field, or a workload option ("NAME.key" for one appliance
- * only). Errors name the file position: "file:line:col: message". */
+ * An appliance runs a workload (role workload) or a server (role sip-server
+ * or media-server); a load driver (sip-uac, sip-capacity, rtp) runs from the
+ * host against every instance of a server appliance while the workloads run
+ * next to it. Scalar fields are struct vp_opt tables (vp_exp_settings_opts,
+ * vp_exp_fields_opts, vp_exp_load_opts, and the workload's or command's own
+ * table for its options), so a matrix or case key is resolved in one place:
+ * a setting, an appliance field, a workload or server option, or a load
+ * option ("NAME.key" for one appliance or load only). Errors name the file
+ * position: "file:line:col: message". */
 #ifndef VP_EXPERIMENT_EXPERIMENT_H
 #define VP_EXPERIMENT_EXPERIMENT_H
 
@@ -23,6 +29,9 @@
 #define VP_EXP_MAX_VALUES    32
 #define VP_EXP_MAX_INSTANCES 256
 #define VP_EXP_MAX_CPUS      1024
+#define VP_EXP_MAX_LOADS     8
+#define VP_EXP_MAX_CASES     32
+#define VP_EXP_MAX_PARAMS    (VP_EXP_MAX_MATRIX + VP_EXP_MAX_KV + 1)
 
 enum vp_scheme { VP_SCHEME_FLOAT, VP_SCHEME_EXCLUSIVE, VP_SCHEME_SHARED_ONE };
 
@@ -39,12 +48,32 @@ struct vp_exp_settings {
 };
 extern const struct vp_opt vp_exp_settings_opts[];
 
+/* A virtperf command an experiment runs with options from the file: a
+ * server an appliance runs (a role other than workload), or a load driver
+ * the runner starts on the host against such a server. */
+struct vp_exp_program {
+    const char *name;                   /* as written in the file: "sip-server", "rtp" */
+    const char *command;                /* the virtperf command: "sip-uas", "rtp-client" */
+    const struct vp_opt_table *options; /* the command's own */
+    const char *serves;                 /* load drivers: the role of their target */
+    const char *target_opt;             /* load drivers: the option taking HOST:PORT */
+    const char *const *reserved;        /* options the runner sets (refused in files) */
+};
+/* vp_exp_roles[i] is the server of role i (index 0, workload, has none). */
+enum vp_role { VP_ROLE_WORKLOAD, VP_ROLE_SIP_SERVER, VP_ROLE_MEDIA_SERVER, VP_ROLE_COUNT };
+extern const char *const vp_exp_role_names[];
+extern const struct vp_exp_program vp_exp_roles[VP_ROLE_COUNT];
+extern const struct vp_exp_program vp_exp_drivers[]; /* ends with a NULL name */
+const struct vp_exp_program *vp_exp_driver_find(const char *name);
+bool vp_exp_reserved(const struct vp_exp_program *p, const char *key);
+
 /* The platform-neutral fields of an appliance template. */
 struct vp_exp_fields {
     char name[VP_STR_MAX]; /* the name, or the prefix when count is given */
+    int role;              /* enum vp_role */
     char workload[VP_STR_MAX];
-    int64_t count;
-    int preset; /* 0 default, 1 small: the workload's small preset first */
+    int64_t count; /* 0: not in this point (a case or matrix value may add it) */
+    int preset;    /* 0 default, 1 small: the workload's small preset first */
     int64_t vcpus;
     char cpus[VP_STR_MAX];
     int64_t weight, cap;
@@ -66,10 +95,38 @@ struct vp_kv {
 
 struct vp_exp_app {
     struct vp_exp_fields f;
-    bool count_given;                 /* instances are named PREFIX-k */
-    const struct vp_workload *w;      /* resolved from f.workload */
-    struct vp_kv opts[VP_EXP_MAX_KV]; /* workload options, applied in order */
+    bool count_given;                    /* instances are named PREFIX-k */
+    const struct vp_workload *w;         /* role workload: resolved from f.workload */
+    const struct vp_exp_program *server; /* other roles: the server command */
+    struct vp_kv opts[VP_EXP_MAX_KV];    /* workload or server options, in order */
     int nopts;
+};
+
+/* A load driver's own fields. */
+struct vp_exp_load_fields {
+    char name[VP_STR_MAX];   /* default: the driver's name */
+    char driver[VP_STR_MAX]; /* sip-uac, sip-capacity, rtp */
+    char target[VP_STR_MAX]; /* the server appliance (template) it drives */
+    char cpus[VP_STR_MAX];   /* the generator's pinning; empty = float */
+    bool background;         /* runs while the other loads do, then stopped */
+};
+extern const struct vp_opt vp_exp_load_opts[];
+
+/* One generator per instance of the target runs the driver's command. */
+struct vp_exp_load {
+    struct vp_exp_load_fields f;
+    const struct vp_exp_program *driver;
+    struct vp_kv opts[VP_EXP_MAX_KV]; /* the command's options, in order */
+    int nopts;
+};
+
+/* One configuration of a list ("cases:"): values applied like a matrix
+ * point's, under a label. */
+struct vp_exp_case {
+    char label[VP_STR_MAX];
+    struct vp_mark mark;
+    struct vp_kv kv[VP_EXP_MAX_KV];
+    int nkv;
 };
 
 struct vp_exp_axis {
@@ -85,6 +142,10 @@ struct vp_experiment {
     struct vp_exp_settings s;
     struct vp_exp_app apps[VP_EXP_MAX_APPS];
     int napps;
+    struct vp_exp_load loads[VP_EXP_MAX_LOADS];
+    int nloads;
+    struct vp_exp_case cases[VP_EXP_MAX_CASES];
+    int ncases;
     struct vp_exp_axis matrix[VP_EXP_MAX_MATRIX];
     int naxes;
     /* host-CPU cost of idle appliances: counts measured per platform */
@@ -120,11 +181,13 @@ enum vp_point_kind { VP_POINT_RUN, VP_POINT_IDLE };
 struct vp_point {
     int index;
     enum vp_point_kind kind;
-    char params[VP_EXP_MAX_MATRIX][2][VP_STR_MAX]; /* matrix key, value */
+    char params[VP_EXP_MAX_PARAMS][2][VP_STR_MAX]; /* case label, case and matrix keys, values */
     int nparams;
     struct vp_exp_settings s;
     struct vp_exp_app apps[VP_EXP_MAX_APPS];
     int napps;
+    struct vp_exp_load loads[VP_EXP_MAX_LOADS];
+    int nloads;
     struct vp_instance inst[VP_EXP_MAX_INSTANCES];
     int ninst;
     int cpus_available;       /* P: distinct cores the point's appliances may use */
@@ -161,10 +224,16 @@ char *vp_point_params_json(const struct vp_point *pt, bool (*skip)(const char *k
 void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan);
 void vp_plan_print_json(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan);
 
+/* Whether the point drives servers: some load that is not a background one
+ * has a target instance. Its workloads then run until those loads end
+ * (--until-stopped). */
+bool vp_point_has_load(const struct vp_point *pt);
+
 /* The command that runs an instance's workload inside its appliance:
  * virtperf workload run W [preset] [options] --rounds N --warmup W --json
  * [--store FILE] [--barrier-fd FD] [--timeserver ADDR --key-file F
- * --appliance NAME]. */
+ * --appliance NAME] [--until-stopped]; or, for a server, virtperf COMMAND
+ * --listen LISTEN --json [options]. */
 struct vp_cmdline {
     char buf[4096];
     char *argv[80];
@@ -172,10 +241,25 @@ struct vp_cmdline {
 };
 int vp_instance_cmdline(const struct vp_point *pt, const struct vp_instance *in, const char *store,
                         int barrier_fd, struct vp_cmdline *cl, struct vp_err *err);
+int vp_server_cmdline(const struct vp_point *pt, const struct vp_instance *in, const char *listen,
+                      struct vp_cmdline *cl, struct vp_err *err);
+/* A load's generator against one server: virtperf COMMAND --TARGET_OPT
+ * HOST:PORT --json [--store FILE] [options]. */
+int vp_load_cmdline(const struct vp_exp_load *l, const char *hostport, const char *store,
+                    struct vp_cmdline *cl, struct vp_err *err);
 
-/* Apply one matrix value (key as written in the file) to a point's
- * settings and templates; input error when nothing has that key. */
-int vp_exp_apply(struct vp_exp_settings *s, struct vp_exp_app *apps, int napps, const char *key,
-                 const char *value, struct vp_err *err);
+/* What matrix and case values apply to: a point's settings, templates and
+ * loads. */
+struct vp_exp_scope {
+    struct vp_exp_settings *s;
+    struct vp_exp_app *apps;
+    int napps;
+    struct vp_exp_load *loads;
+    int nloads;
+};
+/* Apply one value (key as written in the file); input error when nothing
+ * has that key (-ENOENT). */
+int vp_exp_apply(const struct vp_exp_scope *sc, const char *key, const char *value,
+                 struct vp_err *err);
 
 #endif

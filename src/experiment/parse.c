@@ -40,10 +40,12 @@ const struct vp_opt vp_exp_settings_opts[] = {
 const struct vp_opt vp_exp_fields_opts[] = {
     {"name", VP_OPT_STRING, offsetof(struct vp_exp_fields, name), NULL, 0, 0, NULL,
      "name, or name prefix when count is given", false},
+    {"role", VP_OPT_ENUM, offsetof(struct vp_exp_fields, role), "workload", 0, 0, vp_exp_role_names,
+     "what it runs: a workload, or a server that loads drive", false},
     {"workload", VP_OPT_STRING, offsetof(struct vp_exp_fields, workload), NULL, 0, 0, NULL,
-     "the workload each instance runs", false},
-    {"count", VP_OPT_INT, offsetof(struct vp_exp_fields, count), "1", 1, VP_EXP_MAX_INSTANCES, NULL,
-     "instances of this appliance", false},
+     "the workload each instance runs (role workload)", false},
+    {"count", VP_OPT_INT, offsetof(struct vp_exp_fields, count), "1", 0, VP_EXP_MAX_INSTANCES, NULL,
+     "instances of this appliance (0: none in this point)", false},
     {"preset", VP_OPT_ENUM, offsetof(struct vp_exp_fields, preset), "default", 0, 0, preset_names,
      "workload parameter set before its options", false},
     {"vcpus", VP_OPT_INT, offsetof(struct vp_exp_fields, vcpus), "1", 0, VP_EXP_MAX_CPUS, NULL,
@@ -58,6 +60,20 @@ const struct vp_opt vp_exp_fields_opts[] = {
      "memory limit, 0 = none", false},
     {"net", VP_OPT_ENUM, offsetof(struct vp_exp_fields, net), "none", 0, 0, net_names,
      "network mode", false},
+    VP_OPT_END,
+};
+
+const struct vp_opt vp_exp_load_opts[] = {
+    {"name", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, name), NULL, 0, 0, NULL,
+     "the load's name (default: the driver's)", false},
+    {"driver", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, driver), NULL, 0, 0, NULL,
+     "sip-uac, sip-capacity or rtp", false},
+    {"target", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, target), NULL, 0, 0, NULL,
+     "the server appliance it drives (each of its instances gets a generator)", false},
+    {"cpus", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, cpus), NULL, 0, 0, NULL,
+     "pinning cpulist of the generator (\"1\"); empty = float", false},
+    {"background", VP_OPT_BOOL, offsetof(struct vp_exp_load_fields, background), NULL, 0, 0, NULL,
+     "traffic next to the measured loads: stopped (SIGUSR1) when they end", false},
     VP_OPT_END,
 };
 
@@ -184,51 +200,89 @@ static int scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*
     return 0;
 }
 
-/* Check a template's workload options against the workload's own table. */
-static int check_workload_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *where)
+/* Check options given in the file against their owner's table: a
+ * workload's or a command's (reserved keys are the runner's to set). */
+static int check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
+                      const struct vp_exp_program *prog, const char *owner, const char *fields,
+                      const struct vp_kv *kv, int n)
 {
+    void *params = calloc(1, size);
+    if (params == NULL)
+        return vp_run_error(p->err, ENOMEM, "experiment");
+    int rc = vp_opt_defaults(opts, params, p->err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        struct vp_mark m = kv[i].mark;
+        if (prog && vp_exp_reserved(prog, kv[i].key))
+            rc = vp_input_error(p->err, "%s:%d:%d: \"%s\" is set by the runner, not the file",
+                                p->path, m.line, m.col, kv[i].key);
+        else if (vp_opt_find(opts, kv[i].key) == NULL)
+            rc = vp_input_error(p->err,
+                                "%s:%d:%d: unknown key \"%s\" (neither %s nor an option of %s)",
+                                p->path, m.line, m.col, kv[i].key, fields, owner);
+        else if ((rc = vp_opt_set(opts, params, kv[i].key, kv[i].value, p->err)) < 0)
+            rc = at_opt(p, kv[i].value_mark);
+    }
+    free(params);
+    return rc;
+}
+
+/* Resolve what a template runs and check its options. */
+static int check_app_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *where)
+{
+    if (a->f.role != VP_ROLE_WORKLOAD) {
+        if (a->f.workload[0])
+            return at(p, where, "appliance \"%s\": a %s runs no workload", a->f.name,
+                      vp_exp_role_names[a->f.role]);
+        a->server = &vp_exp_roles[a->f.role];
+        return check_opts(p, a->server->options->opts, a->server->options->size, a->server,
+                          a->server->command, "an appliance field", a->opts, a->nopts);
+    }
     if (a->f.workload[0] == '\0')
         return at(p, where, "appliance \"%s\": no workload", a->f.name);
     a->w = vp_workload_find(a->f.workload);
     if (a->w == NULL)
         return at(p, where, "unknown workload \"%s\" (see `virtperf workload list`)",
                   a->f.workload);
-    void *params = calloc(1, a->w->params_size);
-    if (params == NULL)
-        return vp_run_error(p->err, ENOMEM, "experiment");
-    int rc = vp_opt_defaults(a->w->opts, params, p->err);
-    for (int i = 0; rc == 0 && i < a->nopts; i++) {
-        if (vp_opt_find(a->w->opts, a->opts[i].key) == NULL) {
-            struct vp_mark m = a->opts[i].mark;
-            rc = vp_input_error(p->err,
-                                "%s:%d:%d: unknown key \"%s\" (neither an appliance field nor "
-                                "an option of %s)",
-                                p->path, m.line, m.col, a->opts[i].key, a->w->name);
-        } else if ((rc = vp_opt_set(a->w->opts, params, a->opts[i].key, a->opts[i].value, p->err)) <
-                   0) {
-            rc = at_opt(p, a->opts[i].value_mark);
-        }
-    }
-    free(params);
-    return rc;
+    return check_opts(p, a->w->opts, a->w->params_size, NULL, a->w->name, "an appliance field",
+                      a->opts, a->nopts);
 }
 
-/* Keep a workload option for check_workload_opts. */
-static int add_workload_opt(struct parse *p, struct vp_exp_app *a, yaml_node_t *k, yaml_node_t *v)
+/* Keep an option for check_opts. */
+static int add_opt(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k, yaml_node_t *v)
 {
     int rc = want_scalar(p, k, "key");
     if (rc == 0)
         rc = want_scalar(p, v, scalar(k));
     if (rc < 0)
         return rc;
-    if (a->nopts >= VP_EXP_MAX_KV || strlen(scalar(k)) >= sizeof a->opts[0].key)
+    if (*nopts >= VP_EXP_MAX_KV || strlen(scalar(k)) >= sizeof opts[0].key)
         return at(p, k, "too many options or option name too long");
-    struct vp_kv *kv = &a->opts[a->nopts++];
+    struct vp_kv *kv = &opts[(*nopts)++];
     snprintf(kv->key, sizeof kv->key, "%s", scalar(k));
     snprintf(kv->value, sizeof kv->value, "%s", scalar(v));
     kv->mark = mark_of(k);
     kv->value_mark = mark_of(v);
     return 0;
+}
+
+/* An option, or "options:" with several (for names a field takes). */
+static int add_opt_or_options(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,
+                              yaml_node_t *v)
+{
+    int rc = 0;
+    if (strcmp(scalar(k), "options") != 0 || v->type != YAML_MAPPING_NODE)
+        return add_opt(p, opts, nopts, k, v);
+    for (yaml_node_pair_t *o = v->data.mapping.pairs.start;
+         rc == 0 && o < v->data.mapping.pairs.top; o++)
+        rc = add_opt(p, opts, nopts, node(p, o->key), node(p, o->value));
+    return rc;
+}
+
+static bool valid_name(const char *name)
+{
+    return name[0] && strlen(name) <= 40 &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(name);
 }
 
 static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a)
@@ -253,25 +307,18 @@ static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a
                 return rc;
             continue;
         }
-        /* not a field: a workload option, checked once the workload is known;
+        /* not a field: an option, checked once the workload is known;
          * "options:" holds those whose names a field takes (disk-zfg's count) */
-        if (strcmp(key, "options") == 0 && v->type == YAML_MAPPING_NODE) {
-            for (yaml_node_pair_t *o = v->data.mapping.pairs.start; o < v->data.mapping.pairs.top;
-                 o++)
-                if ((rc = add_workload_opt(p, a, node(p, o->key), node(p, o->value))) < 0)
-                    return rc;
-        } else if ((rc = add_workload_opt(p, a, k, v)) < 0) {
+        if ((rc = add_opt_or_options(p, a->opts, &a->nopts, k, v)) < 0)
             return rc;
-        }
     }
     if (a->f.name[0] == '\0')
-        memcpy(a->f.name, a->f.workload, sizeof a->f.name);
-    if (strlen(a->f.name) > 40 ||
-        strspn(a->f.name, "abcdefghijklmnopqrstuvwxyz"
-                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(a->f.name))
+        snprintf(a->f.name, sizeof a->f.name, "%s",
+                 a->f.role == VP_ROLE_WORKLOAD ? a->f.workload : vp_exp_role_names[a->f.role]);
+    if (!valid_name(a->f.name))
         return at(p, m, "appliance name \"%s\": use at most 40 letters, digits, - and _",
                   a->f.name);
-    return check_workload_opts(p, a, m);
+    return check_app_opts(p, a, m);
 }
 
 static int parse_appliances(struct parse *p, yaml_node_t *v)
@@ -297,8 +344,6 @@ static int parse_appliances(struct parse *p, yaml_node_t *v)
     return 0;
 }
 
-/* Each value of each axis applied once to a copy, so a bad one is refused
- * at its own position. */
 /* The profiler samples at most every 10 ms; 0 turns it off. */
 static int check_interval(struct parse *p, const struct vp_exp_settings *s)
 {
@@ -308,28 +353,171 @@ static int check_interval(struct parse *p, const struct vp_exp_settings *s)
                           (double)s->profile_interval / 1e6);
 }
 
-static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
+/* A name used by an appliance or a load already (NAME.key picks either). */
+static bool name_taken(const struct vp_experiment *e, const char *name)
+{
+    for (int i = 0; i < e->napps; i++)
+        if (strcmp(e->apps[i].f.name, name) == 0)
+            return true;
+    for (int i = 0; i < e->nloads; i++)
+        if (strcmp(e->loads[i].f.name, name) == 0)
+            return true;
+    return false;
+}
+
+/* - {driver: sip-capacity, target: sip, <the command's options>} */
+static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
+{
+    int rc;
+    if (m->type != YAML_MAPPING_NODE)
+        return at(p, m, "loads: each entry must be a mapping, got %s", kind_name(m));
+    memset(l, 0, sizeof *l);
+    if ((rc = no_duplicates(p, m)) < 0 ||
+        (rc = vp_opt_defaults(vp_exp_load_opts, &l->f, p->err)) < 0)
+        return rc;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
+        if ((rc = want_scalar(p, k, "key")) < 0)
+            return rc;
+        rc = set_opt(p, vp_exp_load_opts, &l->f, scalar(k), v);
+        if (rc == -ENOENT)
+            rc = add_opt_or_options(p, l->opts, &l->nopts, k, v);
+        if (rc < 0)
+            return rc;
+    }
+    l->driver = vp_exp_driver_find(l->f.driver);
+    if (l->driver == NULL) {
+        char list[128] = "";
+        for (int i = 0; vp_exp_drivers[i].name; i++) {
+            strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, vp_exp_drivers[i].name, sizeof list - strlen(list) - 1);
+        }
+        return at(p, m, "load: driver \"%s\": unknown (drivers: %s)", l->f.driver, list);
+    }
+    if (l->f.name[0] == '\0')
+        memcpy(l->f.name, l->f.driver, sizeof l->f.name);
+    if (!valid_name(l->f.name))
+        return at(p, m, "load name \"%s\": use at most 40 letters, digits, - and _", l->f.name);
+    if (name_taken(p->exp, l->f.name))
+        return at(p, m, "name \"%s\" used twice (appliances and loads share names)", l->f.name);
+    const struct vp_exp_app *t = NULL;
+    for (int i = 0; i < p->exp->napps; i++)
+        if (strcmp(p->exp->apps[i].f.name, l->f.target) == 0)
+            t = &p->exp->apps[i];
+    if (t == NULL)
+        return at(p, m, "load %s: target \"%s\" is not an appliance of this file", l->f.name,
+                  l->f.target);
+    if (t->server == NULL || strcmp(t->server->name, l->driver->serves) != 0)
+        return at(p, m, "load %s: %s drives a %s, and appliance %s is a %s", l->f.name,
+                  l->driver->name, l->driver->serves, t->f.name, vp_exp_role_names[t->f.role]);
+    return check_opts(p, l->driver->options->opts, l->driver->options->size, l->driver,
+                      l->driver->command, "a load field", l->opts, l->nopts);
+}
+
+static int parse_loads(struct parse *p, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return at(p, v, "loads: expected a list, got %s", kind_name(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node(p, *it);
+        if (p->exp->nloads >= VP_EXP_MAX_LOADS)
+            return at(p, e, "loads: more than %d", VP_EXP_MAX_LOADS);
+        int rc = parse_load(p, e, &p->exp->loads[p->exp->nloads]);
+        if (rc < 0)
+            return rc;
+        p->exp->nloads++;
+    }
+    return 0;
+}
+
+static struct vp_exp_scope scope_of(struct vp_experiment *e, struct vp_exp_settings *s,
+                                    struct vp_exp_app *apps, struct vp_exp_load *loads)
+{
+    return (struct vp_exp_scope){s, apps, e->napps, loads, e->nloads};
+}
+
+/* Apply key = value to a copy of the experiment; errors at the value's
+ * position, or the key's when nothing has that key. */
+static int try_value(struct parse *p, const char *key, struct vp_mark key_mark, const char *value,
+                     struct vp_mark value_mark)
 {
     struct vp_experiment *e = p->exp;
-    static const size_t apps_size = sizeof e->apps;
-    struct vp_exp_app *apps = malloc(apps_size);
-    if (apps == NULL)
-        return vp_run_error(p->err, ENOMEM, "experiment");
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < ax->nvalues; i++) {
-        struct vp_exp_settings s = e->s;
-        memcpy(apps, e->apps, apps_size);
-        rc = vp_exp_apply(&s, apps, e->napps, ax->key, ax->values[i], p->err);
+    struct vp_exp_app *apps = malloc(sizeof e->apps);
+    struct vp_exp_load *loads = malloc(sizeof e->loads);
+    struct vp_exp_settings s = e->s;
+    int rc = apps && loads ? 0 : vp_run_error(p->err, ENOMEM, "experiment");
+    if (rc == 0) {
+        memcpy(apps, e->apps, sizeof e->apps);
+        memcpy(loads, e->loads, sizeof e->loads);
+        struct vp_exp_scope sc = scope_of(e, &s, apps, loads);
+        rc = vp_exp_apply(&sc, key, value, p->err);
         if (rc == -ENOENT)
-            rc = at_opt(p, ax->mark);
+            rc = at_opt(p, key_mark);
         else if (rc < 0 || (rc = check_interval(p, &s)) < 0)
-            rc = at_opt(p, ax->value_marks[i]);
-        else if (strcmp(ax->key, "platform") == 0 && p->checks && p->checks->platform &&
+            rc = at_opt(p, value_mark);
+        else if (strcmp(key, "platform") == 0 && p->checks && p->checks->platform &&
                  (rc = p->checks->platform(s.platform, p->err)) < 0)
-            rc = at_opt(p, ax->value_marks[i]);
+            rc = at_opt(p, value_mark);
     }
     free(apps);
+    free(loads);
     return rc;
+}
+
+/* Each value of each axis applied once to a copy, so a bad one is refused
+ * at its own position. */
+static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < ax->nvalues; i++)
+        rc = try_value(p, ax->key, ax->mark, ax->values[i], ax->value_marks[i]);
+    return rc;
+}
+
+/* - {label: "two SIP appliances", sip.count: 2, neighbour.count: 0} */
+static int parse_case(struct parse *p, yaml_node_t *m, struct vp_exp_case *c)
+{
+    int rc;
+    if (m->type != YAML_MAPPING_NODE)
+        return at(p, m, "cases: each entry must be a mapping of key: value, got %s", kind_name(m));
+    if ((rc = no_duplicates(p, m)) < 0)
+        return rc;
+    c->mark = mark_of(m);
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
+        if ((rc = want_scalar(p, k, "key")) < 0 || (rc = want_scalar(p, v, scalar(k))) < 0)
+            return rc;
+        if (strcmp(scalar(k), "label") == 0) {
+            snprintf(c->label, sizeof c->label, "%s", scalar(v));
+            continue;
+        }
+        if ((rc = add_opt(p, c->kv, &c->nkv, k, v)) < 0 ||
+            (rc = try_value(p, scalar(k), mark_of(k), scalar(v), mark_of(v))) < 0)
+            return rc;
+    }
+    if (c->label[0] == '\0')
+        snprintf(c->label, sizeof c->label, "%d", (int)(c - p->exp->cases) + 1);
+    return 0;
+}
+
+static int parse_cases(struct parse *p, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return at(p, v, "cases: expected a list, got %s", kind_name(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node(p, *it);
+        if (p->exp->ncases >= VP_EXP_MAX_CASES)
+            return at(p, e, "cases: more than %d", VP_EXP_MAX_CASES);
+        int rc = parse_case(p, e, &p->exp->cases[p->exp->ncases]);
+        if (rc < 0)
+            return rc;
+        p->exp->ncases++;
+    }
+    if (p->exp->ncases == 0)
+        return at(p, v, "cases: empty list");
+    return 0;
 }
 
 static int parse_matrix(struct parse *p, yaml_node_t *v)
@@ -409,7 +597,7 @@ static int parse_overhead(struct parse *p, yaml_node_t *v)
 static int parse_root(struct parse *p, yaml_node_t *root)
 {
     int rc = 0;
-    yaml_node_t *matrix = NULL, *apps = NULL;
+    yaml_node_t *matrix = NULL, *apps = NULL, *loads = NULL, *cases = NULL;
     if (root == NULL || root->type != YAML_MAPPING_NODE)
         return root ? at(p, root, "expected a mapping of experiment keys, got %s", kind_name(root))
                     : vp_input_error(p->err, "%s:1:1: empty experiment file", p->path);
@@ -425,6 +613,10 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             apps = v;
         else if (strcmp(key, "matrix") == 0)
             matrix = v;
+        else if (strcmp(key, "loads") == 0)
+            loads = v;
+        else if (strcmp(key, "cases") == 0)
+            cases = v;
         else if (strcmp(key, "overhead") == 0)
             rc = parse_overhead(p, v);
         else if ((rc = set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
@@ -441,6 +633,10 @@ static int parse_root(struct parse *p, yaml_node_t *root)
         rc = at(p, root, "no appliances: list them under \"appliances:\"");
     if (rc == 0)
         rc = parse_appliances(p, apps);
+    if (rc == 0 && loads)
+        rc = parse_loads(p, loads);
+    if (rc == 0 && cases)
+        rc = parse_cases(p, cases);
     if (rc == 0 && matrix)
         rc = parse_matrix(p, matrix);
     for (int i = 0; rc == 0 && i < p->exp->naxes; i++)

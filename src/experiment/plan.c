@@ -10,74 +10,129 @@
 #define VP_PLAN_MAX_PLATFORMS 8
 
 /* Keys a matrix cannot sweep: they decide what the options mean. */
-static const char *const fixed_keys[] = {"name", "workload", "preset", NULL};
+static const char *const fixed_keys[] = {"name",   "workload", "preset", "role",
+                                         "driver", "target",   NULL};
 
-/* Set a workload option on one template, checked against its table. */
-static int apply_workload_opt(struct vp_exp_app *a, const char *key, const char *value,
-                              struct vp_err *err)
+/* Add key = value to an owner's options after checking all of them, in
+ * order, against its table. */
+static int apply_opt(const struct vp_opt_table *t, struct vp_kv *opts, int *nopts, const char *key,
+                     const char *value, struct vp_err *err)
 {
-    void *params = calloc(1, a->w->params_size);
+    void *params = calloc(1, t->size);
     if (params == NULL)
         return vp_run_error(err, ENOMEM, "experiment");
-    int rc = vp_opt_defaults(a->w->opts, params, err);
-    for (int i = 0; rc == 0 && i < a->nopts; i++)
-        rc = vp_opt_set(a->w->opts, params, a->opts[i].key, a->opts[i].value, err);
+    int rc = vp_opt_defaults(t->opts, params, err);
+    for (int i = 0; rc == 0 && i < *nopts; i++)
+        rc = vp_opt_set(t->opts, params, opts[i].key, opts[i].value, err);
     if (rc == 0)
-        rc = vp_opt_set(a->w->opts, params, key, value, err);
+        rc = vp_opt_set(t->opts, params, key, value, err);
     free(params);
     if (rc < 0)
         return rc;
-    if (a->nopts >= VP_EXP_MAX_KV)
-        return vp_input_error(err, "%s: too many workload options", key);
-    struct vp_kv *kv = &a->opts[a->nopts++];
-    memset(kv, 0, sizeof *kv);
+    struct vp_kv *kv = NULL;
+    for (int i = 0; i < *nopts && kv == NULL; i++)
+        if (strcmp(opts[i].key, key) == 0)
+            kv = &opts[i]; /* the new value replaces the file's */
+    if (kv == NULL && *nopts >= VP_EXP_MAX_KV)
+        return vp_input_error(err, "%s: too many options", key);
+    if (kv == NULL) {
+        kv = &opts[(*nopts)++];
+        memset(kv, 0, sizeof *kv);
+    }
     snprintf(kv->key, sizeof kv->key, "%s", key);
     snprintf(kv->value, sizeof kv->value, "%s", value);
     return 0;
 }
 
-int vp_exp_apply(struct vp_exp_settings *s, struct vp_exp_app *apps, int napps, const char *key,
-                 const char *value, struct vp_err *err)
+/* The option table of what a template runs, when it has key and the file
+ * may set it. */
+static const struct vp_opt_table *app_table(const struct vp_exp_app *a, const char *key,
+                                            struct vp_opt_table *tmp)
+{
+    if (a->server)
+        return vp_opt_find(a->server->options->opts, key) && !vp_exp_reserved(a->server, key)
+                   ? a->server->options
+                   : NULL;
+    *tmp = (struct vp_opt_table){a->w->opts, a->w->params_size};
+    return vp_opt_find(tmp->opts, key) ? tmp : NULL;
+}
+
+/* Apply to every template (or the one named) that has key; count them. */
+static int apply_apps(const struct vp_exp_scope *sc, const char *target, const char *key,
+                      const char *value, int *matched, struct vp_err *err)
+{
+    bool field = vp_opt_find(vp_exp_fields_opts, key) != NULL;
+    for (int i = 0; i < sc->napps; i++) {
+        struct vp_exp_app *a = &sc->apps[i];
+        struct vp_opt_table tmp;
+        const struct vp_opt_table *t = field ? NULL : app_table(a, key, &tmp);
+        int rc;
+        if (target[0] && strcmp(target, a->f.name) != 0)
+            continue;
+        if (field) {
+            rc = vp_opt_set(vp_exp_fields_opts, &a->f, key, value, err);
+            if (strcmp(key, "count") == 0)
+                a->count_given = true;
+        } else if (t) {
+            rc = apply_opt(t, a->opts, &a->nopts, key, value, err);
+        } else {
+            continue;
+        }
+        if (rc < 0)
+            return rc;
+        (*matched)++;
+    }
+    return 0;
+}
+
+static int apply_loads(const struct vp_exp_scope *sc, const char *target, const char *key,
+                       const char *value, int *matched, struct vp_err *err)
+{
+    bool field = vp_opt_find(vp_exp_load_opts, key) != NULL;
+    for (int i = 0; i < sc->nloads; i++) {
+        struct vp_exp_load *l = &sc->loads[i];
+        int rc;
+        if (target[0] && strcmp(target, l->f.name) != 0)
+            continue;
+        if (field)
+            rc = vp_opt_set(vp_exp_load_opts, &l->f, key, value, err);
+        else if (vp_opt_find(l->driver->options->opts, key) && !vp_exp_reserved(l->driver, key))
+            rc = apply_opt(l->driver->options, l->opts, &l->nopts, key, value, err);
+        else
+            continue;
+        if (rc < 0)
+            return rc;
+        (*matched)++;
+    }
+    return 0;
+}
+
+int vp_exp_apply(const struct vp_exp_scope *sc, const char *key, const char *value,
+                 struct vp_err *err)
 {
     char target[VP_STR_MAX] = "";
     const char *dot = strchr(key, '.');
+    int matched = 0, rc;
     if (dot) {
         snprintf(target, sizeof target, "%.*s", (int)(dot - key), key);
         key = dot + 1;
     }
     for (int i = 0; fixed_keys[i]; i++)
         if (strcmp(key, fixed_keys[i]) == 0)
-            return vp_input_error(err, "matrix: \"%s\" cannot be swept", key);
+            return vp_input_error(err, "\"%s\" cannot be swept", key);
     if (target[0] == '\0' && vp_opt_find(vp_exp_settings_opts, key))
-        return vp_opt_set(vp_exp_settings_opts, s, key, value, err);
-    bool field = vp_opt_find(vp_exp_fields_opts, key) != NULL;
-    int matched = 0;
-    for (int i = 0; i < napps; i++) {
-        struct vp_exp_app *a = &apps[i];
-        if (target[0] && strcmp(target, a->f.name) != 0)
-            continue;
-        int rc;
-        if (field) {
-            rc = vp_opt_set(vp_exp_fields_opts, &a->f, key, value, err);
-            if (strcmp(key, "count") == 0)
-                a->count_given = true;
-        } else if (vp_opt_find(a->w->opts, key)) {
-            rc = apply_workload_opt(a, key, value, err);
-        } else {
-            continue;
-        }
-        if (rc < 0)
-            return rc;
-        matched++;
-    }
+        return vp_opt_set(vp_exp_settings_opts, sc->s, key, value, err);
+    if ((rc = apply_apps(sc, target, key, value, &matched, err)) < 0 ||
+        (rc = apply_loads(sc, target, key, value, &matched, err)) < 0)
+        return rc;
     if (matched == 0) {
         if (target[0])
-            vp_input_error(err, "matrix key \"%s.%s\": no appliance \"%s\" with that key", target,
+            vp_input_error(err, "key \"%s.%s\": no appliance or load \"%s\" with that key", target,
                            key, target);
         else
             vp_input_error(err,
-                           "unknown matrix key \"%s\" (not a setting, appliance field or "
-                           "workload option)",
+                           "unknown key \"%s\" (not a setting, appliance field, workload or "
+                           "server option, or load option)",
                            key);
         return -ENOENT;
     }
@@ -183,9 +238,19 @@ static int make_instances(struct vp_point *pt, const struct vp_cpuset *cpus, str
     return check_pinning(pt, cpus, err);
 }
 
-/* Point idx of the matrix product, first axis slowest. */
-static int expand_point(const struct vp_experiment *exp, int idx, const struct vp_cpuset *cpus,
-                        struct vp_point *pt, struct vp_err *err)
+bool vp_point_has_load(const struct vp_point *pt)
+{
+    for (int l = 0; l < pt->nloads; l++)
+        for (int i = 0; i < pt->ninst && !pt->loads[l].f.background; i++)
+            if (strcmp(pt->apps[pt->inst[i].app].f.name, pt->loads[l].f.target) == 0)
+                return true;
+    return false;
+}
+
+/* Point idx: case idx / (matrix points), then the matrix product, first
+ * axis slowest. The params are the case's label and the matrix values. */
+static int expand_point(const struct vp_experiment *exp, int idx, long per_case,
+                        const struct vp_cpuset *cpus, struct vp_point *pt, struct vp_err *err)
 {
     int rc;
     pt->index = idx;
@@ -193,18 +258,33 @@ static int expand_point(const struct vp_experiment *exp, int idx, const struct v
     pt->s = exp->s;
     memcpy(pt->apps, exp->apps, sizeof exp->apps);
     pt->napps = exp->napps;
-    int rest = idx;
+    memcpy(pt->loads, exp->loads, sizeof exp->loads);
+    pt->nloads = exp->nloads;
+    struct vp_exp_scope sc = {&pt->s, pt->apps, pt->napps, pt->loads, pt->nloads};
+    if (exp->ncases > 0) {
+        const struct vp_exp_case *c = &exp->cases[idx / per_case];
+        snprintf(pt->params[pt->nparams][0], VP_STR_MAX, "case");
+        snprintf(pt->params[pt->nparams++][1], VP_STR_MAX, "%s", c->label);
+        for (int k = 0; k < c->nkv; k++)
+            if ((rc = vp_exp_apply(&sc, c->kv[k].key, c->kv[k].value, err)) < 0)
+                return rc;
+    }
+    long rest = idx % per_case;
+    int first = pt->nparams;
     for (int a = exp->naxes - 1; a >= 0; a--) {
         const struct vp_exp_axis *ax = &exp->matrix[a];
         const char *v = ax->values[rest % ax->nvalues];
         rest /= ax->nvalues;
-        snprintf(pt->params[a][0], VP_STR_MAX, "%s", ax->key);
-        snprintf(pt->params[a][1], VP_STR_MAX, "%s", v);
-        if ((rc = vp_exp_apply(&pt->s, pt->apps, pt->napps, ax->key, v, err)) < 0)
+        snprintf(pt->params[first + a][0], VP_STR_MAX, "%s", ax->key);
+        snprintf(pt->params[first + a][1], VP_STR_MAX, "%s", v);
+        if ((rc = vp_exp_apply(&sc, ax->key, v, err)) < 0)
             return rc;
     }
-    pt->nparams = exp->naxes;
-    return make_instances(pt, cpus, err);
+    pt->nparams = first + exp->naxes;
+    if ((rc = make_instances(pt, cpus, err)) == 0 && pt->ninst == 0)
+        rc = vp_input_error(err, "%s: point %d: no appliance has instances (every count is 0)",
+                            exp->path, idx + 1);
+    return rc;
 }
 
 /* An idle point: n appliances of the first template that only sleep. */
@@ -218,6 +298,8 @@ static int idle_point(const struct vp_point *like, int idx, int64_t n, const str
     pt->s.overcommit = true;
     pt->apps[0] = like->apps[0];
     pt->napps = 1;
+    pt->apps[0].f.role = VP_ROLE_WORKLOAD; /* it only sleeps */
+    pt->apps[0].server = NULL;
     snprintf(pt->apps[0].f.name, sizeof pt->apps[0].f.name, "idle");
     pt->apps[0].f.count = n;
     pt->apps[0].count_given = true;
@@ -234,11 +316,12 @@ static int idle_point(const struct vp_point *like, int idx, int64_t n, const str
 int vp_plan_build(const struct vp_experiment *exp, const struct vp_cpuset *cpus,
                   struct vp_plan *plan, struct vp_err *err)
 {
-    long nrun = 1;
+    long per_case = 1;
     int rc = 0;
     memset(plan, 0, sizeof *plan);
     for (int a = 0; a < exp->naxes; a++)
-        nrun *= exp->matrix[a].nvalues;
+        per_case *= exp->matrix[a].nvalues;
+    long nrun = per_case * (exp->ncases > 0 ? exp->ncases : 1);
     /* every distinct platform gets the idle points */
     int nplat = 0, plat_first[VP_PLAN_MAX_PLATFORMS];
     long total = nrun;
@@ -252,7 +335,7 @@ int vp_plan_build(const struct vp_experiment *exp, const struct vp_cpuset *cpus,
         return vp_run_error(err, ENOMEM, "plan");
     for (int i = 0; i < nrun; i++) {
         struct vp_point *pt = &plan->points[i];
-        if ((rc = expand_point(exp, i, cpus, pt, err)) < 0)
+        if ((rc = expand_point(exp, i, per_case, cpus, pt, err)) < 0)
             goto fail;
         bool seen = false;
         for (int j = 0; j < nplat; j++)
@@ -282,58 +365,6 @@ void vp_plan_free(struct vp_plan *plan)
     free(plan->points);
     plan->points = NULL;
     plan->npoints = plan->nrun = 0;
-}
-
-/* Add one word to a command line; false when it does not fit. */
-static bool add_arg(struct vp_cmdline *cl, size_t *used, const char *a)
-{
-    size_t len = strlen(a) + 1;
-    if (*used + len > sizeof cl->buf || cl->argc + 1 >= (int)(sizeof cl->argv / sizeof cl->argv[0]))
-        return false;
-    memcpy(cl->buf + *used, a, len);
-    cl->argv[cl->argc++] = cl->buf + *used;
-    cl->argv[cl->argc] = NULL;
-    *used += len;
-    return true;
-}
-
-int vp_instance_cmdline(const struct vp_point *pt, const struct vp_instance *in, const char *store,
-                        int barrier_fd, struct vp_cmdline *cl, struct vp_err *err)
-{
-    const struct vp_exp_app *a = &pt->apps[in->app];
-    size_t used = 0;
-    char rounds[32], warmup[32], fd[32];
-    bool ok = true;
-    cl->argc = 0;
-    if (pt->kind == VP_POINT_IDLE) {
-        ok = add_arg(cl, &used, "sleep") && add_arg(cl, &used, "infinity");
-        return ok ? 0 : vp_input_error(err, "command line too long");
-    }
-    snprintf(rounds, sizeof rounds, "%lld", (long long)pt->s.rounds);
-    snprintf(warmup, sizeof warmup, "%lld", (long long)pt->s.warmup);
-    snprintf(fd, sizeof fd, "%d", barrier_fd);
-    const char *head[] = {"/proc/self/exe", "workload", "run", a->w->name};
-    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
-        ok = ok && add_arg(cl, &used, head[i]);
-    if (a->f.preset == 1)
-        ok = ok && add_arg(cl, &used, "--preset") && add_arg(cl, &used, "small");
-    for (int i = 0; i < a->nopts; i++) {
-        char opt[80];
-        snprintf(opt, sizeof opt, "--%s", a->opts[i].key);
-        ok = ok && add_arg(cl, &used, opt) && add_arg(cl, &used, a->opts[i].value);
-    }
-    ok = ok && add_arg(cl, &used, "--rounds") && add_arg(cl, &used, rounds) &&
-         add_arg(cl, &used, "--warmup") && add_arg(cl, &used, warmup) &&
-         add_arg(cl, &used, "--json");
-    if (store && store[0])
-        ok = ok && add_arg(cl, &used, "--store") && add_arg(cl, &used, store);
-    if (barrier_fd > 2)
-        ok = ok && add_arg(cl, &used, "--barrier-fd") && add_arg(cl, &used, fd);
-    if (pt->s.timeserver[0])
-        ok = ok && add_arg(cl, &used, "--timeserver") && add_arg(cl, &used, pt->s.timeserver) &&
-             add_arg(cl, &used, "--key-file") && add_arg(cl, &used, pt->s.key_file) &&
-             add_arg(cl, &used, "--appliance") && add_arg(cl, &used, in->name);
-    return ok ? 0 : vp_input_error(err, "appliance %s: command line too long", in->name);
 }
 
 /* A value as a JSON number when it reads as one, else a string. */

@@ -22,21 +22,78 @@ static void params_text(const struct vp_point *pt, char *buf, size_t len)
         snprintf(buf, len, "(no matrix)");
 }
 
-/* The workload command without the runner's own arguments. */
+/* A command line as text, "virtperf" for /proc/self/exe. */
+static void join(const struct vp_cmdline *cl, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < cl->argc; i++) {
+        size_t used = strlen(buf);
+        const char *a = strcmp(cl->argv[i], "/proc/self/exe") == 0 ? "virtperf" : cl->argv[i];
+        snprintf(buf + used, len - used, "%s%s", used ? " " : "", a);
+    }
+}
+
+/* What runs in an appliance, without the runner's own arguments; a
+ * server's address is known only once it listens. */
 static void command_text(const struct vp_point *pt, const struct vp_instance *in, char *buf,
                          size_t len)
 {
     struct vp_cmdline cl;
     struct vp_err err = {0};
+    int rc = pt->kind == VP_POINT_RUN && pt->apps[in->app].server
+                 ? vp_server_cmdline(pt, in, "ADDRESS:0", &cl, &err)
+                 : vp_instance_cmdline(pt, in, NULL, -1, &cl, &err);
     buf[0] = '\0';
-    if (vp_instance_cmdline(pt, in, NULL, -1, &cl, &err) < 0)
-        return;
-    bool idle = pt->kind == VP_POINT_IDLE;
-    snprintf(buf, len, "%s", idle ? "" : "virtperf");
-    for (int i = idle ? 0 : 1; i < cl.argc; i++) {
-        size_t used = strlen(buf);
-        snprintf(buf + used, len - used, "%s%s", used ? " " : "", cl.argv[i]);
-    }
+    if (rc == 0)
+        join(&cl, buf, len);
+}
+
+/* The generator of load l against instance in. */
+static void load_text(const struct vp_exp_load *l, const struct vp_instance *in, char *buf,
+                      size_t len)
+{
+    struct vp_cmdline cl;
+    struct vp_err err = {0};
+    char target[96];
+    snprintf(target, sizeof target, "%s:PORT", in->name);
+    buf[0] = '\0';
+    if (vp_load_cmdline(l, target, NULL, &cl, &err) == 0)
+        join(&cl, buf, len);
+}
+
+/* Call fn for every generator of the point: each load times each instance
+ * of its target. */
+static void each_generator(const struct vp_point *pt,
+                           void (*fn)(void *arg, const struct vp_exp_load *l,
+                                      const struct vp_instance *in),
+                           void *arg)
+{
+    for (int l = 0; l < pt->nloads; l++)
+        for (int i = 0; i < pt->ninst; i++)
+            if (strcmp(pt->apps[pt->inst[i].app].f.name, pt->loads[l].f.target) == 0)
+                fn(arg, &pt->loads[l], &pt->inst[i]);
+}
+
+static void print_generator(void *arg, const struct vp_exp_load *l, const struct vp_instance *in)
+{
+    char buf[1024];
+    load_text(l, in, buf, sizeof buf);
+    fprintf(arg, "  load %-8s -> %s, generator %s: %s\n", l->f.name, in->name,
+            l->f.cpus[0] ? l->f.cpus : "float", buf);
+}
+
+static void json_generator(void *arg, const struct vp_exp_load *l, const struct vp_instance *in)
+{
+    struct vp_json *j = arg;
+    char buf[1024];
+    load_text(l, in, buf, sizeof buf);
+    vp_json_object_begin(j, NULL);
+    vp_json_string(j, "load", l->f.name);
+    vp_json_string(j, "driver", l->driver->name);
+    vp_json_string(j, "target", in->name);
+    vp_json_string(j, "cpus", l->f.cpus);
+    vp_json_string(j, "command", buf);
+    vp_json_object_end(j);
 }
 
 static void fields_text(const struct vp_exp_fields *f, char *buf, size_t len)
@@ -56,8 +113,11 @@ void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_p
     fprintf(out, "experiment %s (%s): %d points", exp->s.name, exp->path, plan->nrun);
     if (plan->npoints > plan->nrun)
         fprintf(out, " + %d idle-overhead points", plan->npoints - plan->nrun);
-    fprintf(out, ", %lld rounds + %lld warm-up per appliance\n", (long long)exp->s.rounds,
-            (long long)exp->s.warmup);
+    if (exp->nloads > 0)
+        fprintf(out, "; workloads next to loads run rounds until the loads end\n");
+    else
+        fprintf(out, ", %lld rounds + %lld warm-up per appliance\n", (long long)exp->s.rounds,
+                (long long)exp->s.warmup);
     for (int i = 0; i < plan->npoints; i++) {
         const struct vp_point *pt = &plan->points[i];
         char params[1024], buf[1024];
@@ -78,6 +138,8 @@ void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_p
             command_text(pt, in, buf, sizeof buf);
             fprintf(out, "  %12s runs %s\n", "", buf);
         }
+        if (pt->kind == VP_POINT_RUN)
+            each_generator(pt, print_generator, out);
     }
 }
 
@@ -118,9 +180,14 @@ void vp_plan_print_json(FILE *out, const struct vp_experiment *exp, const struct
             vp_json_int(&j, "memory", (int64_t)in->f.memory);
             vp_json_string(&j, "net", net_text[in->f.net]);
             command_text(pt, in, cmd, sizeof cmd);
+            vp_json_string(&j, "role", vp_exp_role_names[in->f.role]);
             vp_json_string(&j, "command", cmd);
             vp_json_object_end(&j);
         }
+        vp_json_array_end(&j);
+        vp_json_array_begin(&j, "loads");
+        if (pt->kind == VP_POINT_RUN)
+            each_generator(pt, json_generator, &j);
         vp_json_array_end(&j);
         vp_json_object_end(&j);
     }

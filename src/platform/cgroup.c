@@ -432,3 +432,104 @@ void vp_cgroup_destroy(struct vp_cgroup *cg)
         vp_journal_undo(cg->j, cg->dir[i].id);
     free(cg);
 }
+
+/* Remove dir after everything below it, reporting each; 0, or -EBUSY when
+ * something below could not go (dir is then left). */
+static int sweep_tree(const char *dir, bool dry_run, const struct vp_sweep_fn *fn)
+{
+    struct dirent **names = NULL; /* if dir went meanwhile, remove_path says so */
+    int n = scandir(dir, &names, NULL, alphasort), rc = 0;
+    bool children = false;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        if (names[i]->d_type == DT_DIR && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+            char sub[PATH_MAX];
+            if (snprintf(sub, sizeof sub, "%s/%s", dir, name) >= (int)sizeof sub ||
+                sweep_tree(sub, dry_run, fn) < 0)
+                rc = -EBUSY;
+            children = true;
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (rc < 0)
+        return rc;
+    /* a dry run leaves the children, which would have gone first */
+    int r = dry_run && children ? 1 : vp_cgroup_remove_path(dir, dry_run);
+    if (fn->entry)
+        fn->entry(fn->arg, VP_RES_CGROUP, dir, r);
+    return r < 0 ? r : 0;
+}
+
+#define MAXBASES 16 /* the hierarchies vp_cgroup_sweep looks at */
+
+struct swept {
+    dev_t dev[MAXBASES];
+    ino_t ino[MAXBASES];
+    int n;
+};
+
+/* Sweep base/virtperf once (v1 controllers may share a mount). */
+static int sweep_base(const char *base, int magic, struct swept *seen, bool dry_run,
+                      const struct vp_sweep_fn *fn, struct vp_err *err)
+{
+    struct statfs fs;
+    struct stat st;
+    char top[PATH_MAX];
+    if (statfs(base, &fs) != 0 || fs.f_type != magic)
+        return 0;
+    snprintf(top, sizeof top, "%s/virtperf", base);
+    if (stat(top, &st) != 0)
+        return errno == ENOENT ? 0 : vp_run_error(err, errno, "cgroup %s", top);
+    for (int i = 0; i < seen->n; i++)
+        if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino)
+            return 0;
+    if (seen->n < MAXBASES) {
+        seen->dev[seen->n] = st.st_dev;
+        seen->ino[seen->n++] = st.st_ino;
+    }
+    struct dirent **names;
+    int n = scandir(top, &names, NULL, alphasort);
+    if (n < 0)
+        return vp_run_error(err, errno, "cgroup %s", top);
+    for (int i = 0; i < n; i++) {
+        const char *run = names[i]->d_name;
+        char path[PATH_MAX];
+        if (names[i]->d_type == DT_DIR && run[0] != '.' && !vp_journal_run_in_use(run) &&
+            snprintf(path, sizeof path, "%s/%s", top, run) < (int)sizeof path)
+            sweep_tree(path, dry_run, fn);
+        free(names[i]);
+    }
+    free(names);
+    return 0;
+}
+
+/* An error of one hierarchy is kept (the first) and the others still swept. */
+static void keep_first(int *rc, struct vp_err *err, int r, const struct vp_err *e)
+{
+    if (r < 0 && *rc == 0) {
+        *rc = r;
+        *err = *e;
+    }
+}
+
+int vp_cgroup_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err)
+{
+    static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "blkio"};
+    const char *v2[] = {CG_ROOT, CG_ROOT "/unified", v2_root()};
+    struct swept seen = {.n = 0};
+    struct vp_err e = {0};
+    int rc = 0;
+    if (geteuid() != 0) /* only root makes them, and could remove them */
+        return 0;
+    for (size_t c = 0; c < sizeof ctrls / sizeof ctrls[0]; c++) {
+        char base[PATH_MAX];
+        snprintf(base, sizeof base, CG_ROOT "/%s", ctrls[c]);
+        keep_first(&rc, err, sweep_base(base, CG1_MAGIC, &seen, dry_run, fn, &e), &e);
+        v1_base(ctrls[c], base, sizeof base); /* where this process would make them */
+        keep_first(&rc, err, sweep_base(base, CG1_MAGIC, &seen, dry_run, fn, &e), &e);
+    }
+    for (size_t i = 0; i < sizeof v2 / sizeof v2[0]; i++)
+        keep_first(&rc, err, sweep_base(v2[i], CG2_MAGIC, &seen, dry_run, fn, &e), &e);
+    return rc;
+}

@@ -27,6 +27,7 @@
 #include "platform/platform.h"
 
 struct vp_journal;
+struct vp_sweep_fn;
 
 struct vp_cgroup_limits {
     int64_t weight;   /* 0 = leave the default */
@@ -65,5 +66,14 @@ void vp_cgroup_destroy(struct vp_cgroup *cg);
  * directory still holding other runs' children is left (returns 0).
  * Returns 1 removed, 0 gone or in use, -errno. */
 int vp_cgroup_remove_path(const char *path, bool dry_run);
+
+/* The fallback for runs whose journal was never written or is lost: in each
+ * hierarchy (v1 cpu, cpuacct, cpuset, memory, blkio, at the mount and under
+ * this process's own cgroup; v2 at /sys/fs/cgroup, /sys/fs/cgroup/unified and
+ * $VIRTPERF_CGROUP2_ROOT), every <base>/virtperf/<run> that is not in use
+ * (vp_journal_run_in_use) is removed with vp_cgroup_remove_path, its
+ * directories deepest first, each reported to fn->entry. The virtperf
+ * directory itself stays. Does nothing unless root. 0 or -errno. */
+int vp_cgroup_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err);
 
 #endif

@@ -7,8 +7,8 @@
  * up the network inside (net.h). start() forks a
  * helper that joins the cgroup and the namespaces and forks the process
  * (a child of the helper, inside the pid namespace); the helper exits with
- * its status, so the caller can wait for it (and passes SIGTERM and SIGINT
- * on to it). Killing init kills everything
+ * its status, so the caller can wait for it (and passes SIGTERM, SIGINT
+ * and SIGUSR1 on to it). Killing init kills everything
  * in the namespace, and the namespace with it.
  *
  * Field mapping (cgroup.h for the values):
@@ -250,8 +250,8 @@ static int container_create(const struct vp_appliance_spec *s, struct vp_journal
     return 0;
 }
 
-/* The helper's child, for forwarding SIGTERM and SIGINT (set in the
- * helper process only). */
+/* The helper's child, for forwarding SIGTERM, SIGINT and SIGUSR1 (set in
+ * the helper process only). */
 static volatile sig_atomic_t helper_child;
 
 static void forward(int sig)
@@ -291,7 +291,8 @@ static int enter(void *arg, int status_fd)
     helper_child = c; /* SIGTERM to the helper reaches the process */
     signal(SIGTERM, forward);
     signal(SIGINT, forward);
-    close(status_fd); /* the caller hears the exec (or its failure) from c */
+    signal(SIGUSR1, forward); /* the stop of `workload run --until-stopped` */
+    close(status_fd);         /* the caller hears the exec (or its failure) from c */
     for (int i = 0; i < 1024; i++)
         close(i);
     int ws;

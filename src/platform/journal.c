@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,17 +47,25 @@ const char *vp_res_name(enum vp_res kind)
     return (int)kind >= 0 && (int)kind < NKINDS ? kind_names[kind] : "?";
 }
 
-void vp_journal_dir(char *out, size_t len)
+/* The journal directory when $VIRTPERF_RUNDIR is not set. */
+static void default_dir(char *out, size_t len)
 {
-    const char *d = getenv("VIRTPERF_RUNDIR"), *xdg = getenv("XDG_RUNTIME_DIR");
-    if (d && *d)
-        snprintf(out, len, "%s", d);
-    else if (geteuid() == 0)
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (geteuid() == 0)
         snprintf(out, len, "/run/virtperf");
     else if (xdg && *xdg)
         snprintf(out, len, "%s/virtperf", xdg);
     else
         snprintf(out, len, "/tmp/virtperf-%ld", (long)geteuid());
+}
+
+void vp_journal_dir(char *out, size_t len)
+{
+    const char *d = getenv("VIRTPERF_RUNDIR");
+    if (d && *d)
+        snprintf(out, len, "%s", d);
+    else
+        default_dir(out, len);
 }
 
 unsigned long long vp_proc_starttime(pid_t pid)
@@ -111,6 +120,21 @@ static bool pid_ns_alive(unsigned long long ns)
     if (d)
         closedir(d);
     return alive;
+}
+
+/* Whether the process that wrote a journal or made a run's resources may
+ * still be running: its pid, start time (0: any process with that pid counts)
+ * and pid namespace (0: this one). */
+static bool owner_alive(long pid, unsigned long long start, unsigned long long ns)
+{
+    if (ns == 0 || ns == pid_ns(0)) {
+        unsigned long long now = pid > 0 ? vp_proc_starttime((pid_t)pid) : 0;
+        return now != 0 && (start == 0 || now == start);
+    }
+    if (pid_ns(0) != HOST_PIDNS) /* we may not see the writer: leave it */
+        return true;
+    /* written in a container: its pid means nothing here; wait for the namespace to go */
+    return pid_ns_alive(ns);
 }
 
 static void close_at_exit(void)
@@ -349,13 +373,7 @@ static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *
         rc = -EINVAL;
         goto out;
     }
-    bool in_use;
-    if (ns == 0 || ns == pid_ns(0))
-        in_use = pid > 0 && start != 0 && vp_proc_starttime((pid_t)pid) == start;
-    else if (pid_ns(0) != HOST_PIDNS) /* we may not see the writer: leave it */
-        in_use = true;
-    else /* written in a container: its pid means nothing here; wait for the namespace to go */
-        in_use = pid_ns_alive(ns);
+    bool in_use = start != 0 && owner_alive(pid, start, ns);
     if (fn->journal)
         fn->journal(fn->arg, path, pid, in_use);
     if (in_use)
@@ -430,4 +448,44 @@ int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *
     if (!dry_run)
         rmdir(dir); /* only when nothing is left in it */
     return rc;
+}
+
+/* Whether dir holds a journal of pid: <pid>.journal, <pid>-<pidns>.journal,
+ * or <pid>-<time>.journal put aside for a reused pid. */
+static bool journal_in(const char *dir, long pid)
+{
+    char prefix[32];
+    int plen = snprintf(prefix, sizeof prefix, "%ld", pid);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    while (d && !found && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        found = strncmp(e->d_name, prefix, (size_t)plen) == 0 &&
+                (e->d_name[plen] == '.' || e->d_name[plen] == '-') && len > 8 &&
+                strcmp(e->d_name + len - 8, ".journal") == 0;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+bool vp_journal_run_in_use(const char *run)
+{
+    char *end;
+    errno = 0;
+    long pid = strtol(run, &end, 10);
+    if (run[0] < '1' || run[0] > '9' || *end || errno || pid > INT_MAX)
+        return true;             /* not a tag vp_journal_open makes */
+    if (pid_ns(0) != HOST_PIDNS) /* the tag may be a pid of another namespace */
+        return true;
+    if (owner_alive(pid, 0, 0))
+        return true;
+    char dir[400];
+    vp_journal_dir(dir, sizeof dir);
+    if (journal_in(dir, pid))
+        return true;
+    /* a cleanup pointed at another $VIRTPERF_RUNDIR leaves default runs alone */
+    default_dir(dir, sizeof dir);
+    return journal_in(dir, pid);
 }

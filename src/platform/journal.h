@@ -45,6 +45,12 @@ struct vp_journal *vp_journal_current(void);
 
 /* The run's tag (the owner's pid) used in resource names. */
 const char *vp_journal_run(const struct vp_journal *j);
+/* Whether the run a tag (as vp_journal_run makes them) names may still be in
+ * use, so its resources must be left alone: its owner is alive, a journal of
+ * it is still there (in this or the default journal directory; its replay
+ * owns them), or that cannot be told (not a pid tag, or this process is not
+ * in the initial pid namespace). */
+bool vp_journal_run_in_use(const char *run);
 /* Per-run appliance numbers (link names, addresses): the smallest free
  * one in 0..VP_JOURNAL_SLOTS-1, or -ENOSPC; given back on destroy. */
 #define VP_JOURNAL_SLOTS 253

@@ -362,6 +362,11 @@ int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_
             break;
         }
         uint64_t now = vp_now_ns();
+        if (vp_stop_requested && now < end_send) {
+            end_send = now; /* the experiment runner's stop: its other loads ended */
+            end_all = now + cfg->drain_ns;
+            res->stopped = true;
+        }
         if (now >= end_all)
             break;
         int budget = 4 * BATCH; /* bounded, so replies are read between bursts */
@@ -389,6 +394,9 @@ int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_
         sleep_until(wake < end_all ? wake : end_all);
     }
     res->wall_ns = vp_now_ns() - c.start;
+    res->send_ns = end_send > c.start ? end_send - c.start : 0;
+    if (res->stopped) /* the intervals after the stop saw no sending */
+        res->nintervals = (int)((res->send_ns + cfg->interval_ns - 1) / cfg->interval_ns);
     res->cpu_ns = rusage_ns() - cpu0;
     finish(&c);
 out:

@@ -72,6 +72,8 @@ struct vp_rtp_client_result {
     uint64_t sent, received, duplicates, reordered, send_errors;
     uint64_t rcvbuf_drops; /* this client's own socket drops (SO_RXQ_OVFL) */
     uint64_t wall_ns, cpu_ns;
+    uint64_t send_ns;             /* sending time: the duration, or less when stopped */
+    bool stopped;                 /* SIGUSR1 ended the sending early (a normal end) */
     uint64_t last_arrival_rel_ns; /* last arrival after the start, 0 if none */
     bool interrupted;
     bool generator_late;
@@ -79,7 +81,8 @@ struct vp_rtp_client_result {
     uint16_t local_port0; /* first receive socket's port */
 };
 
-/* Run the streams to the end of duration + drain (or an interrupt). The
+/* Run the streams to the end of duration + drain (or an interrupt; SIGUSR1
+ * ends the sending early, as if the duration ended then). The
  * result is allocated here; free it with vp_rtp_client_result_free. */
 int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_result *res,
                       struct vp_err *err);

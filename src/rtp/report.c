@@ -83,7 +83,7 @@ void vp_rtp_report_json(struct vp_json *j, const struct vp_rtp_client_cfg *cfg,
     vp_json_double(j, "ptime_ms", (double)cfg->ptime_ns / 1e6);
     vp_json_int(j, "payload", cfg->payload);
     vp_json_int(j, "udp_payload", VP_RTP_HEADER_LEN + (int64_t)cfg->payload);
-    vp_json_double(j, "duration_s", (double)cfg->duration_ns / 1e9);
+    vp_json_double(j, "duration_s", (double)r->send_ns / 1e9);
     vp_json_double(j, "drain_s", (double)cfg->drain_ns / 1e9);
     vp_json_int(j, "token", cfg->token);
     vp_json_int(j, "local_port", r->local_port0);
@@ -183,8 +183,8 @@ void vp_rtp_report_text(FILE *out, const struct vp_rtp_client_cfg *cfg,
     double jmean, jmax;
     jitter_summary(cfg, r, &jmean, &jmax);
     fprintf(out, "rtp-client: %d streams, %.0f ms ptime, %u-byte UDP payload, %.1f s: %s\n",
-            cfg->streams, (double)cfg->ptime_ns / 1e6, 12 + cfg->payload,
-            (double)cfg->duration_ns / 1e9, vp_rtp_run_status(r));
+            cfg->streams, (double)cfg->ptime_ns / 1e6, 12 + cfg->payload, (double)r->send_ns / 1e9,
+            vp_rtp_run_status(r));
     fprintf(out,
             "  packets   sent %lu  received %lu  lost %lu (%.3f%%)  duplicated %lu  "
             "reordered %lu\n",

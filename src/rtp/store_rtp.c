@@ -80,7 +80,7 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
     sqlite3_bind_int(s, k++, cfg->streams);
     sqlite3_bind_double(s, k++, (double)cfg->ptime_ns / 1e6);
     sqlite3_bind_int(s, k++, (int)cfg->payload);
-    sqlite3_bind_double(s, k++, (double)cfg->duration_ns / 1e9);
+    sqlite3_bind_double(s, k++, (double)r->send_ns / 1e9);
     sqlite3_bind_int64(s, k++, (int64_t)r->sent);
     sqlite3_bind_int64(s, k++, (int64_t)r->received);
     sqlite3_bind_int64(s, k++, (int64_t)(r->sent - r->received));

@@ -39,6 +39,28 @@ static int one_round(const struct vp_workload *w, void *state, const struct vp_r
     return sink ? sink->round_done(sink->arg, index, warmup, elapsed, ctx.metrics, err) : 0;
 }
 
+/* The live line: round and ETA, or with --until-stopped no ETA (the end is
+ * not known). */
+static void show_progress(const struct vp_workload *w, const struct vp_rounds_cfg *cfg, int i,
+                          uint64_t started)
+{
+    int total = cfg->warmup + cfg->rounds;
+    bool warmup = i < cfg->warmup;
+    int shown = warmup ? i + 1 : i - cfg->warmup + 1;
+    double spent = (double)(vp_now_ns() - started) / 1e9;
+    if (cfg->until_stopped && !warmup) {
+        vp_progress(cfg->progress, "%s: round %d (until stopped)  elapsed %.1fs", w->name, shown,
+                    spent);
+        return;
+    }
+    char eta[32] = "-";
+    if (i > 0)
+        snprintf(eta, sizeof eta, "%.0fs", spent / i * (total - i));
+    vp_progress(cfg->progress, "%s: %s %d/%d  elapsed %.1fs  eta %s", w->name,
+                warmup ? "warm-up" : "round", shown, warmup ? cfg->warmup : cfg->rounds, spent,
+                eta);
+}
+
 int vp_rounds_run(const struct vp_workload *w, void *state, const struct vp_rounds_cfg *cfg,
                   const struct vp_round_sink *sink, struct vp_err *err)
 {
@@ -46,20 +68,15 @@ int vp_rounds_run(const struct vp_workload *w, void *state, const struct vp_roun
     int total = cfg->warmup + cfg->rounds;
     uint64_t started = vp_now_ns();
     for (int i = 0; i < total; i++) {
-        if (cfg->progress) {
-            double spent = (double)(vp_now_ns() - started) / 1e9;
-            char eta[32] = "-";
-            if (i > 0)
-                snprintf(eta, sizeof eta, "%.0fs", spent / i * (total - i));
-            vp_progress(cfg->progress, "%s: %s %d/%d  elapsed %.1fs  eta %s", w->name,
-                        i < cfg->warmup ? "warm-up" : "round",
-                        i < cfg->warmup ? i + 1 : i - cfg->warmup + 1,
-                        i < cfg->warmup ? cfg->warmup : cfg->rounds, spent, eta);
-        }
+        if (cfg->progress)
+            show_progress(w, cfg, i, started);
         if (vp_interrupted) {
             rc = vp_run_error(err, 0, "%s: interrupted by signal %d", w->name, (int)vp_interrupted);
             goto out;
         }
+        /* a stop ends the run between rounds, never inside one */
+        if (vp_stop_requested)
+            break;
         if ((rc = one_round(w, state, cfg, i, sink, err)) < 0)
             goto out;
     }

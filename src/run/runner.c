@@ -22,35 +22,12 @@
 #include "profiler/profiler.h"
 #include "run/barrier.h"
 #include "run/hostcpu.h"
+#include "run/runner_priv.h"
 
 #define POLL_MS          200
 #define IDLE_SETTLE_NS   500000000ull
 #define IDLE_INTERVAL_NS 500000000ull
 #define TERM_GRACE_NS    3000000000ull
-
-/* One appliance of the point being run and its workload process. */
-struct slot {
-    struct vp_appliance *a;
-    pid_t pid;
-    int out_fd;  /* the child's stdout */
-    int sync_fd; /* our end of the barrier */
-    bool ready, eof;
-    char *out; /* what the child printed */
-    size_t len;
-};
-
-struct runner {
-    const struct vp_runner_cfg *cfg;
-    const struct vp_platform_ops *ops;
-    struct vp_journal *journal;
-    int64_t exp_id;
-    uint64_t t0;
-    double work_total, work_done; /* for the ETA */
-    struct slot *slots;
-    int nslots;
-    int64_t run_floor;        /* runs newer than this are the point's (progress) */
-    struct vp_profiler *prof; /* the point's profile, or NULL */
-};
 
 static const struct vp_platform_ops *find_ops(const struct vp_runner_cfg *cfg, const char *name)
 {
@@ -67,6 +44,52 @@ static void make_spec(const struct vp_instance *in, struct vp_appliance_spec *sp
     spec->cap = in->f.cap;
     spec->memory = in->f.memory;
     spec->net = in->f.net;
+}
+
+/* Load generators run on the host, each in a native appliance of its own
+ * (pinned as the load says; profiled like the rest). */
+static void generator_spec(const struct vp_exp_load *l, const struct vp_instance *server,
+                           struct vp_appliance_spec *spec)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%.30s.%.30s", l->f.name, server->name);
+    vp_appliance_spec_init(spec, name);
+    snprintf(spec->cpus, sizeof spec->cpus, "%s", l->f.cpus);
+}
+
+/* Whether instance i is what load l drives. */
+static bool drives(const struct vp_point *pt, const struct vp_exp_load *l, int i)
+{
+    return strcmp(pt->apps[pt->inst[i].app].f.name, l->f.target) == 0;
+}
+
+static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_point *pt,
+                               struct vp_err *err)
+{
+    const struct vp_platform_ops *native = find_ops(cfg, "native");
+    for (int l = 0; pt->kind == VP_POINT_RUN && l < pt->nloads; l++)
+        for (int i = 0; i < pt->ninst; i++) {
+            struct vp_appliance_spec spec;
+            if (!drives(pt, &pt->loads[l], i))
+                continue;
+            if (native == NULL)
+                return vp_input_error(err, "load %s: no native platform for its generator",
+                                      pt->loads[l].f.name);
+            generator_spec(&pt->loads[l], &pt->inst[i], &spec);
+            int rc = native->validate ? native->validate(&spec, err) : 0;
+            if (rc < 0) {
+                vp_err_prefix(err, "load %s", pt->loads[l].f.name);
+                return rc;
+            }
+        }
+    return 0;
+}
+
+/* Loads come from the host: native appliances share its network, others
+ * need one of their own. */
+static bool reachable(const struct vp_platform_ops *ops, const struct vp_appliance_spec *spec)
+{
+    return ops->address && (strcmp(ops->name, "native") == 0 || spec->net != VP_NET_NONE);
 }
 
 int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
@@ -88,6 +111,17 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
                 return rc;
             }
+            const struct vp_exp_program *server = pt->apps[pt->inst[i].app].server;
+            if (pt->kind == VP_POINT_RUN && server && !reachable(ops, &spec))
+                return vp_input_error(err,
+                                      "point %d, appliance %s: a %s on platform %s is out of the "
+                                      "loads' reach: give it net: bridge, routed or direct",
+                                      p + 1, spec.name, server->name, ops->name);
+        }
+        int rc = validate_generators(cfg, pt, err);
+        if (rc < 0) {
+            vp_err_prefix(err, "point %d", p + 1);
+            return rc;
         }
     }
     return 0;
@@ -103,7 +137,7 @@ static double point_work(const struct vp_experiment *exp, const struct vp_point 
     return (double)(pt->s.rounds + pt->s.warmup) * share;
 }
 
-static void progress(struct runner *r, const struct vp_point *pt, const char *what)
+void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char *what)
 {
     if (!r->cfg->progress)
         return;
@@ -132,13 +166,13 @@ static void teardown(struct runner *r)
 {
     bool alive = false;
     for (int i = 0; i < r->nslots; i++)
-        if (r->slots[i].pid > 0 && !r->slots[i].eof && kill(r->slots[i].pid, SIGTERM) == 0)
+        if (r->slots[i].pid > 0 && !r->slots[i].exited && kill(r->slots[i].pid, SIGTERM) == 0)
             alive = true;
     uint64_t until = vp_now_ns() + TERM_GRACE_NS;
     while (alive && vp_now_ns() < until) {
         alive = false;
         for (int i = 0; i < r->nslots; i++)
-            if (r->slots[i].pid > 0 && !gone(r->slots[i].pid))
+            if (r->slots[i].pid > 0 && !r->slots[i].exited && !gone(r->slots[i].pid))
                 alive = true;
         if (alive)
             usleep(20000);
@@ -146,14 +180,16 @@ static void teardown(struct runner *r)
     for (int i = 0; i < r->nslots; i++) {
         struct slot *s = &r->slots[i];
         struct vp_err err = {0};
-        if (s->a && r->ops->stop(s->a, &err) < 0)
+        if (s->a && s->ops->stop(s->a, &err) < 0)
             vp_err_report(&err);
-        if (s->pid > 0)
+        if (s->pid > 0 && !s->exited)
             waitpid(s->pid, NULL, WNOHANG);
         if (s->a)
-            r->ops->destroy(s->a);
+            s->ops->destroy(s->a);
         if (s->out_fd >= 0)
             close(s->out_fd);
+        if (s->err_fd >= 0)
+            close(s->err_fd);
         if (s->sync_fd >= 0)
             close(s->sync_fd);
         free(s->out);
@@ -163,194 +199,64 @@ static void teardown(struct runner *r)
     r->nslots = 0;
 }
 
-/* Create the point's appliances. */
-static int create_all(struct runner *r, const struct vp_point *pt, struct vp_err *err)
+/* The slots of a point: its instances, then a generator per load and
+ * instance it drives. */
+static int make_slots(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
-    r->slots = calloc((size_t)pt->ninst, sizeof *r->slots);
+    int n = pt->ninst;
+    for (int l = 0; pt->kind == VP_POINT_RUN && l < pt->nloads; l++)
+        for (int i = 0; i < pt->ninst; i++)
+            n += drives(pt, &pt->loads[l], i);
+    r->slots = calloc((size_t)n, sizeof *r->slots);
     if (r->slots == NULL)
         return vp_run_error(err, ENOMEM, "appliances");
-    r->nslots = pt->ninst;
-    for (int i = 0; i < pt->ninst; i++)
-        r->slots[i].out_fd = r->slots[i].sync_fd = -1;
+    r->nslots = n;
+    for (int k = 0; k < n; k++)
+        r->slots[k].out_fd = r->slots[k].err_fd = r->slots[k].sync_fd = -1;
     for (int i = 0; i < pt->ninst; i++) {
-        struct vp_appliance_spec spec;
-        make_spec(&pt->inst[i], &spec);
-        int rc = r->ops->create(&spec, r->journal, &r->slots[i].a, err);
-        if (rc < 0) {
-            r->slots[i].a = NULL;
-            vp_err_prefix(err, "appliance %s", spec.name);
-            return rc;
-        }
-    }
-    return 0;
-}
-
-/* Start the workload (or, idle, a sleep) in appliance i. */
-static int start_one(struct runner *r, const struct vp_point *pt, int i, struct vp_err *err)
-{
-    struct slot *s = &r->slots[i];
-    struct vp_cmdline cl;
-    int out[2] = {-1, -1}, sv[2] = {-1, -1};
-    bool idle = pt->kind == VP_POINT_IDLE;
-    int rc =
-        vp_instance_cmdline(pt, &pt->inst[i], vp_store_path(r->cfg->st), idle ? -1 : 3, &cl, err);
-    if (rc < 0)
-        return rc;
-    if (!idle &&
-        (pipe2(out, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)) {
-        rc = vp_run_error(err, errno, "appliance %s: pipe", pt->inst[i].name);
-        goto out;
-    }
-    struct vp_exec ex = {.argv = cl.argv,
-                         .stdin_fd = -1,
-                         .stdout_fd = idle ? -1 : out[1],
-                         .stderr_fd = STDERR_FILENO,
-                         .sync_fd = idle ? -1 : sv[1]};
-    if ((rc = r->ops->start(s->a, &ex, &s->pid, err)) < 0) {
-        vp_err_prefix(err, "appliance %s", pt->inst[i].name);
-        goto out;
-    }
-    s->out_fd = out[0];
-    s->sync_fd = sv[0];
-    out[0] = sv[0] = -1;
-out:
-    for (int k = 0; k < 2; k++) {
-        if (out[k] >= 0)
-            close(out[k]);
-        if (sv[k] >= 0)
-            close(sv[k]);
-    }
-    return rc;
-}
-
-/* Wait until the child in slot i reports ready at the start barrier. */
-static int wait_ready(struct runner *r, const struct vp_point *pt, int i, struct vp_err *err)
-{
-    struct slot *s = &r->slots[i];
-    char what[64];
-    snprintf(what, sizeof what, "setting up %d/%d", i + 1, r->nslots);
-    while (!s->ready) {
-        if (vp_interrupted)
-            return vp_run_error(err, EINTR, "experiment interrupted");
-        int rc = vp_barrier_poll_ready(s->sync_fd, POLL_MS);
-        if (rc < 0)
-            return vp_run_error(err, 0, "appliance %s: its workload ended before starting",
-                                pt->inst[i].name);
-        s->ready = rc == 1;
-        progress(r, pt, what);
-    }
-    return 0;
-}
-
-/* Release every child from the start barrier at once. */
-static int release_all(struct runner *r, const struct vp_point *pt, struct vp_err *err)
-{
-    for (int i = 0; i < r->nslots; i++)
-        if (vp_barrier_release(r->slots[i].sync_fd) < 0)
-            return vp_run_error(err, errno, "appliance %s: release", pt->inst[i].name);
-    return 0;
-}
-
-/* Read what the children print until every one has closed its stdout. */
-static int collect(struct runner *r, const struct vp_point *pt, struct vp_err *err)
-{
-    struct pollfd *pfd = calloc(r->nslots > 0 ? (size_t)r->nslots : 1, sizeof *pfd);
-    int open = r->nslots, rc = 0;
-    uint64_t shown = 0;
-    double work = point_work(r->cfg->exp, pt);
-    if (pfd == NULL)
-        return vp_run_error(err, ENOMEM, "collect");
-    while (open > 0) {
-        if (vp_interrupted) {
-            rc = vp_run_error(err, EINTR, "experiment interrupted");
-            break;
-        }
-        for (int i = 0; i < r->nslots; i++)
-            pfd[i] =
-                (struct pollfd){.fd = r->slots[i].eof ? -1 : r->slots[i].out_fd, .events = POLLIN};
-        if (poll(pfd, (nfds_t)r->nslots, POLL_MS) < 0 && errno != EINTR) {
-            rc = vp_run_error(err, errno, "poll");
-            break;
-        }
-        for (int i = 0; i < r->nslots; i++) {
-            struct slot *s = &r->slots[i];
-            if (s->eof || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char buf[4096];
-            ssize_t n = read(s->out_fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                s->eof = true;
-                open--;
-                continue;
-            }
-            char *more = realloc(s->out, s->len + (size_t)n + 1);
-            if (more == NULL) {
-                rc = vp_run_error(err, ENOMEM, "collect");
-                goto out;
-            }
-            s->out = more;
-            memcpy(s->out + s->len, buf, (size_t)n);
-            s->len += (size_t)n;
-            s->out[s->len] = '\0';
-        }
-        if (r->cfg->progress && vp_now_ns() - shown > 1000000000ull) {
-            shown = vp_now_ns();
-            int done = vp_exp_store_rounds_after(r->cfg->st, r->run_floor);
-            int total = r->nslots * (int)(pt->s.rounds + pt->s.warmup);
-            double part = done > 0 && total > 0 ? work * done / total : 0;
-            char what[64];
-            snprintf(what, sizeof what, "round %d/%d", done > 0 ? done : 0, total);
-            r->work_done += part; /* the ETA counts the rounds done so far */
-            progress(r, pt, what);
-            r->work_done -= part;
-        }
-    }
-out:
-    free(pfd);
-    return rc;
-}
-
-/* The run id in a `workload run --json` document ("run_id": N), or 0. */
-static int64_t run_id_of(const char *json)
-{
-    const char *p = json ? strstr(json, "\"run_id\":") : NULL;
-    return p ? strtoll(p + 9, NULL, 10) : 0;
-}
-
-/* Reap the children, store which run each appliance made; a child that
- * failed fails the point. */
-static int record_runs(struct runner *r, const struct vp_point *pt, struct vp_err *err)
-{
-    int rc = 0;
-    for (int i = 0; i < r->nslots; i++) {
         struct slot *s = &r->slots[i];
-        int status = 0;
-        pid_t w;
-        uint64_t until = vp_now_ns() + TERM_GRACE_NS;
-        while ((w = waitpid(s->pid, &status, WNOHANG)) == 0 && vp_now_ns() < until)
-            usleep(10000);
-        int64_t run_id = run_id_of(s->out);
-        struct vp_err e = {0};
-        if (vp_exp_store_point_run(r->cfg->st, r->exp_id, pt->index, pt->inst[i].name, run_id, &e) <
-                0 &&
-            rc == 0) {
-            *err = e;
-            rc = -EIO;
+        bool server = pt->kind == VP_POINT_RUN && pt->apps[pt->inst[i].app].server;
+        s->kind = server ? SLOT_SERVER : SLOT_WORKLOAD;
+        s->in = &pt->inst[i];
+        s->ops = r->ops;
+        snprintf(s->name, sizeof s->name, "%s", pt->inst[i].name);
+    }
+    int k = pt->ninst;
+    for (int l = 0; k < n && l < pt->nloads; l++)
+        for (int i = 0; i < pt->ninst; i++) {
+            if (!drives(pt, &pt->loads[l], i))
+                continue;
+            struct slot *s = &r->slots[k++];
+            s->kind = SLOT_GENERATOR;
+            s->load = &pt->loads[l];
+            s->target = i;
+            s->ops = find_ops(r->cfg, "native");
         }
-        /* a child of ours reports its exit; otherwise its JSON must name a run */
-        bool failed = w == s->pid ? !WIFEXITED(status) || WEXITSTATUS(status) != 0 : run_id == 0;
-        s->pid = 0;
-        if (failed && rc == 0)
-            rc = vp_run_error(err, 0, "appliance %s: its workload failed (run %lld)",
-                              pt->inst[i].name, (long long)run_id);
+    return 0;
+}
+
+/* Create the point's appliances (and its generators'). */
+static int create_all(struct runner *r, const struct vp_point *pt, struct vp_err *err)
+{
+    int rc = make_slots(r, pt, err);
+    for (int k = 0; rc == 0 && k < r->nslots; k++) {
+        struct slot *s = &r->slots[k];
+        struct vp_appliance_spec spec;
+        if (s->kind == SLOT_GENERATOR)
+            generator_spec(s->load, &pt->inst[s->target], &spec);
+        else
+            make_spec(s->in, &spec);
+        snprintf(s->name, sizeof s->name, "%s", spec.name);
+        if ((rc = s->ops->create(&spec, r->journal, &s->a, err)) < 0) {
+            s->a = NULL;
+            vp_err_prefix(err, "appliance %s", spec.name);
+        }
     }
     return rc;
 }
 
 /* A mark on the point's profile, if it has one. */
-static void mark(struct runner *r, const struct vp_point *pt, const char *what)
+void vp_runner_mark(struct runner *r, const struct vp_point *pt, const char *what)
 {
     char label[64];
     snprintf(label, sizeof label, "point %d %s", pt->index + 1, what);
@@ -372,29 +278,34 @@ static int profile_start(struct runner *r, const struct vp_point *pt, struct vp_
                                   .command = command};
     int rc = vp_profiler_start(&cfg, &r->prof, err);
     for (int i = 0; rc == 0 && i < r->nslots; i++) {
-        const char *cg = r->ops->cgroup_path ? r->ops->cgroup_path(r->slots[i].a) : NULL;
+        const struct slot *s = &r->slots[i];
+        const char *cg = s->ops->cgroup_path ? s->ops->cgroup_path(s->a) : NULL;
         if (cg)
-            rc = vp_profiler_add_cgroup(r->prof, pt->inst[i].name, cg, err);
+            rc = vp_profiler_add_cgroup(r->prof, s->name, cg, err);
     }
     if (rc == 0 && vp_profiler_id(r->prof) > 0)
         rc = vp_exp_store_point_profile(r->cfg->st, r->exp_id, pt->index, vp_profiler_id(r->prof),
                                         err);
     if (rc < 0)
         vp_err_prefix(err, "profile");
-    mark(r, pt, "start");
+    vp_runner_mark(r, pt, "start");
     return rc;
 }
 
-/* Appliances without a cgroup are profiled by their workload process. */
-static int profile_pid(struct runner *r, const struct vp_point *pt, int i, struct vp_err *err)
+/* Appliances without a cgroup are profiled by their process. */
+static int profile_pids(struct runner *r, struct vp_err *err)
 {
-    struct slot *s = &r->slots[i];
-    if (r->prof == NULL || (r->ops->cgroup_path && r->ops->cgroup_path(s->a)) || s->pid <= 0)
-        return 0;
-    int rc = vp_profiler_add_pid(r->prof, pt->inst[i].name, s->pid, err);
-    if (rc < 0)
-        vp_err_prefix(err, "profile");
-    return rc;
+    for (int i = 0; r->prof && i < r->nslots; i++) {
+        struct slot *s = &r->slots[i];
+        if ((s->ops->cgroup_path && s->ops->cgroup_path(s->a)) || s->pid <= 0)
+            continue;
+        int rc = vp_profiler_add_pid(r->prof, s->name, s->pid, err);
+        if (rc < 0) {
+            vp_err_prefix(err, "profile");
+            return rc;
+        }
+    }
+    return 0;
 }
 
 /* Stop the point's profile (before its appliances go); samples stay. */
@@ -411,27 +322,42 @@ static int profile_stop(struct runner *r, struct vp_err *err)
     return rc;
 }
 
+/* Servers first (each until it listens), then the workloads (each until
+ * ready at the start barrier), released together; the loads start right
+ * after them. The point lasts until its loads end (then the workloads
+ * finish their round and the servers stop) or, without loads, until its
+ * workloads end. */
 static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
+    bool loaded = vp_point_has_load(pt);
     int rc = create_all(r, pt, err);
     r->run_floor = r->cfg->progress ? vp_exp_store_max_run(r->cfg->st) : 0;
     if (rc == 0)
         rc = profile_start(r, pt, err);
-    /* one set-up at a time (they would only compete for the CPUs and the
-     * store); then all start their rounds together */
-    for (int i = 0; rc == 0 && i < pt->ninst; i++)
-        if ((rc = start_one(r, pt, i, err)) == 0 && (rc = profile_pid(r, pt, i, err)) == 0)
-            rc = wait_ready(r, pt, i, err);
+    if (rc == 0)
+        rc = vp_runner_start_servers(r, pt, err);
+    if (rc == 0)
+        rc = vp_runner_start_workloads(r, pt, err);
     if (rc == 0) {
-        mark(r, pt, "release");
-        rc = release_all(r, pt, err);
+        vp_runner_mark(r, pt, "release");
+        rc = vp_runner_release(r, pt, err);
+    }
+    if (rc == 0) {
+        rc = vp_runner_start_generators(r, pt, err);
+        if (loaded)
+            vp_runner_mark(r, pt, "load start");
     }
     if (rc == 0)
-        rc = collect(r, pt, err);
-    mark(r, pt, "end");
+        rc = profile_pids(r, err);
     if (rc == 0)
-        rc = record_runs(r, pt, err);
-    return rc;
+        rc = vp_runner_collect(r, pt, err);
+    if (loaded)
+        vp_runner_mark(r, pt, "load end");
+    if (rc == 0)
+        rc = vp_runner_wind_down(r, pt, err);
+    vp_runner_mark(r, pt, "end");
+    int rrc = vp_runner_record(r, pt, rc == 0 ? err : &(struct vp_err){0});
+    return rc < 0 ? rc : rrc;
 }
 
 /* n appliances that only sleep, and the host CPU they cost: busy percent
@@ -442,14 +368,14 @@ static int idle_point(struct runner *r, const struct vp_point *pt, struct vp_sum
 {
     struct vp_summary base;
     uint64_t window = r->cfg->exp->overhead_seconds;
-    progress(r, pt, "idle appliances: host CPU before");
+    vp_runner_progress(r, pt, "idle appliances: host CPU before");
     int rc = vp_cpu_sample(window / 2 > IDLE_INTERVAL_NS ? window / 2 : IDLE_INTERVAL_NS,
                            IDLE_INTERVAL_NS, &base, err);
     if (rc == 0)
         rc = create_all(r, pt, err);
-    for (int i = 0; rc == 0 && i < pt->ninst; i++)
-        rc = start_one(r, pt, i, err);
-    progress(r, pt, "idle appliances: host CPU with them");
+    if (rc == 0)
+        rc = vp_runner_start_workloads(r, pt, err);
+    vp_runner_progress(r, pt, "idle appliances: host CPU with them");
     if (rc == 0 && vp_sleep_ns(IDLE_SETTLE_NS) < 0)
         rc = vp_run_error(err, EINTR, "experiment interrupted");
     if (rc == 0)
@@ -461,7 +387,7 @@ static int idle_point(struct runner *r, const struct vp_point *pt, struct vp_sum
         cpu->ci_half = sqrt(a * a + b * b);
     }
     for (int i = 0; i < r->nslots; i++)
-        r->slots[i].eof = true; /* sleeps: no SIGTERM grace needed */
+        r->slots[i].exited = true; /* sleeps: no SIGTERM grace needed */
     return rc;
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/host.h"
 #include "core/json.h"
@@ -21,14 +22,26 @@ static int store_round(void *arg, int round, bool warmup, double elapsed_s, cons
     return vp_store_round(s->st, s->run_id, s->info, round, warmup, elapsed_s, metrics, err);
 }
 
-/* The JSON text of the parameters, kept with the run. */
-static char *params_json(const struct vp_workload *w, const void *params)
+/* The JSON text of the parameters, kept with the run: the workload's
+ * options and, beside them, the round mode ("until-stopped"). */
+static char *params_json(const struct vp_workload *w, const void *params, bool until_stopped)
 {
     struct vp_json_buf b;
     if (vp_json_buf_open(&b) < 0)
         return NULL;
     vp_json_options(&b.j, NULL, w->opts, params);
-    return vp_json_buf_close(&b);
+    char *opts = vp_json_buf_close(&b);
+    if (opts == NULL)
+        return NULL;
+    /* the compact object "{...}" with one more member before its "}" */
+    size_t len = strlen(opts);
+    char *text = NULL;
+    if (len >= 2 && opts[len - 1] == '}' &&
+        asprintf(&text, "%.*s%s\"until-stopped\":%s}", (int)(len - 1), opts, len > 2 ? "," : "",
+                 until_stopped ? "true" : "false") < 0)
+        text = NULL;
+    free(opts);
+    return text;
 }
 
 int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t *run_id,
@@ -40,7 +53,7 @@ int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t 
         metrics[i] = (struct vp_metric_desc){w->metrics[i].name, w->metrics[i].unit,
                                              w->metrics[i].avg == VP_AVG_HARMONIC,
                                              w->metrics[i].higher_is_better};
-    char *params = params_json(w, req->params);
+    char *params = params_json(w, req->params, req->rounds.until_stopped);
     char *host = vp_host_json_text();
     struct vp_run_info info = {
         .kind = "workload",

@@ -571,6 +571,13 @@ int vp_uac_loop_run(struct vp_uac_loop *l)
             l->interrupted = true;
             break;
         }
+        if (vp_stop_requested && l->starting) {
+            /* the experiment runner's stop (its measured loads ended): no new
+             * calls; the open ones finish as at the end of the duration */
+            l->starting = false;
+            if (now + cfg->drain_ns < deadline)
+                deadline = now + cfg->drain_ns;
+        }
         while (l->starting && l->t0 + l->next_start <= now) {
             start_call(l, now);
             plan_next(l);

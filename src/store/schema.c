@@ -271,6 +271,32 @@ static const char *const migrations[] = {
     /* the experiment runner's profile of each point (issue 7) */
     "ALTER TABLE experiment_points ADD COLUMN profile_id INTEGER"
     "  REFERENCES profiles(id) ON DELETE SET NULL;",
+    /* load drivers and server appliances of experiment points (issues 5, 6):
+     * each load process's stored run (sip_runs or rtp_runs by kind) and what
+     * each server appliance counted itself (its JSON, as printed at its end) */
+    "CREATE TABLE point_loads ("
+    "  experiment_id INTEGER NOT NULL,"
+    "  point INTEGER NOT NULL,"
+    "  load TEXT NOT NULL,"   /* the load's name in the file */
+    "  target TEXT NOT NULL," /* the server appliance it drove */
+    "  driver TEXT NOT NULL," /* sip-uac, sip-capacity, rtp */
+    "  kind TEXT NOT NULL CHECK (kind IN ('sip', 'rtp')),"
+    "  run_id INTEGER," /* sip_runs.id or rtp_runs.id; NULL when it failed */
+    "  PRIMARY KEY (experiment_id, point, load, target),"
+    "  FOREIGN KEY (experiment_id, point)"
+    "    REFERENCES experiment_points(experiment_id, point) ON DELETE CASCADE"
+    ");"
+    "CREATE TABLE point_services ("
+    "  experiment_id INTEGER NOT NULL,"
+    "  point INTEGER NOT NULL,"
+    "  appliance TEXT NOT NULL,"
+    "  role TEXT NOT NULL," /* sip-server, media-server */
+    "  address TEXT,"       /* HOST:PORT the loads were given */
+    "  counters TEXT,"      /* JSON object, NULL when it printed none */
+    "  PRIMARY KEY (experiment_id, point, appliance),"
+    "  FOREIGN KEY (experiment_id, point)"
+    "    REFERENCES experiment_points(experiment_id, point) ON DELETE CASCADE"
+    ");",
 };
 
 int vp_schema_version(void)

@@ -40,7 +40,7 @@ check_bad bad-unknown-key.yaml \
     '5:5: unknown key "vcpu" (neither an appliance field nor an option of cpu-pi)'
 check_bad bad-range.yaml '3:13: weight 70000: out of range (1 to 65535)'
 check_bad bad-type.yaml '1:9: rounds: expected a value, got a list'
-check_bad bad-matrix-value.yaml '4:14: count 0: out of range (1 to 256)'
+check_bad bad-matrix-value.yaml '4:14: count 300: out of range (0 to 256)'
 check_bad bad-workload-opt.yaml '3:11: size 5x: not a size (try 4M, 512k or 2GiB)'
 check_bad bad-yaml.yaml "3:4: did not find expected '-' indicator while parsing a block collection"
 

@@ -86,9 +86,9 @@ static void test_errors(void)
     expect_error("bad-range.yaml", ":3:13: weight 70000: out of range (1 to 65535)");
     expect_error("bad-yaml.yaml",
                  ":3:4: did not find expected '-' indicator while parsing a block collection");
-    expect_error("bad-matrix-key.yaml", ":5:3: unknown matrix key \"wieght\" (not a setting, "
-                                        "appliance field or workload option)");
-    expect_error("bad-matrix-value.yaml", ":4:14: count 0: out of range (1 to 256)");
+    expect_error("bad-matrix-key.yaml", ":5:3: unknown key \"wieght\" (not a setting, appliance "
+                                        "field, workload or server option, or load option)");
+    expect_error("bad-matrix-value.yaml", ":4:14: count 300: out of range (0 to 256)");
     expect_error("bad-workload-opt.yaml", ":3:11: size 5x: not a size (try 4M, 512k or 2GiB)");
     expect_error("bad-workload.yaml",
                  ":2:5: unknown workload \"cpu-foo\" (see `virtperf workload list`)");

@@ -1,0 +1,127 @@
+/* The command lines the runner starts: a workload or a server inside an
+ * appliance, a load generator on the host. Every one runs virtperf itself
+ * (/proc/self/exe), so appliance and host run the same build. */
+#include <stdio.h>
+#include <string.h>
+
+#include "experiment/experiment.h"
+
+/* Rounds of a workload that runs until its point's loads end. */
+#define UNTIL_STOPPED_ROUNDS "100000" /* the most --rounds takes */
+
+struct builder {
+    struct vp_cmdline *cl;
+    size_t used;
+    bool ok; /* false once something did not fit */
+};
+
+static void start(struct builder *b, struct vp_cmdline *cl)
+{
+    *b = (struct builder){cl, 0, true};
+    cl->argc = 0;
+    cl->argv[0] = NULL;
+}
+
+static void arg(struct builder *b, const char *a)
+{
+    struct vp_cmdline *cl = b->cl;
+    size_t len = strlen(a) + 1;
+    if (!b->ok || b->used + len > sizeof cl->buf ||
+        cl->argc + 1 >= (int)(sizeof cl->argv / sizeof cl->argv[0])) {
+        b->ok = false;
+        return;
+    }
+    memcpy(cl->buf + b->used, a, len);
+    cl->argv[cl->argc++] = cl->buf + b->used;
+    cl->argv[cl->argc] = NULL;
+    b->used += len;
+}
+
+/* --name value */
+static void opt(struct builder *b, const char *name, const char *value)
+{
+    char flag[80];
+    snprintf(flag, sizeof flag, "--%s", name);
+    arg(b, flag);
+    arg(b, value);
+}
+
+static void opts(struct builder *b, const struct vp_kv *kv, int n)
+{
+    for (int i = 0; i < n; i++)
+        opt(b, kv[i].key, kv[i].value);
+}
+
+static int done(struct builder *b, const char *who, struct vp_err *err)
+{
+    return b->ok ? 0 : vp_input_error(err, "%s: command line too long", who);
+}
+
+int vp_instance_cmdline(const struct vp_point *pt, const struct vp_instance *in, const char *store,
+                        int barrier_fd, struct vp_cmdline *cl, struct vp_err *err)
+{
+    const struct vp_exp_app *a = &pt->apps[in->app];
+    struct builder b;
+    char rounds[32], warmup[32], fd[32];
+    start(&b, cl);
+    if (pt->kind == VP_POINT_IDLE) {
+        arg(&b, "sleep");
+        arg(&b, "infinity");
+        return done(&b, in->name, err);
+    }
+    bool until_stopped = vp_point_has_load(pt);
+    snprintf(rounds, sizeof rounds, "%lld", (long long)pt->s.rounds);
+    snprintf(warmup, sizeof warmup, "%lld", (long long)pt->s.warmup);
+    snprintf(fd, sizeof fd, "%d", barrier_fd);
+    arg(&b, "/proc/self/exe");
+    arg(&b, "workload");
+    arg(&b, "run");
+    arg(&b, a->w->name);
+    if (a->f.preset == 1)
+        opt(&b, "preset", "small");
+    opts(&b, a->opts, a->nopts);
+    opt(&b, "rounds", until_stopped ? UNTIL_STOPPED_ROUNDS : rounds);
+    opt(&b, "warmup", warmup);
+    arg(&b, "--json");
+    if (until_stopped)
+        arg(&b, "--until-stopped");
+    if (store && store[0])
+        opt(&b, "store", store);
+    if (barrier_fd > 2)
+        opt(&b, "barrier-fd", fd);
+    if (pt->s.timeserver[0]) {
+        opt(&b, "timeserver", pt->s.timeserver);
+        opt(&b, "key-file", pt->s.key_file);
+        opt(&b, "appliance", in->name);
+    }
+    return done(&b, in->name, err);
+}
+
+int vp_server_cmdline(const struct vp_point *pt, const struct vp_instance *in, const char *listen,
+                      struct vp_cmdline *cl, struct vp_err *err)
+{
+    const struct vp_exp_app *a = &pt->apps[in->app];
+    struct builder b;
+    start(&b, cl);
+    arg(&b, "/proc/self/exe");
+    arg(&b, a->server->command);
+    opt(&b, "listen", listen);
+    arg(&b, "--json");
+    opts(&b, a->opts, a->nopts);
+    return done(&b, in->name, err);
+}
+
+int vp_load_cmdline(const struct vp_exp_load *l, const char *hostport, const char *store,
+                    struct vp_cmdline *cl, struct vp_err *err)
+{
+    struct builder b;
+    start(&b, cl);
+    arg(&b, "/proc/self/exe");
+    arg(&b, l->driver->command);
+    opt(&b, l->driver->target_opt, hostport);
+    arg(&b, "--json");
+    if (store && store[0])
+        opt(&b, "store", store);
+    opts(&b, l->opts, l->nopts);
+    return done(&b, l->f.name, err);
+}

@@ -1,0 +1,71 @@
+/* The experiment runner's own state, shared by runner.c (points, appliances,
+ * profile) and runner_procs.c (the processes of a point: workloads, servers,
+ * load generators, and what they print). */
+#ifndef VP_RUN_RUNNER_PRIV_H
+#define VP_RUN_RUNNER_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "run/runner.h"
+
+enum slot_kind {
+    SLOT_WORKLOAD,  /* `workload run` in an appliance, behind the start barrier */
+    SLOT_SERVER,    /* a server in an appliance (sip-uas, media-server) */
+    SLOT_GENERATOR, /* a load driver on the host, in a native appliance of its own */
+};
+
+/* One appliance of the point being run and the process in it. */
+struct slot {
+    enum slot_kind kind;
+    char name[64];
+    const struct vp_platform_ops *ops; /* the point's platform; native for generators */
+    struct vp_appliance *a;
+    const struct vp_instance *in;   /* workloads and servers */
+    const struct vp_exp_load *load; /* generators */
+    int target;                     /* generators: the slot of the server they drive */
+    pid_t pid;
+    int out_fd;  /* the process's stdout */
+    int err_fd;  /* servers: their stderr ("listening on HOST:PORT") */
+    int sync_fd; /* workloads: our end of the start barrier */
+    bool ready, eof, err_eof;
+    bool exited; /* reaped: status holds its wait status */
+    int status;
+    char *out; /* what it printed on stdout */
+    size_t len;
+    char line[512]; /* the stderr line being read */
+    size_t line_len;
+    char last_line[512]; /* the last one read, for error messages */
+    char address[96];    /* servers: HOST:PORT once listening */
+};
+
+struct runner {
+    const struct vp_runner_cfg *cfg;
+    const struct vp_platform_ops *ops; /* the point's platform */
+    struct vp_journal *journal;
+    int64_t exp_id;
+    uint64_t t0;
+    double work_total, work_done; /* for the ETA */
+    struct slot *slots;
+    int nslots;
+    int64_t run_floor;        /* runs newer than this are the point's (progress) */
+    struct vp_profiler *prof; /* the point's profile, or NULL */
+};
+
+void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char *what);
+void vp_runner_mark(struct runner *r, const struct vp_point *pt, const char *what);
+
+/* runner_procs.c: start, watch, stop and record a point's processes. */
+int vp_runner_start_servers(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+int vp_runner_start_workloads(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+int vp_runner_release(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+int vp_runner_start_generators(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+/* Until the point's measured part is over: its generators ended, or
+ * (without loads) its workloads. */
+int vp_runner_collect(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+/* Loaded points: workloads finish their round, servers stop. */
+int vp_runner_wind_down(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+int vp_runner_record(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+
+#endif

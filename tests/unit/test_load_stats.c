@@ -1,0 +1,375 @@
+/* The loads and services of an experiment point read back from a store
+ * written by SQL, each figure checked against one worked out by hand. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/load_stats.h"
+#include "check.h"
+
+static char dir[] = "/tmp/vp-load-stats.XXXXXX";
+static char path[128];
+static struct vp_store *st;
+
+static void sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sql(const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char *msg = NULL;
+    if (sqlite3_exec(vp_store_db(st), text, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", text, msg);
+        check_failures++;
+    }
+    sqlite3_free(msg);
+}
+
+/* One capacity step; the figures besides rate and verdict do not matter. */
+static void step(int64_t run, int repeat, int k, double rate, const char *verdict)
+{
+    sql("INSERT INTO sip_capacity_steps VALUES (%lld, %d, %d, %g, 100, 100, 0, 0, 1, 0.1, %d,"
+        " '%s')",
+        (long long)run, repeat, k, rate, strcmp(verdict, "rejected") == 0, verdict);
+}
+
+/* Bucket of the log-linear histogram starting at lo (hist.h): [lo, lo + w - 1]. */
+static void bucket(const char *table, int64_t run, const char *series, const char *interval,
+                   uint64_t lo, uint64_t count)
+{
+    uint64_t blo, bhi;
+    vp_hist_bucket_bounds(vp_hist_index(lo), &blo, &bhi);
+    CHECK_INT(blo, lo); /* the test data are bucket bounds */
+    sql("INSERT INTO %s VALUES (%lld, '%s', %s%llu, %llu, %llu)", table, (long long)run, series,
+        interval, (unsigned long long)blo, (unsigned long long)bhi, (unsigned long long)count);
+}
+
+static void setup(void)
+{
+    struct vp_err err = {0};
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    CHECK_INT(vp_store_open(path, &st, &err), 0);
+    sql("INSERT INTO experiments (id, name, file, spec, host, cpus_available, status, started_at)"
+        " VALUES (1, 'loads', 'loads.yaml', '', '{}', 2, 'complete', '2026-11-23T00:00:00Z')");
+    sql("INSERT INTO experiment_points (experiment_id, point, kind, params, series, platform,"
+        " instances, cpus_available, status) VALUES (1, 0, 'run', '{}', '{}', 'native', 1, 2,"
+        " 'complete')");
+
+    /* run 1: a capacity search, 3 repeats; best rates 300, 250, 350 */
+    sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status,"
+        " capacity_mean, capacity_ci_lo, capacity_ci_hi, capacity_n, hist_relative_error)"
+        " VALUES (1, 'capacity', 'now', 'c', '{}', '10.0.0.2:5060', 'complete', 300,"
+        " 175.79311441248345, 424.2068855875166, 3, 0.0078125)");
+    const double rates[3][6] = {
+        {100, 200, 400, 300, 350}, {100, 200, 400, 300, 250}, {100, 200, 400, 300, 350, 375}};
+    const char *verdicts[3][6] = {{"pass", "pass", "fail", "pass", "fail"},
+                                  {"pass", "pass", "rejected", "fail", "pass"},
+                                  {"pass", "pass", "fail", "pass", "pass", "fail"}};
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 6 && verdicts[r][k]; k++)
+            step(1, r, k, rates[r][k], verdicts[r][k]);
+
+    /* run 2: sip-uac; inv200 buckets of 90, 8 and 2 calls */
+    sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status, created,"
+        " successful, failed_timeout, failed_4xx, failed_5xx, failed_6xx, failed_unexpected,"
+        " retransmissions, malformed, abandoned, inv200_p95_ms, generator_bottleneck,"
+        " hist_relative_error) VALUES (2, 'uac', 'now', 'u', '{}', '10.0.0.2:5060', 'complete',"
+        " 5000, 4990, 3, 1, 2, 0, 0, 15, 0, 4, 99, 0, 0.0078125)");
+    bucket("sip_latency_hist", 2, "inv200", "", 1048576, 90); /* 2^20: width 2^14 */
+    bucket("sip_latency_hist", 2, "inv200", "", 2097152, 8);  /* 2^21: width 2^15 */
+    bucket("sip_latency_hist", 2, "inv200", "", 4194304, 2);  /* 2^22: width 2^16 */
+    bucket("sip_latency_hist", 2, "inv100", "", 65536, 100);  /* another series: ignored */
+
+    /* rtp run 7: delay buckets 25, 25, 45 around 70 µs and 5 outliers at 1 ms */
+    sql("INSERT INTO rtp_runs VALUES (7, 'now', 'r', '{}', 'complete', 2, 20, 0, 10, 10000, 9987,"
+        " 13, 2, 3, 0, 0, 0, 5, 20, 30, 0.2, 1, NULL, 0.0078125)");
+    sql("INSERT INTO rtp_streams VALUES (7, 0, 11, 5000, 4990, 10, 10, 1, 2, 0.5, 2, 21, 0.06,"
+        " 0.07, 1.1)");
+    sql("INSERT INTO rtp_streams VALUES (7, 1, 12, 5000, 4997, 3, 3, 1, 1, 1.5, 3, 22, 0.06,"
+        " 0.07, 1.1)");
+    bucket("rtp_delay_hist", 7, "delay", "-1, ", 65536, 25); /* width 1024 above 2^16 */
+    bucket("rtp_delay_hist", 7, "delay", "-1, ", 73728, 25);
+    bucket("rtp_delay_hist", 7, "delay", "-1, ", 81920, 45);
+    bucket("rtp_delay_hist", 7, "delay", "-1, ", 1048576, 5);
+    bucket("rtp_delay_hist", 7, "delay", "0, ", 4194304, 1000);   /* an interval: ignored */
+    bucket("rtp_delay_hist", 7, "lateness", "-1, ", 4194304, 10); /* ignored */
+
+    /* the point: the three loads, a failed one, one whose run is gone */
+    const char *loads[] = {"'cap', 'sip-1', 'sip-capacity', 'sip', 1",
+                           "'uac', 'sip-1', 'sip-uac', 'sip', 2", "'rtp', 'media', 'rtp', 'rtp', 7",
+                           "'rtp2', 'media', 'rtp', 'rtp', NULL",
+                           "'gone', 'sip-1', 'sip-uac', 'sip', 99"};
+    for (int i = 0; i < 5; i++)
+        sql("INSERT INTO point_loads VALUES (1, 0, %s)", loads[i]);
+    sql("INSERT INTO point_services VALUES (1, 0, 'sip-1', 'sip-server', '10.0.0.2:5060',"
+        " '{\"received\": 5000}')");
+    sql("INSERT INTO point_services VALUES (1, 0, 'media', 'media-server', NULL, NULL)");
+    sql("INSERT INTO point_services VALUES (1, 0, 'sip-2', 'sip-server', 'x', '{\"cut')");
+}
+
+static void teardown(void)
+{
+    vp_store_close(st);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[160];
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
+static struct vp_load_row row(const char *load, const char *kind, int64_t run_id)
+{
+    struct vp_load_row r = {.run_id = run_id};
+    snprintf(r.load, sizeof r.load, "%s", load);
+    snprintf(r.kind, sizeof r.kind, "%s", kind);
+    return r;
+}
+
+static void test_rows(void)
+{
+    struct vp_err err = {0};
+    struct vp_load_row *rows;
+    int n;
+    CHECK_INT(vp_point_loads(st, 1, 0, &rows, &n, &err), 0);
+    CHECK_INT(n, 5);
+    if (n == 5) {
+        CHECK_STR(rows[0].load, "cap");
+        CHECK_STR(rows[0].target, "sip-1");
+        CHECK_STR(rows[0].driver, "sip-capacity");
+        CHECK_STR(rows[0].kind, "sip");
+        CHECK_INT(rows[0].run_id, 1);
+        CHECK_STR(rows[2].driver, "rtp");
+        CHECK_INT(rows[2].run_id, 7);
+        CHECK_INT(rows[3].run_id, 0);
+    }
+    free(rows);
+    CHECK_INT(vp_point_loads(st, 1, 1, &rows, &n, &err), 0);
+    CHECK_INT(n, 0);
+    CHECK(rows == NULL);
+
+    struct vp_service_row *sv;
+    CHECK_INT(vp_point_services(st, 1, 0, &sv, &n, &err), 0);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        CHECK_STR(sv[0].appliance, "sip-1");
+        CHECK_STR(sv[0].role, "sip-server");
+        CHECK_STR(sv[0].address, "10.0.0.2:5060");
+        CHECK_STR(sv[0].counters, "{\"received\": 5000}");
+        CHECK(sv[0].counters_object);
+        CHECK_STR(sv[1].role, "media-server");
+        CHECK(sv[1].address == NULL);
+        CHECK(sv[1].counters == NULL);
+        CHECK(!sv[1].counters_object);
+        CHECK_STR(sv[2].counters, "{\"cut"); /* truncated: not an object */
+        CHECK(!sv[2].counters_object);
+    }
+    vp_service_rows_free(sv, n);
+}
+
+/* best 300, 250, 350: mean 300, sd 50, CI 300 ± t(0.975, 2) · 50 / √3 */
+static void test_capacity(void)
+{
+    struct vp_err err = {0};
+    struct vp_load_figures f;
+    struct vp_load_row r = row("cap", "sip", 1);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_INT(f.type, VP_LOAD_SIP_CAPACITY);
+    CHECK_STR(f.status, "complete");
+    CHECK_INT(f.cap.nrepeats, 3);
+    CHECK_NEAR(f.cap.best[0], 300, 0);
+    CHECK_NEAR(f.cap.best[1], 250, 0);
+    CHECK_NEAR(f.cap.best[2], 350, 0);
+    CHECK_INT(f.cap.max_rate.n, 3);
+    CHECK_NEAR(f.cap.max_rate.mean, 300, 1e-9);
+    double half = 4.302652729749464 * 50 / sqrt(3);
+    CHECK_NEAR(f.cap.max_rate.ci_half, half, 1e-9);
+    CHECK_NEAR(f.cap.max_rate.ci_lo, 300 - half, 1e-9);
+    CHECK_NEAR(f.cap.max_rate.ci_hi, 300 + half, 1e-9);
+    CHECK_INT(f.cap.steps, 16);
+    CHECK(f.generator_limited); /* repeat 1 rejected a step */
+    CHECK(!f.cap.from_cache);
+    /* agrees with what sip-capacity stored */
+    CHECK_INT(f.cap.stored_n, f.cap.max_rate.n);
+    CHECK_NEAR(f.cap.stored_mean, f.cap.max_rate.mean, 1e-9);
+    CHECK_NEAR(f.cap.stored_ci_lo, f.cap.max_rate.ci_lo, 1e-9);
+    CHECK_NEAR(f.cap.stored_ci_hi, f.cap.max_rate.ci_hi, 1e-9);
+
+    /* one repeat where nothing passed: 0, no CI, not generator-limited */
+    sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status,"
+        " capacity_mean, capacity_n, hist_relative_error) VALUES (3, 'capacity', 'now', 'c',"
+        " '{}', 't', 'complete', 0, 1, 0.0078125)");
+    step(3, 0, 0, 100, "fail");
+    step(3, 0, 1, 50, "fail");
+    r = row("cap0", "sip", 3);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_INT(f.cap.max_rate.n, 1);
+    CHECK_NEAR(f.cap.max_rate.mean, 0, 0);
+    CHECK(isnan(f.cap.max_rate.ci_lo));
+    CHECK_INT(f.cap.steps, 2);
+    CHECK(!f.generator_limited);
+
+    /* no steps kept: the cached outcome, marked so */
+    sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status,"
+        " capacity_mean, capacity_ci_lo, capacity_ci_hi, capacity_n, hist_relative_error)"
+        " VALUES (4, 'capacity', 'now', 'c', '{}', 't', 'generator_limited', 120, 100, 140, 2,"
+        " 0.0078125)");
+    r = row("cap1", "sip", 4);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK(f.cap.from_cache);
+    CHECK_INT(f.cap.max_rate.n, 2);
+    CHECK_NEAR(f.cap.max_rate.mean, 120, 0);
+    CHECK_NEAR(f.cap.max_rate.ci_half, 20, 0);
+    CHECK(f.generator_limited);
+}
+
+/* Buckets [2^20, +2^14), [2^21, +2^15), [2^22, +2^16) with 90, 8, 2 calls:
+ * p50 is rank 50 (first bucket), p95 rank 95 (second), p99 rank 99 (third),
+ * each the middle of its bucket. */
+static void test_uac(void)
+{
+    struct vp_err err = {0};
+    struct vp_load_figures f;
+    struct vp_load_row r = row("uac", "sip", 2);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_INT(f.type, VP_LOAD_SIP_UAC);
+    CHECK_STR(f.status, "complete");
+    CHECK_INT(f.uac.created, 5000);
+    CHECK_INT(f.uac.successful, 4990);
+    CHECK_INT(f.uac.failed, 10); /* 3 + 1 + 2 + 4 abandoned */
+    CHECK_NEAR(f.uac.failed_pct, 0.2, 1e-12);
+    CHECK_INT(f.uac.retransmissions, 15);
+    CHECK_NEAR(f.uac.retransmission_pct, 0.3, 1e-12);
+    CHECK_INT(f.uac.inv200_samples, 100);
+    CHECK_NEAR(f.uac.inv200_p50_ms, (1048576 + 8191.5) / 1e6, 1e-12);
+    CHECK_NEAR(f.uac.inv200_p95_ms, (2097152 + 16383.5) / 1e6, 1e-12); /* not the cached 99 */
+    CHECK_NEAR(f.uac.inv200_p99_ms, (4194304 + 32767.5) / 1e6, 1e-12);
+    CHECK(!f.generator_limited);
+}
+
+/* A histogram the generator filled, stored the way store_sip.c stores it:
+ * read back, its percentiles are the writer's within the documented error. */
+static void test_hist_round_trip(void)
+{
+    static struct vp_hist h;
+    vp_hist_init(&h);
+    unsigned x = 12345;
+    for (int i = 0; i < 20000; i++) {
+        x = x * 1103515245u + 12345u;
+        vp_hist_add(&h, 200000 + (x >> 8) % 3000000 + (i % 97 == 0 ? 40000000u : 0));
+    }
+    sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status, created,"
+        " successful, failed_timeout, failed_4xx, failed_5xx, failed_6xx, failed_unexpected,"
+        " retransmissions, malformed, abandoned, generator_bottleneck, hist_relative_error)"
+        " VALUES (5, 'uac', 'now', 'u', '{}', 't', 'interrupted', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,"
+        " 0.0078125)");
+    for (unsigned i = 0; i < VP_HIST_BUCKETS; i++) {
+        uint64_t lo, hi;
+        vp_hist_bucket_bounds(i, &lo, &hi);
+        if (h.buckets[i])
+            bucket("sip_latency_hist", 5, "inv200", "", lo, h.buckets[i]);
+    }
+    struct vp_err err = {0};
+    struct vp_load_figures f;
+    struct vp_load_row r = row("uac", "sip", 5);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_STR(f.status, "interrupted");
+    CHECK(f.generator_limited);
+    CHECK(isnan(f.uac.failed_pct)); /* no calls */
+    CHECK_INT(f.uac.inv200_samples, 20000);
+    const double p[] = {50, 95, 99};
+    const double got[] = {f.uac.inv200_p50_ms, f.uac.inv200_p95_ms, f.uac.inv200_p99_ms};
+    for (int i = 0; i < 3; i++) {
+        double want = vp_hist_percentile(&h, p[i]) / 1e6;
+        CHECK_NEAR(got[i], want, want * VP_HIST_REL_ERROR);
+    }
+}
+
+/* Delay buckets (ns) [65536, +1024) 25, [73728, +1024) 25, [81920, +1024) 45,
+ * [2^20, +2^14) 5: q1 rank 25, median 50, q3 75 and p95 95 sit in the first
+ * three; p99 in the last, an outlier beyond q3 + 1.5 IQR = 107007.5 ns. */
+static void test_rtp(void)
+{
+    struct vp_err err = {0};
+    struct vp_load_figures f;
+    struct vp_load_row r = row("rtp", "rtp", 7);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_INT(f.type, VP_LOAD_RTP);
+    CHECK_STR(f.status, "complete");
+    CHECK_INT(f.rtp.streams, 2);
+    CHECK_INT(f.rtp.sent, 10000);
+    CHECK_INT(f.rtp.received, 9987);
+    CHECK_INT(f.rtp.lost, 13);
+    CHECK_NEAR(f.rtp.loss_pct, 0.13, 1e-12);
+    CHECK_INT(f.rtp.duplicates, 2);
+    CHECK_INT(f.rtp.reordered, 3);
+    CHECK_NEAR(f.rtp.jitter_mean_ms, 1.0, 1e-12);
+    CHECK(f.generator_limited);
+    CHECK_INT(f.rtp.delay_samples, 100);
+    const struct vp_boxplot *b = &f.rtp.delay_ms;
+    CHECK_NEAR(b->min, 0.065536, 1e-12);
+    CHECK_NEAR(b->q1, 0.0660475, 1e-12);
+    CHECK_NEAR(b->median, 0.0742395, 1e-12);
+    CHECK_NEAR(b->q3, 0.0824315, 1e-12);
+    CHECK_NEAR(b->max, (1048576 + 16383) / 1e6, 1e-12);
+    CHECK_NEAR(b->whisker_lo, 0.0660475, 1e-12);
+    CHECK_NEAR(b->whisker_hi, 0.0824315, 1e-12);
+    CHECK_INT(b->outliers_lo, 0);
+    CHECK_INT(b->outliers_hi, 5);
+    CHECK_INT(b->nout, 1);
+    CHECK_NEAR(b->out_value[0], 1.0567675, 1e-12);
+    CHECK_NEAR(f.rtp.delay_p95_ms, 0.0824315, 1e-12);
+    CHECK_NEAR(f.rtp.delay_p99_ms, 1.0567675, 1e-12);
+}
+
+/* A load that stored no run, or names one no longer there: failed, no figures. */
+static void test_failed(void)
+{
+    struct vp_err err = {0};
+    struct vp_load_figures f;
+    struct vp_load_row r = row("rtp2", "rtp", 0);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_INT(f.type, VP_LOAD_FAILED);
+    CHECK_STR(f.status, "failed");
+    CHECK(!f.generator_limited);
+    r = row("gone", "sip", 99);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_INT(f.type, VP_LOAD_FAILED);
+    CHECK_STR(f.status, "missing");
+    r = row("gone", "rtp", 99);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_STR(f.status, "missing");
+    /* an rtp run with nothing sent and no buckets */
+    sql("INSERT INTO rtp_runs VALUES (8, 'now', 'r', '{}', 'server_silent', 1, 20, 0, 10, 0, 0,"
+        " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.2, 0, 0, 0.0078125)");
+    r = row("rtp", "rtp", 8);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_STR(f.status, "server_silent");
+    CHECK(isnan(f.rtp.loss_pct));
+    CHECK(isnan(f.rtp.jitter_mean_ms));
+    CHECK(isnan(f.rtp.delay_p99_ms));
+    CHECK_INT(f.rtp.delay_samples, 0);
+    r = row("x", "tcp", 1);
+    CHECK(vp_load_figures(st, &r, &f, &err) < 0);
+}
+
+int main(void)
+{
+    setup();
+    RUN(test_rows);
+    RUN(test_capacity);
+    RUN(test_uac);
+    RUN(test_hist_round_trip);
+    RUN(test_rtp);
+    RUN(test_failed);
+    teardown();
+    return CHECK_DONE();
+}
