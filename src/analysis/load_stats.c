@@ -216,7 +216,8 @@ static int sip_run_row(struct vp_store *st, int64_t id, char *kind, size_t kind_
 }
 
 /* Per repeat the highest passing rate (0 when none passed), then their mean
- * and 95% CI as sip-capacity computes them. */
+ * and 95% CI as sip-capacity computes them. Generator-limited, as
+ * sip-capacity says it: some rate was only ever rejected (its retry too). */
 static int capacity_figures(struct vp_store *st, int64_t id, struct vp_load_figures *f,
                             struct vp_err *err)
 {
@@ -224,8 +225,10 @@ static int capacity_figures(struct vp_store *st, int64_t id, struct vp_load_figu
     sqlite3_stmt *q;
     int rc = prepare(st,
                      "SELECT max(CASE WHEN verdict = 'pass' THEN rate ELSE 0 END), count(*),"
-                     " sum(verdict = 'rejected') FROM sip_capacity_steps WHERE run_id = ?"
-                     " GROUP BY repeat ORDER BY repeat",
+                     " (SELECT count(*) FROM (SELECT rate FROM sip_capacity_steps r"
+                     "   WHERE r.run_id = s.run_id AND r.repeat = s.repeat GROUP BY rate"
+                     "   HAVING sum(verdict != 'rejected') = 0))"
+                     " FROM sip_capacity_steps s WHERE run_id = ? GROUP BY repeat ORDER BY repeat",
                      &q, err);
     if (rc < 0)
         return rc;

@@ -119,6 +119,8 @@ static int demo_main(int argc, char **argv)
     /* part two: native vs container, and seed 002's queueing table */
     if (!vp_interrupted)
         failed += vp_demo_platforms(st, (int)d.rounds, progress, out.json ? &j : NULL);
+    if (!vp_interrupted) /* part three: telephony appliances under load */
+        failed += vp_demo_voip(st, progress, out.json ? &j : NULL);
     if (out.json) {
         vp_json_object_end(&j);
         vp_json_finish(&j);

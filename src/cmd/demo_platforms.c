@@ -14,8 +14,7 @@
 
 static const char *const workloads[] = {"cpu-pi", "mem-masr", "disk-zfg"};
 
-/* Parse, plan and run one experiment given as YAML text; its id or 0. */
-static int64_t run_text(struct vp_store *st, const char *name, const char *yaml, bool progress)
+int64_t vp_demo_run_yaml(struct vp_store *st, const char *name, const char *yaml, bool progress)
 {
     struct vp_experiment *exp = calloc(1, sizeof *exp);
     struct vp_plan plan = {0};
@@ -100,7 +99,7 @@ int vp_demo_platforms(struct vp_store *st, int rounds, bool progress, struct vp_
                  "  - {name: %s, workload: %s, preset: small}\n"
                  "matrix:\n  platform: %s\n",
                  workloads[w], rounds, workloads[w], workloads[w], platforms);
-        int64_t id = run_text(st, "demo platforms", yaml, progress);
+        int64_t id = vp_demo_run_yaml(st, "demo platforms", yaml, progress);
         failed += id <= 0;
         if (id != 0)
             show(st, id > 0 ? id : -id, workloads[w], j);
@@ -114,7 +113,7 @@ int vp_demo_platforms(struct vp_store *st, int rounds, bool progress, struct vp_
                  "matrix:\n  platform: %s\n  count: [1, 2, 3, 4]\n"
                  "overhead: {counts: [1, 2, 4], seconds: 2s}\n",
                  rounds, platforms);
-        queueing = run_text(st, "demo queueing", yaml, progress);
+        queueing = vp_demo_run_yaml(st, "demo queueing", yaml, progress);
         failed += queueing <= 0;
     }
     if (j) {

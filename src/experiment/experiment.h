@@ -108,6 +108,7 @@ struct vp_exp_load_fields {
     char driver[VP_STR_MAX]; /* sip-uac, sip-capacity, rtp */
     char target[VP_STR_MAX]; /* the server appliance (template) it drives */
     char cpus[VP_STR_MAX];   /* the generator's pinning; empty = float */
+    int64_t weight;          /* the generator's CPU weight */
     bool background;         /* runs while the other loads do, then stopped */
 };
 extern const struct vp_opt vp_exp_load_opts[];

@@ -72,6 +72,8 @@ const struct vp_opt vp_exp_load_opts[] = {
      "the server appliance it drives (each of its instances gets a generator)", false},
     {"cpus", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, cpus), NULL, 0, 0, NULL,
      "pinning cpulist of the generator (\"1\"); empty = float", false},
+    {"weight", VP_OPT_INT, offsetof(struct vp_exp_load_fields, weight), "8192", 1, 65535, NULL,
+     "the generator's CPU weight: high, so that appliances, not it, run short of CPU", false},
     {"background", VP_OPT_BOOL, offsetof(struct vp_exp_load_fields, background), NULL, 0, 0, NULL,
      "traffic next to the measured loads: stopped (SIGUSR1) when they end", false},
     VP_OPT_END,

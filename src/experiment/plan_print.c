@@ -78,8 +78,8 @@ static void print_generator(void *arg, const struct vp_exp_load *l, const struct
 {
     char buf[1024];
     load_text(l, in, buf, sizeof buf);
-    fprintf(arg, "  load %-8s -> %s, generator %s: %s\n", l->f.name, in->name,
-            l->f.cpus[0] ? l->f.cpus : "float", buf);
+    fprintf(arg, "  load %-8s -> %s, generator cpus=%s weight=%lld: %s\n", l->f.name, in->name,
+            l->f.cpus[0] ? l->f.cpus : "float", (long long)l->f.weight, buf);
 }
 
 static void json_generator(void *arg, const struct vp_exp_load *l, const struct vp_instance *in)

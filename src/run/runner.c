@@ -55,6 +55,7 @@ static void generator_spec(const struct vp_exp_load *l, const struct vp_instance
     snprintf(name, sizeof name, "%.30s.%.30s", l->f.name, server->name);
     vp_appliance_spec_init(spec, name);
     snprintf(spec->cpus, sizeof spec->cpus, "%s", l->f.cpus);
+    spec->weight = l->f.weight;
 }
 
 /* Whether instance i is what load l drives. */
