@@ -7,19 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
-{
-    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(st), what,
-                        sqlite3_errmsg(vp_store_db(st)));
-}
-
-static int prepare(struct vp_store *st, const char *sql, sqlite3_stmt **q, struct vp_err *err)
-{
-    if (sqlite3_prepare_v2(vp_store_db(st), sql, -1, q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "prepare");
-    return 0;
-}
-
 static void copy_col(char *dst, size_t len, sqlite3_stmt *q, int col)
 {
     const unsigned char *t = sqlite3_column_text(q, col);
@@ -51,10 +38,10 @@ int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_loa
                    int *n, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT load, target, driver, kind, run_id FROM point_loads"
-                     " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
-                     &q, err);
+    int rc = vp_store_prepare(st,
+                              "SELECT load, target, driver, kind, run_id FROM point_loads"
+                              " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
+                              &q, err);
     *rows = NULL;
     *n = 0;
     if (rc < 0)
@@ -76,7 +63,7 @@ int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_loa
     if (rc == SQLITE_DONE)
         rc = 0;
     else if (rc > 0)
-        rc = sql_error(st, err, "point loads");
+        rc = vp_store_sql_error(st, err, "point loads");
     sqlite3_finalize(q);
     if (rc < 0) {
         free(*rows);
@@ -90,11 +77,12 @@ int vp_point_services(struct vp_store *st, int64_t exp_id, int point, struct vp_
                       int *n, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT appliance, role, address, counters, CASE WHEN json_valid(counters)"
-                     " THEN json_type(counters) = 'object' ELSE 0 END FROM point_services"
-                     " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "SELECT appliance, role, address, counters, CASE WHEN json_valid(counters)"
+                         " THEN json_type(counters) = 'object' ELSE 0 END FROM point_services"
+                         " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
+                         &q, err);
     *rows = NULL;
     *n = 0;
     if (rc < 0)
@@ -116,7 +104,7 @@ int vp_point_services(struct vp_store *st, int64_t exp_id, int point, struct vp_
     if (rc == SQLITE_DONE)
         rc = 0;
     else if (rc > 0)
-        rc = sql_error(st, err, "point services");
+        rc = vp_store_sql_error(st, err, "point services");
     sqlite3_finalize(q);
     if (rc < 0) {
         vp_service_rows_free(*rows, *n);
@@ -143,7 +131,7 @@ static int read_hist(struct vp_store *st, const char *sql, int64_t run_id, struc
                      struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st, sql, &q, err);
+    int rc = vp_store_prepare(st, sql, &q, err);
     vp_hist_init(h);
     if (rc < 0)
         return rc;
@@ -160,7 +148,7 @@ static int read_hist(struct vp_store *st, const char *sql, int64_t run_id, struc
         if ((uint64_t)hi > hi_max)
             hi_max = (uint64_t)hi;
     }
-    rc = rc == SQLITE_DONE ? 0 : sql_error(st, err, "histogram");
+    rc = rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "histogram");
     sqlite3_finalize(q);
     if (h->count > 0) {
         h->min = lo_min;
@@ -180,12 +168,13 @@ static int sip_run_row(struct vp_store *st, int64_t id, char *kind, size_t kind_
                        struct vp_load_figures *f, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT kind, status, created, successful, failed_timeout + failed_4xx +"
-                     " failed_5xx + failed_6xx + failed_unexpected + abandoned, retransmissions,"
-                     " generator_bottleneck, capacity_mean, capacity_ci_lo, capacity_ci_hi,"
-                     " capacity_n FROM sip_runs WHERE id = ?",
-                     &q, err);
+    int rc = vp_store_prepare(
+        st,
+        "SELECT kind, status, created, successful, failed_timeout + failed_4xx +"
+        " failed_5xx + failed_6xx + failed_unexpected + abandoned, retransmissions,"
+        " generator_bottleneck, capacity_mean, capacity_ci_lo, capacity_ci_hi,"
+        " capacity_n FROM sip_runs WHERE id = ?",
+        &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);
@@ -209,7 +198,7 @@ static int sip_run_row(struct vp_store *st, int64_t id, char *kind, size_t kind_
         }
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 1 : sql_error(st, err, "sip run");
+        rc = rc == SQLITE_DONE ? 1 : vp_store_sql_error(st, err, "sip run");
     }
     sqlite3_finalize(q);
     return rc;
@@ -223,13 +212,14 @@ static int capacity_figures(struct vp_store *st, int64_t id, struct vp_load_figu
 {
     struct vp_load_capacity *c = &f->cap;
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT max(CASE WHEN verdict = 'pass' THEN rate ELSE 0 END), count(*),"
-                     " (SELECT count(*) FROM (SELECT rate FROM sip_capacity_steps r"
-                     "   WHERE r.run_id = s.run_id AND r.repeat = s.repeat GROUP BY rate"
-                     "   HAVING sum(verdict != 'rejected') = 0))"
-                     " FROM sip_capacity_steps s WHERE run_id = ? GROUP BY repeat ORDER BY repeat",
-                     &q, err);
+    int rc = vp_store_prepare(
+        st,
+        "SELECT max(CASE WHEN verdict = 'pass' THEN rate ELSE 0 END), count(*),"
+        " (SELECT count(*) FROM (SELECT rate FROM sip_capacity_steps r"
+        "   WHERE r.run_id = s.run_id AND r.repeat = s.repeat GROUP BY rate"
+        "   HAVING sum(verdict != 'rejected') = 0))"
+        " FROM sip_capacity_steps s WHERE run_id = ? GROUP BY repeat ORDER BY repeat",
+        &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);
@@ -239,7 +229,7 @@ static int capacity_figures(struct vp_store *st, int64_t id, struct vp_load_figu
         c->steps += sqlite3_column_int(q, 1);
         f->generator_limited |= sqlite3_column_int(q, 2) > 0;
     }
-    rc = rc == SQLITE_DONE ? 0 : sql_error(st, err, "capacity steps");
+    rc = rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "capacity steps");
     sqlite3_finalize(q);
     if (rc < 0)
         return rc;
@@ -296,11 +286,12 @@ static int rtp_figures(struct vp_store *st, int64_t id, struct vp_load_figures *
 {
     struct vp_load_rtp *r = &f->rtp;
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT status, streams, sent, received, lost, duplicates, reordered,"
-                     " generator_late, (SELECT avg(jitter_ms) FROM rtp_streams WHERE run_id = ?1)"
-                     " FROM rtp_runs WHERE id = ?1",
-                     &q, err);
+    int rc = vp_store_prepare(
+        st,
+        "SELECT status, streams, sent, received, lost, duplicates, reordered,"
+        " generator_late, (SELECT avg(jitter_ms) FROM rtp_streams WHERE run_id = ?1)"
+        " FROM rtp_runs WHERE id = ?1",
+        &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);
@@ -318,7 +309,7 @@ static int rtp_figures(struct vp_store *st, int64_t id, struct vp_load_figures *
         r->loss_pct = r->sent > 0 ? 100.0 * (double)r->lost / (double)r->sent : NAN;
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 1 : sql_error(st, err, "rtp run");
+        rc = rc == SQLITE_DONE ? 1 : vp_store_sql_error(st, err, "rtp run");
     }
     sqlite3_finalize(q);
     if (rc != 0)

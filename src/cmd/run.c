@@ -105,7 +105,7 @@ static int run_main(int argc, char **argv)
     cfg.progress = vp_progress_wanted() && !out.json;
     rc = vp_runner_run(&cfg, &id, &err);
     if (id > 0)
-        vp_exp_view(st, id, out.json, rc < 0 ? &err : NULL);
+        vp_exp_view(st, id, out.json, true, rc < 0 ? &err : NULL);
     if (rc < 0) {
         if (id > 0 && out.json)
             out.json = false; /* the document carries the error */

@@ -10,23 +10,10 @@
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
-static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
-{
-    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(st), what,
-                        sqlite3_errmsg(vp_store_db(st)));
-}
-
-static int prepare(struct vp_store *st, const char *sql, sqlite3_stmt **q, struct vp_err *err)
-{
-    if (sqlite3_prepare_v2(vp_store_db(st), sql, -1, q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "prepare");
-    return 0;
-}
-
 /* Step a write statement to its end and finalize it. */
 static int step_done(struct vp_store *st, sqlite3_stmt *q, const char *what, struct vp_err *err)
 {
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_error(st, err, what);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, what);
     sqlite3_finalize(q);
     return rc;
 }
@@ -35,10 +22,11 @@ int vp_exp_store_begin(struct vp_store *st, const struct vp_experiment *exp, con
                        const char *host, int cpus_available, int64_t *id, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "INSERT INTO experiments (name, file, spec, host, cpus_available, status, "
-                     "started_at) VALUES (?, ?, ?, ?, ?, 'running', " NOW ")",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "INSERT INTO experiments (name, file, spec, host, cpus_available, status, "
+                         "started_at) VALUES (?, ?, ?, ?, ?, 'running', " NOW ")",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(q, 1, exp->s.name, -1, SQLITE_STATIC);
@@ -55,7 +43,7 @@ int vp_exp_store_end(struct vp_store *st, int64_t id, const char *status, const 
                      struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(
+    int rc = vp_store_prepare(
         st, "UPDATE experiments SET status = ?, error = ?, finished_at = " NOW " WHERE id = ?", &q,
         err);
     if (rc < 0)
@@ -79,11 +67,12 @@ int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *p
 {
     sqlite3_stmt *q;
     char *params = vp_point_params_json(pt, NULL), *series = vp_point_params_json(pt, is_count_key);
-    int rc = prepare(st,
-                     "INSERT INTO experiment_points (experiment_id, point, kind, params, series, "
-                     "platform, instances, cpus_available, status) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
-                     &q, err);
+    int rc = vp_store_prepare(
+        st,
+        "INSERT INTO experiment_points (experiment_id, point, kind, params, series, "
+        "platform, instances, cpus_available, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+        &q, err);
     if (rc == 0) {
         sqlite3_bind_int64(q, 1, id);
         sqlite3_bind_int(q, 2, pt->index);
@@ -104,10 +93,11 @@ int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const cha
                            int64_t run_id, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "INSERT OR REPLACE INTO point_runs (experiment_id, point, appliance, run_id) "
-                     "VALUES (?, ?, ?, ?)",
-                     &q, err);
+    int rc = vp_store_prepare(
+        st,
+        "INSERT OR REPLACE INTO point_runs (experiment_id, point, appliance, run_id) "
+        "VALUES (?, ?, ?, ?)",
+        &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);
@@ -124,10 +114,11 @@ int vp_exp_store_point_load(struct vp_store *st, int64_t id, int point,
                             const struct vp_exp_point_load *l, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "INSERT OR REPLACE INTO point_loads (experiment_id, point, load, target, "
-                     "driver, kind, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "INSERT OR REPLACE INTO point_loads (experiment_id, point, load, target, "
+                         "driver, kind, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);
@@ -148,10 +139,11 @@ int vp_exp_store_point_service(struct vp_store *st, int64_t id, int point, const
                                struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "INSERT OR REPLACE INTO point_services (experiment_id, point, appliance, "
-                     "role, address, counters) VALUES (?, ?, ?, ?, ?, ?)",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "INSERT OR REPLACE INTO point_services (experiment_id, point, appliance, "
+                         "role, address, counters) VALUES (?, ?, ?, ?, ?, ?)",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);
@@ -167,7 +159,7 @@ int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64
                                struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(
+    int rc = vp_store_prepare(
         st, "UPDATE experiment_points SET profile_id = ? WHERE experiment_id = ? AND point = ?", &q,
         err);
     if (rc < 0)
@@ -183,11 +175,12 @@ int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const cha
                            struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "UPDATE experiment_points SET status = ?, error = ?, host_cpu_pct = ?, "
-                     "host_cpu_ci95_half = ?, host_cpu_samples = ? "
-                     "WHERE experiment_id = ? AND point = ?",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "UPDATE experiment_points SET status = ?, error = ?, host_cpu_pct = ?, "
+                         "host_cpu_ci95_half = ?, host_cpu_samples = ? "
+                         "WHERE experiment_id = ? AND point = ?",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
@@ -243,10 +236,11 @@ static double col_double(sqlite3_stmt *q, int col)
 static int load_runs(struct vp_store *st, struct vp_exp_data *d, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT point, appliance, run_id FROM point_runs WHERE experiment_id = ? "
-                     "ORDER BY point, rowid",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "SELECT point, appliance, run_id FROM point_runs WHERE experiment_id = ? "
+                         "ORDER BY point, rowid",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, d->id);
@@ -279,11 +273,12 @@ static int load_runs(struct vp_store *st, struct vp_exp_data *d, struct vp_err *
 static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = prepare(st,
-                     "SELECT point, kind, params, series, platform, status, instances, "
-                     "cpus_available, host_cpu_pct, host_cpu_ci95_half FROM experiment_points "
-                     "WHERE experiment_id = ? ORDER BY point",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "SELECT point, kind, params, series, platform, status, instances, "
+                         "cpus_available, host_cpu_pct, host_cpu_ci95_half FROM experiment_points "
+                         "WHERE experiment_id = ? ORDER BY point",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, d->id);
@@ -315,10 +310,11 @@ int vp_exp_store_load(struct vp_store *st, int64_t id, struct vp_exp_data *d, st
 {
     sqlite3_stmt *q;
     memset(d, 0, sizeof *d);
-    int rc = prepare(st,
-                     "SELECT name, file, status, started_at, cpus_available FROM experiments "
-                     "WHERE id = ?",
-                     &q, err);
+    int rc =
+        vp_store_prepare(st,
+                         "SELECT name, file, status, started_at, cpus_available FROM experiments "
+                         "WHERE id = ?",
+                         &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(q, 1, id);

@@ -252,7 +252,8 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
 
 /* The stored experiment as a table or a JSON document (with the error of a
  * failed run, when there is one). */
-int vp_exp_view(struct vp_store *st, int64_t id, bool json, const struct vp_err *run_err)
+int vp_exp_view(struct vp_store *st, int64_t id, bool json, bool footer,
+                const struct vp_err *run_err)
 {
     struct vp_exp_data d;
     struct vp_err err = {0};
@@ -286,7 +287,7 @@ int vp_exp_view(struct vp_store *st, int64_t id, bool json, const struct vp_err 
             vp_json_string(&j, "error", run_err->msg);
         vp_json_object_end(&j);
         vp_json_finish(&j);
-    } else {
+    } else if (footer) {
         printf("\nresults stored in %s", vp_store_path(st));
         if (nloads == 0)
             printf("; `virtperf model %lld` for the queueing model", (long long)d.id);

@@ -10,7 +10,9 @@
 #include "store/store.h"
 
 /* Print experiment id on stdout; run_err (may be NULL) is the error of a
- * run that failed, carried in the JSON document. */
-int vp_exp_view(struct vp_store *st, int64_t id, bool json, const struct vp_err *run_err);
+ * run that failed, carried in the JSON document. footer: end the table
+ * with where the results are and what reads them further. */
+int vp_exp_view(struct vp_store *st, int64_t id, bool json, bool footer,
+                const struct vp_err *run_err);
 
 #endif

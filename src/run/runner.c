@@ -357,8 +357,9 @@ static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     if (rc == 0)
         rc = vp_runner_wind_down(r, pt, err);
     vp_runner_mark(r, pt, "end");
-    int rrc = vp_runner_record(r, pt, rc == 0 ? err : &(struct vp_err){0});
-    return rc < 0 ? rc : rrc;
+    if (rc == 0)
+        rc = vp_runner_record(r, pt, err);
+    return rc;
 }
 
 /* n appliances that only sleep, and the host CPU they cost: busy percent

@@ -1,9 +1,16 @@
 /* The experiment runner: every point of a plan, in order. For each point it
  * creates the appliances (all of them checked by the platform's validate()
- * before anything at all is created), starts in each, one after the
- * other, a `virtperf workload run` that sets up and waits at a start
- * barrier, releases them all together once all are ready, collects each
- * one's run id from its JSON, stores the point, and
+ * before anything at all is created), starts the servers (sip-server,
+ * media-server roles) and waits until each listens, starts in each other
+ * appliance, one after the other, a `virtperf workload run` that sets up
+ * and waits at a start barrier, releases them all together once all are
+ * ready, then starts the load generators on the host (a native appliance
+ * each) against the servers' addresses. A point with loads lasts until its
+ * non-background generators end; its workloads run --until-stopped and,
+ * like background generators, get SIGUSR1 then (they end normally), and the
+ * servers get SIGTERM and print their counters. Without loads a point lasts
+ * until its workloads end. The runner collects each process's run id from
+ * its JSON, stores the point (point_runs, point_loads, point_services), and
  * stops and destroys the appliances on every exit path (SIGINT included).
  * Idle points start a sleeping process in each appliance and sample host
  * CPU use from /proc/stat instead. The runner talks to platforms only

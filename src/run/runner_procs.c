@@ -157,16 +157,22 @@ static void take_address(struct slot *s, const char *line)
         snprintf(s->address, sizeof s->address, "%s:%d", host, atoi(colon + 1));
 }
 
-/* A complete stderr line of a server: its address, or passed on. */
-static void server_line(struct slot *s)
+/* A complete stderr line of a server or generator: a server's address;
+ * virtperf's errors and warnings are passed on, naming the appliance; the
+ * rest (a capacity search's steps) only feeds the progress line. */
+static void stderr_line(struct slot *s)
 {
+    static const char ours[] = "virtperf: ";
     s->line[s->line_len] = '\0';
-    snprintf(s->last_line, sizeof s->last_line, "%s", s->line);
-    if (s->address[0] == '\0' && strstr(s->line, "listening on "))
-        take_address(s, s->line);
-    else
-        fprintf(stderr, "virtperf: %s: %s\n", s->name, s->line);
     s->line_len = 0;
+    if (s->kind == SLOT_SERVER && s->address[0] == '\0' && strstr(s->line, "listening on ")) {
+        take_address(s, s->line);
+        return;
+    }
+    bool error = strncmp(s->line, ours, sizeof ours - 1) == 0;
+    snprintf(s->last_line, sizeof s->last_line, "%s", s->line + (error ? sizeof ours - 1 : 0));
+    if (error)
+        fprintf(stderr, "virtperf: %s: %s\n", s->name, s->last_line);
 }
 
 /* Read what is there on fd (stdout or a server's stderr): 1, or 0 at its
@@ -182,7 +188,7 @@ static int read_some(struct slot *s, int fd, struct vp_err *err)
     if (fd == s->err_fd) {
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == '\n' || s->line_len == sizeof s->line - 1)
-                server_line(s);
+                stderr_line(s);
             if (buf[i] != '\n')
                 s->line[s->line_len++] = buf[i];
         }
@@ -291,7 +297,7 @@ int vp_runner_start_generators(struct runner *r, const struct vp_point *pt, stru
             continue;
         int rc = vp_load_cmdline(s->load, r->slots[s->target].address, vp_store_path(r->cfg->st),
                                  &cl, err);
-        if (rc < 0 || (rc = start_in(s, cl.argv, false, -1, err)) < 0)
+        if (rc < 0 || (rc = start_in(s, cl.argv, true, -1, err)) < 0)
             return rc;
     }
     return 0;
@@ -332,6 +338,15 @@ static bool all_ended(const struct runner *r, bool (*pick)(const struct slot *, 
     return true;
 }
 
+/* What a measured generator said last, for the progress line. */
+static const char *last_generator_line(const struct runner *r)
+{
+    for (int k = 0; k < r->nslots; k++)
+        if (measured(&r->slots[k], true) && r->slots[k].last_line[0])
+            return r->slots[k].last_line;
+    return "";
+}
+
 int vp_runner_collect(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
     bool loaded = vp_point_has_load(pt);
@@ -343,10 +358,11 @@ int vp_runner_collect(struct runner *r, const struct vp_point *pt, struct vp_err
         if (rc < 0)
             return rc;
         if (r->cfg->progress && vp_now_ns() - shown > 1000000000ull) {
-            char what[64];
+            char what[96];
             shown = vp_now_ns();
             if (loaded) {
-                snprintf(what, sizeof what, "load running %.0f s", (double)(shown - started) / 1e9);
+                snprintf(what, sizeof what, "load %.0f s: %.60s", (double)(shown - started) / 1e9,
+                         last_generator_line(r));
             } else {
                 int done = vp_exp_store_rounds_after(r->cfg->st, r->run_floor);
                 snprintf(what, sizeof what, "round %d/%d", done > 0 ? done : 0,
@@ -456,8 +472,8 @@ static int record_one(struct runner *r, const struct vp_point *pt, struct slot *
                                       .run_id = run_id};
         rc = vp_exp_store_point_load(st, r->exp_id, pt->index, &l, err);
         if (rc == 0 && (!ok || run_id == 0))
-            rc = vp_run_error(err, 0, "load %s against %s: its %s failed", l.load, l.target,
-                              s->load->driver->command);
+            rc = vp_run_error(err, 0, "load %s against %s: its %s failed%s%s", l.load, l.target,
+                              s->load->driver->command, s->last_line[0] ? ": " : "", s->last_line);
         break;
     }
     }

@@ -13,12 +13,6 @@ static char *dup_col(sqlite3_stmt *q, int col)
     return t ? strdup((const char *)t) : NULL;
 }
 
-static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
-{
-    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(st), what,
-                        sqlite3_errmsg(vp_store_db(st)));
-}
-
 #define RUN_COLUMNS                                                                                \
     "id, kind, subject, command, params, host, version, status, error, started_at, finished_at,"   \
     " rounds_planned, warmup_planned, (SELECT count(*) FROM rounds r WHERE r.run_id = runs.id),"   \
@@ -51,7 +45,7 @@ static int load_metric_defs(struct vp_store *st, struct vp_run_data *run, struct
                            "SELECT name, unit, average, higher_is_better FROM metric_defs"
                            " WHERE run_id = ? ORDER BY position",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading metrics");
+        return vp_store_sql_error(st, err, "reading metrics");
     sqlite3_bind_int64(q, 1, run->id);
     while (sqlite3_step(q) == SQLITE_ROW && run->nmetrics < VP_STORE_MAX_METRICS) {
         struct vp_metric_row *m = &run->metrics[run->nmetrics++];
@@ -80,7 +74,7 @@ static int load_timing(struct vp_store *st, struct vp_run_data *run, struct vp_e
                            "SELECT round, external_s, ratio, clock_distorted FROM timing_rounds"
                            " WHERE run_id = ?",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading timing");
+        return vp_store_sql_error(st, err, "reading timing");
     sqlite3_bind_int64(q, 1, run->id);
     while (sqlite3_step(q) == SQLITE_ROW) {
         int round = sqlite3_column_int(q, 0);
@@ -107,7 +101,7 @@ static int load_rounds(struct vp_store *st, struct vp_run_data *run, struct vp_e
                            "SELECT round, warmup, elapsed_s FROM rounds WHERE run_id = ?"
                            " ORDER BY round",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading rounds");
+        return vp_store_sql_error(st, err, "reading rounds");
     sqlite3_bind_int64(q, 1, run->id);
     int n = 0;
     while (n < run->nrounds && sqlite3_step(q) == SQLITE_ROW) {
@@ -125,7 +119,7 @@ static int load_rounds(struct vp_store *st, struct vp_run_data *run, struct vp_e
     if (sqlite3_prepare_v2(vp_store_db(st),
                            "SELECT round, name, value FROM metrics WHERE run_id = ?", -1, &q,
                            NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading metrics");
+        return vp_store_sql_error(st, err, "reading metrics");
     sqlite3_bind_int64(q, 1, run->id);
     while (sqlite3_step(q) == SQLITE_ROW) {
         int round = sqlite3_column_int(q, 0);
@@ -146,7 +140,7 @@ int vp_store_load_run(struct vp_store *st, int64_t id, struct vp_run_data *run, 
     memset(run, 0, sizeof *run);
     if (sqlite3_prepare_v2(vp_store_db(st), "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", -1, &q,
                            NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading a run");
+        return vp_store_sql_error(st, err, "reading a run");
     sqlite3_bind_int64(q, 1, id);
     int step = sqlite3_step(q);
     if (step == SQLITE_ROW)
@@ -172,7 +166,7 @@ int vp_store_list_runs(struct vp_store *st, int limit, struct vp_run_data **runs
     if (sqlite3_prepare_v2(vp_store_db(st),
                            "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", -1, &q,
                            NULL) != SQLITE_OK)
-        return sql_error(st, err, "listing runs");
+        return vp_store_sql_error(st, err, "listing runs");
     sqlite3_bind_int(q, 1, limit > 0 ? limit : -1);
     struct vp_run_data *list = malloc((size_t)cap * sizeof *list);
     while (list && sqlite3_step(q) == SQLITE_ROW) {

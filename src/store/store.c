@@ -68,9 +68,16 @@ static int make_parent_dirs(const char *path)
     return 0;
 }
 
-static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
+int vp_store_sql_error(struct vp_store *st, struct vp_err *err, const char *what)
 {
     return vp_run_error(err, 0, "store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+int vp_store_prepare(struct vp_store *st, const char *sql, sqlite3_stmt **q, struct vp_err *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
+        return vp_store_sql_error(st, err, "prepare");
+    return 0;
 }
 
 static int exec(struct vp_store *st, const char *sql, struct vp_err *err)
@@ -89,7 +96,7 @@ static int migrate(struct vp_store *st, struct vp_err *err)
     sqlite3_stmt *q;
     int version = 0;
     if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading the schema version");
+        return vp_store_sql_error(st, err, "reading the schema version");
     if (sqlite3_step(q) == SQLITE_ROW)
         version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
@@ -146,13 +153,13 @@ static int mark_orphans(struct vp_store *st, struct vp_err *err)
     int rc = 0;
     if (sqlite3_prepare_v2(st->db, "SELECT id, owner FROM runs WHERE status = 'running'", -1, &q,
                            NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading runs");
+        return vp_store_sql_error(st, err, "reading runs");
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET status = 'incomplete' WHERE id = ? AND status = "
                            "'running'",
                            -1, &u, NULL) != SQLITE_OK) {
         sqlite3_finalize(q);
-        return sql_error(st, err, "marking incomplete runs");
+        return vp_store_sql_error(st, err, "marking incomplete runs");
     }
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *owner = (const char *)sqlite3_column_text(q, 1);
@@ -168,7 +175,7 @@ static int mark_orphans(struct vp_store *st, struct vp_err *err)
         }
         sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
         if (sqlite3_step(u) != SQLITE_DONE)
-            rc = sql_error(st, err, "marking incomplete runs");
+            rc = vp_store_sql_error(st, err, "marking incomplete runs");
         sqlite3_reset(u);
     }
     sqlite3_finalize(q);
@@ -251,7 +258,7 @@ static int insert_metric_defs(struct vp_store *st, int64_t run_id, const struct 
                            "INSERT INTO metric_defs (run_id, position, name, unit, average,"
                            " higher_is_better) VALUES (?,?,?,?,?,?)",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "describing metrics");
+        return vp_store_sql_error(st, err, "describing metrics");
     for (int i = 0; i < info->nmetrics && rc == 0; i++) {
         const struct vp_metric_desc *m = &info->metrics[i];
         sqlite3_reset(q);
@@ -262,7 +269,7 @@ static int insert_metric_defs(struct vp_store *st, int64_t run_id, const struct 
         sqlite3_bind_text(q, 5, m->harmonic ? "harmonic" : "arithmetic", -1, SQLITE_STATIC);
         sqlite3_bind_int(q, 6, m->higher_is_better);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = sql_error(st, err, "describing metrics");
+            rc = vp_store_sql_error(st, err, "describing metrics");
     }
     sqlite3_finalize(q);
     return rc;
@@ -279,7 +286,7 @@ int vp_store_run_begin(struct vp_store *st, const struct vp_run_info *info, int6
     owner_of(getpid(), owner, sizeof owner);
     iso_now(now, sizeof now);
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "starting a run");
+        return vp_store_sql_error(st, err, "starting a run");
     sqlite3_bind_text(q, 1, info->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, info->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, info->command, -1, SQLITE_STATIC);
@@ -295,7 +302,7 @@ int vp_store_run_begin(struct vp_store *st, const struct vp_run_info *info, int6
         sqlite3_finalize(q);
         return rc;
     }
-    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_error(st, err, "starting a run");
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "starting a run");
     sqlite3_finalize(q);
     if (rc == 0) {
         *run_id = sqlite3_last_insert_rowid(st->db);
@@ -324,7 +331,7 @@ int vp_store_round(struct vp_store *st, int64_t run_id, const struct vp_run_info
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO metrics (run_id, round, name, value) VALUES (?,?,?,?)", -1,
                            &m, NULL) != SQLITE_OK) {
-        rc = sql_error(st, err, "storing a round");
+        rc = vp_store_sql_error(st, err, "storing a round");
         goto out;
     }
     sqlite3_bind_int64(r, 1, run_id);
@@ -333,7 +340,7 @@ int vp_store_round(struct vp_store *st, int64_t run_id, const struct vp_run_info
     sqlite3_bind_double(r, 4, elapsed_s);
     sqlite3_bind_text(r, 5, now, -1, SQLITE_STATIC);
     if (sqlite3_step(r) != SQLITE_DONE) {
-        rc = sql_error(st, err, "storing a round");
+        rc = vp_store_sql_error(st, err, "storing a round");
         goto out;
     }
     for (int i = 0; i < info->nmetrics; i++) {
@@ -346,7 +353,7 @@ int vp_store_round(struct vp_store *st, int64_t run_id, const struct vp_run_info
         else
             sqlite3_bind_double(m, 4, values[i]);
         if (sqlite3_step(m) != SQLITE_DONE) {
-            rc = sql_error(st, err, "storing a metric");
+            rc = vp_store_sql_error(st, err, "storing a metric");
             goto out;
         }
     }
@@ -368,12 +375,12 @@ int vp_store_run_end(struct vp_store *st, int64_t run_id, const char *status, co
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ?",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "ending a run");
+        return vp_store_sql_error(st, err, "ending a run");
     sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, run_id);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_error(st, err, "ending a run");
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "ending a run");
     sqlite3_finalize(q);
     return rc;
 }

@@ -61,7 +61,15 @@ int vp_store_round(struct vp_store *st, int64_t run_id, const struct vp_run_info
 int vp_store_run_end(struct vp_store *st, int64_t run_id, const char *status, const char *error,
                      struct vp_err *err);
 
-/* The database handle, for the read side (store/query.c). */
+/* The database handle, for the read side (store/query.c) and the tables of
+ * other modules. */
 struct sqlite3 *vp_store_db(struct vp_store *st);
+
+/* A run error "store PATH: what: <SQLite's message>". */
+int vp_store_sql_error(struct vp_store *st, struct vp_err *err, const char *what);
+/* Prepare sql on the store's database; a run error naming it when it fails. */
+struct sqlite3_stmt;
+int vp_store_prepare(struct vp_store *st, const char *sql, struct sqlite3_stmt **q,
+                     struct vp_err *err);
 
 #endif

@@ -9,12 +9,6 @@
 
 #include "timing/probe.h"
 
-static int sql_error(struct vp_store *st, struct vp_err *err, const char *what)
-{
-    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(st), what,
-                        sqlite3_errmsg(vp_store_db(st)));
-}
-
 bool vp_timing_distorted(double internal_s, double external_s, double pct, double ms)
 {
     double diff = fabs(internal_s - external_s);
@@ -28,12 +22,12 @@ int vp_timing_store_token(struct vp_store *st, int64_t run_id, uint64_t token, s
     vp_probe_token_format(token, hex);
     if (sqlite3_prepare_v2(vp_store_db(st), "UPDATE runs SET run_token = ? WHERE id = ?", -1, &q,
                            NULL) != SQLITE_OK)
-        return sql_error(st, err, "storing the run token");
+        return vp_store_sql_error(st, err, "storing the run token");
     sqlite3_bind_text(q, 1, hex, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 2, run_id);
     int step = sqlite3_step(q);
     sqlite3_finalize(q);
-    return step == SQLITE_DONE ? 0 : sql_error(st, err, "storing the run token");
+    return step == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "storing the run token");
 }
 
 int vp_timing_store_round(struct vp_store *st, int64_t run_id, const struct vp_timing_row *r,
@@ -45,7 +39,7 @@ int vp_timing_store_round(struct vp_store *st, int64_t run_id, const struct vp_t
                            " start_server_ns, end_server_ns, internal_s, external_s, ratio,"
                            " clock_distorted, copies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "storing a round's timing");
+        return vp_store_sql_error(st, err, "storing a round's timing");
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_int(q, 2, r->round);
     sqlite3_bind_text(q, 3, r->appliance, -1, SQLITE_TRANSIENT);
@@ -58,7 +52,7 @@ int vp_timing_store_round(struct vp_store *st, int64_t run_id, const struct vp_t
     sqlite3_bind_int(q, 10, r->copies);
     int step = sqlite3_step(q);
     sqlite3_finalize(q);
-    return step == SQLITE_DONE ? 0 : sql_error(st, err, "storing a round's timing");
+    return step == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "storing a round's timing");
 }
 
 /* Run a query whose columns are round, warmup, appliance, internal,
@@ -114,7 +108,7 @@ int vp_timing_load_run(struct vp_store *st, int64_t run_id, struct vp_timing_row
             " t.ratio, t.clock_distorted, t.copies FROM timing_rounds t LEFT JOIN rounds r"
             " ON r.run_id = t.run_id AND r.round = t.round WHERE t.run_id = ? ORDER BY t.round",
             -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading timing");
+        return vp_store_sql_error(st, err, "reading timing");
     sqlite3_bind_int64(q, 1, run_id);
     return collect(st, q, rows, n, 0, 0, err);
 }
@@ -134,7 +128,7 @@ int vp_timing_load_marks(struct vp_store *st, uint64_t token, double pct, double
                            " WHERE s.run_token = ? AND s.kind = 'start'"
                            " ORDER BY s.appliance, s.round",
                            -1, &q, NULL) != SQLITE_OK)
-        return sql_error(st, err, "reading timing marks");
+        return vp_store_sql_error(st, err, "reading timing marks");
     sqlite3_bind_text(q, 1, hex, -1, SQLITE_TRANSIENT);
     return collect(st, q, rows, n, pct, ms, err);
 }
