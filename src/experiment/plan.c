@@ -85,10 +85,14 @@ static int apply_apps(const struct vp_exp_scope *sc, const char *target, const c
     return 0;
 }
 
+/* A load's own fields (cpus, weight: also appliance fields) are set by
+ * NAME.key only; the driver's options by their bare names too. */
 static int apply_loads(const struct vp_exp_scope *sc, const char *target, const char *key,
                        const char *value, int *matched, struct vp_err *err)
 {
     bool field = vp_opt_find(vp_exp_load_opts, key) != NULL;
+    if (field && target[0] == '\0')
+        return 0;
     for (int i = 0; i < sc->nloads; i++) {
         struct vp_exp_load *l = &sc->loads[i];
         int rc;
@@ -247,6 +251,16 @@ bool vp_point_has_load(const struct vp_point *pt)
     return false;
 }
 
+/* A point ends when its measured loads do or, without any, when its
+ * workloads do: one of them must be there. */
+static bool measures_something(const struct vp_point *pt)
+{
+    for (int i = 0; i < pt->ninst; i++)
+        if (pt->apps[pt->inst[i].app].server == NULL)
+            return true;
+    return vp_point_has_load(pt);
+}
+
 /* Point idx: case idx / (matrix points), then the matrix product, first
  * axis slowest. The params are the case's label and the matrix values. */
 static int expand_point(const struct vp_experiment *exp, int idx, long per_case,
@@ -283,6 +297,11 @@ static int expand_point(const struct vp_experiment *exp, int idx, long per_case,
     pt->nparams = first + exp->naxes;
     if ((rc = make_instances(pt, cpus, err)) == 0 && pt->ninst == 0)
         rc = vp_input_error(err, "%s: point %d: no appliance has instances (every count is 0)",
+                            exp->path, idx + 1);
+    if (rc == 0 && !measures_something(pt))
+        rc = vp_input_error(err,
+                            "%s: point %d: nothing to measure: no workload runs and every load "
+                            "is background",
                             exp->path, idx + 1);
     return rc;
 }

@@ -292,7 +292,11 @@ static int enter(void *arg, int status_fd)
     signal(SIGTERM, forward);
     signal(SIGINT, forward);
     signal(SIGUSR1, forward); /* the stop of `workload run --until-stopped` */
-    close(status_fd);         /* the caller hears the exec (or its failure) from c */
+    sigset_t usr1;            /* blocked since the spawn: one sent meanwhile is pending */
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+    close(status_fd); /* the caller hears the exec (or its failure) from c */
     for (int i = 0; i < 1024; i++)
         close(i);
     int ws;

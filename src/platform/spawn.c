@@ -43,13 +43,14 @@ static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    /* the stop request of `workload run --until-stopped` must reach the
-     * process: ignored or blocked, both would outlive the exec */
+    /* the stop request (SIGUSR1, `--until-stopped`) must reach the process
+     * but must not kill it before virtperf has its handler: blocked, it
+     * stays pending across the exec until vp_signals_install() unblocks it */
     signal(SIGUSR1, SIG_DFL);
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
-    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
     if (read(go, &c, 1) != 1) /* the parent journaled us, or died */
         _exit(127);
     if ((prepare && (rc = prepare(arg, status)) < 0) || (rc = set_fds(ex)) < 0)

@@ -1,5 +1,6 @@
 /* Experiment files: parsing, exact file:line:col errors, matrix expansion,
  * core-allocation schemes, the workload command line. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,10 +129,11 @@ static void test_matrix(void)
 
     struct vp_cmdline cl;
     CHECK_INT(vp_instance_cmdline(p3, &p3->inst[0], "/tmp/s.db", 3, &cl, &err), 0);
-    const char *want[] = {"/proc/self/exe", "workload",  "run",          "cpu-pi",   "--preset",
-                          "small",          "--digits",  "16k",          "--digits", "8k",
-                          "--rounds",       "3",         "--warmup",     "0",        "--json",
-                          "--store",        "/tmp/s.db", "--barrier-fd", "3"};
+    /* the matrix's digits replaces the file's 16k */
+    const char *want[] = {"/proc/self/exe", "workload", "run",    "cpu-pi",   "--preset",
+                          "small",          "--digits", "8k",     "--rounds", "3",
+                          "--warmup",       "0",        "--json", "--store",  "/tmp/s.db",
+                          "--barrier-fd",   "3"};
     CHECK_INT(cl.argc, sizeof want / sizeof want[0]);
     for (int i = 0; i < cl.argc && i < (int)(sizeof want / sizeof want[0]); i++)
         CHECK_STR(cl.argv[i], want[i]);
@@ -192,6 +194,159 @@ static void test_plan_errors(void)
     CHECK_STR(err.msg, "appliance cpu-pi: cpus \"0,7\": core 7 does not exist or is not ours");
 }
 
+/* Server appliances and loads refused at parse time, naming the position. */
+static void test_load_errors(void)
+{
+    expect_error("bad-load-driver.yaml",
+                 ":4:5: load: driver \"sipp\": unknown (drivers: sip-uac, sip-capacity, rtp)");
+    expect_error("bad-load-target.yaml",
+                 ":4:5: load sip-uac: target \"proxy\" is not an appliance of this file");
+    expect_error("bad-load-role.yaml",
+                 ":4:5: load rtp: rtp drives a media-server, and appliance sip is a sip-server");
+    expect_error("bad-server-reserved.yaml", ":5:5: \"listen\" is set by the runner, not the file");
+    expect_error("bad-load-reserved.yaml", ":6:5: \"server\" is set by the runner, not the file");
+    expect_error("bad-server-opt.yaml", ":5:5: unknown key \"work-ms\" (neither an appliance "
+                                        "field nor an option of sip-uas)");
+    expect_error("bad-case-key.yaml",
+                 ":5:19: key \"sip.work-ms\": no appliance or load \"sip\" with that key");
+    expect_error("bad-server-workload.yaml",
+                 ":2:5: appliance \"sip\": a sip-server runs no workload");
+}
+
+static const char loads_text[] = "rounds: 3\n"
+                                 "warmup: 1\n"
+                                 "appliances:\n"
+                                 "  - {name: sip, role: sip-server, net: bridge, work-us: 50}\n"
+                                 "  - {name: pi, workload: cpu-pi, count: 0}\n"
+                                 "loads:\n"
+                                 "  - {name: calls, driver: sip-capacity, target: sip, step: 1s}\n"
+                                 "cases:\n"
+                                 "  - {label: alone}\n"
+                                 "  - {pi.count: 1, calls.start: 300}\n"
+                                 "  - {label: no server, sip.count: 0, pi.count: 2}\n"
+                                 "matrix:\n"
+                                 "  sip.threads: [1, 2]\n";
+
+/* Cases times the matrix: case slowest, params the label then the matrix
+ * values; a case's count 0 removes an appliance, 1 adds one; NAME.key sets
+ * a load's option; a point whose loads' target is absent runs plain rounds. */
+static void test_cases(void)
+{
+    struct vp_err err = {0};
+    struct vp_plan plan;
+    CHECK_INT(vp_experiment_parse("loads.yaml", loads_text, &checks, &ex, &err), 0);
+    if (err.msg[0])
+        fprintf(stderr, "%s\n", err.msg);
+    CHECK_INT(ex.nloads, 1);
+    CHECK_INT(ex.ncases, 3);
+    CHECK_STR(ex.cases[1].label, "2"); /* no label: its number */
+    CHECK_INT(ex.apps[0].f.role, VP_ROLE_SIP_SERVER);
+    CHECK(ex.apps[0].server == &vp_exp_roles[VP_ROLE_SIP_SERVER]);
+    CHECK(ex.loads[0].driver == vp_exp_driver_find("sip-capacity"));
+    if (vp_plan_build(&ex, &two, &plan, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(plan.nrun, 6);
+    CHECK_INT(plan.npoints, 6);
+    const char *labels[] = {"alone", "alone", "2", "2", "no server", "no server"};
+    const int ninst[] = {1, 1, 2, 2, 2, 2};
+    for (int i = 0; i < plan.npoints; i++) {
+        const struct vp_point *pt = &plan.points[i];
+        CHECK_INT(pt->nparams, 2);
+        CHECK_STR(pt->params[0][0], "case");
+        CHECK_STR(pt->params[0][1], labels[i]);
+        CHECK_STR(pt->params[1][0], "sip.threads");
+        CHECK_STR(pt->params[1][1], i % 2 ? "2" : "1");
+        CHECK_INT(pt->ninst, ninst[i]);
+        CHECK(vp_point_has_load(pt) == (i < 4));
+    }
+    char *json = vp_point_params_json(&plan.points[5], NULL);
+    CHECK_STR(json ? json : "", "{\"case\":\"no server\",\"sip.threads\":2}");
+    free(json);
+    CHECK_STR(plan.points[0].inst[0].name, "sip");
+    CHECK_STR(plan.points[2].inst[1].name, "pi-1");
+    CHECK_STR(plan.points[4].inst[0].name, "pi-1");
+    CHECK_STR(plan.points[4].inst[1].name, "pi-2");
+
+    /* the server: its command with the matrix value after the file's */
+    struct vp_cmdline cl;
+    const struct vp_point *p1 = &plan.points[1];
+    CHECK_INT(vp_server_cmdline(p1, &p1->inst[0], "10.213.0.2:0", &cl, &err), 0);
+    const char *server[] = {
+        "/proc/self/exe", "sip-uas", "--listen", "10.213.0.2:0", "--json", "--work-us", "50",
+        "--threads",      "2"};
+    CHECK_INT(cl.argc, sizeof server / sizeof server[0]);
+    for (int i = 0; i < cl.argc && i < (int)(sizeof server / sizeof server[0]); i++)
+        CHECK_STR(cl.argv[i], server[i]);
+
+    /* the load: calls.start from case 2 only */
+    CHECK_INT(vp_load_cmdline(&p1->loads[0], "10.213.0.2:5060", "/tmp/s.db", &cl, &err), 0);
+    const char *load[] = {"/proc/self/exe",  "sip-capacity", "--target",
+                          "10.213.0.2:5060", "--json",       "--store",
+                          "/tmp/s.db",       "--step",       "1s"};
+    CHECK_INT(cl.argc, sizeof load / sizeof load[0]);
+    for (int i = 0; i < cl.argc && i < (int)(sizeof load / sizeof load[0]); i++)
+        CHECK_STR(cl.argv[i], load[i]);
+    const struct vp_point *p2 = &plan.points[2];
+    CHECK_INT(vp_load_cmdline(&p2->loads[0], "h:1", NULL, &cl, &err), 0);
+    CHECK_INT(cl.argc, 9);
+    if (cl.argc == 9) {
+        CHECK_STR(cl.argv[7], "--start");
+        CHECK_STR(cl.argv[8], "300");
+    }
+
+    /* workloads next to a load run until stopped; without one, their rounds */
+    CHECK_INT(vp_instance_cmdline(p2, &p2->inst[1], NULL, 3, &cl, &err), 0);
+    bool until_stopped = false;
+    for (int i = 0; i < cl.argc; i++)
+        until_stopped |= strcmp(cl.argv[i], "--until-stopped") == 0;
+    CHECK(until_stopped);
+    CHECK_STR(cl.argv[4], "--rounds");
+    CHECK_STR(cl.argv[5], "100000");
+    const struct vp_point *p4 = &plan.points[4];
+    CHECK_INT(vp_instance_cmdline(p4, &p4->inst[0], NULL, 3, &cl, &err), 0);
+    for (int i = 0; i < cl.argc; i++)
+        CHECK(strcmp(cl.argv[i], "--until-stopped") != 0);
+    CHECK_STR(cl.argv[4], "--rounds");
+    CHECK_STR(cl.argv[5], "3");
+    vp_plan_free(&plan);
+}
+
+/* A background load alone does not make a point loaded; count 0 servers in
+ * the matrix neither. */
+static void test_background_load(void)
+{
+    static const char text[] = "appliances:\n"
+                               "  - {name: media, role: media-server, net: bridge}\n"
+                               "  - {name: pi, workload: cpu-pi}\n"
+                               "loads:\n"
+                               "  - {driver: rtp, target: media, background: true, streams: 5}\n";
+    struct vp_err err = {0};
+    struct vp_plan plan;
+    CHECK_INT(vp_experiment_parse("bg.yaml", text, &checks, &ex, &err), 0);
+    CHECK_STR(ex.loads[0].f.name, "rtp"); /* the driver's name by default */
+    CHECK(ex.loads[0].f.background);
+    CHECK_INT(vp_plan_build(&ex, &two, &plan, &err), 0);
+    CHECK_INT(plan.npoints, 1);
+    if (plan.npoints == 1) {
+        CHECK(!vp_point_has_load(&plan.points[0]));
+        plan.points[0].loads[0].f.background = false;
+        CHECK(vp_point_has_load(&plan.points[0]));
+    }
+    vp_plan_free(&plan);
+    /* nothing would end such a point: background traffic only, no workload */
+    static const char only_bg[] = "appliances:\n"
+                                  "  - {name: media, role: media-server, net: bridge}\n"
+                                  "loads:\n"
+                                  "  - {driver: rtp, target: media, background: true}\n";
+    CHECK_INT(vp_experiment_parse("bg2.yaml", only_bg, &checks, &ex, &err), 0);
+    CHECK_INT(vp_plan_build(&ex, &two, &plan, &err), -EINVAL);
+    CHECK_STR(err.msg, "bg2.yaml: point 1: nothing to measure: no workload runs and every load is "
+                       "background");
+}
+
 int main(void)
 {
     RUN(test_good);
@@ -199,5 +354,8 @@ int main(void)
     RUN(test_matrix);
     RUN(test_schemes);
     RUN(test_plan_errors);
+    RUN(test_load_errors);
+    RUN(test_cases);
+    RUN(test_background_load);
     return CHECK_DONE();
 }
