@@ -8,6 +8,7 @@
 
 #include "analysis/model.h"
 #include "store/query.h"
+#include "store/store.h"
 
 /* The external elapsed time of a round from timing_rounds, or NaN (also
  * when the store has no such table). */
@@ -74,4 +75,33 @@ int vp_point_stats(struct vp_store *st, const struct vp_exp_point_row *p, struct
     free(all);
     free(rate);
     return rc;
+}
+
+double vp_point_other_work(struct vp_store *st, int64_t exp_id, int point, struct vp_err *err)
+{
+    /* per-core busy fractions and per-target usage in cores, each series
+     * averaged over the profile; threads ("name/tid") and host rows are
+     * not targets */
+    static const char sql[] =
+        "WITH prof AS (SELECT profile_id AS id FROM experiment_points"
+        "  WHERE experiment_id = ?1 AND point = ?2),"
+        " host AS (SELECT avg(value) AS v FROM profile_samples, prof WHERE profile_id = prof.id"
+        "  AND target LIKE 'host/cpu%' AND metric IN ('cpu.user', 'cpu.nice', 'cpu.system')"
+        "  GROUP BY target, metric),"
+        " ours AS (SELECT avg(value) AS v FROM profile_samples, prof WHERE profile_id = prof.id"
+        "  AND target NOT LIKE '%/%' AND metric = 'cpu.total' GROUP BY target)"
+        " SELECT (SELECT sum(v) FROM host) - coalesce((SELECT sum(v) FROM ours), 0)";
+    sqlite3_stmt *q;
+    double other = NAN;
+    if (vp_store_prepare(st, sql, &q, err) < 0)
+        return NAN;
+    sqlite3_bind_int64(q, 1, exp_id);
+    sqlite3_bind_int(q, 2, point);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        other = sqlite3_column_double(q, 0);
+    else if (rc != SQLITE_ROW)
+        vp_store_sql_error(st, err, "other work");
+    sqlite3_finalize(q);
+    return other;
 }

@@ -19,4 +19,13 @@ struct vp_point_stats {
 int vp_point_stats(struct vp_store *st, const struct vp_exp_point_row *p, struct vp_point_stats *ps,
                    struct vp_err *err);
 
+/* Host CPU that other work took while the point ran, in cores, from its
+ * profile: the host's user, nice and system time over all cores less what
+ * the point's profiled appliances and generators used. NaN without a
+ * profile. Their cgroups are also charged for softirq work done in their
+ * time, so a little below zero is normal; above VP_OTHER_WORK_LIMIT the
+ * point's figures were disturbed by something outside the experiment. */
+#define VP_OTHER_WORK_LIMIT 0.25
+double vp_point_other_work(struct vp_store *st, int64_t exp_id, int point, struct vp_err *err);
+
 #endif

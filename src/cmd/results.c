@@ -1,8 +1,10 @@
 /* virtperf results list | show RUN */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "report/exp_view.h"
 #include "core/json.h"
 #include "store/query.h"
 
@@ -81,26 +83,35 @@ static int list(int argc, char **argv)
     return VP_EXIT_OK;
 }
 
+/* The output options and the one id argument of `results show|experiment`
+ * (what: "run" or "experiment"). */
+static int parse_id(int argc, char **argv, const char *what, struct vp_output_opts *out,
+                    long long *id, struct vp_err *err)
+{
+    struct vp_optset sets[] = {{vp_output_opt_table, out}};
+    char *pos[1], *end;
+    int npos;
+    vp_opt_defaults(vp_output_opt_table, out, err);
+    if (vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 1, &npos, err) < 0)
+        return -EINVAL;
+    if (npos != 1)
+        return vp_input_error(err, "results %s: name a%s %s id", argv[0], what[0] == 'e' ? "n" : "",
+                              what);
+    *id = strtoll(pos[0], &end, 10);
+    if (*end != '\0' || *id <= 0)
+        return vp_input_error(err, "results %s: \"%s\" is not a%s %s id", argv[0], pos[0],
+                              what[0] == 'e' ? "n" : "", what);
+    return 0;
+}
+
 static int show(int argc, char **argv)
 {
     struct vp_output_opts out;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}};
-    char *pos[1], *end;
-    int npos;
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
-    if (vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 1, &npos, &err) < 0)
+    long long id;
+    if (parse_id(argc, argv, "run", &out, &id, &err) < 0)
         return vp_output_fail(&out, &err);
-    if (npos != 1) {
-        vp_input_error(&err, "results show: name a run id (see `virtperf results list`)");
-        return vp_output_fail(&out, &err);
-    }
-    long long id = strtoll(pos[0], &end, 10);
-    if (*end != '\0' || id <= 0) {
-        vp_input_error(&err, "results show: \"%s\" is not a run id", pos[0]);
-        return vp_output_fail(&out, &err);
-    }
     if (vp_output_open_store(&out, &st, &err) < 0 || vp_show_run(&out, st, id, &err) < 0) {
         vp_store_close(st);
         return vp_output_fail(&out, &err);
@@ -109,9 +120,25 @@ static int show(int argc, char **argv)
     return VP_EXIT_OK;
 }
 
+/* A stored experiment as `virtperf run` printed it, recomputed. */
+static int experiment(int argc, char **argv)
+{
+    struct vp_output_opts out;
+    struct vp_err err = {0};
+    struct vp_store *st = NULL;
+    long long id;
+    if (parse_id(argc, argv, "experiment", &out, &id, &err) < 0 ||
+        vp_output_open_store(&out, &st, &err) < 0)
+        return vp_output_fail(&out, &err);
+    int rc = vp_exp_view(st, id, out.json, true, NULL);
+    vp_store_close(st);
+    return rc;
+}
+
 static int results_main(int argc, char **argv)
 {
-    static const struct vp_subcommand subs[] = {{"list", list}, {"show", show}, {NULL, NULL}};
+    static const struct vp_subcommand subs[] = {
+        {"list", list}, {"show", show}, {"experiment", experiment}, {NULL, NULL}};
     return vp_run_subcommand(subs, argc, argv);
 }
 
@@ -130,8 +157,9 @@ static void results_help(FILE *f)
 const struct vp_command vp_cmd_results = {
     .name = "results",
     .run = results_main,
-    .summary = "list stored runs, or show one with its statistics",
+    .summary = "list stored runs, show one with its statistics, or an experiment",
     .usage = "virtperf results list [--limit N] [--json] [--store FILE]\n"
-             "virtperf results show RUN [--json | --csv] [--store FILE]",
+             "virtperf results show RUN [--json | --csv] [--store FILE]\n"
+             "virtperf results experiment ID [--json] [--store FILE]",
     .help = results_help,
 };

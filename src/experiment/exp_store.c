@@ -216,6 +216,12 @@ int64_t vp_exp_store_max_run(struct vp_store *st)
     return query_int(st, "SELECT coalesce(max(id), 0) FROM runs", 0);
 }
 
+int vp_exp_store_measured_rounds(struct vp_store *st, int64_t run_id)
+{
+    return (int)query_int(st, "SELECT count(*) FROM rounds WHERE run_id = ? AND warmup = 0",
+                          run_id);
+}
+
 int vp_exp_store_rounds_after(struct vp_store *st, int64_t floor)
 {
     return (int)query_int(st, "SELECT count(*) FROM rounds WHERE run_id > ?", floor);

@@ -43,6 +43,8 @@ int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const cha
  * floor have stored (-1 on error). */
 int64_t vp_exp_store_max_run(struct vp_store *st);
 int vp_exp_store_rounds_after(struct vp_store *st, int64_t floor);
+/* Measured (not warm-up) rounds of a run. */
+int vp_exp_store_measured_rounds(struct vp_store *st, int64_t run_id);
 
 /* Read back. */
 struct vp_exp_point_row {

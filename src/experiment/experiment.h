@@ -58,6 +58,7 @@ struct vp_exp_program {
     const char *serves;                 /* load drivers: the role of their target */
     const char *target_opt;             /* load drivers: the option taking HOST:PORT */
     const char *const *reserved;        /* options the runner sets (refused in files) */
+    bool stoppable;                     /* load drivers: SIGUSR1 cuts their duration short */
 };
 /* vp_exp_roles[i] is the server of role i (index 0, workload, has none). */
 enum vp_role { VP_ROLE_WORKLOAD, VP_ROLE_SIP_SERVER, VP_ROLE_MEDIA_SERVER, VP_ROLE_COUNT };

@@ -396,6 +396,9 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
         }
         return at(p, m, "load: driver \"%s\": unknown (drivers: %s)", l->f.driver, list);
     }
+    if (l->f.background && !l->driver->stoppable)
+        return at(p, m, "load: %s cannot be background: it has no duration to cut short",
+                  l->driver->name);
     if (l->f.name[0] == '\0')
         memcpy(l->f.name, l->f.driver, sizeof l->f.name);
     if (!valid_name(l->f.name))

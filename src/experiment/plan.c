@@ -98,9 +98,14 @@ static int apply_loads(const struct vp_exp_scope *sc, const char *target, const 
         int rc;
         if (target[0] && strcmp(target, l->f.name) != 0)
             continue;
-        if (field)
+        if (field) {
             rc = vp_opt_set(vp_exp_load_opts, &l->f, key, value, err);
-        else if (vp_opt_find(l->driver->options->opts, key) && !vp_exp_reserved(l->driver, key))
+            if (rc == 0 && l->f.background && !l->driver->stoppable)
+                rc = vp_input_error(err,
+                                    "background: %s cannot be background: it has no "
+                                    "duration to cut short",
+                                    l->driver->name);
+        } else if (vp_opt_find(l->driver->options->opts, key) && !vp_exp_reserved(l->driver, key))
             rc = apply_opt(l->driver->options, l->opts, &l->nopts, key, value, err);
         else
             continue;
@@ -133,6 +138,8 @@ int vp_exp_apply(const struct vp_exp_scope *sc, const char *key, const char *val
         if (target[0])
             vp_input_error(err, "key \"%s.%s\": no appliance or load \"%s\" with that key", target,
                            key, target);
+        else if (vp_opt_find(vp_exp_load_opts, key))
+            vp_input_error(err, "key \"%s\": a load's own field: write LOAD.%s", key, key);
         else
             vp_input_error(err,
                            "unknown key \"%s\" (not a setting, appliance field, workload or "

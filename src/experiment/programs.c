@@ -17,17 +17,18 @@ static const char *const rtp_reserved[] = {"server", "interval-csv", "token", NU
 
 const struct vp_exp_program vp_exp_roles[VP_ROLE_COUNT] = {
     [VP_ROLE_SIP_SERVER] = {"sip-server", "sip-uas", &vp_sip_uas_options, NULL, NULL,
-                            sip_uas_reserved},
+                            sip_uas_reserved, false},
     [VP_ROLE_MEDIA_SERVER] = {"media-server", "media-server", &vp_media_server_options, NULL, NULL,
-                              media_reserved},
+                              media_reserved, false},
 };
 
 const struct vp_exp_program vp_exp_drivers[] = {
-    {"sip-uac", "sip-uac", &vp_sip_uac_options, "sip-server", "target", sip_uac_reserved},
+    {"sip-uac", "sip-uac", &vp_sip_uac_options, "sip-server", "target", sip_uac_reserved, true},
+    /* a search has no duration to cut short: never background */
     {"sip-capacity", "sip-capacity", &vp_sip_capacity_options, "sip-server", "target",
-     sip_capacity_reserved},
-    {"rtp", "rtp-client", &vp_rtp_client_options, "media-server", "server", rtp_reserved},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     sip_capacity_reserved, false},
+    {"rtp", "rtp-client", &vp_rtp_client_options, "media-server", "server", rtp_reserved, true},
+    {NULL, NULL, NULL, NULL, NULL, NULL, false},
 };
 
 const struct vp_exp_program *vp_exp_driver_find(const char *name)

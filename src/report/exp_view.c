@@ -4,6 +4,7 @@
 #include "report/exp_view.h"
 
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,38 @@ static const char *fig(char *buf, size_t len, const char *fmt, double v)
 }
 
 /* One indented line under its point: the load's headline figures. */
+/* Whether the experiment ran servers (then the queueing model is not its
+ * reading, even when its loads stored nothing). */
+static bool has_servers(struct vp_store *st, int64_t exp_id)
+{
+    sqlite3_stmt *q;
+    struct vp_err err = {0};
+    bool any = false;
+    if (vp_store_prepare(st, "SELECT 1 FROM point_services WHERE experiment_id = ? LIMIT 1", &q,
+                         &err) < 0)
+        return false;
+    sqlite3_bind_int64(q, 1, exp_id);
+    any = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return any;
+}
+
+/* What a generator that fell behind its plan means for each kind of figure. */
+static const char *generator_note(enum vp_load_type type)
+{
+    switch (type) {
+    case VP_LOAD_SIP_CAPACITY:
+        return "generator-limited: rates where the generator fell behind were not counted, "
+               "so the server's maximum may be higher";
+    case VP_LOAD_SIP_UAC:
+        return "generator-limited: calls started late, the server got less than the plan";
+    case VP_LOAD_RTP:
+        return "generator late (send lateness p99 over 1 ms): jitter includes the generator's";
+    default:
+        return "generator-limited";
+    }
+}
+
 static void print_load(const struct vp_load_row *l, const struct vp_load_figures *f)
 {
     char a[32], b[32], c[32];
@@ -48,7 +81,7 @@ static void print_load(const struct vp_load_row *l, const struct vp_load_figures
         break;
     }
     case VP_LOAD_SIP_UAC:
-        printf("%lld calls, %s%% failed, retrans %s%%, INVITE→200 p95 %s ms",
+        printf("%lld calls, %s%% failed or unfinished, retrans %s%%, INVITE→200 p95 %s ms",
                (long long)f->uac.created, fig(a, sizeof a, "%.3g", f->uac.failed_pct),
                fig(b, sizeof b, "%.3g", f->uac.retransmission_pct),
                fig(c, sizeof c, "%.3g", f->uac.inv200_p95_ms));
@@ -66,10 +99,10 @@ static void print_load(const struct vp_load_row *l, const struct vp_load_figures
         break;
     }
     }
-    if (strcmp(f->status, "complete") != 0)
+    if (strcmp(f->status, "complete") != 0 && strcmp(f->status, "generator_limited") != 0)
         printf(" [%s]", f->status);
     if (f->generator_limited)
-        printf("; generator-limited: not the server's figure");
+        printf("; %s", generator_note(f->type));
     printf("\n");
 }
 
@@ -205,6 +238,7 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
     bool idle = strcmp(p->kind, "idle") == 0;
     if (vp_point_stats(st, p, &ps, &err) < 0)
         vp_err_report(&err);
+    double other = vp_point_other_work(st, exp_id, p->point, &err);
     if (j == NULL) {
         char m[32], c[32], jn[32];
         if (idle)
@@ -215,6 +249,10 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
                    p->instances, fig(m, sizeof m, "%.4g", ps.elapsed.n ? ps.elapsed.mean : NAN),
                    fig(c, sizeof c, "%.4g", ps.elapsed.n > 1 ? ps.elapsed.ci_half : NAN),
                    fig(jn, sizeof jn, "%.3f", ps.jain));
+        if (other > VP_OTHER_WORK_LIMIT)
+            printf("       host: %.2f cores went to work outside the experiment during this "
+                   "point: its figures are disturbed\n",
+                   other);
         return show_loads(st, exp_id, p->point, NULL);
     }
     vp_json_object_begin(j, NULL);
@@ -225,6 +263,8 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
     vp_json_string(j, "status", p->status);
     vp_json_int(j, "instances", p->instances);
     vp_json_int(j, "cpus_available", p->cpus_available);
+    vp_json_double(j, "other_work_cores", other); /* null without a profile */
+    vp_json_bool(j, "disturbed", other > VP_OTHER_WORK_LIMIT);
     if (idle) {
         vp_json_double(j, "host_cpu_pct", p->host_cpu_pct);
         vp_json_double(j, "host_cpu_ci95_half", p->host_cpu_ci_half);
@@ -289,7 +329,7 @@ int vp_exp_view(struct vp_store *st, int64_t id, bool json, bool footer,
         vp_json_finish(&j);
     } else if (footer) {
         printf("\nresults stored in %s", vp_store_path(st));
-        if (nloads == 0)
+        if (nloads == 0 && !has_servers(st, d.id))
             printf("; `virtperf model %lld` for the queueing model", (long long)d.id);
         putchar('\n');
     }

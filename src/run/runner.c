@@ -21,6 +21,7 @@
 #include "platform/journal.h"
 #include "profiler/profiler.h"
 #include "run/barrier.h"
+#include "platform/cgroup.h"
 #include "run/hostcpu.h"
 #include "run/runner_priv.h"
 
@@ -48,14 +49,17 @@ static void make_spec(const struct vp_instance *in, struct vp_appliance_spec *sp
 
 /* Load generators run on the host, each in a native appliance of its own
  * (pinned as the load says; profiled like the rest). */
-static void generator_spec(const struct vp_exp_load *l, const struct vp_instance *server,
+static void generator_spec(const struct vp_exp_load *l, const struct vp_instance *server, int index,
                            struct vp_appliance_spec *spec)
 {
-    char name[64];
-    snprintf(name, sizeof name, "%.30s.%.30s", l->f.name, server->name);
+    char name[sizeof spec->name];
+    /* LOAD.SERVER, or LOAD.INDEX where that would not fit: unique either way */
+    if ((size_t)snprintf(name, sizeof name, "%s.%s", l->f.name, server->name) >= sizeof name)
+        snprintf(name, sizeof name, "%s.%d", l->f.name, index);
     vp_appliance_spec_init(spec, name);
     snprintf(spec->cpus, sizeof spec->cpus, "%s", l->f.cpus);
-    spec->weight = l->f.weight;
+    /* without cgroups (not root) a weight cannot be set: the generator floats */
+    spec->weight = vp_cgroup_unsupported() ? spec->weight : l->f.weight;
 }
 
 /* Whether instance i is what load l drives. */
@@ -76,7 +80,7 @@ static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_
             if (native == NULL)
                 return vp_input_error(err, "load %s: no native platform for its generator",
                                       pt->loads[l].f.name);
-            generator_spec(&pt->loads[l], &pt->inst[i], &spec);
+            generator_spec(&pt->loads[l], &pt->inst[i], i, &spec);
             int rc = native->validate ? native->validate(&spec, err) : 0;
             if (rc < 0) {
                 vp_err_prefix(err, "load %s", pt->loads[l].f.name);
@@ -144,7 +148,7 @@ void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char 
         return;
     double elapsed = (double)(vp_now_ns() - r->t0) / 1e9;
     char eta[32] = "--:--";
-    if (r->work_done > 0) {
+    if (r->work_done > 0 && !r->eta_unknown) {
         double left = elapsed * (r->work_total - r->work_done) / r->work_done;
         snprintf(eta, sizeof eta, "%d:%02d", (int)left / 60, (int)left % 60);
     }
@@ -244,7 +248,7 @@ static int create_all(struct runner *r, const struct vp_point *pt, struct vp_err
         struct slot *s = &r->slots[k];
         struct vp_appliance_spec spec;
         if (s->kind == SLOT_GENERATOR)
-            generator_spec(s->load, &pt->inst[s->target], &spec);
+            generator_spec(s->load, &pt->inst[s->target], s->target, &spec);
         else
             make_spec(s->in, &spec);
         snprintf(s->name, sizeof s->name, "%s", spec.name);
@@ -430,8 +434,10 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
     if ((rc = vp_runner_validate(cfg, err)) < 0)
         return rc;
     vp_cpuset_self(&cpus);
-    for (int p = 0; p < cfg->plan->npoints; p++)
+    for (int p = 0; p < cfg->plan->npoints; p++) {
         r.work_total += point_work(cfg->exp, &cfg->plan->points[p]);
+        r.eta_unknown |= vp_point_has_load(&cfg->plan->points[p]);
+    }
     char *host = vp_host_json_text();
     rc = vp_exp_store_begin(cfg->st, cfg->exp, cfg->spec, host, cpus.n, &r.exp_id, err);
     free(host);

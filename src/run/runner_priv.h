@@ -47,6 +47,7 @@ struct runner {
     int64_t exp_id;
     uint64_t t0;
     double work_total, work_done; /* for the ETA */
+    bool eta_unknown;             /* loads, not rounds, decide how long points take */
     struct slot *slots;
     int nslots;
     int64_t run_floor;        /* runs newer than this are the point's (progress) */

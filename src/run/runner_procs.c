@@ -20,8 +20,8 @@
 #include "run/runner_priv.h"
 
 #define POLL_MS        200
-#define LISTEN_WAIT_NS 30000000000ull /* a server's set-up, until it listens */
-#define WIND_DOWN_NS   60000000000ull /* a workload's last round after the loads */
+#define LISTEN_WAIT_NS 30000000000ull  /* a server's set-up, until it listens */
+#define WIND_DOWN_NS   600000000000ull /* a workload's last round after the loads */
 #define REAP_GRACE_NS  3000000000ull
 
 static int interrupted(struct vp_err *err)
@@ -97,7 +97,10 @@ static int start_workload(struct runner *r, const struct vp_point *pt, struct sl
     return rc;
 }
 
-/* Wait until the workload of slot s reports ready at the start barrier. */
+static int pump(struct runner *r, int timeout_ms, struct vp_err *err);
+
+/* Wait until the workload of slot s reports ready at the start barrier
+ * (reading what the servers print meanwhile). */
 static int wait_ready(struct runner *r, const struct vp_point *pt, struct slot *s, int k,
                       struct vp_err *err)
 {
@@ -110,6 +113,8 @@ static int wait_ready(struct runner *r, const struct vp_point *pt, struct slot *
         if (rc < 0)
             return vp_run_error(err, 0, "appliance %s: its workload ended before starting",
                                 s->name);
+        if (rc == 0 && (rc = pump(r, 0, err)) < 0)
+            return rc;
         s->ready = rc == 1;
         vp_runner_progress(r, pt, what);
     }
@@ -371,7 +376,22 @@ int vp_runner_collect(struct runner *r, const struct vp_point *pt, struct vp_err
             vp_runner_progress(r, pt, what);
         }
     }
+    for (int k = 0; loaded && k < r->nslots; k++)
+        if (r->slots[k].kind == SLOT_WORKLOAD && r->slots[k].eof)
+            fprintf(stderr,
+                    "virtperf: point %d: appliance %s: its workload ended before the loads: "
+                    "they went on without it\n",
+                    pt->index + 1, r->slots[k].name);
     return 0;
+}
+
+/* The name of the first process pick chooses that still runs. */
+static const char *first_running(const struct runner *r, bool (*pick)(const struct slot *, bool))
+{
+    for (int k = 0; k < r->nslots; k++)
+        if (pick(&r->slots[k], false) && !r->slots[k].eof)
+            return r->slots[k].name;
+    return "?";
 }
 
 /* Send sig to the running processes pick chooses and wait until they end. */
@@ -389,8 +409,8 @@ static int stop_and_wait(struct runner *r, const struct vp_point *pt,
         if (vp_interrupted)
             return interrupted(err);
         if (vp_now_ns() > until)
-            return vp_run_error(err, 0, "point %d: %s still running after 60 s", pt->index + 1,
-                                what);
+            return vp_run_error(err, 0, "point %d: %s: %s still running 10 min after the stop",
+                                pt->index + 1, what, first_running(r, pick));
         int rc = pump(r, POLL_MS, err);
         if (rc < 0)
             return rc;
@@ -453,6 +473,11 @@ static int record_one(struct runner *r, const struct vp_point *pt, struct slot *
         if (rc == 0 && (!ok || run_id == 0))
             rc = vp_run_error(err, 0, "appliance %s: its workload failed (run %lld)", s->name,
                               (long long)run_id);
+        else if (rc == 0 && vp_exp_store_measured_rounds(st, run_id) == 0)
+            fprintf(stderr,
+                    "virtperf: point %d: appliance %s: no measured round (the loads ended "
+                    "within its warm-up): lower warmup or shorten its rounds\n",
+                    pt->index + 1, s->name);
         break;
     case SLOT_SERVER:
         rc = vp_exp_store_point_service(st, r->exp_id, pt->index, s->name,

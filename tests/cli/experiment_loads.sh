@@ -154,6 +154,15 @@ jqe 'all(.points[]; (.services | length) == 1 and (.services[0] | .appliance == 
         and .role == "sip-server" and (.address | test("^10\\.213\\.[0-9]+\\.[0-9]+:[0-9]+$"))
         and .counters.counters.invites > 0))' "sip: services" '[.points[].services]'
 wl_run=$(jq '.points[1].appliances[0].run_id' "$work/out")
+# the same document again from the store alone
+cp "$work/out" "$work/run.json"
+exp_id=$(jq '.experiment.id' "$work/run.json")
+"$VP" results experiment "$exp_id" --json >"$work/again" || fail "results experiment: exit $?"
+[[ $(jq -c '[.points[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/again") == \
+   "$(jq -c '[.points[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/run.json")" ]] ||
+    fail "results experiment: not what run printed"
+expect_exit 2 "$VP" results experiment 999999
+expect_exit 2 "$VP" results experiment nope
 expect_exit 0 "$VP" results show "$wl_run" --json
 jqe '.end.status == "complete" and .start.subject == "cpu-pi"
         and ([.rounds[] | select(.warmup == false)] | length) >= 1' "sip: the neighbour's run" \

@@ -345,6 +345,14 @@ static void test_background_load(void)
     CHECK_INT(vp_plan_build(&ex, &two, &plan, &err), -EINVAL);
     CHECK_STR(err.msg, "bg2.yaml: point 1: nothing to measure: no workload runs and every load is "
                        "background");
+    /* a capacity search has no duration a stop could cut short */
+    static const char bg_search[] = "appliances:\n"
+                                    "  - {name: sip, role: sip-server}\n"
+                                    "loads:\n"
+                                    "  - {driver: sip-capacity, target: sip, background: true}\n";
+    CHECK_INT(vp_experiment_parse("bg3.yaml", bg_search, &checks, &ex, &err), -EINVAL);
+    CHECK_STR(err.msg, "bg3.yaml:4:5: load: sip-capacity cannot be background: it has no duration "
+                       "to cut short");
 }
 
 int main(void)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
 #include "check.h"
 
@@ -361,6 +362,33 @@ static void test_failed(void)
     CHECK(vp_load_figures(st, &r, &f, &err) < 0);
 }
 
+/* Other work on the host during a point: host busy (user, nice, system
+ * over the cores) less the profiled targets' usage; threads do not count. */
+static void test_other_work(void)
+{
+    struct vp_err err = {0};
+    sql("INSERT INTO profiles (id, command, interval_s, status, started_at)"
+        " VALUES (7, 'p', 1, 'complete', 'now')");
+    sql("UPDATE experiment_points SET profile_id = 7 WHERE experiment_id = 1 AND point = 0");
+    for (int t = 0; t < 2; t++) {
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'host/cpu0', 'cpu.user', 0.5)", t);
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'host/cpu0', 'cpu.system', 0.2)", t);
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'host/cpu0', 'cpu.idle', 0.3)", t);
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'host/cpu1', 'cpu.user', 0.9)", t);
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'sip', 'cpu.total', %g)", t, 0.6 + 0.2 * t);
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'calls.sip', 'cpu.total', 0.3)", t);
+        sql("INSERT INTO profile_samples VALUES (7, %d, 'sip/123', 'cpu.total', 0.5)", t);
+    }
+    /* 1.6 cores busy, 0.7 + 0.3 of them the targets' */
+    double other = vp_point_other_work(st, 1, 0, &err);
+    CHECK(fabs(other - 0.6) < 1e-9);
+    CHECK(other > VP_OTHER_WORK_LIMIT);
+    sql("INSERT INTO experiment_points (experiment_id, point, kind, params, series, platform,"
+        " instances, cpus_available, status) VALUES (1, 5, 'run', '{}', '{}', 'native', 1, 2,"
+        " 'complete')");
+    CHECK(isnan(vp_point_other_work(st, 1, 5, &err))); /* no profile */
+}
+
 int main(void)
 {
     setup();
@@ -370,6 +398,7 @@ int main(void)
     RUN(test_hist_round_trip);
     RUN(test_rtp);
     RUN(test_failed);
+    RUN(test_other_work);
     teardown();
     return CHECK_DONE();
 }
