@@ -133,6 +133,11 @@ grep -qxF "virtperf: $why" "$work/err" || fail "genfail: stderr: $(cat "$work/er
     fail "genfail: point_services: $(sql 'SELECT * FROM point_services')"
 [[ $(sql "SELECT r.status FROM point_runs p JOIN runs r ON r.id = p.run_id") == complete ]] ||
     fail "genfail: the workload: $(sql 'SELECT id, status FROM runs')"
+# nothing to draw: an input error, and no file left behind
+expect_exit 2 "$VP" results experiment "$(sql 'SELECT max(id) FROM experiments')" \
+    --svg "$work/none.svg"
+grep -q 'nothing to draw' "$work/err" || fail "genfail: svg: $(cat "$work/err")"
+[[ ! -e $work/none.svg ]] || fail "genfail: an empty figure was left"
 rm -f "$VIRTPERF_STORE"
 echo "failures: $((SECONDS - t0)) s"
 
@@ -161,6 +166,9 @@ exp_id=$(jq '.experiment.id' "$work/run.json")
 [[ $(jq -c '[.points[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/again") == \
    "$(jq -c '[.points[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/run.json")" ]] ||
     fail "results experiment: not what run printed"
+expect_exit 0 "$VP" results experiment "$exp_id" --svg "$work/sip.svg"
+[[ $(grep -c 'class="bar"' "$work/sip.svg") -eq 2 && $(grep -c 'class="box"' "$work/sip.svg") -eq 0 ]] ||
+    fail "sip: svg bars: $(grep -c 'class="bar"' "$work/sip.svg")"
 expect_exit 2 "$VP" results experiment 999999
 expect_exit 2 "$VP" results experiment nope
 expect_exit 0 "$VP" results show "$wl_run" --json
@@ -215,5 +223,13 @@ jqe 'all(.points[]; (.services | length) == 1 and (.services[0] | .appliance == 
 [[ $(sql "SELECT count(*) FROM point_runs p JOIN runs r ON r.id = p.run_id
           WHERE p.appliance = 'cpu' AND r.status = 'complete'") -eq 2 ]] ||
     fail "rtp: point_runs: $(sql 'SELECT * FROM point_runs')"
+# the figure: a delay box per point with its loss under it, no capacity panel
+rtp_exp=$(jq '.experiment.id' "$work/out")
+expect_exit 0 "$VP" results experiment "$rtp_exp" --svg "$work/rtp.svg"
+[[ $(head -c 4 "$work/rtp.svg") == "<svg" && $(tail -n 1 "$work/rtp.svg") == "</svg>" ]] ||
+    fail "rtp: svg: $(head -c 200 "$work/rtp.svg")"
+[[ $(grep -c 'class="box"' "$work/rtp.svg") -eq 2 && $(grep -c 'class="bar"' "$work/rtp.svg") -eq 0 ]] ||
+    fail "rtp: svg boxes: $(grep -c 'class="box"' "$work/rtp.svg")"
+grep -q '>1 cpu.weight:256' "$work/rtp.svg" || fail "rtp: svg labels"
 echo "rtp: $((SECONDS - t1)) s"
 echo "ok ($((SECONDS - t0)) s)"
