@@ -24,24 +24,14 @@ static double col_double(sqlite3_stmt *q, int col)
     return sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
 }
 
-/* Grow *rows (of size elem) to hold n + 1. */
-static int grow(void **rows, int n, size_t elem)
-{
-    void *more = realloc(*rows, (size_t)(n + 1) * elem);
-    if (more == NULL)
-        return -ENOMEM;
-    *rows = more;
-    return 0;
-}
-
-int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_load_row **rows,
-                   int *n, struct vp_err *err)
+/* The rows of a point's table (sql binds experiment and point) read into
+ * a growing array of elements of size elem, fill() making each. */
+static int read_point_rows(struct vp_store *st, const char *sql, int64_t exp_id, int point,
+                           void **rows, int *n, size_t elem,
+                           void (*fill)(void *row, sqlite3_stmt *q), struct vp_err *err)
 {
     sqlite3_stmt *q;
-    int rc = vp_store_prepare(st,
-                              "SELECT load, target, driver, kind, run_id FROM point_loads"
-                              " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
-                              &q, err);
+    int rc = vp_store_prepare(st, sql, &q, err);
     *rows = NULL;
     *n = 0;
     if (rc < 0)
@@ -49,22 +39,39 @@ int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_loa
     sqlite3_bind_int64(q, 1, exp_id);
     sqlite3_bind_int(q, 2, point);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (grow((void **)rows, *n, sizeof **rows) < 0) {
-            rc = vp_run_error(err, ENOMEM, "point loads");
+        void *more = realloc(*rows, (size_t)(*n + 1) * elem);
+        if (more == NULL) {
+            rc = vp_run_error(err, ENOMEM, "point rows");
             break;
         }
-        struct vp_load_row *r = &(*rows)[(*n)++];
-        copy_col(r->load, sizeof r->load, q, 0);
-        copy_col(r->target, sizeof r->target, q, 1);
-        copy_col(r->driver, sizeof r->driver, q, 2);
-        copy_col(r->kind, sizeof r->kind, q, 3);
-        r->run_id = sqlite3_column_type(q, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 4);
+        *rows = more;
+        fill((char *)*rows + (size_t)(*n)++ * elem, q);
     }
     if (rc == SQLITE_DONE)
         rc = 0;
     else if (rc > 0)
-        rc = vp_store_sql_error(st, err, "point loads");
+        rc = vp_store_sql_error(st, err, "point rows");
     sqlite3_finalize(q);
+    return rc;
+}
+
+static void fill_load(void *row, sqlite3_stmt *q)
+{
+    struct vp_load_row *r = row;
+    copy_col(r->load, sizeof r->load, q, 0);
+    copy_col(r->target, sizeof r->target, q, 1);
+    copy_col(r->driver, sizeof r->driver, q, 2);
+    copy_col(r->kind, sizeof r->kind, q, 3);
+    r->run_id = sqlite3_column_type(q, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 4);
+}
+
+int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_load_row **rows,
+                   int *n, struct vp_err *err)
+{
+    int rc = read_point_rows(st,
+                             "SELECT load, target, driver, kind, run_id FROM point_loads"
+                             " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
+                             exp_id, point, (void **)rows, n, sizeof **rows, fill_load, err);
     if (rc < 0) {
         free(*rows);
         *rows = NULL;
@@ -73,39 +80,25 @@ int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_loa
     return rc;
 }
 
+static void fill_service(void *row, sqlite3_stmt *q)
+{
+    struct vp_service_row *r = row;
+    copy_col(r->appliance, sizeof r->appliance, q, 0);
+    copy_col(r->role, sizeof r->role, q, 1);
+    r->address = dup_col_or_null(q, 2);
+    r->counters = dup_col_or_null(q, 3);
+    r->counters_object = sqlite3_column_int(q, 4) != 0;
+}
+
 int vp_point_services(struct vp_store *st, int64_t exp_id, int point, struct vp_service_row **rows,
                       int *n, struct vp_err *err)
 {
-    sqlite3_stmt *q;
-    int rc =
-        vp_store_prepare(st,
-                         "SELECT appliance, role, address, counters, CASE WHEN json_valid(counters)"
-                         " THEN json_type(counters) = 'object' ELSE 0 END FROM point_services"
-                         " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
-                         &q, err);
-    *rows = NULL;
-    *n = 0;
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(q, 1, exp_id);
-    sqlite3_bind_int(q, 2, point);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (grow((void **)rows, *n, sizeof **rows) < 0) {
-            rc = vp_run_error(err, ENOMEM, "point services");
-            break;
-        }
-        struct vp_service_row *r = &(*rows)[(*n)++];
-        copy_col(r->appliance, sizeof r->appliance, q, 0);
-        copy_col(r->role, sizeof r->role, q, 1);
-        r->address = dup_col_or_null(q, 2);
-        r->counters = dup_col_or_null(q, 3);
-        r->counters_object = sqlite3_column_int(q, 4) != 0;
-    }
-    if (rc == SQLITE_DONE)
-        rc = 0;
-    else if (rc > 0)
-        rc = vp_store_sql_error(st, err, "point services");
-    sqlite3_finalize(q);
+    int rc = read_point_rows(st,
+                             "SELECT appliance, role, address, counters, CASE WHEN"
+                             " json_valid(counters) THEN json_type(counters) = 'object' ELSE 0"
+                             " END FROM point_services WHERE experiment_id = ? AND point = ?"
+                             " ORDER BY rowid",
+                             exp_id, point, (void **)rows, n, sizeof **rows, fill_service, err);
     if (rc < 0) {
         vp_service_rows_free(*rows, *n);
         *rows = NULL;

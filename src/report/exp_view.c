@@ -13,6 +13,7 @@
 #include "analysis/load_stats.h"
 #include "core/json.h"
 #include "experiment/exp_store.h"
+#include "rtp/report.h"
 
 /* A figure for the table: "-" when there is none (NaN), never "nan". */
 static const char *fig(char *buf, size_t len, const char *fmt, double v)
@@ -113,15 +114,7 @@ static void json_boxplot(struct vp_json *j, const char *key, const struct vp_box
         return;
     }
     vp_json_object_begin(j, key);
-    vp_json_double(j, "min", b->min);
-    vp_json_double(j, "q1", b->q1);
-    vp_json_double(j, "median", b->median);
-    vp_json_double(j, "q3", b->q3);
-    vp_json_double(j, "max", b->max);
-    vp_json_double(j, "whisker_lo", b->whisker_lo);
-    vp_json_double(j, "whisker_hi", b->whisker_hi);
-    vp_json_int(j, "outliers_lo", (int64_t)b->outliers_lo);
-    vp_json_int(j, "outliers_hi", (int64_t)b->outliers_hi);
+    vp_boxplot_json_fields(j, b, 1); /* already in ms */
     vp_json_object_end(j);
 }
 

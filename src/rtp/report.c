@@ -28,6 +28,27 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0;
 }
 
+void vp_boxplot_json_fields(struct vp_json *j, const struct vp_boxplot *b, double unit)
+{
+    vp_json_double(j, "min", b->min / unit);
+    vp_json_double(j, "q1", b->q1 / unit);
+    vp_json_double(j, "median", b->median / unit);
+    vp_json_double(j, "q3", b->q3 / unit);
+    vp_json_double(j, "max", b->max / unit);
+    vp_json_double(j, "whisker_lo", b->whisker_lo / unit);
+    vp_json_double(j, "whisker_hi", b->whisker_hi / unit);
+    vp_json_int(j, "outliers_lo", (int64_t)b->outliers_lo);
+    vp_json_int(j, "outliers_hi", (int64_t)b->outliers_hi);
+    vp_json_array_begin(j, "outliers");
+    for (int i = 0; i < b->nout; i++) {
+        vp_json_object_begin(j, NULL);
+        vp_json_double(j, "value", b->out_value[i] / unit);
+        vp_json_int(j, "count", (int64_t)b->out_count[i]);
+        vp_json_object_end(j);
+    }
+    vp_json_array_end(j);
+}
+
 static void boxplot_json(struct vp_json *j, const char *key, const struct vp_hist *h, double unit)
 {
     struct vp_boxplot b;
@@ -35,26 +56,10 @@ static void boxplot_json(struct vp_json *j, const char *key, const struct vp_his
     vp_json_object_begin(j, key);
     vp_json_int(j, "n", (int64_t)h->count);
     vp_json_double(j, "mean", vp_hist_mean(h) / unit);
-    vp_json_double(j, "min", b.min / unit);
-    vp_json_double(j, "q1", b.q1 / unit);
-    vp_json_double(j, "median", b.median / unit);
-    vp_json_double(j, "q3", b.q3 / unit);
-    vp_json_double(j, "max", b.max / unit);
+    vp_boxplot_json_fields(j, &b, unit);
     vp_json_double(j, "p90", vp_hist_percentile(h, 90) / unit);
     vp_json_double(j, "p99", vp_hist_percentile(h, 99) / unit);
     vp_json_double(j, "p999", vp_hist_percentile(h, 99.9) / unit);
-    vp_json_double(j, "whisker_lo", b.whisker_lo / unit);
-    vp_json_double(j, "whisker_hi", b.whisker_hi / unit);
-    vp_json_int(j, "outliers_lo", (int64_t)b.outliers_lo);
-    vp_json_int(j, "outliers_hi", (int64_t)b.outliers_hi);
-    vp_json_array_begin(j, "outliers");
-    for (int i = 0; i < b.nout; i++) {
-        vp_json_object_begin(j, NULL);
-        vp_json_double(j, "value", b.out_value[i] / unit);
-        vp_json_int(j, "count", (int64_t)b.out_count[i]);
-        vp_json_object_end(j);
-    }
-    vp_json_array_end(j);
     vp_json_double(j, "relative_error", VP_HIST_REL_ERROR);
     vp_json_object_end(j);
 }

@@ -20,6 +20,10 @@ int64_t vp_rtp_stream_lost_rfc(const struct vp_rtp_stream *st);
 /* The status word of a run: complete, interrupted or server_silent. */
 const char *vp_rtp_run_status(const struct vp_rtp_client_result *r);
 
+/* A boxplot's figures (values divided by unit) as members of the JSON
+ * object being written: min, q1, median, q3, max, whiskers, outliers. */
+void vp_boxplot_json_fields(struct vp_json *j, const struct vp_boxplot *b, double unit);
+
 void vp_rtp_report_json(struct vp_json *j, const struct vp_rtp_client_cfg *cfg,
                         const struct vp_rtp_client_result *r, int64_t run_id);
 void vp_rtp_report_text(FILE *out, const struct vp_rtp_client_cfg *cfg,
