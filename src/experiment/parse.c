@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "experiment/experiment.h"
+#include "experiment/parse_priv.h"
 #include "platform/platform.h"
 #include "profiler/profiler.h"
 
@@ -63,51 +64,25 @@ const struct vp_opt vp_exp_fields_opts[] = {
     VP_OPT_END,
 };
 
-const struct vp_opt vp_exp_load_opts[] = {
-    {"name", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, name), NULL, 0, 0, NULL,
-     "the load's name (default: the driver's)", false},
-    {"driver", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, driver), NULL, 0, 0, NULL,
-     "sip-uac, sip-capacity or rtp", false},
-    {"target", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, target), NULL, 0, 0, NULL,
-     "the server appliance it drives (each of its instances gets a generator)", false},
-    {"cpus", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, cpus), NULL, 0, 0, NULL,
-     "pinning cpulist of the generator (\"1\"); empty = float", false},
-    {"weight", VP_OPT_INT, offsetof(struct vp_exp_load_fields, weight), "8192", 1, 65535, NULL,
-     "the generator's CPU weight: high, so that appliances, not it, run short of CPU", false},
-    {"background", VP_OPT_BOOL, offsetof(struct vp_exp_load_fields, background), NULL, 0, 0, NULL,
-     "traffic next to the measured loads: stopped (SIGUSR1) when they end", false},
-    VP_OPT_END,
-};
-
-struct parse {
-    const char *path;
-    yaml_document_t doc;
-    const struct vp_exp_checks *checks;
-    struct vp_experiment *exp;
-    struct vp_err *err;
-};
-
-static struct vp_mark mark_of(const yaml_node_t *n)
+struct vp_mark vp_parse_mark_of(const yaml_node_t *n)
 {
     return (struct vp_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
 }
 
-/* An input error at the node's position. */
-static int __attribute__((format(printf, 3, 4)))
-at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
+int vp_parse_at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    struct vp_mark m = mark_of(n);
+    struct vp_mark m = vp_parse_mark_of(n);
     return vp_input_error(p->err, "%s:%d:%d: %s", p->path, m.line, m.col, msg);
 }
 
 /* Prefix an option parser's message ("--rounds 0: out of range") with the
  * position, dropping the command-line dashes. */
-static int at_opt(struct parse *p, struct vp_mark m)
+int vp_parse_at_opt(struct parse *p, struct vp_mark m)
 {
     char msg[sizeof p->err->msg];
     const char *s = p->err->msg;
@@ -119,12 +94,12 @@ static int at_opt(struct parse *p, struct vp_mark m)
     return vp_input_error(p->err, "%s:%d:%d: %s", p->path, m.line, m.col, msg);
 }
 
-static const char *scalar(const yaml_node_t *n)
+const char *vp_parse_scalar(const yaml_node_t *n)
 {
     return (const char *)n->data.scalar.value;
 }
 
-static const char *kind_name(const yaml_node_t *n)
+const char *vp_parse_kind_name(const yaml_node_t *n)
 {
     return n->type == YAML_MAPPING_NODE    ? "a mapping"
            : n->type == YAML_SEQUENCE_NODE ? "a list"
@@ -132,29 +107,30 @@ static const char *kind_name(const yaml_node_t *n)
 }
 
 /* A scalar value node, or an error naming the key. */
-static int want_scalar(struct parse *p, const yaml_node_t *n, const char *key)
+int vp_parse_want_scalar(struct parse *p, const yaml_node_t *n, const char *key)
 {
     if (n->type != YAML_SCALAR_NODE)
-        return at(p, n, "%s: expected a value, got %s", key, kind_name(n));
+        return vp_parse_at(p, n, "%s: expected a value, got %s", key, vp_parse_kind_name(n));
     return 0;
 }
 
-static yaml_node_t *node(struct parse *p, int id)
+yaml_node_t *vp_parse_node(struct parse *p, int id)
 {
     return yaml_document_get_node(&p->doc, id);
 }
 
 /* A key given twice in one mapping is refused at its second place. */
-static int no_duplicates(struct parse *p, yaml_node_t *m)
+int vp_parse_no_duplicates(struct parse *p, yaml_node_t *m)
 {
     for (yaml_node_pair_t *a = m->data.mapping.pairs.start; a < m->data.mapping.pairs.top; a++) {
-        yaml_node_t *ka = node(p, a->key);
+        yaml_node_t *ka = vp_parse_node(p, a->key);
         if (ka->type != YAML_SCALAR_NODE)
             continue;
         for (yaml_node_pair_t *b = m->data.mapping.pairs.start; b < a; b++) {
-            yaml_node_t *kb = node(p, b->key);
-            if (kb->type == YAML_SCALAR_NODE && strcmp(scalar(ka), scalar(kb)) == 0)
-                return at(p, ka, "key \"%s\" given twice", scalar(ka));
+            yaml_node_t *kb = vp_parse_node(p, b->key);
+            if (kb->type == YAML_SCALAR_NODE &&
+                strcmp(vp_parse_scalar(ka), vp_parse_scalar(kb)) == 0)
+                return vp_parse_at(p, ka, "key \"%s\" given twice", vp_parse_scalar(ka));
         }
     }
     return 0;
@@ -162,14 +138,14 @@ static int no_duplicates(struct parse *p, yaml_node_t *m)
 
 /* Set key from a scalar node through an option table; -ENOENT when the
  * table has no such key (nothing reported then). */
-static int set_opt(struct parse *p, const struct vp_opt *opts, void *base, const char *key,
-                   yaml_node_t *v)
+int vp_parse_set_opt(struct parse *p, const struct vp_opt *opts, void *base, const char *key,
+                     yaml_node_t *v)
 {
     if (vp_opt_find(opts, key) == NULL)
         return -ENOENT;
-    int rc = want_scalar(p, v, key);
-    if (rc == 0 && (rc = vp_opt_set(opts, base, key, scalar(v), p->err)) < 0)
-        return at_opt(p, mark_of(v));
+    int rc = vp_parse_want_scalar(p, v, key);
+    if (rc == 0 && (rc = vp_opt_set(opts, base, key, vp_parse_scalar(v), p->err)) < 0)
+        return vp_parse_at_opt(p, vp_parse_mark_of(v));
     return rc;
 }
 
@@ -179,34 +155,35 @@ static int scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*
 {
     *n = 0;
     if (v->type == YAML_SCALAR_NODE) {
-        snprintf(out[0], VP_STR_MAX, "%s", scalar(v));
-        marks[0] = mark_of(v);
+        snprintf(out[0], VP_STR_MAX, "%s", vp_parse_scalar(v));
+        marks[0] = vp_parse_mark_of(v);
         *n = 1;
         return 0;
     }
     if (v->type != YAML_SEQUENCE_NODE)
-        return at(p, v, "%s: expected a list of values, got %s", key, kind_name(v));
+        return vp_parse_at(p, v, "%s: expected a list of values, got %s", key,
+                           vp_parse_kind_name(v));
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
-        yaml_node_t *e = node(p, *it);
+        yaml_node_t *e = vp_parse_node(p, *it);
         if (e->type != YAML_SCALAR_NODE)
-            return at(p, e, "%s: expected a value, got %s", key, kind_name(e));
+            return vp_parse_at(p, e, "%s: expected a value, got %s", key, vp_parse_kind_name(e));
         if (*n >= VP_EXP_MAX_VALUES)
-            return at(p, e, "%s: more than %d values", key, VP_EXP_MAX_VALUES);
-        snprintf(out[*n], VP_STR_MAX, "%s", scalar(e));
-        marks[*n] = mark_of(e);
+            return vp_parse_at(p, e, "%s: more than %d values", key, VP_EXP_MAX_VALUES);
+        snprintf(out[*n], VP_STR_MAX, "%s", vp_parse_scalar(e));
+        marks[*n] = vp_parse_mark_of(e);
         (*n)++;
     }
     if (*n == 0)
-        return at(p, v, "%s: empty list", key);
+        return vp_parse_at(p, v, "%s: empty list", key);
     return 0;
 }
 
 /* Check options given in the file against their owner's table: a
  * workload's or a command's (reserved keys are the runner's to set). */
-static int check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
-                      const struct vp_exp_program *prog, const char *owner, const char *fields,
-                      const struct vp_kv *kv, int n)
+int vp_parse_check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
+                        const struct vp_exp_program *prog, const char *owner, const char *fields,
+                        const struct vp_kv *kv, int n)
 {
     void *params = calloc(1, size);
     if (params == NULL)
@@ -222,7 +199,7 @@ static int check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
                                 "%s:%d:%d: unknown key \"%s\" (neither %s nor an option of %s)",
                                 p->path, m.line, m.col, kv[i].key, fields, owner);
         else if ((rc = vp_opt_set(opts, params, kv[i].key, kv[i].value, p->err)) < 0)
-            rc = at_opt(p, kv[i].value_mark);
+            rc = vp_parse_at_opt(p, kv[i].value_mark);
     }
     free(params);
     return rc;
@@ -233,54 +210,55 @@ static int check_app_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *wh
 {
     if (a->f.role != VP_ROLE_WORKLOAD) {
         if (a->f.workload[0])
-            return at(p, where, "appliance \"%s\": a %s runs no workload", a->f.name,
-                      vp_exp_role_names[a->f.role]);
+            return vp_parse_at(p, where, "appliance \"%s\": a %s runs no workload", a->f.name,
+                               vp_exp_role_names[a->f.role]);
         a->server = &vp_exp_roles[a->f.role];
-        return check_opts(p, a->server->options->opts, a->server->options->size, a->server,
-                          a->server->command, "an appliance field", a->opts, a->nopts);
+        return vp_parse_check_opts(p, a->server->options->opts, a->server->options->size, a->server,
+                                   a->server->command, "an appliance field", a->opts, a->nopts);
     }
     if (a->f.workload[0] == '\0')
-        return at(p, where, "appliance \"%s\": no workload", a->f.name);
+        return vp_parse_at(p, where, "appliance \"%s\": no workload", a->f.name);
     a->w = vp_workload_find(a->f.workload);
     if (a->w == NULL)
-        return at(p, where, "unknown workload \"%s\" (see `virtperf workload list`)",
-                  a->f.workload);
-    return check_opts(p, a->w->opts, a->w->params_size, NULL, a->w->name, "an appliance field",
-                      a->opts, a->nopts);
+        return vp_parse_at(p, where, "unknown workload \"%s\" (see `virtperf workload list`)",
+                           a->f.workload);
+    return vp_parse_check_opts(p, a->w->opts, a->w->params_size, NULL, a->w->name,
+                               "an appliance field", a->opts, a->nopts);
 }
 
 /* Keep an option for check_opts. */
-static int add_opt(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k, yaml_node_t *v)
+int vp_parse_add_opt(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,
+                     yaml_node_t *v)
 {
-    int rc = want_scalar(p, k, "key");
+    int rc = vp_parse_want_scalar(p, k, "key");
     if (rc == 0)
-        rc = want_scalar(p, v, scalar(k));
+        rc = vp_parse_want_scalar(p, v, vp_parse_scalar(k));
     if (rc < 0)
         return rc;
-    if (*nopts >= VP_EXP_MAX_KV || strlen(scalar(k)) >= sizeof opts[0].key)
-        return at(p, k, "too many options or option name too long");
+    if (*nopts >= VP_EXP_MAX_KV || strlen(vp_parse_scalar(k)) >= sizeof opts[0].key)
+        return vp_parse_at(p, k, "too many options or option name too long");
     struct vp_kv *kv = &opts[(*nopts)++];
-    snprintf(kv->key, sizeof kv->key, "%s", scalar(k));
-    snprintf(kv->value, sizeof kv->value, "%s", scalar(v));
-    kv->mark = mark_of(k);
-    kv->value_mark = mark_of(v);
+    snprintf(kv->key, sizeof kv->key, "%s", vp_parse_scalar(k));
+    snprintf(kv->value, sizeof kv->value, "%s", vp_parse_scalar(v));
+    kv->mark = vp_parse_mark_of(k);
+    kv->value_mark = vp_parse_mark_of(v);
     return 0;
 }
 
 /* An option, or "options:" with several (for names a field takes). */
-static int add_opt_or_options(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,
-                              yaml_node_t *v)
+int vp_parse_add_opt_or_options(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,
+                                yaml_node_t *v)
 {
     int rc = 0;
-    if (strcmp(scalar(k), "options") != 0 || v->type != YAML_MAPPING_NODE)
-        return add_opt(p, opts, nopts, k, v);
+    if (strcmp(vp_parse_scalar(k), "options") != 0 || v->type != YAML_MAPPING_NODE)
+        return vp_parse_add_opt(p, opts, nopts, k, v);
     for (yaml_node_pair_t *o = v->data.mapping.pairs.start;
          rc == 0 && o < v->data.mapping.pairs.top; o++)
-        rc = add_opt(p, opts, nopts, node(p, o->key), node(p, o->value));
+        rc = vp_parse_add_opt(p, opts, nopts, vp_parse_node(p, o->key), vp_parse_node(p, o->value));
     return rc;
 }
 
-static bool valid_name(const char *name)
+bool vp_parse_valid_name(const char *name)
 {
     return name[0] && strlen(name) <= 40 &&
            strspn(name, "abcdefghijklmnopqrstuvwxyz"
@@ -291,17 +269,18 @@ static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a
 {
     int rc;
     if (m->type != YAML_MAPPING_NODE)
-        return at(p, m, "appliances: each entry must be a mapping, got %s", kind_name(m));
+        return vp_parse_at(p, m, "appliances: each entry must be a mapping, got %s",
+                           vp_parse_kind_name(m));
     memset(a, 0, sizeof *a);
-    if ((rc = no_duplicates(p, m)) < 0 ||
+    if ((rc = vp_parse_no_duplicates(p, m)) < 0 ||
         (rc = vp_opt_defaults(vp_exp_fields_opts, &a->f, p->err)) < 0)
         return rc;
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if ((rc = want_scalar(p, k, "key")) < 0)
+        yaml_node_t *k = vp_parse_node(p, pr->key), *v = vp_parse_node(p, pr->value);
+        if ((rc = vp_parse_want_scalar(p, k, "key")) < 0)
             return rc;
-        const char *key = scalar(k);
-        rc = set_opt(p, vp_exp_fields_opts, &a->f, key, v);
+        const char *key = vp_parse_scalar(k);
+        rc = vp_parse_set_opt(p, vp_exp_fields_opts, &a->f, key, v);
         if (rc == 0 && strcmp(key, "count") == 0)
             a->count_given = true;
         if (rc != -ENOENT) {
@@ -311,38 +290,38 @@ static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a
         }
         /* not a field: an option, checked once the workload is known;
          * "options:" holds those whose names a field takes (disk-zfg's count) */
-        if ((rc = add_opt_or_options(p, a->opts, &a->nopts, k, v)) < 0)
+        if ((rc = vp_parse_add_opt_or_options(p, a->opts, &a->nopts, k, v)) < 0)
             return rc;
     }
     if (a->f.name[0] == '\0')
         snprintf(a->f.name, sizeof a->f.name, "%s",
                  a->f.role == VP_ROLE_WORKLOAD ? a->f.workload : vp_exp_role_names[a->f.role]);
-    if (!valid_name(a->f.name))
-        return at(p, m, "appliance name \"%s\": use at most 40 letters, digits, - and _",
-                  a->f.name);
+    if (!vp_parse_valid_name(a->f.name))
+        return vp_parse_at(p, m, "appliance name \"%s\": use at most 40 letters, digits, - and _",
+                           a->f.name);
     return check_app_opts(p, a, m);
 }
 
 static int parse_appliances(struct parse *p, yaml_node_t *v)
 {
     if (v->type != YAML_SEQUENCE_NODE)
-        return at(p, v, "appliances: expected a list, got %s", kind_name(v));
+        return vp_parse_at(p, v, "appliances: expected a list, got %s", vp_parse_kind_name(v));
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
-        yaml_node_t *e = node(p, *it);
+        yaml_node_t *e = vp_parse_node(p, *it);
         if (p->exp->napps >= VP_EXP_MAX_APPS)
-            return at(p, e, "appliances: more than %d", VP_EXP_MAX_APPS);
+            return vp_parse_at(p, e, "appliances: more than %d", VP_EXP_MAX_APPS);
         struct vp_exp_app *a = &p->exp->apps[p->exp->napps];
         int rc = parse_appliance(p, e, a);
         if (rc < 0)
             return rc;
         for (int i = 0; i < p->exp->napps; i++)
             if (strcmp(p->exp->apps[i].f.name, a->f.name) == 0)
-                return at(p, e, "appliance name \"%s\" used twice", a->f.name);
+                return vp_parse_at(p, e, "appliance name \"%s\" used twice", a->f.name);
         p->exp->napps++;
     }
     if (p->exp->napps == 0)
-        return at(p, v, "appliances: empty list");
+        return vp_parse_at(p, v, "appliances: empty list");
     return 0;
 }
 
@@ -355,87 +334,6 @@ static int check_interval(struct parse *p, const struct vp_exp_settings *s)
                           (double)s->profile_interval / 1e6);
 }
 
-/* A name used by an appliance or a load already (NAME.key picks either). */
-static bool name_taken(const struct vp_experiment *e, const char *name)
-{
-    for (int i = 0; i < e->napps; i++)
-        if (strcmp(e->apps[i].f.name, name) == 0)
-            return true;
-    for (int i = 0; i < e->nloads; i++)
-        if (strcmp(e->loads[i].f.name, name) == 0)
-            return true;
-    return false;
-}
-
-/* - {driver: sip-capacity, target: sip, <the command's options>} */
-static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
-{
-    int rc;
-    if (m->type != YAML_MAPPING_NODE)
-        return at(p, m, "loads: each entry must be a mapping, got %s", kind_name(m));
-    memset(l, 0, sizeof *l);
-    if ((rc = no_duplicates(p, m)) < 0 ||
-        (rc = vp_opt_defaults(vp_exp_load_opts, &l->f, p->err)) < 0)
-        return rc;
-    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if ((rc = want_scalar(p, k, "key")) < 0)
-            return rc;
-        rc = set_opt(p, vp_exp_load_opts, &l->f, scalar(k), v);
-        if (rc == -ENOENT)
-            rc = add_opt_or_options(p, l->opts, &l->nopts, k, v);
-        if (rc < 0)
-            return rc;
-    }
-    l->driver = vp_exp_driver_find(l->f.driver);
-    if (l->driver == NULL) {
-        char list[128] = "";
-        for (int i = 0; vp_exp_drivers[i].name; i++) {
-            strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, vp_exp_drivers[i].name, sizeof list - strlen(list) - 1);
-        }
-        return at(p, m, "load: driver \"%s\": unknown (drivers: %s)", l->f.driver, list);
-    }
-    if (l->f.background && !l->driver->stoppable)
-        return at(p, m, "load: %s cannot be background: it has no duration to cut short",
-                  l->driver->name);
-    if (l->f.name[0] == '\0')
-        memcpy(l->f.name, l->f.driver, sizeof l->f.name);
-    if (!valid_name(l->f.name))
-        return at(p, m, "load name \"%s\": use at most 40 letters, digits, - and _", l->f.name);
-    if (name_taken(p->exp, l->f.name))
-        return at(p, m, "name \"%s\" used twice (appliances and loads share names)", l->f.name);
-    const struct vp_exp_app *t = NULL;
-    for (int i = 0; i < p->exp->napps; i++)
-        if (strcmp(p->exp->apps[i].f.name, l->f.target) == 0)
-            t = &p->exp->apps[i];
-    if (t == NULL)
-        return at(p, m, "load %s: target \"%s\" is not an appliance of this file", l->f.name,
-                  l->f.target);
-    if (t->server == NULL || strcmp(t->server->name, l->driver->serves) != 0)
-        return at(p, m, "load %s: %s drives a %s, and appliance %s is a %s", l->f.name,
-                  l->driver->name, l->driver->serves, t->f.name, vp_exp_role_names[t->f.role]);
-    return check_opts(p, l->driver->options->opts, l->driver->options->size, l->driver,
-                      l->driver->command, "a load field", l->opts, l->nopts);
-}
-
-static int parse_loads(struct parse *p, yaml_node_t *v)
-{
-    if (v->type != YAML_SEQUENCE_NODE)
-        return at(p, v, "loads: expected a list, got %s", kind_name(v));
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        yaml_node_t *e = node(p, *it);
-        if (p->exp->nloads >= VP_EXP_MAX_LOADS)
-            return at(p, e, "loads: more than %d", VP_EXP_MAX_LOADS);
-        int rc = parse_load(p, e, &p->exp->loads[p->exp->nloads]);
-        if (rc < 0)
-            return rc;
-        p->exp->nloads++;
-    }
-    return 0;
-}
-
 static struct vp_exp_scope scope_of(struct vp_experiment *e, struct vp_exp_settings *s,
                                     struct vp_exp_app *apps, struct vp_exp_load *loads)
 {
@@ -444,8 +342,8 @@ static struct vp_exp_scope scope_of(struct vp_experiment *e, struct vp_exp_setti
 
 /* Apply key = value to a copy of the experiment; errors at the value's
  * position, or the key's when nothing has that key. */
-static int try_value(struct parse *p, const char *key, struct vp_mark key_mark, const char *value,
-                     struct vp_mark value_mark)
+int vp_parse_try_value(struct parse *p, const char *key, struct vp_mark key_mark, const char *value,
+                       struct vp_mark value_mark)
 {
     struct vp_experiment *e = p->exp;
     struct vp_exp_app *apps = malloc(sizeof e->apps);
@@ -458,12 +356,12 @@ static int try_value(struct parse *p, const char *key, struct vp_mark key_mark, 
         struct vp_exp_scope sc = scope_of(e, &s, apps, loads);
         rc = vp_exp_apply(&sc, key, value, p->err);
         if (rc == -ENOENT)
-            rc = at_opt(p, key_mark);
+            rc = vp_parse_at_opt(p, key_mark);
         else if (rc < 0 || (rc = check_interval(p, &s)) < 0)
-            rc = at_opt(p, value_mark);
+            rc = vp_parse_at_opt(p, value_mark);
         else if (strcmp(key, "platform") == 0 && p->checks && p->checks->platform &&
                  (rc = p->checks->platform(s.platform, p->err)) < 0)
-            rc = at_opt(p, value_mark);
+            rc = vp_parse_at_opt(p, value_mark);
     }
     free(apps);
     free(loads);
@@ -476,74 +374,30 @@ static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
 {
     int rc = 0;
     for (int i = 0; rc == 0 && i < ax->nvalues; i++)
-        rc = try_value(p, ax->key, ax->mark, ax->values[i], ax->value_marks[i]);
+        rc = vp_parse_try_value(p, ax->key, ax->mark, ax->values[i], ax->value_marks[i]);
     return rc;
-}
-
-/* - {label: "two SIP appliances", sip.count: 2, neighbour.count: 0} */
-static int parse_case(struct parse *p, yaml_node_t *m, struct vp_exp_case *c)
-{
-    int rc;
-    if (m->type != YAML_MAPPING_NODE)
-        return at(p, m, "cases: each entry must be a mapping of key: value, got %s", kind_name(m));
-    if ((rc = no_duplicates(p, m)) < 0)
-        return rc;
-    c->mark = mark_of(m);
-    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if ((rc = want_scalar(p, k, "key")) < 0 || (rc = want_scalar(p, v, scalar(k))) < 0)
-            return rc;
-        if (strcmp(scalar(k), "label") == 0) {
-            snprintf(c->label, sizeof c->label, "%s", scalar(v));
-            continue;
-        }
-        if ((rc = add_opt(p, c->kv, &c->nkv, k, v)) < 0 ||
-            (rc = try_value(p, scalar(k), mark_of(k), scalar(v), mark_of(v))) < 0)
-            return rc;
-    }
-    if (c->label[0] == '\0')
-        snprintf(c->label, sizeof c->label, "%d", (int)(c - p->exp->cases) + 1);
-    return 0;
-}
-
-static int parse_cases(struct parse *p, yaml_node_t *v)
-{
-    if (v->type != YAML_SEQUENCE_NODE)
-        return at(p, v, "cases: expected a list, got %s", kind_name(v));
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        yaml_node_t *e = node(p, *it);
-        if (p->exp->ncases >= VP_EXP_MAX_CASES)
-            return at(p, e, "cases: more than %d", VP_EXP_MAX_CASES);
-        int rc = parse_case(p, e, &p->exp->cases[p->exp->ncases]);
-        if (rc < 0)
-            return rc;
-        p->exp->ncases++;
-    }
-    if (p->exp->ncases == 0)
-        return at(p, v, "cases: empty list");
-    return 0;
 }
 
 static int parse_matrix(struct parse *p, yaml_node_t *v)
 {
     if (v->type != YAML_MAPPING_NODE)
-        return at(p, v, "matrix: expected a mapping of key: [values], got %s", kind_name(v));
+        return vp_parse_at(p, v, "matrix: expected a mapping of key: [values], got %s",
+                           vp_parse_kind_name(v));
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *val = node(p, pr->value);
-        int rc = want_scalar(p, k, "matrix key");
+        yaml_node_t *k = vp_parse_node(p, pr->key), *val = vp_parse_node(p, pr->value);
+        int rc = vp_parse_want_scalar(p, k, "matrix key");
         if (rc < 0)
             return rc;
         if (p->exp->naxes >= VP_EXP_MAX_MATRIX)
-            return at(p, k, "matrix: more than %d keys", VP_EXP_MAX_MATRIX);
+            return vp_parse_at(p, k, "matrix: more than %d keys", VP_EXP_MAX_MATRIX);
         struct vp_exp_axis *ax = &p->exp->matrix[p->exp->naxes];
-        if (strlen(scalar(k)) >= sizeof ax->key)
-            return at(p, k, "matrix key too long");
+        if (strlen(vp_parse_scalar(k)) >= sizeof ax->key)
+            return vp_parse_at(p, k, "matrix key too long");
         for (int i = 0; i < p->exp->naxes; i++)
-            if (strcmp(p->exp->matrix[i].key, scalar(k)) == 0)
-                return at(p, k, "matrix key \"%s\" given twice", scalar(k));
-        snprintf(ax->key, sizeof ax->key, "%s", scalar(k));
-        ax->mark = mark_of(k);
+            if (strcmp(p->exp->matrix[i].key, vp_parse_scalar(k)) == 0)
+                return vp_parse_at(p, k, "matrix key \"%s\" given twice", vp_parse_scalar(k));
+        snprintf(ax->key, sizeof ax->key, "%s", vp_parse_scalar(k));
+        ax->mark = vp_parse_mark_of(k);
         if ((rc = scalar_list(p, ax->key, val, ax->values, ax->value_marks, &ax->nvalues)) < 0)
             return rc;
         p->exp->naxes++;
@@ -570,16 +424,16 @@ static int parse_overhead(struct parse *p, yaml_node_t *v)
     struct overhead_opts o;
     int rc = vp_opt_defaults(overhead_opts, &o, p->err);
     if (v->type != YAML_MAPPING_NODE)
-        return at(p, v, "overhead: expected a mapping with counts and seconds, got %s",
-                  kind_name(v));
+        return vp_parse_at(p, v, "overhead: expected a mapping with counts and seconds, got %s",
+                           vp_parse_kind_name(v));
     if (rc == 0)
-        rc = no_duplicates(p, v);
+        rc = vp_parse_no_duplicates(p, v);
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
          rc == 0 && pr < v->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *val = node(p, pr->value);
-        if ((rc = want_scalar(p, k, "key")) < 0)
+        yaml_node_t *k = vp_parse_node(p, pr->key), *val = vp_parse_node(p, pr->value);
+        if ((rc = vp_parse_want_scalar(p, k, "key")) < 0)
             break;
-        if (strcmp(scalar(k), "counts") == 0) {
+        if (strcmp(vp_parse_scalar(k), "counts") == 0) {
             char vals[VP_EXP_MAX_VALUES][VP_STR_MAX];
             struct vp_mark marks[VP_EXP_MAX_VALUES];
             int n;
@@ -588,10 +442,12 @@ static int parse_overhead(struct parse *p, yaml_node_t *v)
             for (int i = 0; rc == 0 && i < n; i++)
                 if ((rc = vp_opt_set(count_opt, &p->exp->overhead_counts[i], "counts", vals[i],
                                      p->err)) < 0)
-                    rc = at_opt(p, marks[i]);
+                    rc = vp_parse_at_opt(p, marks[i]);
             p->exp->noverhead = n;
-        } else if ((rc = set_opt(p, overhead_opts, &o, scalar(k), val)) == -ENOENT) {
-            rc = at(p, k, "unknown key \"%s\" in overhead (counts, seconds)", scalar(k));
+        } else if ((rc = vp_parse_set_opt(p, overhead_opts, &o, vp_parse_scalar(k), val)) ==
+                   -ENOENT) {
+            rc = vp_parse_at(p, k, "unknown key \"%s\" in overhead (counts, seconds)",
+                             vp_parse_scalar(k));
         }
     }
     p->exp->overhead_seconds = o.seconds;
@@ -604,16 +460,17 @@ static int parse_root(struct parse *p, yaml_node_t *root)
     int rc = 0;
     yaml_node_t *matrix = NULL, *apps = NULL, *loads = NULL, *cases = NULL;
     if (root == NULL || root->type != YAML_MAPPING_NODE)
-        return root ? at(p, root, "expected a mapping of experiment keys, got %s", kind_name(root))
+        return root ? vp_parse_at(p, root, "expected a mapping of experiment keys, got %s",
+                                  vp_parse_kind_name(root))
                     : vp_input_error(p->err, "%s:1:1: empty experiment file", p->path);
-    if ((rc = no_duplicates(p, root)) < 0)
+    if ((rc = vp_parse_no_duplicates(p, root)) < 0)
         return rc;
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
          rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = node(p, pr->key), *v = node(p, pr->value);
-        if ((rc = want_scalar(p, k, "key")) < 0)
+        yaml_node_t *k = vp_parse_node(p, pr->key), *v = vp_parse_node(p, pr->value);
+        if ((rc = vp_parse_want_scalar(p, k, "key")) < 0)
             break;
-        const char *key = scalar(k);
+        const char *key = vp_parse_scalar(k);
         if (strcmp(key, "appliances") == 0)
             apps = v;
         else if (strcmp(key, "matrix") == 0)
@@ -624,24 +481,24 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             cases = v;
         else if (strcmp(key, "overhead") == 0)
             rc = parse_overhead(p, v);
-        else if ((rc = set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
-            rc = at(p, k, "unknown key \"%s\"", key);
+        else if ((rc = vp_parse_set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
+            rc = vp_parse_at(p, k, "unknown key \"%s\"", key);
         else if (rc == 0 && (rc = check_interval(p, &p->exp->s)) < 0)
-            rc = at_opt(p, mark_of(v));
+            rc = vp_parse_at_opt(p, vp_parse_mark_of(v));
         if (rc == 0 && strcmp(key, "platform") == 0 && p->checks && p->checks->platform &&
             (rc = p->checks->platform(p->exp->s.platform, p->err)) < 0)
-            rc = at_opt(p, mark_of(v));
+            rc = vp_parse_at_opt(p, vp_parse_mark_of(v));
     }
     if (rc == 0 && p->exp->s.timeserver[0] && !p->exp->s.key_file[0])
-        rc = at(p, root, "timeserver needs key-file (the time server's key)");
+        rc = vp_parse_at(p, root, "timeserver needs key-file (the time server's key)");
     if (rc == 0 && apps == NULL)
-        rc = at(p, root, "no appliances: list them under \"appliances:\"");
+        rc = vp_parse_at(p, root, "no appliances: list them under \"appliances:\"");
     if (rc == 0)
         rc = parse_appliances(p, apps);
     if (rc == 0 && loads)
-        rc = parse_loads(p, loads);
+        rc = vp_parse_loads(p, loads);
     if (rc == 0 && cases)
-        rc = parse_cases(p, cases);
+        rc = vp_parse_cases(p, cases);
     if (rc == 0 && matrix)
         rc = parse_matrix(p, matrix);
     for (int i = 0; rc == 0 && i < p->exp->naxes; i++)

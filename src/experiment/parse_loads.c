@@ -1,0 +1,157 @@
+/* Experiment files: the loads and the cases, parsed the way parse.c parses
+ * appliances and the matrix, with its helpers (parse_priv.h). */
+#include <errno.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "experiment/experiment.h"
+#include "experiment/parse_priv.h"
+
+const struct vp_opt vp_exp_load_opts[] = {
+    {"name", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, name), NULL, 0, 0, NULL,
+     "the load's name (default: the driver's)", false},
+    {"driver", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, driver), NULL, 0, 0, NULL,
+     "sip-uac, sip-capacity or rtp", false},
+    {"target", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, target), NULL, 0, 0, NULL,
+     "the server appliance it drives (each of its instances gets a generator)", false},
+    {"cpus", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, cpus), NULL, 0, 0, NULL,
+     "pinning cpulist of the generator (\"1\"); empty = float", false},
+    {"weight", VP_OPT_INT, offsetof(struct vp_exp_load_fields, weight), "8192", 1, 65535, NULL,
+     "the generator's CPU weight: high, so that appliances, not it, run short of CPU", false},
+    {"background", VP_OPT_BOOL, offsetof(struct vp_exp_load_fields, background), NULL, 0, 0, NULL,
+     "traffic next to the measured loads: stopped (SIGUSR1) when they end", false},
+    VP_OPT_END,
+};
+
+/* A name used by an appliance or a load already (NAME.key picks either). */
+static bool name_taken(const struct vp_experiment *e, const char *name)
+{
+    for (int i = 0; i < e->napps; i++)
+        if (strcmp(e->apps[i].f.name, name) == 0)
+            return true;
+    for (int i = 0; i < e->nloads; i++)
+        if (strcmp(e->loads[i].f.name, name) == 0)
+            return true;
+    return false;
+}
+
+/* - {driver: sip-capacity, target: sip, <the command's options>} */
+static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
+{
+    int rc;
+    if (m->type != YAML_MAPPING_NODE)
+        return vp_parse_at(p, m, "loads: each entry must be a mapping, got %s",
+                           vp_parse_kind_name(m));
+    memset(l, 0, sizeof *l);
+    if ((rc = vp_parse_no_duplicates(p, m)) < 0 ||
+        (rc = vp_opt_defaults(vp_exp_load_opts, &l->f, p->err)) < 0)
+        return rc;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = vp_parse_node(p, pr->key), *v = vp_parse_node(p, pr->value);
+        if ((rc = vp_parse_want_scalar(p, k, "key")) < 0)
+            return rc;
+        rc = vp_parse_set_opt(p, vp_exp_load_opts, &l->f, vp_parse_scalar(k), v);
+        if (rc == -ENOENT)
+            rc = vp_parse_add_opt_or_options(p, l->opts, &l->nopts, k, v);
+        if (rc < 0)
+            return rc;
+    }
+    l->driver = vp_exp_driver_find(l->f.driver);
+    if (l->driver == NULL) {
+        char list[128] = "";
+        for (int i = 0; vp_exp_drivers[i].name; i++) {
+            strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, vp_exp_drivers[i].name, sizeof list - strlen(list) - 1);
+        }
+        return vp_parse_at(p, m, "load: driver \"%s\": unknown (drivers: %s)", l->f.driver, list);
+    }
+    if (l->f.background && !l->driver->stoppable)
+        return vp_parse_at(p, m, "load: %s cannot be background: it has no duration to cut short",
+                           l->driver->name);
+    if (l->f.name[0] == '\0')
+        memcpy(l->f.name, l->f.driver, sizeof l->f.name);
+    if (!vp_parse_valid_name(l->f.name))
+        return vp_parse_at(p, m, "load name \"%s\": use at most 40 letters, digits, - and _",
+                           l->f.name);
+    if (name_taken(p->exp, l->f.name))
+        return vp_parse_at(p, m, "name \"%s\" used twice (appliances and loads share names)",
+                           l->f.name);
+    const struct vp_exp_app *t = NULL;
+    for (int i = 0; i < p->exp->napps; i++)
+        if (strcmp(p->exp->apps[i].f.name, l->f.target) == 0)
+            t = &p->exp->apps[i];
+    if (t == NULL)
+        return vp_parse_at(p, m, "load %s: target \"%s\" is not an appliance of this file",
+                           l->f.name, l->f.target);
+    if (t->server == NULL || strcmp(t->server->name, l->driver->serves) != 0)
+        return vp_parse_at(p, m, "load %s: %s drives a %s, and appliance %s is a %s", l->f.name,
+                           l->driver->name, l->driver->serves, t->f.name,
+                           vp_exp_role_names[t->f.role]);
+    return vp_parse_check_opts(p, l->driver->options->opts, l->driver->options->size, l->driver,
+                               l->driver->command, "a load field", l->opts, l->nopts);
+}
+
+int vp_parse_loads(struct parse *p, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return vp_parse_at(p, v, "loads: expected a list, got %s", vp_parse_kind_name(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = vp_parse_node(p, *it);
+        if (p->exp->nloads >= VP_EXP_MAX_LOADS)
+            return vp_parse_at(p, e, "loads: more than %d", VP_EXP_MAX_LOADS);
+        int rc = parse_load(p, e, &p->exp->loads[p->exp->nloads]);
+        if (rc < 0)
+            return rc;
+        p->exp->nloads++;
+    }
+    return 0;
+}
+
+/* - {label: "two SIP appliances", sip.count: 2, neighbour.count: 0} */
+static int parse_case(struct parse *p, yaml_node_t *m, struct vp_exp_case *c)
+{
+    int rc;
+    if (m->type != YAML_MAPPING_NODE)
+        return vp_parse_at(p, m, "cases: each entry must be a mapping of key: value, got %s",
+                           vp_parse_kind_name(m));
+    if ((rc = vp_parse_no_duplicates(p, m)) < 0)
+        return rc;
+    c->mark = vp_parse_mark_of(m);
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = vp_parse_node(p, pr->key), *v = vp_parse_node(p, pr->value);
+        if ((rc = vp_parse_want_scalar(p, k, "key")) < 0 ||
+            (rc = vp_parse_want_scalar(p, v, vp_parse_scalar(k))) < 0)
+            return rc;
+        if (strcmp(vp_parse_scalar(k), "label") == 0) {
+            snprintf(c->label, sizeof c->label, "%s", vp_parse_scalar(v));
+            continue;
+        }
+        if ((rc = vp_parse_add_opt(p, c->kv, &c->nkv, k, v)) < 0 ||
+            (rc = vp_parse_try_value(p, vp_parse_scalar(k), vp_parse_mark_of(k), vp_parse_scalar(v),
+                                     vp_parse_mark_of(v))) < 0)
+            return rc;
+    }
+    if (c->label[0] == '\0')
+        snprintf(c->label, sizeof c->label, "%d", (int)(c - p->exp->cases) + 1);
+    return 0;
+}
+
+int vp_parse_cases(struct parse *p, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return vp_parse_at(p, v, "cases: expected a list, got %s", vp_parse_kind_name(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = vp_parse_node(p, *it);
+        if (p->exp->ncases >= VP_EXP_MAX_CASES)
+            return vp_parse_at(p, e, "cases: more than %d", VP_EXP_MAX_CASES);
+        int rc = parse_case(p, e, &p->exp->cases[p->exp->ncases]);
+        if (rc < 0)
+            return rc;
+        p->exp->ncases++;
+    }
+    if (p->exp->ncases == 0)
+        return vp_parse_at(p, v, "cases: empty list");
+    return 0;
+}

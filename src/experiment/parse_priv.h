@@ -1,0 +1,57 @@
+/* What the experiment-file parser's parts share (parse.c: the document,
+ * settings, appliances, matrix; parse_loads.c: loads and cases): the state of
+ * one parse and the helpers that check values and name their position. */
+#ifndef VP_EXPERIMENT_PARSE_PRIV_H
+#define VP_EXPERIMENT_PARSE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <yaml.h>
+
+#include "experiment/experiment.h"
+
+struct parse {
+    const char *path;
+    yaml_document_t doc;
+    const struct vp_exp_checks *checks;
+    struct vp_experiment *exp;
+    struct vp_err *err;
+};
+
+struct vp_mark vp_parse_mark_of(const yaml_node_t *n);
+/* An input error "path:line:col: message" at the node's position. */
+int vp_parse_at(struct parse *p, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The option parser's message in p->err, at position m (dashes dropped). */
+int vp_parse_at_opt(struct parse *p, struct vp_mark m);
+const char *vp_parse_scalar(const yaml_node_t *n);
+const char *vp_parse_kind_name(const yaml_node_t *n);
+int vp_parse_want_scalar(struct parse *p, const yaml_node_t *n, const char *key);
+yaml_node_t *vp_parse_node(struct parse *p, int id);
+/* A key given twice in one mapping is refused at its second place. */
+int vp_parse_no_duplicates(struct parse *p, yaml_node_t *m);
+/* Set key through an option table; -ENOENT when the table has no key. */
+int vp_parse_set_opt(struct parse *p, const struct vp_opt *opts, void *base, const char *key,
+                     yaml_node_t *v);
+/* Check options against their owner's table (prog: a command, whose
+ * reserved keys are refused; fields: what else the key could have been). */
+int vp_parse_check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
+                        const struct vp_exp_program *prog, const char *owner, const char *fields,
+                        const struct vp_kv *kv, int n);
+/* Keep an option (or, for "options:", each of several) for check_opts. */
+int vp_parse_add_opt(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,
+                     yaml_node_t *v);
+int vp_parse_add_opt_or_options(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,
+                                yaml_node_t *v);
+/* 1..40 letters, digits, - and _. */
+bool vp_parse_valid_name(const char *name);
+/* Apply key = value to a copy of the experiment: errors at the value's
+ * position, or the key's when nothing has that key. */
+int vp_parse_try_value(struct parse *p, const char *key, struct vp_mark key_mark, const char *value,
+                       struct vp_mark value_mark);
+
+/* parse_loads.c */
+int vp_parse_loads(struct parse *p, yaml_node_t *v);
+int vp_parse_cases(struct parse *p, yaml_node_t *v);
+
+#endif
