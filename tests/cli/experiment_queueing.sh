@@ -54,7 +54,12 @@ bad=$(jq -r '.series[0].rows[] | select(.estimate1_s != null)
              | select((.estimate1_rel_error | fabs) > 0.10)
              | "i=\(.instances) measured \(.measured_s) estimate1 \(.estimate1_s)"' \
          "$work/model.json")
-[[ -z $bad ]] || fail "Estimate1 off by more than 10%: $bad"
+if [[ -n ${VIRTPERF_SANITIZED:-} ]]; then
+    # under ASan/UBSan round times swing by more than the model's 10%
+    echo "sanitizer build: Estimate1 not judged${bad:+ (off: $bad)}"
+else
+    [[ -z $bad ]] || fail "Estimate1 off by more than 10%: $bad"
+fi
 # Jain's index near 1: the instances were started together and shared fairly
 jq -e '[.series[0].rows[].jain] | min > 0.9' "$work/model.json" >/dev/null ||
     fail "unfair: $(jq -c '[.series[0].rows[].jain]' "$work/model.json")"

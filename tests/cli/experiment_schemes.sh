@@ -13,13 +13,16 @@ cpus=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
 placement() { # scheme → the cpulists of the two workload processes, sorted
     printf 'scheme: %s\nrounds: 100000\nwarmup: 0\nappliances:\n  - {name: pi, workload: cpu-pi, digits: 64k, count: 2}\n' \
         "$1" >"$work/$1.yaml"
+    # rounds of the schemes before count for nothing: the store is shared
+    local before
+    before=$(sql "SELECT count(*) FROM rounds" 2>/dev/null || echo 0)
     "$VP" run "$work/$1.yaml" >/dev/null 2>"$work/$1.err" &
     local pid=$! kids=""
     for _ in $(seq 1 300); do
         kids=$(pgrep -P "$pid" -d ' ' || true)
-        # both started and past the start barrier: a round is stored
+        # both started and past the start barrier: a round of this run is stored
         [[ $(wc -w <<<"$kids") -eq 2 &&
-            $(sql "SELECT count(*) FROM rounds" 2>/dev/null || echo 0) -ge 1 ]] && break
+            $(sql "SELECT count(*) FROM rounds" 2>/dev/null || echo 0) -gt $before ]] && break
         sleep 0.05
     done
     local lists=""

@@ -3,15 +3,21 @@
 # 256-tap FIR per packet cannot keep up with 2000 streams (100k packets/s),
 # its socket overflows, SO_RXQ_OVFL counts what was dropped, the host's UDP
 # RcvbufErrors cross-check it, and once the server's backlog has come back
-# (a long drain: 10 s, for the sanitizer build's slower server on a busy host: its
-# socket buffer holds seconds of packets) the client's loss is those drops.
+# (a long drain: 10 s, for the sanitizer build's slower server: its socket
+# buffer holds seconds of packets) the client's loss is those drops.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/rtp_lib.sh"
 trap 'stop_media_server; rm -rf "$work"' EXIT
 
 start_media_server --threads 1 --fir-taps 256 --json
-expect_exit 0 "$VP" rtp-client --server "127.0.0.1:$ms_port" --streams 2000 --duration 2s \
-    --drain 10s --json
+# A server this far behind may drop every packet of the last interval (its
+# buffer still full of older ones): the client then says nothing came back
+# from then on and exits 1. Both endings are right; the drops are the test.
+status=0
+"$VP" rtp-client --server "127.0.0.1:$ms_port" --streams 2000 --duration 2s --drain 10s --json \
+    >"$work/out" 2>"$work/err" || status=$?
+[[ $status -eq 0 || ($status -eq 1 && $(cat "$work/err") == *"nothing came back"*) ]] ||
+    fail "rtp-client exited $status: $(cat "$work/err")"
 stop_media_server
 drops=$(jq .rxq_drops "$work/ms.out")
 host=$(jq .udp_rcvbuf_errors_host "$work/ms.out")
