@@ -24,7 +24,6 @@ static const char *fig(char *buf, size_t len, const char *fmt, double v)
     return buf;
 }
 
-/* One indented line under its point: the load's headline figures. */
 /* Whether the experiment ran servers (then the queueing model is not its
  * reading, even when its loads stored nothing). */
 static bool has_servers(struct vp_store *st, int64_t exp_id)
@@ -57,6 +56,7 @@ static const char *generator_note(enum vp_load_type type)
     }
 }
 
+/* One indented line under its point: the load's headline figures. */
 static void print_load(const struct vp_load_row *l, const struct vp_load_figures *f)
 {
     char a[32], b[32], c[32];
