@@ -29,10 +29,14 @@ rel=$(sql "SELECT t_s FROM profile_marks WHERE profile_id = $prof AND label = 'p
 end=$(sql "SELECT t_s FROM profile_marks WHERE profile_id = $prof AND label = 'point 1 end'")
 for app in pi-1 pi-2; do
     # cores used while the rounds ran: CPU seconds sampled in the window over
-    # the rounds' measured time (about 1 for a busy single-threaded workload)
-    util=$(sql "SELECT (SELECT sum(value) * 0.1 FROM profile_samples
-                          WHERE profile_id = $prof AND target = '$app' AND metric = 'cpu.total'
-                            AND t_s > $rel AND t_s <= $end + 0.1)
+    # the rounds' measured time (about 1 for a busy single-threaded workload).
+    # A sample is the rate over the time since the one before: on a loaded
+    # host the profiler may miss a tick, so each counts for its own interval.
+    util=$(sql "SELECT (SELECT sum(value * dt) FROM (
+                          SELECT value, t_s, t_s - lag(t_s) OVER (ORDER BY t_s) AS dt
+                            FROM profile_samples
+                           WHERE profile_id = $prof AND target = '$app' AND metric = 'cpu.total')
+                         WHERE t_s > $rel AND t_s <= $end + 0.1)
                      / (SELECT sum(elapsed_s) FROM rounds r JOIN point_runs p USING (run_id)
                           WHERE p.experiment_id = 1 AND p.appliance = '$app' AND r.warmup = 0)")
     [[ -n $util ]] || fail "$app: no samples or rounds"

@@ -18,16 +18,25 @@ expect_one_line_error "HOST:PORT"
 
 start_media_server --threads 2 --json
 
-# 200 streams, 3 s: every packet back, delays well under a ptime
+# 200 streams, 3 s: every packet back, delays well under a ptime (when the
+# host's CPUs were this test's: a relay waiting behind another task's time
+# slice is the host's delay, not the relay's, and is not judged)
+other_work_begin "$ms_pid"
 expect_exit 0 "$VP" rtp-client --server "127.0.0.1:$ms_port" --streams 200 --duration 3s \
     --json --interval-csv "$work/iv.csv"
 cp "$work/out" "$work/run1.json"
 jq -e '.end.sent == 30000 and .end.received == 30000 and .end.lost == 0 and
        .end.duplicates == 0 and .end.status == "complete"' "$work/run1.json" >/dev/null ||
     fail "loopback run: $(jq -c .end "$work/run1.json")"
-jq -e '.end.delay_ms.median > 0 and .end.delay_ms.median < 5 and .end.delay_ms.p99 < 20 and
-       .end.delay_ms.q1 <= .end.delay_ms.median and .end.delay_ms.median <= .end.delay_ms.q3' \
-    "$work/run1.json" >/dev/null || fail "delays: $(jq -c .end.delay_ms "$work/run1.json")"
+other_work_end "$ms_pid"
+jq -e '.end.delay_ms.median > 0 and .end.delay_ms.q1 <= .end.delay_ms.median and
+       .end.delay_ms.median <= .end.delay_ms.q3' "$work/run1.json" >/dev/null ||
+    fail "delay quartiles: $(jq -c .end.delay_ms "$work/run1.json")"
+if ! jq -e '.end.delay_ms.median < 5 and .end.delay_ms.p99 < 20' "$work/run1.json" >/dev/null; then
+    delays=$(jq -c '.end.delay_ms | {median, p99}' "$work/run1.json")
+    [[ $other_pct -gt 10 ]] || fail "delays $delays with the host to this test (other work ${other_pct}%)"
+    skip_judgement "delays $delays while other work used ${other_pct}% of the CPUs"
+fi
 jq -e '[.streams[] | select(.sent != 150 or .received != 150 or .lost_rfc3550 != 0)] | length == 0' \
     "$work/run1.json" >/dev/null || fail "a stream lost packets"
 jq -e '.end.self_check.lateness_p50_us >= 0 and .end.self_check.cpu_fraction > 0' \
@@ -82,4 +91,4 @@ jq -e '.end.rejected == {"not_rtp": 1, "truncated": 1, "foreign_token": 1, "fore
 stop_media_server
 jq -e '.received == 30400 and .relayed == 30400 and .transcoded == 30400 and .rxq_drops == 0' \
     "$work/ms.out" >/dev/null || fail "media-server counters: $(cat "$work/ms.out")"
-echo ok
+end_test

@@ -20,12 +20,18 @@ run() { # run FAKETIME-SPEC; the process's true wall time (this shell's clock) i
     cp "$work/out" "$work/run-${spec:-1}.json"
 }
 
-# an honest clock: the two figures within 2 %, at most one round flagged (on a
-# loaded 2-core machine a mark can wait a few ms for a CPU)
+# an honest clock: the two figures within 2 %, at most one round flagged (a
+# mark can wait a few ms for a CPU); when other work took the CPUs meanwhile,
+# marks wait longer and that is the host's doing, not judged
+other_work_begin "$ts_pid"
 run ""
-jq -e 'all(.rounds[]; (.ratio - 1 | fabs) < 0.02) and
-       ([.rounds[] | select(.clock_distorted)] | length) <= 1' \
-    "$work/run-1.json" >/dev/null || fail "honest run flagged: $(jq -c '[.rounds[] | {elapsed_s, external_s}]' "$work/run-1.json")"
+other_work_end "$ts_pid"
+if ! jq -e 'all(.rounds[]; (.ratio - 1 | fabs) < 0.02) and
+            ([.rounds[] | select(.clock_distorted)] | length) <= 1' "$work/run-1.json" >/dev/null; then
+    rounds=$(jq -c '[.rounds[] | {elapsed_s, external_s}]' "$work/run-1.json")
+    [[ $other_pct -gt 10 ]] || fail "honest run flagged: $rounds (other work ${other_pct}%)"
+    skip_judgement "honest run flagged $rounds while other work used ${other_pct}% of the CPUs"
+fi
 
 for factor in 2 0.5; do
     run $factor
@@ -64,4 +70,4 @@ done
 stop_timeserver
 [[ $(counter accepted) -eq 24 ]] || fail "server accepted $(counter accepted) marks, expected 24"
 [[ $(counter bad_hmac) -eq 0 ]] || fail "bad_hmac"
-echo ok
+end_test
