@@ -25,6 +25,7 @@ static const struct vp_command *const commands[] = {
     &vp_cmd_sip_capacity,
     &vp_cmd_rtp_client,
     &vp_cmd_media_server,
+    &vp_cmd_guest_exec,
 };
 // clang-format on
 
@@ -45,7 +46,8 @@ static void print_overview(FILE *f)
             "platforms\n\nusage: virtperf <command> [options]\n\ncommands:\n",
             VP_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
+        if (!commands[i]->hidden)
+            fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f, "  %-13s %s\n", "help", "help [COMMAND]: this list, or one command's options");
     fputs("\nexit status: 0 ok, 1 failed run or verification, 2 usage or input error\n", f);
 }

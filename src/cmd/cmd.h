@@ -3,6 +3,7 @@
 #ifndef VP_CMD_CMD_H
 #define VP_CMD_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/opt.h"
@@ -15,6 +16,7 @@ struct vp_command {
     const char *summary;     /* one line for `virtperf help` */
     const char *usage;       /* synopsis lines */
     void (*help)(FILE *out); /* details and options; optional */
+    bool hidden;             /* internal (the vm platform's): not listed by `help` */
 };
 
 extern const struct vp_command vp_cmd_workload;
@@ -32,6 +34,7 @@ extern const struct vp_command vp_cmd_profile;
 extern const struct vp_command vp_cmd_timeserver;
 extern const struct vp_command vp_cmd_mark;
 extern const struct vp_command vp_cmd_timing;
+extern const struct vp_command vp_cmd_guest_exec;
 
 /* A command made of subcommands ("workload list", "results show"). */
 struct vp_subcommand {

@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "core/json.h"
 #include "core/progress.h"
+#include "guest/remote.h"
 #include "run/stored_run.h"
 #include "timing/observer.h"
 #include "workload/workload.h"
@@ -15,7 +16,11 @@ struct round_opts {
     bool inject_fault;
     bool until_stopped;
     int64_t barrier_fd;
+    char guest_agent[VP_STR_MAX];
 };
+
+/* How long a guest's agent has to answer the greeting (it is up already). */
+#define GUEST_ANSWER_MS 10000
 
 static const char *const preset_names[] = {"default", "small", NULL};
 enum { PRESET_DEFAULT, PRESET_SMALL };
@@ -35,6 +40,8 @@ static const struct vp_opt round_opt_table[] = {
      "test hook: damage the first measured round's result", true},
     {"barrier-fd", VP_OPT_INT, offsetof(struct round_opts, barrier_fd), NULL, 3, 1023, NULL,
      "experiment runner: report ready on FD and wait there to start (run/barrier.h)", true},
+    {"guest-agent", VP_OPT_STRING, offsetof(struct round_opts, guest_agent), NULL, 0, 0, NULL,
+     "vm platform: run the rounds in the guest whose agent listens on this socket", true},
     VP_OPT_END,
 };
 
@@ -124,6 +131,8 @@ static int run(int argc, char **argv)
     struct round_opts ro;
     struct vp_timing_opts to;
     struct vp_timing_observer *timing = NULL;
+    struct vp_remote *guest = NULL;
+    struct vp_workload proxy;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     void *params = NULL;
@@ -163,23 +172,37 @@ static int run(int argc, char **argv)
     if ((rc = vp_opt_parse_argv(sets, 4, argc - 2, argv + 2, pos, 0, &npos, &err)) < 0)
         goto fail;
     const char *why = w->unsupported ? w->unsupported() : NULL;
-    if (why) {
+    if (why && !ro.guest_agent[0]) {
         vp_input_error(&err, "%s cannot run here: %s", w->name, why);
+        goto fail;
+    }
+    if (ro.guest_agent[0] && to.timeserver[0]) {
+        vp_input_error(&err, "--timeserver: a VM appliance's rounds are timed by the host "
+                             "from the guest's marks; no time server is used");
         goto fail;
     }
     if ((rc = vp_timing_observer_open(&to, &timing, &err)) < 0)
         goto fail;
     if ((rc = vp_output_open_store(&out, &st, &err)) < 0)
         goto fail;
+    if (ro.guest_agent[0]) {
+        if ((rc = vp_remote_open(ro.guest_agent, GUEST_ANSWER_MS, &guest, &err)) < 0)
+            goto fail;
+        vp_remote_workload(guest, w, params, to.distortion_pct, to.distortion_ms, &proxy);
+    }
 
     command = join_argv(argc, argv);
     struct vp_stored_run req = {
-        .workload = w,
+        .workload = guest ? &proxy : w,
         .params = params,
+        .setup_arg = guest,
         .command = command ? command : "",
+        .platform = guest ? vp_remote_platform(guest) : NULL,
         .barrier_fd = (int)ro.barrier_fd,
-        .on_begin = timing ? vp_timing_observer_attach : NULL,
-        .on_begin_arg = timing,
+        .on_begin = guest    ? vp_remote_attach
+                    : timing ? vp_timing_observer_attach
+                             : NULL,
+        .on_begin_arg = guest ? (void *)guest : timing,
         .rounds = {.rounds = (int)ro.rounds,
                    .warmup = (int)ro.warmup,
                    .inject_fault = ro.inject_fault,
@@ -203,12 +226,14 @@ static int run(int argc, char **argv)
     }
     vp_store_close(st);
     vp_timing_observer_close(timing);
+    vp_remote_close(guest);
     free(params);
     free(command);
     return VP_EXIT_OK;
 fail:
     vp_store_close(st);
     vp_timing_observer_close(timing);
+    vp_remote_close(guest);
     free(params);
     free(command);
     return vp_output_fail(&out, &err);

@@ -42,9 +42,11 @@ struct vp_exp_settings {
     int64_t rounds, warmup;
     int scheme; /* enum vp_scheme */
     bool overcommit;
-    char timeserver[VP_STR_MAX]; /* host:port; empty = internal timing */
-    char key_file[VP_STR_MAX];   /* the time server's key, with timeserver */
-    uint64_t profile_interval;   /* ns; the host profiler's, 0 = no profile */
+    char timeserver[VP_STR_MAX];  /* host:port; empty = internal timing */
+    char key_file[VP_STR_MAX];    /* the time server's key, with timeserver */
+    uint64_t profile_interval;    /* ns; the host profiler's, 0 = no profile */
+    int accel;                    /* vm, libvirt: enum vp_accel */
+    char libvirt_uri[VP_STR_MAX]; /* libvirt: the connection; empty = qemu:///system */
 };
 extern const struct vp_opt vp_exp_settings_opts[];
 
@@ -79,7 +81,8 @@ struct vp_exp_fields {
     char cpus[VP_STR_MAX];
     int64_t weight, cap;
     uint64_t memory;
-    int net; /* enum vp_net_mode */
+    int net;       /* enum vp_net_mode */
+    uint64_t disk; /* vm, libvirt: the scratch disk's size; 0 = the platform's default */
 };
 extern const struct vp_opt vp_exp_fields_opts[];
 

@@ -9,6 +9,7 @@
 
 #include "experiment/experiment.h"
 #include "experiment/parse_priv.h"
+#include "platform/guest_image.h"
 #include "platform/platform.h"
 #include "profiler/profiler.h"
 
@@ -20,7 +21,7 @@ const struct vp_opt vp_exp_settings_opts[] = {
     {"name", VP_OPT_STRING, offsetof(struct vp_exp_settings, name), NULL, 0, 0, NULL,
      "the experiment's name (default: the file's)", false},
     {"platform", VP_OPT_STRING, offsetof(struct vp_exp_settings, platform), "native", 0, 0, NULL,
-     "where appliances run: native, container", false},
+     "where appliances run: native, container, vm", false},
     {"rounds", VP_OPT_INT, offsetof(struct vp_exp_settings, rounds), "5", 1, 100000, NULL,
      "measured rounds per appliance", false},
     {"warmup", VP_OPT_INT, offsetof(struct vp_exp_settings, warmup), "1", 0, 1000, NULL,
@@ -33,6 +34,10 @@ const struct vp_opt vp_exp_settings_opts[] = {
      "external time server host:port (default: internal timing)", false},
     {"key-file", VP_OPT_STRING, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
      "the time server's key file (with timeserver)", false},
+    {"accel", VP_OPT_ENUM, offsetof(struct vp_exp_settings, accel), "auto", 0, 0, vp_accel_names,
+     "vm: KVM when it works here (auto), or kvm or tcg; every point uses the same", false},
+    {"libvirt-uri", VP_OPT_STRING, offsetof(struct vp_exp_settings, libvirt_uri), NULL, 0, 0, NULL,
+     "libvirt: the hypervisor connection (default qemu:///system)", false},
     {"profile-interval", VP_OPT_DURATION, offsetof(struct vp_exp_settings, profile_interval), "1s",
      0, 3600e9, NULL, "host profiler sampling interval per point, 0 = off (at least 10ms)", false},
     VP_OPT_END,
@@ -61,6 +66,8 @@ const struct vp_opt vp_exp_fields_opts[] = {
      "memory limit, 0 = none", false},
     {"net", VP_OPT_ENUM, offsetof(struct vp_exp_fields, net), "none", 0, 0, net_names,
      "network mode", false},
+    {"disk", VP_OPT_SIZE, offsetof(struct vp_exp_fields, disk), NULL, 0, 0, NULL,
+     "vm: the scratch disk disk workloads write to (default 4G, sparse)", false},
     VP_OPT_END,
 };
 

@@ -297,6 +297,18 @@ static void split(uint64_t total, uint64_t user, uint64_t sys, struct vp_applian
     u->cpu_system_ns = total - u->cpu_user_ns;
 }
 
+void vp_cgroup_throttling(const char *cpu_dir, struct vp_appliance_usage *u)
+{
+    char buf[4096];
+    if (read_file(cpu_dir, "cpu.stat", buf, sizeof buf) < 0)
+        return;
+    u->throttled_periods = stat_key(buf, "nr_throttled");
+    u->periods = stat_key(buf, "nr_periods");
+    /* v2 counts microseconds, v1 nanoseconds */
+    u->throttled_ns = strstr(buf, "throttled_usec") ? stat_key(buf, "throttled_usec") * 1000
+                                                    : stat_key(buf, "throttled_time");
+}
+
 int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct vp_err *err)
 {
     char buf[4096];
@@ -307,9 +319,7 @@ int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct v
             return vp_run_error(err, -rc, "cgroup %s/cpu.stat", cg->leaf[0]);
         split(stat_key(buf, "usage_usec") * 1000, stat_key(buf, "user_usec"),
               stat_key(buf, "system_usec"), u);
-        u->throttled_periods = stat_key(buf, "nr_throttled");
-        u->periods = stat_key(buf, "nr_periods");
-        u->throttled_ns = stat_key(buf, "throttled_usec") * 1000;
+        vp_cgroup_throttling(cg->leaf[0], u);
         if (read_file(cg->leaf[0], "memory.current", buf, sizeof buf) == 0)
             u->memory_bytes = strtoull(buf, NULL, 10);
         return 0;
@@ -322,11 +332,7 @@ int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct v
     if (read_file(cg->leaf[1], "cpuacct.usage_sys", buf, sizeof buf) == 0)
         sys = strtoull(buf, NULL, 10);
     split(total, user, sys, u);
-    if (read_file(cg->leaf[0], "cpu.stat", buf, sizeof buf) == 0) {
-        u->throttled_periods = stat_key(buf, "nr_throttled");
-        u->periods = stat_key(buf, "nr_periods");
-        u->throttled_ns = stat_key(buf, "throttled_time");
-    }
+    vp_cgroup_throttling(cg->leaf[0], u);
     if (read_file(cg->leaf[3], "memory.usage_in_bytes", buf, sizeof buf) == 0)
         u->memory_bytes = strtoull(buf, NULL, 10);
     return 0;

@@ -48,6 +48,11 @@ int vp_cgroup_create(struct vp_journal *j, const char *name, const struct vp_cgr
 /* Move pid into the cgroup (all its directories). */
 int vp_cgroup_attach(struct vp_cgroup *cg, pid_t pid, struct vp_err *err);
 int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct vp_err *err);
+/* The CFS bandwidth figures (periods, throttled periods and time) of any
+ * cgroup's cpu directory (v1 or v2), into u; left as they are when it has
+ * no cpu.stat. */
+void vp_cgroup_throttling(const char *cpu_dir, struct vp_appliance_usage *u);
+
 /* Read one file of the appliance's cgroup ("cpu.shares", "memory.max"; v1
  * finds the controller from the name), first line, without its newline. */
 int vp_cgroup_read(struct vp_cgroup *cg, const char *file, char *buf, size_t len);

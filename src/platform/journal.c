@@ -16,6 +16,7 @@
 #include "core/workdir.h"
 #include "platform/cgroup.h"
 #include "platform/net.h"
+#include "platform/vm_libvirt.h"
 
 #define WHAT_MAX 512
 
@@ -39,7 +40,8 @@ struct vp_journal {
 /* The one journal of this process (a registry, like the signal flag). */
 static struct vp_journal *current;
 
-static const char *const kind_names[] = {"proc", "netns", "cgroup", "link", "dir", "file"};
+static const char *const kind_names[] = {"proc", "netns", "cgroup", "link",
+                                         "dir",  "file",  "domain"};
 #define NKINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
 const char *vp_res_name(enum vp_res kind)
@@ -353,6 +355,8 @@ int vp_res_remove(enum vp_res kind, const char *what, bool dry_run)
         if (dry_run)
             return 1;
         return unlink(what) == 0 ? 1 : -errno;
+    case VP_RES_DOMAIN:
+        return vp_libvirt_domain_remove(what, dry_run);
     }
     return -EINVAL;
 }

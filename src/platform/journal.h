@@ -32,6 +32,7 @@ enum vp_res {
     VP_RES_LINK,   /* interface name in the host's network namespace: deleted */
     VP_RES_DIR,    /* directory tree: removed */
     VP_RES_FILE,   /* file: unlinked */
+    VP_RES_DOMAIN, /* "<uri> <name>": a libvirt domain, destroyed */
 };
 
 struct vp_journal;

@@ -156,35 +156,12 @@ static int native_stop(struct vp_appliance *a, struct vp_err *err)
     return 0;
 }
 
-/* Without a cgroup: what /proc says of the processes still running. */
-static void proc_usage(struct vp_appliance *a, struct vp_appliance_usage *u)
-{
-    long hz = sysconf(_SC_CLK_TCK);
-    for (int i = 0; i < a->nprocs; i++) {
-        char path[64], buf[1024];
-        snprintf(path, sizeof path, "/proc/%ld/stat", (long)a->pid[i]);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        char *p = strrchr(buf, ')');
-        unsigned long long ut, st, cut, cst;
-        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
-                        &ut, &st, &cut, &cst) == 4) {
-            u->cpu_user_ns += (ut + cut) * 1000000000ULL / (unsigned long long)hz;
-            u->cpu_system_ns += (st + cst) * 1000000000ULL / (unsigned long long)hz;
-        }
-    }
-}
-
 static int native_usage(struct vp_appliance *a, struct vp_appliance_usage *u, struct vp_err *err)
 {
     if (a->cg)
         return vp_cgroup_usage(a->cg, u, err);
     memset(u, 0, sizeof *u);
-    proc_usage(a, u);
+    vp_proc_usage(a->pid, a->nprocs, u);
     return 0;
 }
 

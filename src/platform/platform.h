@@ -10,6 +10,9 @@
  *   cap     percent of one CPU it may use at most (100 = one core), 0 = none
  *   memory  bytes, 0 = no limit
  *   net     none | bridge | routed | direct
+ * and, for the virtual machine drivers (vm, libvirt):
+ *   accel   auto | kvm | tcg (platform/guest_image.h)
+ *   disk    the scratch disk's size in bytes (disk workloads run there)
  *
  * Everything a driver creates is recorded in the run's journal (journal.h)
  * before it is created, and removed by destroy() on every exit path; what a
@@ -37,6 +40,9 @@ struct vp_appliance_spec {
     uint64_t memory;       /* bytes; 0 = none */
     int net;               /* enum vp_net_mode */
     bool overcommit;       /* allow vcpus beyond the online CPUs */
+    int accel;             /* vm, libvirt: enum vp_accel (auto = 0) */
+    uint64_t disk;         /* vm, libvirt: scratch disk bytes; 0 = the driver's default */
+    char uri[VP_STR_MAX];  /* libvirt: connection URI; empty = qemu:///system */
 };
 
 /* How a process is started inside an appliance. The child gets stdin,
@@ -82,6 +88,10 @@ struct vp_platform_ops {
      * appliance's cgroup (an absolute path under a cgroup mount, which
      * vp_profiler_add_cgroup takes), or NULL when it has none. */
     const char *(*cgroup_path)(struct vp_appliance *a);
+    /* Added for the virtual machine drivers (optional, may be NULL): the
+     * host threads that are the appliance's vCPUs, in vCPU order (the
+     * profiler's per-vCPU figures, pinning checks); returns how many. */
+    int (*vcpu_threads)(struct vp_appliance *a, pid_t *tids, int max);
 };
 
 extern const struct vp_platform_ops *const vp_platforms[];

@@ -143,3 +143,25 @@ void vp_spawn_kill(struct vp_journal *j, pid_t pid, int proc_id)
     }
     vp_journal_undo(j, proc_id);
 }
+
+void vp_proc_usage(const pid_t *pids, int n, struct vp_appliance_usage *u)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    for (int i = 0; i < n; i++) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%ld/stat", (long)pids[i]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t got = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[got] = '\0';
+        char *p = strrchr(buf, ')');
+        unsigned long long ut, st, cut, cst;
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+                        &ut, &st, &cut, &cst) == 4) {
+            u->cpu_user_ns += (ut + cut) * 1000000000ULL / (unsigned long long)hz;
+            u->cpu_system_ns += (st + cst) * 1000000000ULL / (unsigned long long)hz;
+        }
+    }
+}

@@ -29,4 +29,8 @@ void vp_reap(pid_t pid);
  * reap pid; for stop paths. */
 void vp_spawn_kill(struct vp_journal *j, pid_t pid, int proc_id);
 
+/* Without a cgroup: the CPU time /proc counts for the processes still
+ * running (and their reaped children), added to u. */
+void vp_proc_usage(const pid_t *pids, int n, struct vp_appliance_usage *u);
+
 #endif

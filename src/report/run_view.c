@@ -60,6 +60,8 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
     fprintf(out, "run %lld  %s  %s  %d of %d rounds (+%d warm-up)\n", (long long)run->id,
             run->subject, run->status, measured, run->rounds_planned, run->warmup_planned);
     fprintf(out, "params %s\n", run->params);
+    if (run->platform)
+        fprintf(out, "platform %s\n", run->platform);
     if (run->error)
         fprintf(out, "error  %s\n", run->error);
 
@@ -110,7 +112,8 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
         fputc('\n', out);
     }
     if (ext)
-        fputs("\nelapsed is the appliance's own clock; external_elapsed the time server's\n", out);
+        fprintf(out, "\nelapsed is the appliance's own clock; external_elapsed %s\n",
+                run->platform ? "the host's, from the guest's marks" : "the time server's");
     fflush(out);
 }
 
@@ -159,6 +162,7 @@ void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *sto
     vp_json_string(&j, "run_token", run->run_token);
     vp_json_raw(&j, "params", run->params);
     vp_json_raw(&j, "host", run->host);
+    vp_json_raw(&j, "platform", run->platform);
     vp_json_object_end(&j);
 
     vp_json_array_begin(&j, "rounds");

@@ -14,7 +14,8 @@ static int one_round(const struct vp_workload *w, void *state, const struct vp_r
     bool warmup = index < cfg->warmup;
     const struct vp_round_observer *obs = cfg->observer;
     struct vp_round_ctx ctx = {.round = index,
-                               .inject_fault = cfg->inject_fault && index == cfg->warmup};
+                               .inject_fault = cfg->inject_fault && index == cfg->warmup,
+                               .elapsed_s = NAN};
     int rc;
     for (int i = 0; i < VP_MAX_METRICS; i++)
         ctx.metrics[i] = NAN;
@@ -28,6 +29,8 @@ static int one_round(const struct vp_workload *w, void *state, const struct vp_r
     double elapsed = (double)(vp_now_ns() - t0) / 1e9;
     if (rc < 0)
         return rc;
+    if (!isnan(ctx.elapsed_s))
+        elapsed = ctx.elapsed_s;
     if (obs && obs->end && (rc = obs->end(obs->arg, index, warmup, elapsed, err)) < 0)
         return rc;
     if ((rc = w->verify(state, &ctx, err)) < 0) {

@@ -35,7 +35,8 @@ static const struct vp_platform_ops *find_ops(const struct vp_runner_cfg *cfg, c
     return cfg->find ? cfg->find(name) : vp_platform_find(name);
 }
 
-static void make_spec(const struct vp_instance *in, struct vp_appliance_spec *spec)
+static void make_spec(const struct vp_point *pt, const struct vp_instance *in,
+                      struct vp_appliance_spec *spec)
 {
     memset(spec, 0, sizeof *spec);
     snprintf(spec->name, sizeof spec->name, "%s", in->name);
@@ -45,6 +46,9 @@ static void make_spec(const struct vp_instance *in, struct vp_appliance_spec *sp
     spec->cap = in->f.cap;
     spec->memory = in->f.memory;
     spec->net = in->f.net;
+    spec->disk = in->f.disk;
+    spec->accel = pt->s.accel;
+    snprintf(spec->uri, sizeof spec->uri, "%s", pt->s.libvirt_uri);
 }
 
 /* Load generators run on the host, each in a native appliance of its own
@@ -110,7 +114,7 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
                                   ops->name, why);
         for (int i = 0; i < pt->ninst; i++) {
             struct vp_appliance_spec spec;
-            make_spec(&pt->inst[i], &spec);
+            make_spec(pt, &pt->inst[i], &spec);
             int rc = ops->validate ? ops->validate(&spec, err) : 0;
             if (rc < 0) {
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
@@ -250,7 +254,7 @@ static int create_all(struct runner *r, const struct vp_point *pt, struct vp_err
         if (s->kind == SLOT_GENERATOR)
             generator_spec(s->load, &pt->inst[s->target], s->target, &spec);
         else
-            make_spec(s->in, &spec);
+            make_spec(pt, s->in, &spec);
         snprintf(s->name, sizeof s->name, "%s", spec.name);
         if ((rc = s->ops->create(&spec, r->journal, &s->a, err)) < 0) {
             s->a = NULL;
@@ -297,14 +301,34 @@ static int profile_start(struct runner *r, const struct vp_point *pt, struct vp_
     return rc;
 }
 
-/* Appliances without a cgroup are profiled by their process. */
+/* The process a thread belongs to (its Tgid), or 0. */
+static pid_t thread_group(pid_t tid)
+{
+    char path[64], line[128];
+    long tgid = 0;
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)tid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f) && sscanf(line, "Tgid: %ld", &tgid) != 1)
+        ;
+    if (f)
+        fclose(f);
+    return (pid_t)tgid;
+}
+
+/* Appliances without a cgroup are profiled by their process; a VM's QEMU
+ * process is besides, for its vCPU threads' own figures (vcpuN). */
 static int profile_pids(struct runner *r, struct vp_err *err)
 {
     for (int i = 0; r->prof && i < r->nslots; i++) {
         struct slot *s = &r->slots[i];
-        if ((s->ops->cgroup_path && s->ops->cgroup_path(s->a)) || s->pid <= 0)
+        pid_t vcpu[1], pid = s->pid;
+        if (s->ops->vcpu_threads && s->ops->vcpu_threads(s->a, vcpu, 1) == 1)
+            pid = thread_group(vcpu[0]);
+        else if ((s->ops->cgroup_path && s->ops->cgroup_path(s->a)) || s->pid <= 0)
             continue;
-        int rc = vp_profiler_add_pid(r->prof, s->name, s->pid, err);
+        if (pid <= 0)
+            continue;
+        int rc = vp_profiler_add_pid(r->prof, s->name, pid, err);
         if (rc < 0) {
             vp_err_prefix(err, "profile");
             return rc;

@@ -61,6 +61,7 @@ int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t 
         .command = req->command,
         .params = params ? params : "{}",
         .host = host ? host : "{}",
+        .platform = req->platform,
         .rounds = req->rounds.rounds,
         .warmup = req->rounds.warmup,
         .metrics = metrics,
@@ -70,7 +71,7 @@ int vp_stored_run(struct vp_store *st, const struct vp_stored_run *req, int64_t 
     *run_id = 0;
     /* setup first: parameters this machine cannot honour are refused before
      * anything is stored */
-    int rc = w->setup(req->params, &state, err);
+    int rc = w->setup(req->setup_arg ? req->setup_arg : req->params, &state, err);
     if (rc == 0)
         rc = vp_store_run_begin(st, &info, run_id, err);
     if (rc == 0) {

@@ -11,7 +11,12 @@
 struct vp_stored_run {
     const struct vp_workload *workload;
     const void *params;
-    const char *command; /* how it was asked for, for people */
+    /* What setup() gets instead of params, when set: a workload that runs
+     * elsewhere (guest/remote.h) takes its connection; params still say
+     * what the run was. */
+    const void *setup_arg;
+    const char *command;  /* how it was asked for, for people */
+    const char *platform; /* JSON: the VM the rounds run in (accel...); NULL = here */
     struct vp_rounds_cfg rounds;
     int barrier_fd; /* > 2: wait there once set up (run/barrier.h); 0 = none */
     /* Optional: called once the run exists in the store, before its rounds

@@ -16,7 +16,7 @@ static char *dup_col(sqlite3_stmt *q, int col)
 #define RUN_COLUMNS                                                                                \
     "id, kind, subject, command, params, host, version, status, error, started_at, finished_at,"   \
     " rounds_planned, warmup_planned, (SELECT count(*) FROM rounds r WHERE r.run_id = runs.id),"   \
-    " run_token"
+    " run_token, platform"
 
 static void read_run_row(sqlite3_stmt *q, struct vp_run_data *run)
 {
@@ -36,6 +36,7 @@ static void read_run_row(sqlite3_stmt *q, struct vp_run_data *run)
     run->warmup_planned = sqlite3_column_int(q, 12);
     run->nrounds = sqlite3_column_int(q, 13);
     run->run_token = dup_col(q, 14);
+    run->platform = dup_col(q, 15);
 }
 
 static int load_metric_defs(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
@@ -198,6 +199,7 @@ void vp_run_data_free(struct vp_run_data *run)
     free(run->started_at);
     free(run->finished_at);
     free(run->run_token);
+    free(run->platform);
     free(run->rounds);
     memset(run, 0, sizeof *run);
 }

@@ -30,6 +30,7 @@ struct vp_run_data {
     char *kind, *subject, *command, *params, *host, *version, *status, *error;
     char *started_at, *finished_at;
     char *run_token; /* NULL unless the run marked its rounds to a time server */
+    char *platform;  /* JSON: the VM the rounds ran in; NULL on the host */
     int rounds_planned, warmup_planned;
     int nmetrics;
     struct vp_metric_row metrics[VP_STORE_MAX_METRICS];

@@ -297,6 +297,9 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (experiment_id, point)"
     "    REFERENCES experiment_points(experiment_id, point) ON DELETE CASCADE"
     ");",
+    /* the platform a run's rounds ran on, as JSON ({"name": "vm", "accel":
+     * "tcg", ...}; issue 13); NULL: on the host itself */
+    "ALTER TABLE runs ADD COLUMN platform TEXT;",
 };
 
 int vp_schema_version(void)

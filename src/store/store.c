@@ -280,7 +280,8 @@ int vp_store_run_begin(struct vp_store *st, const struct vp_run_info *info, int6
 {
     static const char sql[] =
         "INSERT INTO runs (kind, subject, command, params, host, version, rounds_planned,"
-        " warmup_planned, status, owner, started_at) VALUES (?,?,?,?,?,?,?,?,'running',?,?)";
+        " warmup_planned, status, owner, started_at, platform)"
+        " VALUES (?,?,?,?,?,?,?,?,'running',?,?,?)";
     sqlite3_stmt *q;
     char owner[128], now[64];
     owner_of(getpid(), owner, sizeof owner);
@@ -297,6 +298,7 @@ int vp_store_run_begin(struct vp_store *st, const struct vp_run_info *info, int6
     sqlite3_bind_int(q, 8, info->warmup);
     sqlite3_bind_text(q, 9, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 10, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 11, info->platform, -1, SQLITE_STATIC); /* NULL binds NULL */
     int rc = exec(st, "BEGIN IMMEDIATE", err);
     if (rc < 0) {
         sqlite3_finalize(q);

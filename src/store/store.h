@@ -39,11 +39,12 @@ struct vp_metric_desc {
 };
 
 struct vp_run_info {
-    const char *kind;    /* "workload" */
-    const char *subject; /* the workload's name */
-    const char *command; /* the command line, for people */
-    const char *params;  /* JSON object of the parameters */
-    const char *host;    /* JSON object of the host facts */
+    const char *kind;     /* "workload" */
+    const char *subject;  /* the workload's name */
+    const char *command;  /* the command line, for people */
+    const char *params;   /* JSON object of the parameters */
+    const char *host;     /* JSON object of the host facts */
+    const char *platform; /* JSON object: the VM it ran in (accel...); NULL = the host */
     int rounds, warmup;
     const struct vp_metric_desc *metrics;
     int nmetrics;

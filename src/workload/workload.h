@@ -31,6 +31,9 @@ struct vp_round_ctx {
     int round;                      /* 0-based over warm-up and measured rounds */
     bool inject_fault;              /* test hook: damage the result so verify must catch it */
     double metrics[VP_MAX_METRICS]; /* filled by round(), indexed as the metric table */
+    /* NAN, or set by a round that ran elsewhere and timed itself there (in
+     * a guest): that figure is the round's elapsed, not the driver's */
+    double elapsed_s;
 };
 
 struct vp_workload {

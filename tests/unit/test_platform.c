@@ -14,6 +14,11 @@
 static struct vp_journal *journal;
 static const char *virtperf; /* the binary, for `virtperf cleanup` */
 
+/* The platforms whose appliances run host processes; a VM's contract is
+ * checked in test_vm.c. */
+static const struct vp_platform_ops *const host_platforms[] = {&vp_platform_native,
+                                                               &vp_platform_container, NULL};
+
 static void spec(struct vp_appliance_spec *s, const char *name, const char *cpus)
 {
     vp_appliance_spec_init(s, name);
@@ -108,37 +113,37 @@ static void test_pinning(void)
     char cpus[16], out[256], want[32];
     snprintf(cpus, sizeof cpus, "%d", cpu);
     snprintf(want, sizeof want, "%d\n", cpu);
-    for (int i = 0; vp_platforms[i]; i++) {
+    for (int i = 0; host_platforms[i]; i++) {
         struct vp_appliance_spec s;
         spec(&s, "vpt-pin", cpus);
-        struct vp_appliance *a = make(vp_platforms[i], journal, &s);
+        struct vp_appliance *a = make(host_platforms[i], journal, &s);
         if (!a)
             continue;
-        CHECK_INT(run_sh(vp_platforms[i], a,
+        CHECK_INT(run_sh(host_platforms[i], a,
                          "sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status", out,
                          sizeof out),
                   0);
         if (strcmp(out, want) != 0)
-            fprintf(stderr, "  %s: Cpus_allowed_list %s", vp_platforms[i]->name, out);
+            fprintf(stderr, "  %s: Cpus_allowed_list %s", host_platforms[i]->name, out);
         CHECK_STR(out, want);
-        vp_platforms[i]->destroy(a);
+        host_platforms[i]->destroy(a);
     }
 }
 
 /* A program that does not exist: a run error from start(), nothing left running. */
 static void test_start_failure(void)
 {
-    for (int i = 0; vp_platforms[i]; i++) {
+    for (int i = 0; host_platforms[i]; i++) {
         struct vp_appliance_spec s;
         spec(&s, "vpt-nox", "");
-        struct vp_appliance *a = make(vp_platforms[i], journal, &s);
+        struct vp_appliance *a = make(host_platforms[i], journal, &s);
         if (!a)
             continue;
         char *argv[] = {"/nonexistent/program", NULL};
         struct vp_exec ex = {argv, -1, -1, -1, -1};
         struct vp_err err = {0};
         pid_t p = 0;
-        CHECK_INT(vp_platforms[i]->start(a, &ex, &p, &err), -ENOENT);
+        CHECK_INT(host_platforms[i]->start(a, &ex, &p, &err), -ENOENT);
         CHECK_INT(err.kind, VP_ERR_RUN);
         CHECK(strstr(err.msg, "/nonexistent/program") != NULL);
         /* no child of ours left but the container's init */
@@ -150,8 +155,8 @@ static void test_start_failure(void)
             nkids++;
         if (f)
             fclose(f);
-        CHECK_INT(nkids, vp_platforms[i] == &vp_platform_container ? 1 : 0);
-        vp_platforms[i]->destroy(a);
+        CHECK_INT(nkids, host_platforms[i] == &vp_platform_container ? 1 : 0);
+        host_platforms[i]->destroy(a);
     }
 }
 
@@ -216,8 +221,8 @@ static void test_weight_container(void)
  * then the lower bound is not checked, and the test says so). */
 static void test_cap(void)
 {
-    for (int i = 0; vp_platforms[i]; i++) {
-        const struct vp_platform_ops *ops = vp_platforms[i];
+    for (int i = 0; host_platforms[i]; i++) {
+        const struct vp_platform_ops *ops = host_platforms[i];
         struct vp_appliance_spec s;
         struct vp_appliance_usage u0, u1;
         struct vp_err err = {0};
@@ -257,26 +262,26 @@ static void test_cap(void)
 /* memory 32M: a shell that builds a 100 MB string is killed. */
 static void test_memory(void)
 {
-    for (int i = 0; vp_platforms[i]; i++) {
+    for (int i = 0; host_platforms[i]; i++) {
         struct vp_appliance_spec s;
         spec(&s, "vpt-mem", "");
         s.memory = 32 << 20;
-        struct vp_appliance *a = make(vp_platforms[i], journal, &s);
+        struct vp_appliance *a = make(host_platforms[i], journal, &s);
         if (!a)
             continue;
         char out[64];
         int rc =
-            run_sh(vp_platforms[i], a,
+            run_sh(host_platforms[i], a,
                    "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived", out, sizeof out);
         if (rc == 0)
-            fprintf(stderr, "  %s: %s", vp_platforms[i]->name, out);
+            fprintf(stderr, "  %s: %s", host_platforms[i]->name, out);
         CHECK(rc != 0);
         CHECK(strstr(out, "survived") == NULL);
-        CHECK_INT(run_sh(vp_platforms[i], a, "x=$(head -c 1000000 /dev/zero | tr '\\0' a); echo ok",
-                         out, sizeof out),
+        CHECK_INT(run_sh(host_platforms[i], a,
+                         "x=$(head -c 1000000 /dev/zero | tr '\\0' a); echo ok", out, sizeof out),
                   0);
         CHECK_STR(out, "ok\n");
-        vp_platforms[i]->destroy(a);
+        host_platforms[i]->destroy(a);
     }
 }
 

@@ -1,0 +1,131 @@
+/* The guest agent: one server process per virtio-serial port, each taking
+ * one session at a time. A port has no "connect" event: while no host is
+ * connected, reads end at once (POLLHUP), so the server waits a little and
+ * looks again; a session ends when the host closes its side. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "guest/agent.h"
+#include "vp_config.h"
+
+#define IDLE_POLL_NS 20000000ull /* between looks at a port with no host */
+
+int agent_send(struct agent_session *s, json_t *msg)
+{
+    struct vp_err err;
+    pthread_mutex_lock(&s->lock);
+    int rc = vp_proto_send(s->fd, msg, &err);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int hello(struct agent_session *s)
+{
+    struct utsname u;
+    uname(&u);
+    return agent_send(s, json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:I}", "ev", "hello", "version",
+                                   VP_PROTO_VERSION, "agent", "virtperf-guest " VP_VERSION, "name",
+                                   u.nodename, "kernel", u.release, "mono_ns",
+                                   (json_int_t)vp_now_ns(), "wall_ns", (json_int_t)vp_wall_ns()));
+}
+
+/* Answer one request; below 0 when the channel is gone. */
+static int dispatch(struct agent_session *s, const json_t *req)
+{
+    struct vp_err err = {0};
+    const char *op = vp_proto_str(req, "op");
+    if (op == NULL)
+        op = "";
+    if (strcmp(op, "hello") == 0)
+        return hello(s);
+    if (strcmp(op, "setup") == 0)
+        return agent_setup(s, req);
+    if (strcmp(op, "round") == 0)
+        return agent_round(s, req);
+    if (strcmp(op, "teardown") == 0) {
+        agent_teardown(s);
+        return agent_send(s, json_pack("{s:s}", "ev", "teardown"));
+    }
+    if (strcmp(op, "exec") == 0)
+        return agent_exec(s, req);
+    if (strcmp(op, "signal") == 0)
+        return 0; /* for a command that has ended already */
+    vp_input_error(&err, "unknown request \"%s\"", op);
+    return agent_send(s, vp_proto_error(&err));
+}
+
+/* Serve sessions on one port for ever. */
+static void serve(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "virtperf-guest: %s: %s\n", path, strerror(errno));
+        _exit(1);
+    }
+    struct agent_session s = {.fd = fd, .lock = PTHREAD_MUTEX_INITIALIZER};
+    for (;;) {
+        vp_proto_reader_init(&s.rd, fd);
+        int rc;
+        json_t *req;
+        struct vp_err err;
+        while ((rc = vp_proto_recv(&s.rd, -1, &req, &err)) == 1) {
+            rc = dispatch(&s, req);
+            json_decref(req);
+            if (rc < 0)
+                break;
+        }
+        /* the host went away (or sent garbage): the session's state goes too */
+        agent_teardown(&s);
+        vp_proto_reader_free(&s.rd);
+        struct timespec ts = {0, IDLE_POLL_NS};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int vp_guest_agent_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    pid_t server[VP_GUEST_PORTS] = {0};
+    char path[VP_GUEST_PORTS][64];
+    int nports = 0;
+    signal(SIGPIPE, SIG_IGN); /* a host that goes mid-write is an error return */
+    for (int i = 0; i < VP_GUEST_PORTS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, VP_GUEST_PORT_NAME, i);
+        snprintf(path[i], sizeof path[i], "/dev/virtio-ports/%s", name);
+        if (access(path[i], F_OK) == 0)
+            nports = i + 1;
+    }
+    if (nports == 0) {
+        fprintf(stderr, "virtperf-guest: no port /dev/virtio-ports/vp.agent.0\n");
+        return 1;
+    }
+    /* one process per port, started again if it dies */
+    for (;;) {
+        for (int i = 0; i < nports; i++) {
+            if (server[i] > 0)
+                continue;
+            server[i] = fork();
+            if (server[i] == 0)
+                serve(path[i]);
+        }
+        int status;
+        pid_t gone = wait(&status);
+        for (int i = 0; i < nports; i++)
+            if (server[i] == gone)
+                server[i] = 0;
+        if (gone < 0 && errno == ECHILD)
+            return 1;
+    }
+}

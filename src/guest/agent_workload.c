@@ -1,0 +1,173 @@
+/* A workload in the guest, driven round by round from the host. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "guest/agent.h"
+#include "workload/workload.h"
+
+static int reply_error(struct agent_session *s, const struct vp_err *err)
+{
+    return agent_send(s, vp_proto_error(err));
+}
+
+/* While a round runs: a sign of life every second, from a thread of its
+ * own (the round keeps this one busy). */
+struct heartbeat {
+    struct agent_session *s;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    bool stop;
+};
+
+static void *beat(void *arg)
+{
+    struct heartbeat *h = arg;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += VP_PROTO_ALIVE_MS / 1000;
+        if (pthread_cond_timedwait(&h->done, &h->lock, &until) == ETIMEDOUT && !h->stop &&
+            agent_send(h->s, json_pack("{s:s}", "ev", "alive")) < 0)
+            break;
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static bool heartbeat_start(struct heartbeat *h, struct agent_session *s)
+{
+    *h = (struct heartbeat){.s = s};
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->done, NULL);
+    return pthread_create(&h->thread, NULL, beat, h) == 0;
+}
+
+static void heartbeat_stop(struct heartbeat *h, bool started)
+{
+    if (started) {
+        pthread_mutex_lock(&h->lock);
+        h->stop = true;
+        pthread_cond_signal(&h->done);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->thread, NULL);
+    }
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->done);
+}
+
+int agent_setup(struct agent_session *s, const json_t *req)
+{
+    struct vp_err err = {0};
+    const char *name = vp_proto_str(req, "workload");
+    json_t *options = json_object_get(req, "options");
+    size_t i;
+    json_t *o;
+    agent_teardown(s);
+    const struct vp_workload *w = name ? vp_workload_find(name) : NULL;
+    if (w == NULL) {
+        vp_input_error(&err, "unknown workload \"%s\" in this guest", name ? name : "");
+        return reply_error(s, &err);
+    }
+    const char *why = w->unsupported ? w->unsupported() : NULL;
+    if (why) {
+        vp_input_error(&err, "%s cannot run in this guest: %s", w->name, why);
+        return reply_error(s, &err);
+    }
+    s->params = calloc(1, w->params_size);
+    if (s->params == NULL || vp_opt_defaults(w->opts, s->params, &err) < 0)
+        goto fail;
+    /* "name=value" in the form vp_opt_format wrote on the host: exact */
+    json_array_foreach(options, i, o)
+    {
+        const char *text = json_string_value(o);
+        const char *eq = text ? strchr(text, '=') : NULL;
+        char opt[128];
+        if (eq == NULL || (size_t)(eq - text) >= sizeof opt) {
+            vp_input_error(&err, "option \"%s\": not name=value", text ? text : "");
+            goto fail;
+        }
+        snprintf(opt, sizeof opt, "%.*s", (int)(eq - text), text);
+        if (vp_opt_set(w->opts, s->params, opt, eq + 1, &err) < 0)
+            goto fail;
+    }
+    if (w->setup(s->params, &s->state, &err) < 0)
+        goto fail;
+    s->w = w;
+    return agent_send(s, json_pack("{s:s}", "ev", "setup"));
+fail:
+    if (err.kind == VP_ERR_NONE)
+        vp_run_error(&err, 0, "out of memory");
+    free(s->params);
+    s->params = NULL;
+    s->state = NULL;
+    return reply_error(s, &err);
+}
+
+static json_t *metrics_json(const struct vp_workload *w, const struct vp_round_ctx *ctx)
+{
+    json_t *a = json_array();
+    for (int m = 0; a && m < w->nmetrics; m++)
+        json_array_append_new(a, isnan(ctx->metrics[m]) ? json_null() : json_real(ctx->metrics[m]));
+    return a;
+}
+
+/* The round itself: before_round, the marks around the timed work,
+ * verify; each answered on the port. */
+static int round_of(struct agent_session *s, const json_t *req)
+{
+    struct vp_err err = {0};
+    if (s->w == NULL) {
+        vp_run_error(&err, 0, "round before setup");
+        return reply_error(s, &err);
+    }
+    struct vp_round_ctx ctx = {.round = (int)vp_proto_int(req, "round", 0),
+                               .inject_fault = vp_proto_bool(req, "inject_fault")};
+    for (int i = 0; i < VP_MAX_METRICS; i++)
+        ctx.metrics[i] = NAN;
+    int rc;
+    if (s->w->before_round && s->w->before_round(s->state, &ctx, &err) < 0)
+        return reply_error(s, &err);
+    /* the marks leave right before and right after the timed work */
+    uint64_t t0 = vp_now_ns();
+    if ((rc = agent_send(s, json_pack("{s:s, s:i, s:I}", "ev", "start", "round", ctx.round,
+                                      "mono_ns", (json_int_t)t0))) < 0)
+        return rc;
+    t0 = vp_now_ns();
+    rc = s->w->round(s->state, &ctx, &err);
+    uint64_t t1 = vp_now_ns();
+    if (rc < 0)
+        return reply_error(s, &err);
+    if ((rc = agent_send(s, json_pack("{s:s, s:i, s:I, s:f}", "ev", "end", "round", ctx.round,
+                                      "mono_ns", (json_int_t)t1, "elapsed_s",
+                                      (double)(t1 - t0) / 1e9))) < 0)
+        return rc;
+    if (s->w->verify(s->state, &ctx, &err) < 0)
+        return reply_error(s, &err);
+    return agent_send(s, json_pack("{s:s, s:i, s:o}", "ev", "verified", "round", ctx.round,
+                                   "metrics", metrics_json(s->w, &ctx)));
+}
+
+int agent_round(struct agent_session *s, const json_t *req)
+{
+    struct heartbeat h;
+    bool beating = heartbeat_start(&h, s);
+    int rc = round_of(s, req);
+    heartbeat_stop(&h, beating);
+    return rc;
+}
+
+void agent_teardown(struct agent_session *s)
+{
+    if (s->w && s->w->teardown)
+        s->w->teardown(s->state);
+    free(s->params);
+    s->w = NULL;
+    s->params = s->state = NULL;
+}

@@ -1,0 +1,78 @@
+#include "guest/console.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TAIL_BYTES 8192
+#define PANIC      "Kernel panic - not syncing"
+
+void vp_console_tail(const char *path, char *out, size_t len)
+{
+    char log[512];
+    const char *slash = strrchr(path, '/');
+    snprintf(log, sizeof log, "%.*s/console.log", slash ? (int)(slash - path) : 1,
+             slash ? path : ".");
+    vp_file_tail(log, out, len);
+}
+
+/* Drop what a terminal would not show: escape sequences (the firmware's
+ * screen clearing), carriage returns, other control characters. */
+static size_t printable(char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0x1b) { /* ESC [ ... final byte, or ESC and one more */
+            if (i + 1 < n && s[i + 1] == '[') {
+                for (i += 2; i < n && !((unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7e);
+                     i++)
+                    ;
+            } else {
+                i++;
+            }
+            continue;
+        }
+        if (c == '\n' || c >= 0x20)
+            s[o++] = (char)c;
+    }
+    s[o] = '\0';
+    return o;
+}
+
+void vp_file_tail(const char *file, char *out, size_t len)
+{
+    char buf[TAIL_BYTES + 1];
+    if (len == 0)
+        return;
+    out[0] = '\0';
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    fseek(f, size > TAIL_BYTES ? size - TAIL_BYTES : 0, SEEK_SET);
+    size_t n = printable(buf, fread(buf, 1, TAIL_BYTES, f));
+    fclose(f);
+    /* a panic says why on one line: that line, whatever followed it */
+    const char *panic = strstr(buf, PANIC);
+    if (panic) {
+        snprintf(out, len, "%.*s", (int)strcspn(panic, "\n"), panic);
+        return;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    /* else the last lines, as many as fit, on one line */
+    size_t keep = n < len - 1 ? n : len - 1;
+    const char *start = buf + n - keep;
+    size_t o = 0;
+    for (const char *p = start; *p && o < len - 1; p++) {
+        if (*p != '\n') {
+            out[o++] = *p;
+        } else if (o + 3 < len - 1) {
+            memcpy(out + o, " | ", 3);
+            o += 3;
+        } else {
+            break;
+        }
+    }
+    out[o] = '\0';
+}

@@ -1,0 +1,260 @@
+#include "guest/remote.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/signals.h"
+#include "guest/console.h"
+#include "guest/proto.h"
+#include "timing/timing_store.h"
+
+struct vp_remote {
+    int fd;
+    struct vp_proto_reader rd;
+    char path[108];
+    char name[64];
+    char *platform;
+    const struct vp_workload *w;
+    const void *params;
+    double pct, ms;
+    struct vp_store *st;
+    int64_t run_id;
+};
+
+/* The guest died, panicked or hangs: its console says what it last did. */
+static int channel_lost(struct vp_remote *r, struct vp_err *err, const char *what)
+{
+    char tail[256];
+    vp_console_tail(r->path, tail, sizeof tail);
+    return vp_run_error(err, 0, "the guest's agent %s%s%s", what, tail[0] ? "; console: " : "",
+                        tail);
+}
+
+/* The next event; an error event becomes the error it carries. */
+static int next_event(struct vp_remote *r, const char *want, json_t **out, struct vp_err *err)
+{
+    for (;;) {
+        char hang[96];
+        int rc = vp_proto_recv(&r->rd, vp_proto_silence_ms(), out, err);
+        if (rc == -EINTR && !vp_interrupted)
+            continue; /* SIGUSR1: the round driver stops between rounds */
+        if (rc == -EINTR)
+            return vp_run_error(err, EINTR, "interrupted");
+        if (rc == -EPIPE)
+            return channel_lost(r, err, "went away");
+        if (rc == 0)
+            return channel_lost(r, err, vp_proto_hang_text(hang, sizeof hang));
+        if (rc < 0)
+            return rc;
+        const char *ev = vp_proto_str(*out, "ev");
+        if (ev && strcmp(ev, "alive") == 0) {
+            json_decref(*out);
+            continue;
+        }
+        if (ev && strcmp(ev, want) == 0)
+            return 0;
+        rc = ev && strcmp(ev, "error") == 0
+                 ? vp_proto_take_error(*out, err)
+                 : vp_run_error(err, EPROTO, "agent: expected \"%s\", got \"%s\"", want,
+                                ev ? ev : "?");
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+}
+
+/* platform.json in the socket's directory, with the greeting's facts. */
+static char *platform_json(const char *socket_path, const json_t *hello)
+{
+    char path[256];
+    const char *slash = strrchr(socket_path, '/');
+    snprintf(path, sizeof path, "%.*s/platform.json", slash ? (int)(slash - socket_path) : 1,
+             slash ? socket_path : ".");
+    json_t *p = json_load_file(path, 0, NULL);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        p = json_pack("{s:s}", "name", "vm");
+    }
+    json_object_set(p, "guest_kernel", json_object_get(hello, "kernel"));
+    json_object_set(p, "agent", json_object_get(hello, "agent"));
+    char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(p);
+    return text;
+}
+
+int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **out,
+                   struct vp_err *err)
+{
+    struct vp_remote *r = calloc(1, sizeof *r);
+    json_t *m = NULL;
+    int rc;
+    *out = NULL;
+    if (r == NULL)
+        return vp_run_error(err, ENOMEM, "agent");
+    snprintf(r->path, sizeof r->path, "%s", socket_path);
+    if ((r->fd = vp_proto_connect(socket_path, timeout_ms, err)) < 0) {
+        rc = r->fd;
+        free(r);
+        return rc;
+    }
+    vp_proto_reader_init(&r->rd, r->fd);
+    if ((rc = vp_proto_send(
+             r->fd, json_pack("{s:s, s:i}", "op", "hello", "version", VP_PROTO_VERSION), err)) < 0)
+        goto fail;
+    if ((rc = vp_proto_recv(&r->rd, timeout_ms, &m, err)) <= 0) {
+        if (rc == 0 || rc == -EPIPE)
+            rc = vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
+        goto fail;
+    }
+    if (vp_proto_int(m, "version", 0) != VP_PROTO_VERSION) {
+        rc = vp_run_error(err, 0, "guest agent speaks protocol %lld, this virtperf %d",
+                          (long long)vp_proto_int(m, "version", 0), VP_PROTO_VERSION);
+        goto fail;
+    }
+    snprintf(r->name, sizeof r->name, "%s",
+             vp_proto_str(m, "name") ? vp_proto_str(m, "name") : "guest");
+    r->platform = platform_json(socket_path, m);
+    json_decref(m);
+    *out = r;
+    return 0;
+fail:
+    json_decref(m);
+    vp_remote_close(r);
+    return rc;
+}
+
+void vp_remote_close(struct vp_remote *r)
+{
+    if (r == NULL)
+        return;
+    free(r->platform);
+    vp_proto_reader_free(&r->rd);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r);
+}
+
+const char *vp_remote_guest_name(const struct vp_remote *r)
+{
+    return r->name;
+}
+
+const char *vp_remote_platform(const struct vp_remote *r)
+{
+    return r->platform;
+}
+
+static int remote_setup(const void *params, void **state, struct vp_err *err)
+{
+    struct vp_remote *r = (struct vp_remote *)params;
+    json_t *opts = json_array(), *m = NULL;
+    char value[VP_STR_MAX + 64];
+    for (const struct vp_opt *o = r->w->opts; opts && o->name; o++) {
+        char item[VP_STR_MAX + 128];
+        vp_opt_format(o, r->params, value, sizeof value);
+        snprintf(item, sizeof item, "%s=%s", o->name, value);
+        json_array_append_new(opts, json_string(item));
+    }
+    int rc = vp_proto_send(
+        r->fd, json_pack("{s:s, s:s, s:o}", "op", "setup", "workload", r->w->name, "options", opts),
+        err);
+    if (rc == 0 && (rc = next_event(r, "setup", &m, err)) == 0)
+        *state = r;
+    json_decref(m);
+    if (rc < 0)
+        vp_err_prefix(err, "in the guest");
+    return rc;
+}
+
+/* The guest's marks around the timed work, stamped here. */
+static int store_timing(struct vp_remote *r, int round, double internal_s, uint64_t start_ns,
+                        uint64_t end_ns, struct vp_err *err)
+{
+    struct vp_timing_row row = {.round = round, .internal_s = internal_s, .copies = 2};
+    snprintf(row.appliance, sizeof row.appliance, "%s", r->name);
+    row.external_s = (double)(end_ns - start_ns) / 1e9;
+    row.ratio = row.external_s > 0 ? internal_s / row.external_s : 0;
+    row.distorted = vp_timing_distorted(internal_s, row.external_s, r->pct, r->ms);
+    if (r->st == NULL)
+        return 0;
+    /* as wall-clock stamps, like a time server's */
+    uint64_t wall_offset = vp_wall_ns() - vp_now_ns();
+    return vp_timing_store_round(r->st, r->run_id, &row, start_ns + wall_offset,
+                                 end_ns + wall_offset, err);
+}
+
+static int remote_round(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
+{
+    struct vp_remote *r = state;
+    json_t *m = NULL;
+    int rc = vp_proto_send(r->fd,
+                           json_pack("{s:s, s:i, s:b}", "op", "round", "round", ctx->round,
+                                     "inject_fault", ctx->inject_fault),
+                           err);
+    if (rc < 0 || (rc = next_event(r, "start", &m, err)) < 0)
+        return rc;
+    uint64_t start_ns = r->rd.stamp_ns;
+    json_decref(m);
+    if ((rc = next_event(r, "end", &m, err)) < 0)
+        return rc;
+    uint64_t end_ns = r->rd.stamp_ns;
+    ctx->elapsed_s = json_number_value(json_object_get(m, "elapsed_s"));
+    json_decref(m);
+    return store_timing(r, ctx->round, ctx->elapsed_s, start_ns, end_ns, err);
+}
+
+static int remote_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
+{
+    struct vp_remote *r = state;
+    json_t *m = NULL;
+    int rc = next_event(r, "verified", &m, err);
+    if (rc < 0)
+        return rc;
+    json_t *metrics = json_object_get(m, "metrics");
+    for (int i = 0; i < r->w->nmetrics && i < VP_MAX_METRICS; i++) {
+        json_t *v = json_array_get(metrics, (size_t)i);
+        ctx->metrics[i] = json_is_number(v) ? json_number_value(v) : NAN;
+    }
+    json_decref(m);
+    return 0;
+}
+
+static void remote_teardown(void *state)
+{
+    struct vp_remote *r = state;
+    struct vp_err err;
+    json_t *m = NULL;
+    if (r && vp_proto_send(r->fd, json_pack("{s:s}", "op", "teardown"), &err) == 0 &&
+        next_event(r, "teardown", &m, &err) == 0)
+        json_decref(m);
+}
+
+void vp_remote_workload(struct vp_remote *r, const struct vp_workload *w, const void *params,
+                        double distortion_pct, double distortion_ms, struct vp_workload *proxy)
+{
+    r->w = w;
+    r->params = params;
+    r->pct = distortion_pct;
+    r->ms = distortion_ms;
+    *proxy = *w;
+    proxy->unsupported = NULL; /* the guest says */
+    proxy->setup = remote_setup;
+    proxy->before_round = NULL; /* the guest does it, untimed, in its round */
+    proxy->round = remote_round;
+    proxy->verify = remote_verify;
+    proxy->teardown = remote_teardown;
+}
+
+int vp_remote_attach(void *arg, struct vp_store *st, int64_t run_id, struct vp_err *err)
+{
+    struct vp_remote *r = arg;
+    (void)err;
+    r->st = st;
+    r->run_id = run_id;
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* A workload that runs in a VM appliance, driven from the host through the
+ * guest agent (guest/proto.h): `virtperf workload run ... --guest-agent
+ * SOCKET`, which the vm platform starts on the host for each workload.
+ *
+ * The host keeps the round driver, the start barrier and the store; the
+ * guest does setup, each round (timed on its own clock) and verify. The
+ * guest's marks around the timed work are stamped on arrival by the host's
+ * clock, outside the system under test: every round of a VM run is stored
+ * with both figures (timing_rounds), its ratio and the distortion flag. */
+#ifndef VP_GUEST_REMOTE_H
+#define VP_GUEST_REMOTE_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "store/store.h"
+#include "workload/workload.h"
+
+struct vp_remote;
+
+/* Connect to the agent's UNIX socket and greet it (waiting up to
+ * timeout_ms for the guest to answer). */
+int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **out,
+                   struct vp_err *err);
+void vp_remote_close(struct vp_remote *r);
+
+/* The guest's name for itself (its hostname: the appliance's name), from
+ * its greeting. */
+const char *vp_remote_guest_name(const struct vp_remote *r);
+
+/* What the run is stored with as its platform (JSON text): what the vm
+ * platform wrote of the VM in platform.json beside the agent's socket
+ * (accelerator, vCPUs, memory...) and the guest's kernel and agent. */
+const char *vp_remote_platform(const struct vp_remote *r);
+
+/* Fill *proxy with w's descriptor whose setup, before_round, round, verify
+ * and teardown run in the guest, with params (w's own, parsed on the host)
+ * sent as options. Run it with params = r. Distortion thresholds as the
+ * time server's (percent and milliseconds). */
+void vp_remote_workload(struct vp_remote *r, const struct vp_workload *w, const void *params,
+                        double distortion_pct, double distortion_ms, struct vp_workload *proxy);
+
+/* Once the run exists: its rounds' timing rows go there. Has the signature
+ * of struct vp_stored_run's on_begin (arg = the struct vp_remote). */
+int vp_remote_attach(void *r, struct vp_store *st, int64_t run_id, struct vp_err *err);
+
+#endif

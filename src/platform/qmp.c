@@ -1,0 +1,101 @@
+#include "platform/qmp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest/proto.h"
+
+#define QMP_TIMEOUT_MS 5000
+
+/* The reply to the last command, skipping asynchronous events. */
+static int reply(struct vp_proto_reader *rd, json_t **out, struct vp_err *err)
+{
+    for (;;) {
+        int rc = vp_proto_recv(rd, QMP_TIMEOUT_MS, out, err);
+        if (rc == 0)
+            return vp_run_error(err, ETIMEDOUT, "QMP: no reply");
+        if (rc < 0)
+            return rc;
+        if (json_object_get(*out, "return"))
+            return 0;
+        json_t *e = json_object_get(*out, "error");
+        if (e) {
+            rc = vp_run_error(err, 0, "QMP: %s",
+                              vp_proto_str(e, "desc") ? vp_proto_str(e, "desc") : "error");
+            json_decref(*out);
+            return rc;
+        }
+        json_decref(*out); /* an event, or the greeting */
+    }
+}
+
+/* Connect, read the greeting, leave capabilities negotiation mode. */
+static int qmp_open(const char *path, struct vp_proto_reader *rd, struct vp_err *err)
+{
+    int fd = vp_proto_connect(path, 0, err);
+    if (fd < 0)
+        return fd;
+    vp_proto_reader_init(rd, fd);
+    json_t *m;
+    int rc = vp_proto_send(fd, json_pack("{s:s}", "execute", "qmp_capabilities"), err);
+    if (rc == 0 && (rc = reply(rd, &m, err)) == 0)
+        json_decref(m);
+    if (rc < 0) {
+        vp_proto_reader_free(rd);
+        close(fd);
+    }
+    return rc;
+}
+
+static void qmp_close(struct vp_proto_reader *rd)
+{
+    close(rd->fd);
+    vp_proto_reader_free(rd);
+}
+
+int vp_qmp_parse_vcpus(const json_t *cpus, pid_t *tids, int max)
+{
+    size_t i;
+    json_t *cpu;
+    int n = 0;
+    json_array_foreach(cpus, i, cpu)
+    {
+        int64_t index = vp_proto_int(cpu, "cpu-index", -1);
+        if (index >= 0 && index < max) {
+            tids[index] = (pid_t)vp_proto_int(cpu, "thread-id", 0);
+            n = index + 1 > n ? (int)index + 1 : n;
+        }
+    }
+    return n;
+}
+
+int vp_qmp_vcpu_threads(const char *path, pid_t *tids, int max, struct vp_err *err)
+{
+    struct vp_proto_reader rd;
+    json_t *m;
+    int rc = qmp_open(path, &rd, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = vp_proto_send(rd.fd, json_pack("{s:s}", "execute", "query-cpus-fast"), err)) == 0 &&
+        (rc = reply(&rd, &m, err)) == 0) {
+        rc = vp_qmp_parse_vcpus(json_object_get(m, "return"), tids, max);
+        json_decref(m);
+    }
+    qmp_close(&rd);
+    return rc;
+}
+
+int vp_qmp_quit(const char *path, struct vp_err *err)
+{
+    struct vp_proto_reader rd;
+    json_t *m;
+    int rc = qmp_open(path, &rd, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = vp_proto_send(rd.fd, json_pack("{s:s}", "execute", "quit"), err)) == 0 &&
+        (rc = reply(&rd, &m, err)) == 0)
+        json_decref(m);
+    qmp_close(&rd);
+    return rc;
+}

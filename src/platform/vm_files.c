@@ -1,0 +1,163 @@
+/* A VM appliance's files, and the command lines both VM platforms make. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/workdir.h"
+#include "platform/journal.h"
+#include "platform/vm_priv.h"
+
+#define DISK_BASE "/var/tmp" /* a real disk: the scratch disk's writes must not fill RAM */
+
+bool vp_vm_arg(struct vp_vm_argv *c, const char *fmt, ...)
+{
+    va_list ap;
+    size_t used =
+        c->argc ? (size_t)(c->argv[c->argc - 1] - c->buf) + strlen(c->argv[c->argc - 1]) + 1 : 0;
+    if (c->argc + 1 >= (int)(sizeof c->argv / sizeof c->argv[0]))
+        return false;
+    va_start(ap, fmt);
+    int n = vsnprintf(c->buf + used, sizeof c->buf - used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof c->buf - used)
+        return false;
+    c->argv[c->argc++] = c->buf + used;
+    c->argv[c->argc] = NULL;
+    return true;
+}
+
+void vp_vm_port_path(const struct vp_appliance *a, int port, char *out, size_t len)
+{
+    snprintf(out, len, "%s/agent.%d.sock", a->dir, port);
+}
+
+/* mkfs.ext4 on the disk file (no root needed on a file). */
+static int format_disk(const char *disk, struct vp_err *err)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        dup2(null, 2);
+        execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E",
+               "lazy_itable_init=1,lazy_journal_init=1,nodiscard", disk, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return vp_run_error(
+            err, 0, "mkfs.ext4 %s failed%s", disk,
+            WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is e2fsprogs installed?)" : "");
+    return 0;
+}
+
+static int make_disk(struct vp_appliance *a, struct vp_err *err)
+{
+    int rc = vp_workdir_make(DISK_BASE, "vm-disk", a->disk_dir, sizeof a->disk_dir, err);
+    if (rc < 0)
+        return rc;
+    a->disk_made = true;
+    snprintf(a->disk, sizeof a->disk, "%s/disk.img", a->disk_dir);
+    int fd = open(a->disk, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    uint64_t size = a->spec.disk ? a->spec.disk : VP_VM_DEFAULT_DISK;
+    if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+        rc = vp_run_error(err, errno, "scratch disk %s", a->disk);
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    close(fd);
+    if ((rc = format_disk(a->disk, err)) < 0)
+        return rc;
+    /* the guest's writes go to the disk, not to the host's page cache,
+     * where the filesystem allows it */
+    fd = open(a->disk, O_RDONLY | O_DIRECT | O_CLOEXEC);
+    a->disk_direct = fd >= 0;
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+int vp_vm_make_files(struct vp_appliance *a, struct vp_err *err)
+{
+    char jdir[PATH_MAX];
+    vp_journal_dir(jdir, sizeof jdir);
+    /* a UNIX socket's path has 108 bytes: the sockets' directory must be short */
+    if (strlen(jdir) + sizeof "/" VP_WORKDIR_PREFIX "vm.XXXXXX/agent.0.sock" > 108)
+        return vp_input_error(err, "journal directory %s: too long for a VM's sockets", jdir);
+    int rc = vp_workdir_make(jdir, "vm", a->dir, sizeof a->dir, err);
+    if (rc < 0)
+        return rc;
+    a->dir_made = true;
+    return make_disk(a, err);
+}
+
+void vp_vm_remove_files(struct vp_appliance *a)
+{
+    if (a->disk_made)
+        vp_rmtree(a->disk_dir);
+    if (a->dir_made)
+        vp_rmtree(a->dir);
+    a->disk_made = a->dir_made = false;
+}
+
+int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err)
+{
+    char path[sizeof a->dir + 16];
+    const char *key = strrchr(a->img.dir, '/');
+    snprintf(path, sizeof path, "%s/platform.json", a->dir);
+    json_t *p =
+        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:f}", "name", a->be->platform, "accel",
+                  vp_accel_names[a->accel], "vcpus",
+                  (json_int_t)(a->spec.vcpus > 0 ? a->spec.vcpus : vp_cpus_online()), "memory",
+                  (json_int_t)(a->spec.memory ? a->spec.memory : VP_VM_DEFAULT_MEMORY), "cpus",
+                  a->spec.cpus, "disk_cache", a->disk_direct ? "none" : "writeback", "image",
+                  key ? key + 1 : a->img.dir, "boot_s", a->boot_s);
+    int rc = p && json_dump_file(p, path, JSON_COMPACT) == 0
+                 ? 0
+                 : vp_run_error(err, errno, "appliance %s: %s", a->spec.name, path);
+    json_decref(p);
+    return rc;
+}
+
+int vp_vm_vcpu_cpu(const struct vp_appliance *a, int vcpu, int nvcpus)
+{
+    const size_t w = 8 * sizeof(unsigned long);
+    int k = 0, cpu = -1, ncpu = 0;
+    for (int c = 0; c < 1024; c++) {
+        if (!(a->mask.bits[c / w] & (1UL << (c % w))))
+            continue;
+        if (k++ == vcpu)
+            cpu = c;
+        ncpu++;
+    }
+    return a->pinned && ncpu >= nvcpus ? cpu : -1;
+}
+
+int vp_vm_relay_argv(char *const *argv, const char *sock, struct vp_vm_argv *out,
+                     struct vp_err *err)
+{
+    /* the host side is virtperf itself ($VIRTPERF_RELAY: a test's binary
+     * is not, and names the one to use) */
+    const char *self = getenv("VIRTPERF_RELAY") ? getenv("VIRTPERF_RELAY") : "/proc/self/exe";
+    bool ours = strcmp(argv[0], "/proc/self/exe") == 0;
+    bool workload = ours && argv[1] && strcmp(argv[1], "workload") == 0 && argv[2] &&
+                    strcmp(argv[2], "run") == 0;
+    bool ok = true;
+    out->argc = 0;
+    if (!workload)
+        ok = vp_vm_arg(out, "%s", self) && vp_vm_arg(out, "guest-exec") &&
+             vp_vm_arg(out, "--agent") && vp_vm_arg(out, "%s", sock) && vp_vm_arg(out, "--");
+    for (int i = 0; ok && argv[i]; i++)
+        ok = vp_vm_arg(out, "%s", argv[i]);
+    if (ok && workload)
+        ok = vp_vm_arg(out, "--guest-agent") && vp_vm_arg(out, "%s", sock);
+    return ok ? 0 : vp_input_error(err, "%s: command line too long for the guest", argv[0]);
+}

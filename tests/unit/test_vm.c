@@ -1,0 +1,461 @@
+/* The vm and libvirt platforms (root; skipped where QEMU or the image's
+ * inputs are missing; libvirt's cases where libvirtd does not answer): a
+ * guest boots under TCG and runs commands through its agent, output and
+ * exit status relayed; vCPU threads pinned as asked (read back from
+ * /proc); cap 50 gives half a core within 5 points; two VMs on one core
+ * with weights 256 and 768 get CPU 1:3 within 10% (libvirt: its domain's
+ * cgroup holds the shares and quota they map to); bad input is refused
+ * before anything exists; and after the run's process is killed, no QEMU
+ * is left and `virtperf cleanup` removes the rest. */
+#include <signal.h>
+
+#include "core/clock.h"
+#include "core/workdir.h"
+#include "platform/cgroup.h"
+#include "platform/guest_image.h"
+#include "platform_util.h"
+
+extern const struct vp_platform_ops vp_platform_vm, vp_platform_libvirt;
+static const struct vp_platform_ops *vm = &vp_platform_vm;
+static struct vp_journal *journal;
+static const char *virtperf;
+
+static void spec(struct vp_appliance_spec *s, const char *name, const char *cpus)
+{
+    vp_appliance_spec_init(s, name);
+    snprintf(s->cpus, sizeof s->cpus, "%s", cpus);
+    s->accel = VP_ACCEL_TCG; /* the same on every machine; kvm is probed in vm_cli */
+    s->vcpus = 1;
+    s->disk = 64 << 20;
+}
+
+/* How many live processes run QEMU for an appliance of this name: its
+ * command line holds "-name vp-RUN-NAME" (vm) or "-name
+ * guest=vp-RUN-NAME,..." (libvirt). */
+static int qemus_named(const char *name)
+{
+    char want[96], path[64], buf[8192];
+    int n = 0;
+    snprintf(want, sizeof want, "-%s", name);
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[len] = '\0';
+        if (len == 0 || !vp_proc_starttime((pid_t)atol(e->d_name))) /* gone, or a zombie */
+            continue;
+        for (size_t i = 0; i + 1 < len; i += strlen(buf + i) + 1) {
+            const char *next = buf + i + strlen(buf + i) + 1, *at;
+            if (strcmp(buf + i, "-name") == 0 && (at = strstr(next, want)) &&
+                (at[strlen(want)] == '\0' || at[strlen(want)] == ','))
+                n++;
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The VMs' directories in the journal directory. */
+static int vm_dirs(void)
+{
+    char pattern[512];
+    glob_t g;
+    vp_journal_dir(pattern, sizeof pattern);
+    snprintf(pattern + strlen(pattern), sizeof pattern - strlen(pattern),
+             "/" VP_WORKDIR_PREFIX "vm.*");
+    int n = glob(pattern, 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
+    if (n)
+        globfree(&g);
+    return n;
+}
+
+/* The Cpus_allowed_list of a thread of ours. */
+static void thread_cpus(pid_t tid, char *out, size_t len)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)tid);
+    FILE *f = fopen(path, "r");
+    out[0] = '\0';
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Cpus_allowed_list: %63s", out) == 1)
+            break;
+    if (f)
+        fclose(f);
+    (void)len;
+}
+
+/* Each vCPU thread of a is allowed exactly the CPUs in want[i]. */
+static void check_pins(const struct vp_platform_ops *ops, struct vp_appliance *a,
+                       const char *const *want, int n)
+{
+    pid_t tid[8];
+    CHECK_INT(ops->vcpu_threads(a, tid, 8), n);
+    for (int i = 0; i < n; i++) {
+        char got[64];
+        thread_cpus(tid[i], got, sizeof got);
+        if (strcmp(got, want[i]) != 0)
+            fprintf(stderr, "  %s: vCPU %d on %s, expected %s\n", ops->name, i, got, want[i]);
+        CHECK(strcmp(got, want[i]) == 0);
+    }
+}
+
+static uint64_t cpu_ns(const struct vp_platform_ops *ops, struct vp_appliance *a)
+{
+    struct vp_appliance_usage u;
+    struct vp_err err = {0};
+    CHECK_INT(ops->usage(a, &u, &err), 0);
+    return u.cpu_user_ns + u.cpu_system_ns;
+}
+
+/* Keep n vCPUs busy. */
+static void spin(const struct vp_platform_ops *ops, struct vp_appliance *a, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char *argv[] = {"/bin/sh", "-c", "while :; do :; done", NULL};
+        struct vp_exec ex = {argv, -1, -1, -1, -1};
+        struct vp_err err = {0};
+        pid_t pid;
+        CHECK_INT(ops->start(a, &ex, &pid, &err), 0);
+    }
+}
+
+/* A guest boots and runs commands through its agent (output, exit
+ * status, the scratch disk); its two vCPU threads sit one on each CPU of
+ * "0-1". */
+static struct vp_appliance *boot_and_exec(const struct vp_platform_ops *ops,
+                                          struct vp_appliance_spec *s)
+{
+    char out[4096];
+    snprintf(s->cpus, sizeof s->cpus, "%s", vp_cpus_online() >= 2 ? "0-1" : "0");
+    s->vcpus = vp_cpus_online() >= 2 ? 2 : 1;
+    uint64_t t0 = vp_now_ns();
+    struct vp_appliance *a = make(ops, journal, s);
+    if (!a)
+        return NULL;
+    fprintf(stderr, "  %s: booted to the agent in %.2f s (TCG%s)\n", ops->name,
+            (double)(vp_now_ns() - t0) / 1e9, s->cap ? ", capped" : "");
+    CHECK_INT(run_sh(ops, a, "echo hello; hostname; cat /proc/cmdline; mount; readlink /var/tmp",
+                     out, sizeof out),
+              0);
+    CHECK(strncmp(out, "hello\nvpt-vm\n", 13) == 0);
+    CHECK(strstr(out, "vp.name=vpt-vm") != NULL);
+    CHECK(strstr(out, "/dev/vda on /scratch type ext4") != NULL); /* the scratch disk */
+    CHECK(strstr(out, "\n/scratch\n") != NULL); /* disk workloads' default directory */
+    CHECK_INT(run_sh(ops, a, "echo oops >&2; exit 3", out, sizeof out), 3);
+    /* a command that is not there: the guest says so, exit 127 */
+    char *argv[] = {"/no/such/command", NULL};
+    CHECK_INT(run_argv(ops, a, argv, out, sizeof out), 127);
+    static const char *const one_each[] = {"0", "1"}, *const only[] = {"0"};
+    check_pins(ops, a, s->vcpus == 2 ? one_each : only, (int)s->vcpus);
+    return a;
+}
+
+/* vm: capped at 50, spinning on both vCPUs, the guest gets half a core
+ * (judged as in test_platform.c: the upper bound always, the lower one
+ * when the group used its quota in 95% of the periods). */
+static void test_guest(const struct vp_platform_ops *ops)
+{
+    struct vp_appliance_spec s;
+    struct vp_appliance_usage u0, u1;
+    struct vp_err err = {0};
+    spec(&s, "vpt-vm", "");
+    s.cap = 50;
+    struct vp_appliance *a = boot_and_exec(ops, &s);
+    if (!a)
+        return;
+    spin(ops, a, (int)s.vcpus);
+    usleep(500000);
+    CHECK_INT(ops->usage(a, &u0, &err), 0);
+    uint64_t t0 = vp_now_ns();
+    usleep(2000000);
+    CHECK_INT(ops->usage(a, &u1, &err), 0);
+    double wall = (double)(vp_now_ns() - t0);
+    double share = 100.0 *
+                   (double)(u1.cpu_user_ns + u1.cpu_system_ns - u0.cpu_user_ns - u0.cpu_system_ns) /
+                   wall;
+    uint64_t periods = u1.periods - u0.periods;
+    double throttled =
+        periods ? (double)(u1.throttled_periods - u0.throttled_periods) / (double)periods : 0.0;
+    fprintf(stderr, "  %s: cap 50 gave %.1f%% of a core, throttled in %.0f%% of %llu periods\n",
+            ops->name, share, 100 * throttled, (unsigned long long)periods);
+    CHECK(share <= 55.0);
+    CHECK(periods >= 15); /* a 100 ms period: about 20 in 2 s */
+    if (throttled >= 0.95)
+        CHECK_NEAR(share, 50.0, 5.0);
+    else
+        fprintf(stderr, "  the machine is busy: lower bound not checked\n");
+    ops->destroy(a);
+    CHECK_INT(qemus_named("vpt-vm"), 0);
+}
+
+/* Run a shell line in a; its stderr (what virtperf says) into err. */
+static int run_sh_err(const struct vp_platform_ops *ops, struct vp_appliance *a, const char *line,
+                      char *err_out, size_t len)
+{
+    int p[2];
+    struct vp_err err = {0};
+    pid_t pid;
+    char *argv[] = {"/bin/sh", "-c", (char *)line, NULL};
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    struct vp_exec ex = {argv, -1, -1, p[1], -1};
+    int rc = ops->start(a, &ex, &pid, &err);
+    close(p[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (rc == 0 && n + 1 < len && (r = read(p[0], err_out + n, len - 1 - n)) > 0)
+        n += (size_t)r;
+    err_out[n] = '\0';
+    close(p[0]);
+    int ws = 0;
+    if (rc < 0 || waitpid(pid, &ws, 0) != pid)
+        return -1;
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+/* A guest that hangs (its agent stopped) or panics: what runs in it fails,
+ * naming that and quoting the guest's console; destroy() still removes
+ * it all. (On the weight test's two VMs, once measured: no boot of its own.) */
+static void hang_and_panic(struct vp_appliance *a, struct vp_appliance *b)
+{
+    char err[2048];
+    /* the hang: every agent process stopped; the host hears nothing */
+    setenv("VIRTPERF_GUEST_SILENCE_MS", "3000", 1);
+    CHECK_INT(run_sh_err(vm, a, "kill -STOP $(pidof virtperf-guest); sleep 60", err, sizeof err),
+              1);
+    unsetenv("VIRTPERF_GUEST_SILENCE_MS");
+    fprintf(stderr, "  hang: %s", err);
+    CHECK(strstr(err, "gave no sign of life for 3 s: the guest hangs; console: ") != NULL);
+    /* the panic: QEMU ends (panic=-1, -no-reboot), the console says why */
+    CHECK_INT(run_sh_err(vm, b, "echo c >/proc/sysrq-trigger", err, sizeof err), 1);
+    fprintf(stderr, "  panic: %s", err);
+    CHECK(strstr(err, "went away; console: Kernel panic - not syncing: sysrq triggered crash") !=
+          NULL);
+}
+
+/* A file of a cgroup directory, first line. */
+static void cgroup_file(const char *dir, const char *name, char *out, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    out[0] = '\0';
+    if (f && fgets(out, (int)len, f))
+        out[strcspn(out, "\n")] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* libvirt: the same guest; its weight and cap are the domain's cgroup's
+ * (the CPU shares they give are measured for vm above; libvirt's mapping
+ * is read back here, which costs no second boot). */
+static void test_libvirt_guest(const struct vp_platform_ops *ops)
+{
+    struct vp_appliance_spec s;
+    char shares[64], quota[64];
+    spec(&s, "vpt-vm", "");
+    s.weight = 512;
+    s.cap = 150;
+    struct vp_appliance *a = boot_and_exec(ops, &s);
+    if (!a)
+        return;
+    const char *dir = ops->cgroup_path(a);
+    CHECK(dir != NULL);
+    if (dir && vp_cgroup_version() == 1) {
+        cgroup_file(dir, "cpu.shares", shares, sizeof shares);
+        cgroup_file(dir, "cpu.cfs_quota_us", quota, sizeof quota);
+        CHECK(strcmp(shares, "2048") == 0 && strcmp(quota, "150000") == 0);
+    } else if (dir) {
+        cgroup_file(dir, "cpu.weight", shares, sizeof shares);
+        cgroup_file(dir, "cpu.max", quota, sizeof quota);
+        CHECK(strcmp(quota, "150000 100000") == 0);
+    }
+    fprintf(stderr, "  %s: domain cgroup %s: shares %s, quota %s\n", ops->name, dir, shares, quota);
+    ops->destroy(a);
+    CHECK_INT(qemus_named("vpt-vm"), 0);
+}
+
+/* Two VMs on the last core with weights 256 and 768 get CPU 1:3 (the
+ * weight is the cgroup's: vCPU and emulator threads); the first has two
+ * vCPUs for the one CPU, so both sit on it. */
+static void test_weight(const struct vp_platform_ops *ops)
+{
+    struct vp_appliance_spec s1, s2;
+    char cpus[16];
+    snprintf(cpus, sizeof cpus, "%d", vp_cpus_online() - 1);
+    spec(&s1, "vpt-w256", cpus);
+    s1.vcpus = 2;
+    spec(&s2, "vpt-w768", cpus);
+    s2.weight = 768;
+    struct vp_appliance *a = make(ops, journal, &s1), *b = make(ops, journal, &s2);
+    if (a && b) {
+        const char *const both[] = {cpus, cpus};
+        check_pins(ops, a, both, 2);
+        spin(ops, a, 2);
+        spin(ops, b, 1);
+        usleep(500000);
+        uint64_t a0 = cpu_ns(ops, a), b0 = cpu_ns(ops, b);
+        usleep(3000000);
+        double da = (double)(cpu_ns(ops, a) - a0), db = (double)(cpu_ns(ops, b) - b0);
+        double ratio = db / da;
+        fprintf(stderr, "  %s: weight 768/256 CPU ratio %.3f (%.2f s, %.2f s)\n", ops->name, ratio,
+                da / 1e9, db / 1e9);
+        CHECK_NEAR(ratio, 3.0, 0.3);
+        hang_and_panic(a, b);
+    }
+    if (a)
+        ops->destroy(a);
+    if (b)
+        ops->destroy(b);
+}
+
+/* Refused by validate and by create alike, with the field named, and
+ * nothing made. */
+static void test_bad_input(void)
+{
+    struct vp_appliance_spec s;
+    struct vp_err err = {0};
+    struct vp_appliance *a = NULL;
+    spec(&s, "vpt-bad", "");
+    s.memory = 1ull << 50;
+    CHECK_INT(vm->validate(&s, &err), -EINVAL);
+    CHECK(strncmp(err.msg, "memory", 6) == 0);
+    CHECK_INT(vm->create(&s, journal, &a, &err), -EINVAL);
+    CHECK(a == NULL);
+    spec(&s, "vpt-bad", "");
+    s.net = VP_NET_BRIDGE;
+    CHECK_INT(vm->validate(&s, &err), -EINVAL);
+    CHECK(strncmp(err.msg, "net", 3) == 0);
+    /* kvm where it does not work here: named, refused */
+    struct vp_guest_image img;
+    enum vp_accel used;
+    CHECK_INT(vp_guest_image_get(&img, &err), 0);
+    CHECK_INT(vp_accel_resolve(&img, VP_ACCEL_AUTO, &used, &err), 0);
+    spec(&s, "vpt-bad", "");
+    s.accel = VP_ACCEL_KVM;
+    int rc = vm->validate(&s, &err);
+    if (used == VP_ACCEL_TCG) {
+        CHECK_INT(rc, -EINVAL);
+        CHECK(strncmp(err.msg, "accel kvm: ", 11) == 0);
+        fprintf(stderr, "  %s\n", err.msg);
+    } else {
+        CHECK_INT(rc, 0);
+    }
+    /* libvirtd not there */
+    spec(&s, "vpt-bad", "");
+    snprintf(s.uri, sizeof s.uri, "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
+    CHECK_INT(vp_platform_libvirt.validate(&s, &err), -EINVAL);
+    CHECK(strncmp(err.msg, "libvirt qemu+unix:", 18) == 0 && strstr(err.msg, "not reachable"));
+    CHECK_INT(qemus_named("vpt-bad"), 0);
+}
+
+/* A child makes a spinning VM and is killed: its QEMU dies with it
+ * (vm: PR_SET_PDEATHSIG; libvirt: the domain is destroyed when the
+ * child's connection closes), and `virtperf cleanup` removes its
+ * directory, its disk and (vm) its cgroup. */
+static void test_cleanup_after_kill(const struct vp_platform_ops *ops)
+{
+    int ready[2];
+    char dir[512] = "";
+    int dirs_before = vm_dirs();
+    CHECK_INT(pipe(ready), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        struct vp_journal *j;
+        struct vp_err err = {0};
+        struct vp_appliance_spec s;
+        close(ready[0]);
+        if (vp_journal_open(&j, &err) < 0)
+            _exit(1);
+        spec(&s, "vpt-kill", "");
+        s.weight = 512;
+        struct vp_appliance *a = make(ops, j, &s);
+        if (!a)
+            _exit(1);
+        spin(ops, a, 1);
+        snprintf(dir, sizeof dir, "%s", "ok");
+        if (write(ready[1], dir, strlen(dir) + 1) < 0)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    close(ready[1]);
+    ssize_t n = read(ready[0], dir, sizeof dir - 1);
+    close(ready[0]);
+    CHECK(n > 0);
+    CHECK_INT(qemus_named("vpt-kill"), 1);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    if (n <= 0)
+        return;
+    /* QEMU goes with the process that started it */
+    for (int i = 0; i < 100 && qemus_named("vpt-kill") > 0; i++)
+        usleep(50000);
+    CHECK_INT(qemus_named("vpt-kill"), 0);
+    char cmd[1024], out[8192];
+    snprintf(cmd, sizeof cmd, "%s cleanup --json", virtperf);
+    FILE *p = popen(cmd, "r");
+    size_t len = p ? fread(out, 1, sizeof out - 1, p) : 0;
+    out[len] = '\0';
+    int st = p ? pclose(p) : -1;
+    if (st != 0 || !strstr(out, "\"failed\": 0"))
+        fprintf(stderr, "%s\n", out);
+    CHECK_INT(st, 0);
+    CHECK(strstr(out, "\"kind\": \"dir\"") != NULL);
+    if (ops == &vp_platform_vm)
+        CHECK(strstr(out, "\"kind\": \"cgroup\"") != NULL);
+    CHECK_INT(leftovers((long)child), 0);
+    CHECK_INT(vm_dirs(), dirs_before);
+}
+
+/* The libvirt platform, when libvirtd answers (tests/with-libvirtd starts
+ * it), or NULL saying why not. */
+static const struct vp_platform_ops *libvirt(void)
+{
+    struct vp_appliance_spec s;
+    struct vp_err err = {0};
+    spec(&s, "vpt-probe", "");
+    if (vp_platform_libvirt.validate(&s, &err) == 0)
+        return &vp_platform_libvirt;
+    fprintf(stderr, "  libvirt cases skipped: %s\n", err.msg);
+    return NULL;
+}
+
+int main(void)
+{
+    SKIP_UNLESS_ROOT();
+    if (vm->unsupported()) {
+        fprintf(stderr, "skipped: %s\n", vm->unsupported());
+        return 77;
+    }
+    virtperf = getenv("VIRTPERF");
+    CHECK(virtperf != NULL);
+    if (virtperf) /* the host side of a command in the guest is virtperf's */
+        setenv("VIRTPERF_RELAY", virtperf, 1);
+    struct vp_err err = {0};
+    CHECK_INT(vp_journal_open(&journal, &err), 0);
+    RUN(test_bad_input);
+    const struct vp_platform_ops *platforms[] = {vm, libvirt()};
+    for (int p = 0; p < 2 && platforms[p]; p++) {
+        const struct vp_platform_ops *ops = platforms[p];
+        fprintf(stderr, "%s:\n", ops->name);
+        if (ops == vm) {
+            test_guest(ops);
+            test_weight(ops);
+        } else {
+            test_libvirt_guest(ops);
+        }
+        if (virtperf)
+            test_cleanup_after_kill(ops);
+    }
+    vp_journal_close(journal);
+    CHECK_INT(leftovers((long)getpid()), 0);
+    return CHECK_DONE();
+}
