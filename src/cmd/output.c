@@ -1,10 +1,10 @@
+/* What every command shares: the output options, the error on the way out,
+ * subcommands. (Opening the store and showing a run: output_store.c.) */
 #include <stddef.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "core/json.h"
-#include "report/run_view.h"
-#include "store/query.h"
 
 const struct vp_opt vp_output_opt_table[] = {
     {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
@@ -16,16 +16,6 @@ const struct vp_opt vp_output_opt_table[] = {
      false},
     VP_OPT_END,
 };
-
-int vp_output_open_store(const struct vp_output_opts *o, struct vp_store **st, struct vp_err *err)
-{
-    char path[4096];
-    if (o->store[0])
-        snprintf(path, sizeof path, "%s", o->store);
-    else
-        vp_store_default_path(path, sizeof path);
-    return vp_store_open(path, st, err);
-}
 
 int vp_output_fail(const struct vp_output_opts *o, const struct vp_err *err)
 {
@@ -42,23 +32,6 @@ int vp_output_fail(const struct vp_output_opts *o, const struct vp_err *err)
         vp_json_finish(&j);
     }
     return vp_err_report(err);
-}
-
-int vp_show_run(const struct vp_output_opts *o, struct vp_store *st, int64_t run_id,
-                struct vp_err *err)
-{
-    struct vp_run_data run;
-    int rc = vp_store_load_run(st, run_id, &run, err);
-    if (rc < 0)
-        return rc;
-    if (o->json)
-        vp_run_print_json(stdout, &run, vp_store_path(st));
-    else if (o->csv)
-        vp_run_print_csv(stdout, &run);
-    else
-        vp_run_print_text(stdout, &run);
-    vp_run_data_free(&run);
-    return 0;
 }
 
 int vp_run_subcommand(const struct vp_subcommand *subs, int argc, char **argv)

@@ -29,14 +29,15 @@ int agent_send(struct agent_session *s, json_t *msg)
     return rc;
 }
 
-static int hello(struct agent_session *s)
+static int hello(struct agent_session *s, const json_t *req)
 {
     struct utsname u;
     uname(&u);
-    return agent_send(s, json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:I}", "ev", "hello", "version",
-                                   VP_PROTO_VERSION, "agent", "virtperf-guest " VP_VERSION, "name",
-                                   u.nodename, "kernel", u.release, "mono_ns",
-                                   (json_int_t)vp_now_ns(), "wall_ns", (json_int_t)vp_wall_ns()));
+    return agent_send(
+        s, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:I, s:I}", "ev", "hello", "version",
+                     VP_PROTO_VERSION, "nonce", (json_int_t)vp_proto_int(req, "nonce", 0), "agent",
+                     "virtperf-guest " VP_VERSION, "name", u.nodename, "kernel", u.release,
+                     "mono_ns", (json_int_t)vp_now_ns(), "wall_ns", (json_int_t)vp_wall_ns()));
 }
 
 /* Answer one request; below 0 when the channel is gone. */
@@ -47,7 +48,7 @@ static int dispatch(struct agent_session *s, const json_t *req)
     if (op == NULL)
         op = "";
     if (strcmp(op, "hello") == 0)
-        return hello(s);
+        return hello(s, req);
     if (strcmp(op, "setup") == 0)
         return agent_setup(s, req);
     if (strcmp(op, "round") == 0)

@@ -32,6 +32,10 @@ static size_t printable(char *s, size_t n)
             }
             continue;
         }
+        if (c == ' ' && o > 0 && (s[o - 1] == ' ' || s[o - 1] == '\n'))
+            continue; /* the firmware's blank screen, squeezed */
+        if (c == '\n' && (o == 0 || s[o - 1] == '\n'))
+            continue; /* and its empty lines */
         if (c == '\n' || c >= 0x20)
             s[o++] = (char)c;
     }

@@ -1,11 +1,18 @@
 /* virtperf-guest: the static binary a VM appliance's initramfs carries.
- * `agent` serves the host (guest/agent.h); the workloads run inside it. */
+ * `agent` serves the host (guest/agent.h) and runs the workloads inside
+ * it; the servers a VM appliance can run are virtperf's own commands, so
+ * that `/proc/self/exe sip-uas ...` means in the guest what it means on
+ * the host. */
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
 #include "core/error.h"
+#include "core/signals.h"
 #include "guest/agent.h"
 #include "vp_config.h"
+
+static const struct vp_command *const servers[] = {&vp_cmd_sip_uas, &vp_cmd_media_server};
 
 int main(int argc, char **argv)
 {
@@ -15,6 +22,12 @@ int main(int argc, char **argv)
         printf("virtperf-guest %s (protocol %d)\n", VP_VERSION, VP_PROTO_VERSION);
         return VP_EXIT_OK;
     }
-    fprintf(stderr, "usage: virtperf-guest agent | --version\n");
+    for (size_t i = 0; argc >= 2 && i < sizeof servers / sizeof servers[0]; i++) {
+        if (strcmp(argv[1], servers[i]->name) == 0) {
+            vp_signals_install();
+            return servers[i]->run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "usage: virtperf-guest agent | sip-uas ... | media-server ... | --version\n");
     return VP_EXIT_USAGE;
 }

@@ -89,7 +89,7 @@ int vp_proto_recv(struct vp_proto_reader *r, int timeout_ms, json_t **out, struc
 {
     uint64_t deadline = timeout_ms < 0 ? 0 : vp_now_ns() + (uint64_t)timeout_ms * 1000000ull;
     *out = NULL;
-    for (;;) {
+    for (bool first = true;; first = false) {
         int rc = take_line(r, out, err);
         if (rc != 0)
             return rc;
@@ -97,11 +97,11 @@ int vp_proto_recv(struct vp_proto_reader *r, int timeout_ms, json_t **out, struc
             return vp_run_error(err, EPROTO, "agent channel: a line over %d bytes",
                                 VP_PROTO_LINE_MAX);
         int wait = -1;
-        if (timeout_ms >= 0) {
+        if (timeout_ms >= 0) { /* at least one look, even with timeout 0 */
             uint64_t now = vp_now_ns();
-            if (now >= deadline)
+            if (now >= deadline && !first)
                 return 0;
-            wait = (int)((deadline - now + 999999) / 1000000);
+            wait = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
         }
         struct pollfd p = {.fd = r->fd, .events = POLLIN};
         int n = poll(&p, 1, wait);

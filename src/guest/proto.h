@@ -2,16 +2,17 @@
  * port, one session per connection, host requests and guest events.
  *
  *   host → guest                              guest → host
- *   {"op":"hello","version":1}                {"ev":"hello","version":1,"agent":..,
- *                                               "name":..,"kernel":..,"mono_ns":..,
- *                                               "wall_ns":..}
+ *   {"op":"hello","version":1,"nonce":n}      {"ev":"hello","version":1,"nonce":n,
+ *                                               "agent":..,"name":..,"kernel":..,
+ *                                               "mono_ns":..,"wall_ns":..}
  *   {"op":"setup","workload":W,"options":     {"ev":"setup"} or an error
  *     ["name=value",..]}
  *   {"op":"round","round":i,"warmup":b,       (before_round, untimed)
  *     "inject_fault":b}                       {"ev":"start","round":i,"mono_ns":t0}
  *                                             {"ev":"end","round":i,"mono_ns":t1,"elapsed_s":x}
  *                                             (verify, untimed)
- *                                             {"ev":"verified","round":i,"metrics":[..]}
+ *                                             {"ev":"verified","round":i,"metrics":[..],
+ *                                               "before_s":..,"verify_s":..}
  *   {"op":"teardown"}                         {"ev":"teardown"}
  *   {"op":"exec","argv":[..]}                 {"ev":"started","pid":p}
  *                                             {"ev":"out","fd":1|2,"data":BASE64}...

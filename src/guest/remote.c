@@ -24,6 +24,9 @@ struct vp_remote {
     double pct, ms;
     struct vp_store *st;
     int64_t run_id;
+    /* the round at hand: its timing row, stored once it is verified */
+    struct vp_timing_row row;
+    uint64_t asked_ns, start_ns, end_ns;
 };
 
 /* The guest died, panicked or hangs: its console says what it last did. */
@@ -52,7 +55,8 @@ static int next_event(struct vp_remote *r, const char *want, json_t **out, struc
         if (rc < 0)
             return rc;
         const char *ev = vp_proto_str(*out, "ev");
-        if (ev && strcmp(ev, "alive") == 0) {
+        /* signs of life, and greetings answered late (see vp_remote_open) */
+        if (ev && (strcmp(ev, "alive") == 0 || strcmp(ev, "hello") == 0)) {
             json_decref(*out);
             continue;
         }
@@ -103,13 +107,24 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
         return rc;
     }
     vp_proto_reader_init(&r->rd, r->fd);
-    if ((rc = vp_proto_send(
-             r->fd, json_pack("{s:s, s:i}", "op", "hello", "version", VP_PROTO_VERSION), err)) < 0)
+    /* a greeting sent on an earlier connection, before the agent was up,
+     * may be answered on this one: the nonce tells ours */
+    json_int_t nonce = (json_int_t)(vp_now_ns() & 0x7fffffffffffll);
+    if ((rc = vp_proto_send(r->fd,
+                            json_pack("{s:s, s:i, s:I}", "op", "hello", "version", VP_PROTO_VERSION,
+                                      "nonce", nonce),
+                            err)) < 0)
         goto fail;
-    if ((rc = vp_proto_recv(&r->rd, timeout_ms, &m, err)) <= 0) {
-        if (rc == 0 || rc == -EPIPE)
-            rc = vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
-        goto fail;
+    for (;;) {
+        if ((rc = vp_proto_recv(&r->rd, timeout_ms, &m, err)) <= 0) {
+            if (rc == 0 || rc == -EPIPE)
+                rc = vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
+            goto fail;
+        }
+        if (vp_proto_int(m, "nonce", -1) == nonce)
+            break;
+        json_decref(m);
+        m = NULL;
     }
     if (vp_proto_int(m, "version", 0) != VP_PROTO_VERSION) {
         rc = vp_run_error(err, 0, "guest agent speaks protocol %lld, this virtperf %d",
@@ -171,41 +186,49 @@ static int remote_setup(const void *params, void **state, struct vp_err *err)
     return rc;
 }
 
-/* The guest's marks around the timed work, stamped here. */
-static int store_timing(struct vp_remote *r, int round, double internal_s, uint64_t start_ns,
-                        uint64_t end_ns, struct vp_err *err)
+/* The round's timing row: the guest's marks around the timed work,
+ * stamped here on arrival, and (once verified) what the round trip cost
+ * beyond the guest's own work. */
+static int store_timing(struct vp_remote *r, const json_t *verified, uint64_t verified_ns,
+                        struct vp_err *err)
 {
-    struct vp_timing_row row = {.round = round, .internal_s = internal_s, .copies = 2};
-    snprintf(row.appliance, sizeof row.appliance, "%s", r->name);
-    row.external_s = (double)(end_ns - start_ns) / 1e9;
-    row.ratio = row.external_s > 0 ? internal_s / row.external_s : 0;
-    row.distorted = vp_timing_distorted(internal_s, row.external_s, r->pct, r->ms);
+    struct vp_timing_row *row = &r->row;
+    double guest_s = row->internal_s + json_number_value(json_object_get(verified, "before_s")) +
+                     json_number_value(json_object_get(verified, "verify_s"));
+    row->control_s = (double)(verified_ns - r->asked_ns) / 1e9 - guest_s;
     if (r->st == NULL)
         return 0;
     /* as wall-clock stamps, like a time server's */
     uint64_t wall_offset = vp_wall_ns() - vp_now_ns();
-    return vp_timing_store_round(r->st, r->run_id, &row, start_ns + wall_offset,
-                                 end_ns + wall_offset, err);
+    return vp_timing_store_round(r->st, r->run_id, row, r->start_ns + wall_offset,
+                                 r->end_ns + wall_offset, err);
 }
 
 static int remote_round(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
 {
     struct vp_remote *r = state;
     json_t *m = NULL;
+    r->asked_ns = vp_now_ns();
     int rc = vp_proto_send(r->fd,
                            json_pack("{s:s, s:i, s:b}", "op", "round", "round", ctx->round,
                                      "inject_fault", ctx->inject_fault),
                            err);
     if (rc < 0 || (rc = next_event(r, "start", &m, err)) < 0)
         return rc;
-    uint64_t start_ns = r->rd.stamp_ns;
+    r->start_ns = r->rd.stamp_ns;
     json_decref(m);
     if ((rc = next_event(r, "end", &m, err)) < 0)
         return rc;
-    uint64_t end_ns = r->rd.stamp_ns;
+    r->end_ns = r->rd.stamp_ns;
     ctx->elapsed_s = json_number_value(json_object_get(m, "elapsed_s"));
     json_decref(m);
-    return store_timing(r, ctx->round, ctx->elapsed_s, start_ns, end_ns, err);
+    struct vp_timing_row *row = &r->row;
+    *row = (struct vp_timing_row){.round = ctx->round, .internal_s = ctx->elapsed_s, .copies = 2};
+    snprintf(row->appliance, sizeof row->appliance, "%s", r->name);
+    row->external_s = (double)(r->end_ns - r->start_ns) / 1e9;
+    row->ratio = row->external_s > 0 ? row->internal_s / row->external_s : 0;
+    row->distorted = vp_timing_distorted(row->internal_s, row->external_s, r->pct, r->ms);
+    return 0;
 }
 
 static int remote_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
@@ -220,8 +243,9 @@ static int remote_verify(void *state, struct vp_round_ctx *ctx, struct vp_err *e
         json_t *v = json_array_get(metrics, (size_t)i);
         ctx->metrics[i] = json_is_number(v) ? json_number_value(v) : NAN;
     }
+    rc = store_timing(r, m, r->rd.stamp_ns, err);
     json_decref(m);
-    return 0;
+    return rc;
 }
 
 static void remote_teardown(void *state)

@@ -10,7 +10,11 @@
 #include <netinet/in.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/if_tun.h>
 #include <linux/veth.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +79,10 @@ static int talk(struct nl *nl, struct nlmsghdr *h)
 
 struct link_req {
     const char *name, *kind;
-    int parent;       /* IFLA_LINK, 0 = none */
-    pid_t netns;      /* create in the namespace of this pid, 0 = here */
-    const char *peer; /* veth: the peer's name */
+    const unsigned char *mac; /* IFLA_ADDRESS, 6 bytes; NULL = the kernel's */
+    int parent;               /* IFLA_LINK, 0 = none */
+    pid_t netns;              /* create in the namespace of this pid, 0 = here */
+    const char *peer;         /* veth: the peer's name */
     pid_t peer_netns;
 };
 
@@ -87,6 +92,8 @@ static int link_add(struct nl *nl, const struct link_req *r)
     struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(h, sizeof *ifm);
     ifm->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(h, IFLA_IFNAME, r->name);
+    if (r->mac)
+        mnl_attr_put(h, IFLA_ADDRESS, 6, r->mac);
     if (r->parent)
         mnl_attr_put_u32(h, IFLA_LINK, (uint32_t)r->parent);
     if (r->netns)
@@ -103,7 +110,7 @@ static int link_add(struct nl *nl, const struct link_req *r)
             mnl_attr_put_u32(h, IFLA_NET_NS_PID, (uint32_t)r->peer_netns);
         mnl_attr_nest_end(h, peer);
         mnl_attr_nest_end(h, data);
-    } else if (strcmp(r->kind, "macvlan") == 0) {
+    } else if (strcmp(r->kind, "macvlan") == 0 || strcmp(r->kind, "macvtap") == 0) {
         struct nlattr *data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
         mnl_attr_put_u32(h, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
         mnl_attr_nest_end(h, data);
@@ -342,6 +349,119 @@ int vp_net_attach(struct vp_journal *j, int mode, int index, pid_t pid, char *ad
         struct link_req r = {.name = "eth0", .kind = "macvlan", .parent = parent, .netns = pid};
         if ((rc = link_add(&nl, &r)) < 0)
             rc = fail(err, rc, "create macvlan over", shared);
+        break;
+    }
+    default:
+        rc = 0;
+    }
+    nl_close(&nl);
+    return rc;
+}
+
+/* A persistent tap, journaled, brought up (as a port of master): QEMU
+ * attaches to it by name. */
+static int make_tap(struct nl *nl, struct vp_journal *j, const char *name, int master, int *ifindex,
+                    int *link_id, struct vp_err *err)
+{
+    int id = vp_journal_add(j, VP_RES_LINK, name, err), rc;
+    if (id < 0)
+        return id;
+    *link_id = id;
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
+        rc = -errno;
+        if (fd >= 0)
+            close(fd);
+        vp_journal_done(j, id);
+        *link_id = -1;
+        return fail(err, rc, "create tap", name);
+    }
+    close(fd);
+    *ifindex = (int)if_nametoindex(name);
+    if (*ifindex == 0 || (rc = link_up(nl, *ifindex, master)) < 0)
+        return fail(err, *ifindex == 0 ? -ENODEV : rc, "up", name);
+    return 0;
+}
+
+/* Open a macvtap's character device /dev/tapN: a node made for the
+ * moment (there is no udev to make it) and unlinked once open. */
+static int open_macvtap(const char *name, struct vp_err *err)
+{
+    char path[128], dev[32], node[64];
+    unsigned major, minor;
+    int ifindex = (int)if_nametoindex(name);
+    snprintf(path, sizeof path, "/sys/class/net/%s/macvtap/tap%d/dev", name, ifindex);
+    FILE *f = fopen(path, "r");
+    bool ok = f && fgets(dev, sizeof dev, f) && sscanf(dev, "%u:%u", &major, &minor) == 2;
+    if (f)
+        fclose(f);
+    if (!ok)
+        return fail(err, -ENODEV, "find the device of", name);
+    snprintf(node, sizeof node, "/run/vp-%s.%ld", name, (long)getpid());
+    unlink(node);
+    if (mknod(node, S_IFCHR | 0600, makedev(major, minor)) < 0)
+        return fail(err, -errno, "make the device node of", name);
+    int fd = open(node, O_RDWR | O_CLOEXEC);
+    int e = errno;
+    unlink(node);
+    return fd >= 0 ? fd : fail(err, -e, "open the device of", name);
+}
+
+void vp_net_direct_parent(const struct vp_journal *j, char *out, size_t len)
+{
+    snprintf(out, len, "vpd%s", vp_journal_run(j));
+}
+
+int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size_t len,
+                     struct vp_net_vm *vm, int *link_id, struct vp_err *err)
+{
+    *link_id = -1;
+    vm->tapfd = -1;
+    vm->tap[0] = '\0';
+    if (index < 0 || index + 2 > 254)
+        return vp_input_error(err, "network: at most 253 appliances at once");
+    const char *run = vp_journal_run(j);
+    char host[32], shared[IFNAMSIZ], hostmv[IFNAMSIZ];
+    int octet3 = octet(j, mode);
+    unsigned char mac[6] = {
+        0x52, 0x54, 0x00, 0xd5, (unsigned char)octet3, (unsigned char)(index + 2)};
+    snprintf(vm->mac, sizeof vm->mac, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+             mac[3], mac[4], mac[5]);
+    vp_net_host_address(j, mode, host, sizeof host);
+    snprintf(addr, len, "10.213.%d.%d", octet3, index + 2);
+    struct nl nl = {0};
+    int rc, br, ifi, parent, hmv;
+    if ((rc = nl_open(&nl, err)) < 0)
+        return rc;
+    switch (mode) {
+    case VP_NET_BRIDGE:
+        snprintf(shared, sizeof shared, "vpbr%s", run);
+        snprintf(vm->tap, sizeof vm->tap, "vp%st%d", run, index);
+        if ((rc = shared_link(&nl, j, shared, "bridge", 0, host, 24, &br, err)) == 0)
+            rc = make_tap(&nl, j, vm->tap, br, &ifi, link_id, err);
+        break;
+    case VP_NET_ROUTED:
+        snprintf(vm->tap, sizeof vm->tap, "vp%sr%d", run, index);
+        if ((rc = make_tap(&nl, j, vm->tap, 0, &ifi, link_id, err)) < 0)
+            break;
+        if ((rc = addr_add(&nl, ifi, host, 32)) < 0 || (rc = set_forwarding(vm->tap)) < 0 ||
+            (rc = route_add(&nl, addr, 32, NULL, ifi)) < 0)
+            rc = fail(err, rc, "addresses and routes on", vm->tap);
+        break;
+    case VP_NET_DIRECT: {
+        vp_net_direct_parent(j, shared, sizeof shared);
+        snprintf(hostmv, sizeof hostmv, "vpm%s", run);
+        if ((rc = shared_link(&nl, j, shared, "dummy", 0, NULL, 0, &parent, err)) < 0 ||
+            (rc = shared_link(&nl, j, hostmv, "macvlan", parent, host, 24, &hmv, err)) < 0)
+            break;
+        snprintf(vm->tap, sizeof vm->tap, "vp%sv%d", run, index);
+        struct link_req r = {.name = vm->tap, .kind = "macvtap", .mac = mac, .parent = parent};
+        if ((rc = host_link(&nl, j, &r, 0, &ifi, link_id, err)) == 0 &&
+            (vm->tapfd = open_macvtap(vm->tap, err)) < 0)
+            rc = vm->tapfd;
         break;
     }
     default:

@@ -38,6 +38,30 @@ struct vp_journal;
 int vp_net_attach(struct vp_journal *j, int mode, int index, pid_t pid, char *addr, size_t len,
                   int *link_id, struct vp_err *err);
 
+/* For a VM appliance (index as above): the host side of mode, with the
+ * guest's end left to QEMU.
+ *   bridge  a persistent tap vp<run>t<k>, a port of the run's bridge
+ *   routed  the same tap, not bridged: .1/32 on it, forwarding, a route to
+ *           the guest's .N/32 (the guest routes to .1 on its link)
+ *   direct  a macvtap vp<run>v<k> in bridge mode over the run's parent
+ *           link, beside the host's own macvlan; its character device is
+ *           opened into *tapfd (QEMU takes it as a descriptor)
+ * vm->tap gets the tap's or macvtap's name, vm->mac a MAC address
+ * unique on the run's network, addr the guest's address; *link_id the
+ * journal entry of the tap or macvtap (-1 when none). The run-wide links
+ * are made on first use, as for containers. */
+struct vp_net_vm {
+    char tap[16]; /* vp<run>t<k>, vp<run>r<k> or (macvtap) vp<run>v<k> */
+    char mac[18];
+    int tapfd; /* direct: the macvtap's /dev/tapN, else -1 */
+};
+int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size_t len,
+                     struct vp_net_vm *vm, int *link_id, struct vp_err *err);
+
+/* The run's direct-mode parent link's name (vpd<run>), for libvirt's own
+ * macvtap. */
+void vp_net_direct_parent(const struct vp_journal *j, char *out, size_t len);
+
 /* Inside the appliance's namespace (call from a process that joined it):
  * lo up, eth0 up with its address and routes. mode VP_NET_NONE: lo only. */
 int vp_net_configure_inside(int mode, const char *addr, struct vp_err *err);

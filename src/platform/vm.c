@@ -21,7 +21,10 @@
  *           a Xen domain's cap
  *   accel   auto | kvm | tcg
  *   disk    the scratch disk's size (default 4 GiB, sparse)
- *   net     none only, for now
+ *   net     bridge, routed: a tap on the run's bridge or routed path;
+ *           direct: a macvtap (the VMM-bypass path of seed 001, the SR-IOV
+ *           role of seed 004); the guest's eth0 gets its address from
+ *           its kernel command line (platform/net.h)
  *
  * start() runs on the host, beside QEMU, a process that speaks for the one
  * in the guest: virtperf's own `workload run` gets --guest-agent (its rounds
@@ -70,9 +73,6 @@ static int check_spec(const struct vm_backend *be, const struct vp_appliance_spe
     const char *why = vm_unsupported();
     if (why)
         return vp_input_error(err, "platform %s: %s", be->platform, why);
-    if (s->net != VP_NET_NONE)
-        return vp_input_error(err, "net: platform %s has no network modes yet (net: none)",
-                              be->platform);
     if (s->accel < VP_ACCEL_AUTO || s->accel > VP_ACCEL_TCG)
         return vp_input_error(err, "accel %d: not auto, kvm or tcg", s->accel);
     struct vp_host h;
@@ -142,6 +142,30 @@ static int wait_ready(struct vp_appliance *a, struct vp_err *err)
     }
 }
 
+/* The host side of the guest's network (platform/net.h). */
+static int attach_net(struct vp_appliance *a, struct vp_err *err)
+{
+    if (a->spec.net == VP_NET_NONE)
+        return 0;
+    if ((a->slot = vp_journal_slot_take(a->j)) < 0)
+        return vp_input_error(err, "appliance %s: more than %d appliances at once", a->spec.name,
+                              VP_JOURNAL_SLOTS);
+    return vp_net_attach_vm(a->j, a->spec.net, a->slot, a->addr, sizeof a->addr, &a->net,
+                            &a->link_id, err);
+}
+
+static void detach_net(struct vp_appliance *a)
+{
+    if (a->net.tapfd >= 0)
+        close(a->net.tapfd);
+    a->net.tapfd = -1;
+    vp_journal_undo(a->j, a->link_id);
+    a->link_id = -1;
+    if (a->slot >= 0)
+        vp_journal_slot_give(a->j, a->slot);
+    a->slot = -1;
+}
+
 static void destroy(struct vp_appliance *a);
 
 static int create(const struct vm_backend *be, const struct vp_appliance_spec *s,
@@ -154,7 +178,8 @@ static int create(const struct vm_backend *be, const struct vp_appliance_spec *s
     a->be = be;
     a->spec = *s;
     a->j = j;
-    a->qemu_id = -1;
+    a->qemu_id = a->slot = a->link_id = -1;
+    a->net.tapfd = -1;
     for (int p = 0; p < VP_GUEST_PORTS; p++)
         a->port_id[p] = -1;
     if ((rc = check_spec(be, s, err)) < 0 || (rc = image_and_accel(s, &a->img, &a->accel, err)) < 0)
@@ -163,7 +188,7 @@ static int create(const struct vm_backend *be, const struct vp_appliance_spec *s
         vp_cpulist_parse("cpus", s->cpus, &a->mask, err);
         a->pinned = true;
     }
-    if ((rc = vp_vm_make_files(a, err)) < 0)
+    if ((rc = vp_vm_make_files(a, err)) < 0 || (rc = attach_net(a, err)) < 0)
         goto fail;
     uint64_t t0 = vp_now_ns();
     if ((rc = be->launch(a, err)) < 0 || (rc = wait_ready(a, err)) < 0)
@@ -230,8 +255,7 @@ static int usage(struct vp_appliance *a, struct vp_appliance_usage *u, struct vp
 
 static const char *address(struct vp_appliance *a)
 {
-    (void)a;
-    return NULL;
+    return a->spec.net == VP_NET_NONE ? NULL : a->addr;
 }
 
 static const char *cgroup_path(struct vp_appliance *a)
@@ -253,6 +277,7 @@ static void destroy(struct vp_appliance *a)
     struct vp_err err;
     stop(a, &err);
     a->be->halt(a);
+    detach_net(a);
     vp_vm_remove_files(a);
     free(a);
 }

@@ -127,6 +127,17 @@ int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err)
     return rc;
 }
 
+void vp_vm_net_cmdline(const struct vp_appliance *a, char *out, size_t len)
+{
+    char host[32];
+    out[0] = '\0';
+    if (a->spec.net == VP_NET_NONE)
+        return;
+    vp_net_host_address(a->j, a->spec.net, host, sizeof host);
+    snprintf(out, len, " vp.addr=%s/%d vp.gw=%s", a->addr, a->spec.net == VP_NET_ROUTED ? 32 : 24,
+             host);
+}
+
 int vp_vm_vcpu_cpu(const struct vp_appliance *a, int vcpu, int nvcpus)
 {
     const size_t w = 8 * sizeof(unsigned long);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "platform/cgroup.h"
 #include "platform/journal.h"
@@ -95,6 +96,8 @@ static char *domain_xml(const struct vp_appliance *a, const char *name)
     if (x == NULL)
         return NULL;
     bool kvm = a->accel == VP_ACCEL_KVM;
+    char net[128];
+    vp_vm_net_cmdline(a, net, sizeof net);
     fprintf(x, "<domain type='%s'><name>%s</name>", kvm ? "kvm" : "qemu", name);
     fprintf(x, "<memory unit='MiB'>%llu</memory>",
             (unsigned long long)((s->memory ? s->memory : VP_VM_DEFAULT_MEMORY) >> 20));
@@ -103,8 +106,8 @@ static char *domain_xml(const struct vp_appliance *a, const char *name)
     cputune(a, x);
     fprintf(x,
             "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel>"
-            "<initrd>%s</initrd><cmdline>" VP_VM_CMDLINE " vp.name=%s</cmdline></os>",
-            a->img.kernel, a->img.initrd, s->name);
+            "<initrd>%s</initrd><cmdline>" VP_VM_CMDLINE " vp.name=%s%s</cmdline></os>",
+            a->img.kernel, a->img.initrd, s->name, net);
     fprintf(x, "<features><acpi/></features><cpu mode='%s'/>",
             kvm ? "host-passthrough" : "maximum");
     fputs("<on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>"
@@ -122,6 +125,11 @@ static char *domain_xml(const struct vp_appliance *a, const char *name)
                 "<channel type='unix'><source mode='bind' path='%s/agent.%d.sock'/>"
                 "<target type='virtio' name='" VP_GUEST_PORT_NAME "'/></channel>",
                 a->dir, p, p);
+    if (s->net != VP_NET_NONE) /* the tap or macvtap made for it (platform/net.h) */
+        fprintf(x,
+                "<interface type='ethernet'><target dev='%s' managed='no'/><mac address='%s'/>"
+                "<model type='virtio'/><rom enabled='no'/></interface>",
+                a->net.tap, a->net.mac);
     fprintf(x,
             "<serial type='file'><source path='%s/console.log'/><target port='0'/></serial>"
             "<memballoon model='none'/></devices></domain>",
@@ -194,6 +202,10 @@ static int launch(struct vp_appliance *a, struct vp_err *err)
     lv->dom_id = -1;
     snprintf(lv->uri, sizeof lv->uri, "%s", uri_of(&a->spec));
     snprintf(lv->name, sizeof lv->name, "vp-%s-%s", vp_journal_run(a->j), a->spec.name);
+    if (a->net.tapfd >= 0) { /* libvirt opens the macvtap itself, by name */
+        close(a->net.tapfd);
+        a->net.tapfd = -1;
+    }
     if ((lv->conn = connect_to(lv->uri, err)) == NULL)
         return -EINVAL;
     char what[VP_STR_MAX + 160];

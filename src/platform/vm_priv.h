@@ -12,6 +12,7 @@
 
 #include "guest/proto.h"
 #include "platform/guest_image.h"
+#include "platform/net.h"
 #include "platform/platform.h"
 #include "platform/qmp.h"
 
@@ -57,7 +58,13 @@ struct vp_appliance {
     struct vm_libvirt *lv; /* libvirt: the connection and the domain */
     pid_t vcpu_tid[VP_QMP_MAX_VCPUS];
     int nvcpus;
-    double boot_s;                  /* from starting the machine to the agent's answer */
+    double boot_s; /* from starting the machine to the agent's answer */
+    /* the network (net != none): its slot, the guest's address, the host
+     * side (a tap, or a macvtap's descriptor) and its journal entry */
+    int slot;
+    char addr[32];
+    struct vp_net_vm net;
+    int link_id;
     pid_t port_pid[VP_GUEST_PORTS]; /* the host-side process on each agent port */
     int port_id[VP_GUEST_PORTS];
 };
@@ -85,6 +92,10 @@ void vp_vm_remove_files(struct vp_appliance *a);
  * stored with (guest/remote.h): accelerator, vCPUs, memory, pinning, the
  * disk's cache mode, the image, and how long the guest took to come up. */
 int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err);
+
+/* The guest's network on its kernel command line: " vp.addr=A/NN
+ * vp.gw=H" (empty without a network). */
+void vp_vm_net_cmdline(const struct vp_appliance *a, char *out, size_t len);
 
 /* The CPU each vCPU is pinned to: one each, in list order, when the list
  * has a CPU per vCPU, else -1 (the whole list). */

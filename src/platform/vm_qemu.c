@@ -44,6 +44,18 @@ static bool qemu_argv(const struct vp_appliance *a, struct vp_vm_argv *c)
              vp_vm_arg(c, "socket,id=a%d,path=%s/agent.%d.sock,server=on,wait=off", p, a->dir, p) &&
              vp_vm_arg(c, "-device") &&
              vp_vm_arg(c, "virtserialport,chardev=a%d,name=" VP_GUEST_PORT_NAME, p, p);
+    /* the network: a tap by name, or the macvtap's descriptor as fd 3; no
+     * boot ROM (the guest boots from -kernel, and iPXE's costs time) */
+    if (ok && s->net != VP_NET_NONE) {
+        ok = vp_vm_arg(c, "-netdev") &&
+             (a->net.tapfd >= 0
+                  ? vp_vm_arg(c, "tap,id=n0,fd=3")
+                  : vp_vm_arg(c, "tap,id=n0,ifname=%s,script=no,downscript=no", a->net.tap)) &&
+             vp_vm_arg(c, "-device") &&
+             vp_vm_arg(c, "virtio-net-pci,netdev=n0,mac=%s,romfile=", a->net.mac);
+    }
+    char net[128];
+    vp_vm_net_cmdline(a, net, sizeof net);
     /* pci=noacpi: the guest skips ACPI's PCI interrupt links, 0.4 s of a
      * TCG boot; panic=-1 with -no-reboot: a panic ends QEMU */
     return ok && vp_vm_arg(c, "-drive") &&
@@ -51,7 +63,7 @@ static bool qemu_argv(const struct vp_appliance *a, struct vp_vm_argv *c)
                      a->disk_direct ? "none" : "writeback") &&
            vp_vm_arg(c, "-kernel") && vp_vm_arg(c, "%s", a->img.kernel) &&
            vp_vm_arg(c, "-initrd") && vp_vm_arg(c, "%s", a->img.initrd) &&
-           vp_vm_arg(c, "-append") && vp_vm_arg(c, VP_VM_CMDLINE " vp.name=%s", s->name);
+           vp_vm_arg(c, "-append") && vp_vm_arg(c, VP_VM_CMDLINE " vp.name=%s%s", s->name, net);
 }
 
 /* QEMU's process, before exec: its cgroup, and every thread on the list. */
@@ -113,8 +125,11 @@ static int launch(struct vp_appliance *a, struct vp_err *err)
     int fd = open(log, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return vp_run_error(err, errno, "%s", log);
-    struct vp_exec ex = {
-        .argv = c.argv, .stdin_fd = -1, .stdout_fd = fd, .stderr_fd = fd, .sync_fd = -1};
+    struct vp_exec ex = {.argv = c.argv,
+                         .stdin_fd = -1,
+                         .stdout_fd = fd,
+                         .stderr_fd = fd,
+                         .sync_fd = a->net.tapfd}; /* fd 3: the macvtap, when direct */
     rc = vp_spawn(a->j, &ex, prepare, a, &a->qemu, &a->qemu_id, err);
     close(fd);
     return rc < 0 ? rc : pin_vcpus(a, err);

@@ -1,6 +1,7 @@
 #include "timing/observer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,8 +73,11 @@ static int on_end(void *arg, int round, bool warmup, double elapsed_s, struct vp
         (rc = check_first_copy(t, "end", round, &ea, err)) < 0)
         return rc;
     uint64_t start_ns = sa.server_ns, end_ns = ea.server_ns;
-    struct vp_timing_row row = {
-        .round = round, .warmup = warmup, .internal_s = elapsed_s, .copies = sa.copies + ea.copies};
+    struct vp_timing_row row = {.round = round,
+                                .warmup = warmup,
+                                .internal_s = elapsed_s,
+                                .copies = sa.copies + ea.copies,
+                                .control_s = NAN};
     snprintf(row.appliance, sizeof row.appliance, "%s", t->appliance);
     /* server stamps are CLOCK_REALTIME: an end before the start means the
      * server's clock was stepped; such a round cannot be timed externally */

@@ -37,7 +37,8 @@ int vp_timing_store_round(struct vp_store *st, int64_t run_id, const struct vp_t
     if (sqlite3_prepare_v2(vp_store_db(st),
                            "INSERT OR REPLACE INTO timing_rounds (run_id, round, appliance,"
                            " start_server_ns, end_server_ns, internal_s, external_s, ratio,"
-                           " clock_distorted, copies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " clock_distorted, copies, control_s)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &q, NULL) != SQLITE_OK)
         return vp_store_sql_error(st, err, "storing a round's timing");
     sqlite3_bind_int64(q, 1, run_id);
@@ -50,6 +51,10 @@ int vp_timing_store_round(struct vp_store *st, int64_t run_id, const struct vp_t
     sqlite3_bind_double(q, 8, r->ratio);
     sqlite3_bind_int(q, 9, r->distorted);
     sqlite3_bind_int(q, 10, r->copies);
+    if (isnan(r->control_s))
+        sqlite3_bind_null(q, 11);
+    else
+        sqlite3_bind_double(q, 11, r->control_s);
     int step = sqlite3_step(q);
     sqlite3_finalize(q);
     return step == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "storing a round's timing");

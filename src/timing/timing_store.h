@@ -19,6 +19,9 @@ struct vp_timing_row {
     double ratio; /* internal / external: 1 for an honest clock, 0.5 for one at half speed */
     bool distorted;
     int copies; /* datagrams sent for the two marks (2 when none was lost) */
+    /* VM rounds: the agent's round trip beyond the guest's own work (before
+     * the round, the round, verify); NAN when not known */
+    double control_s;
 };
 
 /* A round is clock-distorted when its two figures differ by more than pct

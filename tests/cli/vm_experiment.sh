@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Experiments on the vm and libvirt platforms: cpu-pi and disk-zfg at their
-# small presets run in guests; every round is stored with the guest's
-# elapsed and the host's (from the guest's marks), and the run with its
-# platform (the accelerator named: accel auto resolves to what works here,
-# the same for every point). Bad input is a one-line error before anything
-# exists. A runner killed with SIGKILL
-# mid-point leaves no QEMU (it dies with the runner), and `virtperf
-# cleanup` removes the rest: nothing of the run remains.
+# small presets run in guests, and a SIP and a media server in guests
+# answer loads from the host over a bridge and a routed path. Every round is
+# stored with the guest's elapsed and the host's (from the guest's marks),
+# and the run with its platform (the accelerator named: accel auto resolves
+# to what works here, the same for every point). Bad input is a one-line
+# error before anything exists. A runner killed with SIGKILL mid-point
+# leaves no QEMU (it dies with the runner), and `virtperf cleanup` removes
+# the rest: nothing of the run remains.
 . "$(dirname "$0")/lib.sh"
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (cgroups)"; exit 77; }
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86 not installed"; exit 77; }
@@ -24,7 +25,7 @@ disks0=$(scratch)
 libvirt=libvirt
 virsh -c qemu:///system version >/dev/null 2>&1 || { libvirt=; echo "libvirtd not there: vm only"; }
 
-exp() { # ACCEL ROUNDS → $work/e.yaml: on each VM platform, cpu-pi and disk-zfg
+exp() { # ACCEL ROUNDS → $work/e.yaml: cpu-pi and disk-zfg in vm guests, cpu-pi in libvirt's
     cat >"$work/e.yaml" <<EOF
 platform: vm
 accel: $1
@@ -34,8 +35,9 @@ profile-interval: 500ms
 appliances:
   - {name: vmt-pi, workload: cpu-pi, preset: small}
   - {name: vmt-disk, workload: disk-zfg, preset: small, disk: 256M}
-matrix:
-  platform: [vm${libvirt:+, $libvirt}]
+cases:
+  - {label: vm}
+${libvirt:+  - {label: libvirt, platform: libvirt, vmt-disk.count: 0\}}
 EOF
 }
 
@@ -47,7 +49,9 @@ accel=$(sql "SELECT json_extract(platform, '$.accel') FROM runs ORDER BY id LIMI
 [[ $accel == kvm || $accel == tcg ]] || fail "accel auto stored as '$accel'"
 echo "accel auto: $accel"
 for platform in vm $libvirt; do
-    for app in vmt-pi vmt-disk; do
+    apps="vmt-pi vmt-disk"
+    [[ $platform == vm ]] || apps=vmt-pi
+    for app in $apps; do
         id=$(sql "SELECT run_id FROM point_runs JOIN runs ON runs.id = run_id
                   WHERE appliance = '$app' AND json_extract(platform, '$.name') = '$platform'")
         [[ -n $id ]] || fail "$platform $app: no run"
@@ -69,6 +73,28 @@ expect_exit 0 "$VP" results show "$id"
 grep -q '^platform {.*"accel":"'"$accel"'"' "$work/out" || fail "results show: $(head -5 "$work/out")"
 grep -q "external_elapsed the host's, from the guest's marks" "$work/out" ||
     fail "results show: no external figure"
+
+# telephony in VMs: a SIP server on the bridge and a media server on the
+# routed path, each in its guest, driven from the host over the network
+cat >"$work/tel.yaml" <<EOF
+platform: vm
+accel: tcg
+rounds: 1
+profile-interval: 0
+appliances:
+  - {name: vmt-sip, role: sip-server, net: bridge}
+  - {name: vmt-media, role: media-server, net: routed}
+loads:
+  - {driver: sip-uac, target: vmt-sip, duration: 2s, rate: 50}
+  - {driver: rtp, target: vmt-media, duration: 2s, streams: 10}
+EOF
+expect_exit 0 "$VP" run "$work/tel.yaml" --json
+[[ $(sql "SELECT created || ' ' || successful FROM sip_runs ORDER BY id DESC LIMIT 1") == "100 100" ]] ||
+    fail "SIP in a VM: $(sql "SELECT * FROM sip_runs ORDER BY id DESC LIMIT 1")"
+[[ $(sql "SELECT sent || ' ' || received FROM rtp_runs ORDER BY id DESC LIMIT 1") == "1000 1000" ]] ||
+    fail "RTP through a VM: $(sql "SELECT * FROM rtp_runs ORDER BY id DESC LIMIT 1")"
+[[ $(sql "SELECT count(*) FROM point_services WHERE counters IS NOT NULL AND address LIKE '10.213.%'") -eq 2 ]] ||
+    fail "servers' counters: $(sql "SELECT * FROM point_services")"
 
 # bad input: one line, exit 2, nothing made
 sed -i 's/preset: small}/preset: small, memory: 100T}/' "$work/e.yaml"

@@ -121,6 +121,21 @@ __attribute__((unused)) static int leftovers(long run)
     return n;
 }
 
+/* `virtperf cleanup --json`: it must succeed and fail on nothing; what it
+ * printed is left in out. */
+__attribute__((unused)) static void run_cleanup(const char *virtperf, char *out, size_t len)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s cleanup --json", virtperf);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, len - 1, p) : 0;
+    out[n] = '\0';
+    int st = p ? pclose(p) : -1;
+    if (st != 0 || !strstr(out, "\"failed\": 0"))
+        fprintf(stderr, "%s\n", out);
+    CHECK_INT(st, 0);
+}
+
 #define SKIP_UNLESS_ROOT()                                                                         \
     do {                                                                                           \
         if (geteuid() != 0 || vp_platform_container.unsupported()) {                               \

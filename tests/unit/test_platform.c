@@ -430,26 +430,15 @@ static void test_cleanup_after_kill(void)
     if (n <= 0)
         return;
     CHECK(leftovers((long)child) > 0); /* there was something to clean */
-    char cmd[1024], out[8192];
-    snprintf(cmd, sizeof cmd, "%s cleanup --json", virtperf);
-    FILE *p = popen(cmd, "r");
-    size_t len = p ? fread(out, 1, sizeof out - 1, p) : 0;
-    out[len] = '\0';
-    int st = p ? pclose(p) : -1;
-    if (st != 0 || !strstr(out, "\"failed\": 0"))
-        fprintf(stderr, "%s\n", out);
-    CHECK_INT(st, 0);
+    char out[8192];
+    run_cleanup(virtperf, out, sizeof out);
     CHECK(strstr(out, "\"kind\": \"cgroup\"") != NULL);
     CHECK(strstr(out, "\"kind\": \"link\"") != NULL);
     CHECK(strstr(out, "\"kind\": \"dir\"") != NULL);
     CHECK_INT(leftovers((long)child), 0);
     CHECK(access(dir, F_OK) != 0);
     /* idempotent: a second pass finds nothing of it */
-    snprintf(cmd, sizeof cmd, "%s cleanup", virtperf);
-    p = popen(cmd, "r");
-    len = p ? fread(out, 1, sizeof out - 1, p) : 0;
-    out[len] = '\0';
-    CHECK(p && pclose(p) == 0);
+    run_cleanup(virtperf, out, sizeof out);
     char mine[64];
     snprintf(mine, sizeof mine, "%ld", (long)child);
     CHECK(strstr(out, mine) == NULL);
