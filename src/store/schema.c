@@ -299,7 +299,7 @@ static const char *const migrations[] = {
     ");",
     /* the platform a run's rounds ran on, as JSON ({"name": "vm", "accel":
      * "tcg", ...}; issue 13); NULL: on the host itself */
-    "ALTER TABLE runs ADD COLUMN platform TEXT;"
+    "ALTER TABLE runs ADD COLUMN platform TEXT;",
     /* a VM round's control overhead (issue 13): the host's time from asking
      * for the round to its verified result, less what the guest spent on it */
     "ALTER TABLE timing_rounds ADD COLUMN control_s REAL;",
