@@ -226,8 +226,9 @@ static int start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *pid, s
         return rc;
     struct vp_exec relay = *ex;
     relay.argv = cl.argv;
-    if (a->port_id[port] >= 0) /* the last relay on this port is gone */
-        vp_spawn_kill(a->j, a->port_pid[port], a->port_id[port]);
+    /* the last relay on this port is gone; its caller reaps it, not us */
+    if (a->port_id[port] >= 0)
+        vp_journal_done(a->j, a->port_id[port]);
     if ((rc = vp_spawn(a->j, &relay, NULL, NULL, pid, &a->port_id[port], err)) < 0) {
         a->port_pid[port] = 0;
         return rc;
