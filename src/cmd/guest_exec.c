@@ -94,11 +94,10 @@ static int relay_events(struct relay *r, struct vp_err *err)
     }
     free(out);
     if (rc == -EPIPE || rc == -ETIMEDOUT) {
-        char tail[256], hang[96];
-        vp_console_tail(r->sock, tail, sizeof tail);
-        rc = vp_run_error(err, 0, "the guest's agent %s%s%s",
-                          rc == -EPIPE ? "went away" : vp_proto_hang_text(hang, sizeof hang),
-                          tail[0] ? "; console: " : "", tail);
+        char hang[96], msg[160];
+        snprintf(msg, sizeof msg, "the guest's agent %s",
+                 rc == -EPIPE ? "went away" : vp_proto_hang_text(hang, sizeof hang));
+        rc = vp_guest_error(err, 0, r->sock, msg);
     }
     return rc >= 1000 ? rc - 1000 : rc;
 }

@@ -18,7 +18,12 @@
 #include "guest/agent.h"
 #include "vp_config.h"
 
-#define IDLE_POLL_NS 20000000ull /* between looks at a port with no host */
+/* Between looks at a port with no host: a port has no "host connected"
+ * event to wait for. Soon after a session (or the boot) a host is likely
+ * to come, and the wait is short; on an idle port it grows, since every
+ * wake-up is noise in the guest measured. */
+#define IDLE_POLL_MIN_NS 10000000ull
+#define IDLE_POLL_MAX_NS 200000000ull
 
 int agent_send(struct agent_session *s, json_t *msg)
 {
@@ -53,10 +58,8 @@ static int dispatch(struct agent_session *s, const json_t *req)
         return agent_setup(s, req);
     if (strcmp(op, "round") == 0)
         return agent_round(s, req);
-    if (strcmp(op, "teardown") == 0) {
-        agent_teardown(s);
-        return agent_send(s, json_pack("{s:s}", "ev", "teardown"));
-    }
+    if (strcmp(op, "teardown") == 0)
+        return agent_finish(s);
     if (strcmp(op, "exec") == 0)
         return agent_exec(s, req);
     if (strcmp(op, "signal") == 0)
@@ -74,12 +77,14 @@ static void serve(const char *path)
         _exit(1);
     }
     struct agent_session s = {.fd = fd, .lock = PTHREAD_MUTEX_INITIALIZER};
+    uint64_t idle_ns = IDLE_POLL_MIN_NS;
     for (;;) {
         vp_proto_reader_init(&s.rd, fd);
         int rc;
         json_t *req;
         struct vp_err err;
         while ((rc = vp_proto_recv(&s.rd, -1, &req, &err)) == 1) {
+            idle_ns = IDLE_POLL_MIN_NS;
             rc = dispatch(&s, req);
             json_decref(req);
             if (rc < 0)
@@ -88,8 +93,9 @@ static void serve(const char *path)
         /* the host went away (or sent garbage): the session's state goes too */
         agent_teardown(&s);
         vp_proto_reader_free(&s.rd);
-        struct timespec ts = {0, IDLE_POLL_NS};
+        struct timespec ts = {0, (long)idle_ns};
         nanosleep(&ts, NULL);
+        idle_ns = idle_ns * 2 < IDLE_POLL_MAX_NS ? idle_ns * 2 : IDLE_POLL_MAX_NS;
     }
 }
 

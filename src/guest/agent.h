@@ -29,6 +29,8 @@ int agent_send(struct agent_session *s, json_t *msg);
  * below 0 means the channel is gone. */
 int agent_setup(struct agent_session *s, const json_t *req);
 int agent_round(struct agent_session *s, const json_t *req);
+int agent_finish(struct agent_session *s); /* the teardown request, answered */
+/* Release what setup made (the session's end, whatever state it is in). */
 void agent_teardown(struct agent_session *s);
 
 /* Run argv (req "argv"), relaying its output until it exits or the host

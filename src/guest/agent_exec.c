@@ -1,7 +1,7 @@
 /* A command in the guest: started in its own process group, its stdout and
  * stderr relayed to the host as they come, signals from the host passed
- * on, its exit status the last event. When the host goes away, the whole
- * process group is killed: nothing outlives its session. */
+ * on, its exit status the last event. Once it has exited, or when the host
+ * goes away, its whole process group is killed: nothing outlives it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,11 +16,14 @@
 
 #define MAX_ARGS 128
 
-/* Fork argv with stdout and stderr on pipes; the child's cwd is the
- * scratch disk when there is one. */
+/* Fork argv with stdout and stderr on pipes, in a process group of its
+ * own (set on both sides: a signal right after "started" finds it); the
+ * child's cwd is the scratch disk when there is one. */
 static pid_t spawn(char **argv, int out[2], int err[2])
 {
     pid_t pid = fork();
+    if (pid > 0)
+        setpgid(pid, pid);
     if (pid != 0)
         return pid;
     setpgid(0, 0);
@@ -40,33 +43,49 @@ static pid_t spawn(char **argv, int out[2], int err[2])
 static int relay(struct agent_session *s, int fd, int which)
 {
     char buf[16384];
-    struct vp_err err;
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return 1;
     if (n <= 0)
         return 0;
     char *data = vp_proto_b64(buf, (size_t)n);
-    int rc = vp_proto_send(
-        s->fd, json_pack("{s:s, s:i, s:s}", "ev", "out", "fd", which, "data", data ? data : ""),
-        &err);
+    int rc = agent_send(
+        s, json_pack("{s:s, s:i, s:s}", "ev", "out", "fd", which, "data", data ? data : ""));
     free(data);
     return rc < 0 ? rc : 1;
 }
 
-/* A request while the command runs: only signals are taken. */
+/* Requests while the command runs: signals are passed on; anything else
+ * (a host that took this port for free) is told the port is busy. */
 static int request(struct agent_session *s, pid_t pid)
 {
     json_t *m;
-    struct vp_err err;
+    struct vp_err err = {0};
     int rc;
     while ((rc = vp_proto_recv(&s->rd, 0, &m, &err)) == 1) {
         const char *op = vp_proto_str(m, "op");
-        if (op && strcmp(op, "signal") == 0)
+        if (op && strcmp(op, "signal") == 0) {
             kill(-pid, (int)vp_proto_int(m, "signal", SIGTERM));
+        } else {
+            vp_run_error(&err, EBUSY, "agent port busy: a command runs on it");
+            rc = agent_send(s, vp_proto_error(&err));
+        }
         json_decref(m);
+        if (rc < 0)
+            return rc;
     }
     return rc == -EINTR ? 0 : rc;
+}
+
+/* Whether a whole request line is already read (taken without waiting). */
+static bool line_waiting(const struct agent_session *s)
+{
+    return s->rd.len && memchr(s->rd.buf, '\n', s->rd.len);
+}
+
+static int send_error(struct agent_session *s, struct vp_err *err)
+{
+    return agent_send(s, vp_proto_error(err));
 }
 
 int agent_exec(struct agent_session *s, const json_t *req)
@@ -77,25 +96,37 @@ int agent_exec(struct agent_session *s, const json_t *req)
     size_t n = json_array_size(args);
     if (n == 0 || n > MAX_ARGS) {
         vp_input_error(&err, "exec: argv of 1 to %d words", MAX_ARGS);
-        return agent_send(s, vp_proto_error(&err));
+        return send_error(s, &err);
     }
     for (size_t i = 0; i < n; i++) {
         const char *a = json_string_value(json_array_get(args, i));
         argv[i] = (char *)(a ? a : "");
     }
     argv[n] = NULL;
-    int out[2], errp[2];
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+    int out[2], errp[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) < 0) {
         vp_run_error(&err, errno, "exec: pipe");
-        return agent_send(s, vp_proto_error(&err));
+        return send_error(s, &err);
+    }
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        vp_run_error(&err, errno, "exec: pipe");
+        close(out[0]);
+        close(out[1]);
+        return send_error(s, &err);
     }
     pid_t pid = spawn(argv, out, errp);
+    int e = errno;
     close(out[1]);
     close(errp[1]);
-    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-    int rc = pid > 0 ? agent_send(s, json_pack("{s:s, s:i}", "ev", "started", "pid", (int)pid))
-                     : vp_run_error(&err, errno, "exec: fork");
-    bool open_out = true, open_err = true, exited = pid <= 0 || pidfd < 0;
+    if (pid < 0) {
+        close(out[0]);
+        close(errp[0]);
+        vp_run_error(&err, e, "exec: fork");
+        return send_error(s, &err);
+    }
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int rc = agent_send(s, json_pack("{s:s, s:i}", "ev", "started", "pid", (int)pid));
+    bool open_out = true, open_err = true, exited = pidfd < 0;
     while (rc >= 0 && (open_out || open_err || !exited)) {
         struct pollfd p[4] = {{s->fd, POLLIN, 0},
                               {open_out ? out[0] : -1, POLLIN, 0},
@@ -103,34 +134,33 @@ int agent_exec(struct agent_session *s, const json_t *req)
                               {exited ? -1 : pidfd, POLLIN, 0}};
         /* a request already read with an earlier one is taken at once; a
          * quiet second is a sign of life to send */
-        int ready = poll(p, 4, s->rd.len ? 0 : VP_PROTO_ALIVE_MS);
+        bool waiting = line_waiting(s);
+        int ready = poll(p, 4, waiting ? 0 : VP_PROTO_ALIVE_MS);
         if (ready < 0) {
             if (errno != EINTR)
                 rc = -errno;
             continue;
         }
-        if (ready == 0 && !s->rd.len) {
+        if (ready == 0 && !waiting) {
             rc = agent_send(s, json_pack("{s:s}", "ev", "alive"));
             continue;
         }
-        if ((p[0].revents || s->rd.len) && (rc = request(s, pid)) < 0)
+        if ((p[0].revents || waiting) && (rc = request(s, pid)) < 0)
             break;
         if (p[1].revents && (rc = relay(s, out[0], 1)) <= 0)
             open_out = false;
         if (p[2].revents && rc >= 0 && (rc = relay(s, errp[0], 2)) <= 0)
             open_err = false;
-        if (p[3].revents)
+        if (p[3].revents) {
             exited = true;
+            kill(-pid, SIGKILL); /* what it left running would hold its output open */
+        }
         rc = rc < 0 ? rc : 0;
     }
     int status = 0;
-    if (pid > 0) {
-        if (rc < 0) /* the host is gone: nothing of its session stays */
-            kill(-pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        kill(-pid, SIGKILL); /* what the command left in its group */
-    }
+    kill(-pid, SIGKILL); /* the host is gone, or the command ended: its group goes */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
     if (pidfd >= 0)
         close(pidfd);
     close(out[0]);

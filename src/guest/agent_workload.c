@@ -15,8 +15,8 @@ static int reply_error(struct agent_session *s, const struct vp_err *err)
     return agent_send(s, vp_proto_error(err));
 }
 
-/* While a round runs: a sign of life every second, from a thread of its
- * own (the round keeps this one busy). */
+/* While a workload works (setup, a round, teardown): a sign of life every
+ * second, from a thread of its own (the work keeps this one busy). */
 struct heartbeat {
     struct agent_session *s;
     pthread_t thread;
@@ -62,7 +62,7 @@ static void heartbeat_stop(struct heartbeat *h, bool started)
     pthread_cond_destroy(&h->done);
 }
 
-int agent_setup(struct agent_session *s, const json_t *req)
+static int setup_of(struct agent_session *s, const json_t *req)
 {
     struct vp_err err = {0};
     const char *name = vp_proto_str(req, "workload");
@@ -108,6 +108,15 @@ fail:
     s->params = NULL;
     s->state = NULL;
     return reply_error(s, &err);
+}
+
+int agent_setup(struct agent_session *s, const json_t *req)
+{
+    struct heartbeat h;
+    bool beating = heartbeat_start(&h, s);
+    int rc = setup_of(s, req);
+    heartbeat_stop(&h, beating);
+    return rc;
 }
 
 static json_t *metrics_json(const struct vp_workload *w, const struct vp_round_ctx *ctx)
@@ -166,6 +175,15 @@ int agent_round(struct agent_session *s, const json_t *req)
     int rc = round_of(s, req);
     heartbeat_stop(&h, beating);
     return rc;
+}
+
+int agent_finish(struct agent_session *s)
+{
+    struct heartbeat h;
+    bool beating = heartbeat_start(&h, s);
+    agent_teardown(s);
+    heartbeat_stop(&h, beating);
+    return agent_send(s, json_pack("{s:s}", "ev", "teardown"));
 }
 
 void agent_teardown(struct agent_session *s)

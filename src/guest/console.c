@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/error.h"
+
 #define TAIL_BYTES 8192
 #define PANIC      "Kernel panic - not syncing"
 
@@ -64,19 +66,32 @@ void vp_file_tail(const char *file, char *out, size_t len)
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
         buf[--n] = '\0';
-    /* else the last lines, as many as fit, on one line */
-    size_t keep = n < len - 1 ? n : len - 1;
-    const char *start = buf + n - keep;
-    size_t o = 0;
-    for (const char *p = start; *p && o < len - 1; p++) {
-        if (*p != '\n') {
-            out[o++] = *p;
-        } else if (o + 3 < len - 1) {
-            memcpy(out + o, " | ", 3);
-            o += 3;
+    /* else the last lines on one line (" | " between them), as much of
+     * their end as fits: the last line says most */
+    char joined[3 * TAIL_BYTES + 1];
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            memcpy(joined + j, " | ", 3);
+            j += 3;
         } else {
-            break;
+            joined[j++] = buf[i];
         }
     }
-    out[o] = '\0';
+    size_t keep = j < len - 1 ? j : len - 1;
+    memcpy(out, joined + j - keep, keep);
+    out[keep] = '\0';
+}
+
+int vp_guest_error(struct vp_err *err, int errnum, const char *path, const char *what)
+{
+    char tail[300], log[512];
+    const char *slash = strrchr(path, '/');
+    vp_console_tail(path, tail, sizeof tail);
+    if (tail[0] == '\0') { /* QEMU's own complaint, when the guest said nothing */
+        snprintf(log, sizeof log, "%.*s/qemu.log", slash ? (int)(slash - path) : 1,
+                 slash ? path : ".");
+        vp_file_tail(log, tail, sizeof tail);
+    }
+    return vp_run_error(err, errnum, "%s%s%s", what, tail[0] ? "; console: " : "", tail);
 }

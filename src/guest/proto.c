@@ -105,8 +105,10 @@ int vp_proto_recv(struct vp_proto_reader *r, int timeout_ms, json_t **out, struc
         }
         struct pollfd p = {.fd = r->fd, .events = POLLIN};
         int n = poll(&p, 1, wait);
-        if (n < 0 && errno == EINTR)
-            return -EINTR; /* the caller decides: a signal may ask it to stop */
+        if (n < 0 && errno == EINTR) { /* the caller decides: a signal may ask it to stop */
+            vp_run_error(err, EINTR, "agent channel");
+            return -EINTR;
+        }
         if (n < 0)
             return vp_run_error(err, errno, "agent channel");
         if (n == 0)

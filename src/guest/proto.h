@@ -7,7 +7,7 @@
  *                                               "mono_ns":..,"wall_ns":..}
  *   {"op":"setup","workload":W,"options":     {"ev":"setup"} or an error
  *     ["name=value",..]}
- *   {"op":"round","round":i,"warmup":b,       (before_round, untimed)
+ *   {"op":"round","round":i,                  (before_round, untimed)
  *     "inject_fault":b}                       {"ev":"start","round":i,"mono_ns":t0}
  *                                             {"ev":"end","round":i,"mono_ns":t1,"elapsed_s":x}
  *                                             (verify, untimed)
@@ -73,8 +73,10 @@ void vp_proto_reader_init(struct vp_proto_reader *r, int fd);
 void vp_proto_reader_free(struct vp_proto_reader *r);
 
 /* The next message: 1 and *out (the caller releases it), 0 after timeout_ms
- * without one (-1 = wait for ever), -EPIPE at the end of the stream, other
- * -errno on errors (a line that is no JSON object is -EPROTO). */
+ * without one (-1 = wait for ever; 0 = only what is there now), -EPIPE at
+ * the end of the stream, -EINTR when a signal came (the caller decides:
+ * SIGUSR1 only asks a run to stop between rounds), other -errno on errors
+ * (a line that is no JSON object is -EPROTO). */
 int vp_proto_recv(struct vp_proto_reader *r, int timeout_ms, json_t **out, struct vp_err *err);
 
 /* Accessors that tolerate a missing or mistyped member. */

@@ -13,6 +13,8 @@
 #include "guest/proto.h"
 #include "timing/timing_store.h"
 
+#define GREET_MS 100
+
 struct vp_remote {
     int fd;
     struct vp_proto_reader rd;
@@ -32,10 +34,9 @@ struct vp_remote {
 /* The guest died, panicked or hangs: its console says what it last did. */
 static int channel_lost(struct vp_remote *r, struct vp_err *err, const char *what)
 {
-    char tail[256];
-    vp_console_tail(r->path, tail, sizeof tail);
-    return vp_run_error(err, 0, "the guest's agent %s%s%s", what, tail[0] ? "; console: " : "",
-                        tail);
+    char msg[160];
+    snprintf(msg, sizeof msg, "the guest's agent %s", what);
+    return vp_guest_error(err, 0, r->path, msg);
 }
 
 /* The next event; an error event becomes the error it carries. */
@@ -107,21 +108,34 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
         return rc;
     }
     vp_proto_reader_init(&r->rd, r->fd);
-    /* a greeting sent on an earlier connection, before the agent was up,
-     * may be answered on this one: the nonce tells ours */
-    json_int_t nonce = (json_int_t)(vp_now_ns() & 0x7fffffffffffll);
-    if ((rc = vp_proto_send(r->fd,
-                            json_pack("{s:s, s:i, s:I}", "op", "hello", "version", VP_PROTO_VERSION,
-                                      "nonce", nonce),
-                            err)) < 0)
-        goto fail;
+    /* A greeting sent before the agent had its port open may be lost: it
+     * is sent again every GREET_MS on this connection. One sent on an
+     * earlier connection may be answered on this one: the nonces tell
+     * ours (base, base + 1, ... for this connection's greetings). */
+    json_int_t base = (json_int_t)(vp_now_ns() & 0x7fffffffffffll), sent = 0;
+    uint64_t deadline = vp_now_ns() + (uint64_t)timeout_ms * 1000000ull;
     for (;;) {
-        if ((rc = vp_proto_recv(&r->rd, timeout_ms, &m, err)) <= 0) {
-            if (rc == 0 || rc == -EPIPE)
+        uint64_t now = vp_now_ns();
+        if (now >= deadline) {
+            rc = vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
+            goto fail;
+        }
+        if ((rc = vp_proto_send(r->fd,
+                                json_pack("{s:s, s:i, s:I}", "op", "hello", "version",
+                                          VP_PROTO_VERSION, "nonce", base + sent++),
+                                err)) < 0)
+            goto fail;
+        uint64_t left_ms = (deadline - now) / 1000000ull;
+        rc = vp_proto_recv(&r->rd, (int)(left_ms < GREET_MS ? left_ms : GREET_MS), &m, err);
+        if (rc == 0 || (rc == -EINTR && !vp_interrupted)) /* unanswered, or SIGUSR1 */
+            continue;
+        if (rc < 0) {
+            if (rc == -EPIPE)
                 rc = vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
             goto fail;
         }
-        if (vp_proto_int(m, "nonce", -1) == nonce)
+        int64_t nonce = vp_proto_int(m, "nonce", -1);
+        if (nonce >= base && nonce < base + sent)
             break;
         json_decref(m);
         m = NULL;

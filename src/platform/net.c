@@ -410,11 +410,6 @@ static int open_macvtap(const char *name, struct vp_err *err)
     return fd >= 0 ? fd : fail(err, -e, "open the device of", name);
 }
 
-void vp_net_direct_parent(const struct vp_journal *j, char *out, size_t len)
-{
-    snprintf(out, len, "vpd%s", vp_journal_run(j));
-}
-
 int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size_t len,
                      struct vp_net_vm *vm, int *link_id, struct vp_err *err)
 {
@@ -452,7 +447,7 @@ int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size
             rc = fail(err, rc, "addresses and routes on", vm->tap);
         break;
     case VP_NET_DIRECT: {
-        vp_net_direct_parent(j, shared, sizeof shared);
+        snprintf(shared, sizeof shared, "vpd%s", run);
         snprintf(hostmv, sizeof hostmv, "vpm%s", run);
         if ((rc = shared_link(&nl, j, shared, "dummy", 0, NULL, 0, &parent, err)) < 0 ||
             (rc = shared_link(&nl, j, hostmv, "macvlan", parent, host, 24, &hmv, err)) < 0)

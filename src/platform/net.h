@@ -58,10 +58,6 @@ struct vp_net_vm {
 int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size_t len,
                      struct vp_net_vm *vm, int *link_id, struct vp_err *err);
 
-/* The run's direct-mode parent link's name (vpd<run>), for libvirt's own
- * macvtap. */
-void vp_net_direct_parent(const struct vp_journal *j, char *out, size_t len);
-
 /* Inside the appliance's namespace (call from a process that joined it):
  * lo up, eth0 up with its address and routes. mode VP_NET_NONE: lo only. */
 int vp_net_configure_inside(int mode, const char *addr, struct vp_err *err);

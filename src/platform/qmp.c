@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/signals.h"
 #include "guest/proto.h"
 
 #define QMP_TIMEOUT_MS 5000
@@ -13,6 +14,8 @@ static int reply(struct vp_proto_reader *rd, json_t **out, struct vp_err *err)
 {
     for (;;) {
         int rc = vp_proto_recv(rd, QMP_TIMEOUT_MS, out, err);
+        if (rc == -EINTR && !vp_interrupted)
+            continue; /* SIGUSR1 */
         if (rc == 0)
             return vp_run_error(err, ETIMEDOUT, "QMP: no reply");
         if (rc < 0)
@@ -86,14 +89,14 @@ int vp_qmp_vcpu_threads(const char *path, pid_t *tids, int max, struct vp_err *e
     return rc;
 }
 
-int vp_qmp_quit(const char *path, struct vp_err *err)
+int vp_qmp_execute(const char *path, const char *command, struct vp_err *err)
 {
     struct vp_proto_reader rd;
     json_t *m;
     int rc = qmp_open(path, &rd, err);
     if (rc < 0)
         return rc;
-    if ((rc = vp_proto_send(rd.fd, json_pack("{s:s}", "execute", "quit"), err)) == 0 &&
+    if ((rc = vp_proto_send(rd.fd, json_pack("{s:s}", "execute", command), err)) == 0 &&
         (rc = reply(&rd, &m, err)) == 0)
         json_decref(m);
     qmp_close(&rd);

@@ -1,5 +1,6 @@
 /* A QEMU Machine Protocol client, for what the vm platform asks of its
- * QEMU process: the vCPU threads (to pin them) and a clean quit. */
+ * QEMU process: the vCPU threads (to pin them before the guest runs), and
+ * to run and to quit. */
 #ifndef VP_PLATFORM_QMP_H
 #define VP_PLATFORM_QMP_H
 
@@ -17,7 +18,7 @@ int vp_qmp_vcpu_threads(const char *socket_path, pid_t *tids, int max, struct vp
  * passes it on); returns how many. */
 int vp_qmp_parse_vcpus(const json_t *cpus, pid_t *tids, int max);
 
-/* Ask QEMU to quit; 0 when it took the command. */
-int vp_qmp_quit(const char *socket_path, struct vp_err *err);
+/* A command without arguments ("cont", "quit"); 0 when QEMU took it. */
+int vp_qmp_execute(const char *socket_path, const char *command, struct vp_err *err);
 
 #endif

@@ -1,6 +1,6 @@
 /* The virtual machine platforms: `vm` (QEMU run by virtperf, KVM where it
  * really works, else multi-threaded TCG) and `libvirt` (a transient domain
- * of libvirtd, local or remote); the accelerator used is recorded with
+ * of this host's libvirtd); the accelerator used is recorded with
  * every run (platform/guest_image.h).
  *
  * The guest boots the image of scripts/guest-image: a Debian kernel and an
@@ -54,9 +54,9 @@
 #define HOST_RESERVE     (256ull << 20) /* what the host keeps for itself */
 #define BOOT_WAIT_TCG_NS 90000000000ull /* 3 s on a quiet host; a loaded one is slower */
 #define BOOT_WAIT_KVM_NS 30000000000ull
-/* a greeting sent before the guest's agent opened its port is lost: ask
- * again this often */
-#define READY_POLL_MS 100
+/* how long one greeting connection waits (vp_remote_open greets again on
+ * it every 100 ms) before QEMU is looked at again */
+#define READY_POLL_MS 1000
 
 static const char *vm_unsupported(void)
 {
@@ -82,8 +82,6 @@ static int check_spec(const struct vm_backend *be, const struct vp_appliance_spe
         return vp_input_error(err, "memory %llu MiB: more than this host's %llu MiB can give a VM",
                               (unsigned long long)(mem >> 20),
                               (unsigned long long)((h.mem_total - HOST_RESERVE) >> 20));
-    if ((s->weight != 256 || s->cap) && vp_cgroup_unsupported())
-        return vp_input_error(err, "%s: %s", s->cap ? "cap" : "weight", vp_cgroup_unsupported());
     return be->check ? be->check(s, err) : 0;
 }
 
@@ -107,15 +105,10 @@ static int validate(const struct vm_backend *be, const struct vp_appliance_spec 
 /* The guest's console (or QEMU's own log) says why it is not there. */
 static int guest_missing(struct vp_appliance *a, int errnum, const char *what, struct vp_err *err)
 {
-    char tail[300], path[sizeof a->dir + 16];
+    char path[sizeof a->dir + 16], msg[160];
     snprintf(path, sizeof path, "%s/console.log", a->dir);
-    vp_file_tail(path, tail, sizeof tail);
-    if (tail[0] == '\0') {
-        snprintf(path, sizeof path, "%s/qemu.log", a->dir);
-        vp_file_tail(path, tail, sizeof tail);
-    }
-    return vp_run_error(err, errnum, "appliance %s: %s%s%s", a->spec.name, what,
-                        tail[0] ? "; console: " : "", tail);
+    snprintf(msg, sizeof msg, "appliance %s: %s", a->spec.name, what);
+    return vp_guest_error(err, errnum, path, msg);
 }
 
 /* Wait until the guest's agent answers on port 0, or the machine is gone. */
@@ -207,7 +200,7 @@ fail:
 static int free_port(struct vp_appliance *a)
 {
     for (int p = 0; p < VP_GUEST_PORTS; p++)
-        if (a->port_pid[p] <= 0 || vp_proc_starttime(a->port_pid[p]) == 0)
+        if (a->port_pid[p] <= 0 || vp_proc_starttime(a->port_pid[p]) != a->port_start[p])
             return p;
     return -1;
 }
@@ -234,6 +227,7 @@ static int start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *pid, s
         return rc;
     }
     a->port_pid[port] = *pid;
+    a->port_start[port] = vp_proc_starttime(*pid);
     return 0;
 }
 
@@ -325,7 +319,7 @@ static int libvirt_create(const struct vp_appliance_spec *s, struct vp_journal *
 const struct vp_platform_ops vp_platform_libvirt = {
     .version = VP_PLATFORM_OPS_VERSION,
     .name = "libvirt",
-    .summary = "the same virtual machine as a transient libvirt domain (local or qemu+ssh)",
+    .summary = "the same virtual machine as a transient domain of this host's libvirtd",
     .unsupported = vm_unsupported,
     .validate = libvirt_validate,
     .create = libvirt_create,

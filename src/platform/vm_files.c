@@ -113,18 +113,26 @@ int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err)
     char path[sizeof a->dir + 16];
     const char *key = strrchr(a->img.dir, '/');
     snprintf(path, sizeof path, "%s/platform.json", a->dir);
-    json_t *p =
-        json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:f}", "name", a->be->platform, "accel",
-                  vp_accel_names[a->accel], "vcpus",
-                  (json_int_t)(a->spec.vcpus > 0 ? a->spec.vcpus : vp_cpus_online()), "memory",
-                  (json_int_t)(a->spec.memory ? a->spec.memory : VP_VM_DEFAULT_MEMORY), "cpus",
-                  a->spec.cpus, "disk_cache", a->disk_direct ? "none" : "writeback", "image",
-                  key ? key + 1 : a->img.dir, "boot_s", a->boot_s);
+    json_t *p = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:f}", "name", a->be->platform,
+                          "accel", vp_accel_names[a->accel], "vcpus", (json_int_t)vp_vm_vcpus(a),
+                          "memory", (json_int_t)vp_vm_memory(a), "cpus", a->spec.cpus, "disk_cache",
+                          a->disk_direct ? "none" : "writeback", "image",
+                          key ? key + 1 : a->img.dir, "boot_s", a->boot_s);
     int rc = p && json_dump_file(p, path, JSON_COMPACT) == 0
                  ? 0
                  : vp_run_error(err, errno, "appliance %s: %s", a->spec.name, path);
     json_decref(p);
     return rc;
+}
+
+long vp_vm_vcpus(const struct vp_appliance *a)
+{
+    return a->spec.vcpus > 0 ? (long)a->spec.vcpus : (long)vp_cpus_online();
+}
+
+unsigned long long vp_vm_memory(const struct vp_appliance *a)
+{
+    return a->spec.memory ? a->spec.memory : VP_VM_DEFAULT_MEMORY;
 }
 
 void vp_vm_net_cmdline(const struct vp_appliance *a, char *out, size_t len)

@@ -1,7 +1,8 @@
 /* The libvirt platform's backend: the same guest as a transient domain of
- * libvirtd (the libvirt C API), on `uri` (default qemu:///system; a
- * qemu+ssh:// one reaches another host, whose own paths the image must
- * then have). Weight, cap and pinning are the domain's <cputune>; its QEMU
+ * this host's libvirtd (the libvirt C API), on `uri` (default
+ * qemu:///system; a remote one is refused: the guest's sockets, disk and
+ * network are made here). Weight, cap and pinning are the domain's
+ * <cputune>; its QEMU
  * runs as root (a static DAC label, nothing relabelled), so the image and
  * the appliance's files need no other owner.
  *
@@ -56,9 +57,17 @@ static const char *uri_of(const struct vp_appliance_spec *s)
     return s->uri[0] ? s->uri : DEFAULT_URI;
 }
 
+/* A local libvirtd that answers: the guest's sockets, disk and network are
+ * made on this host, so a domain on another one could not use them. */
 static int check(const struct vp_appliance_spec *s, struct vp_err *err)
 {
-    virConnectPtr c = connect_to(uri_of(s), err);
+    const char *uri = uri_of(s), *sep = strstr(uri, "://");
+    if (sep == NULL || sep[3] != '/')
+        return vp_input_error(err,
+                              "libvirt-uri %s: only a connection to this host's libvirtd "
+                              "(qemu:///system): the guest's sockets, disk and network are here",
+                              uri);
+    virConnectPtr c = connect_to(uri, err);
     if (c == NULL)
         return -EINVAL;
     virConnectClose(c);
@@ -69,7 +78,7 @@ static int check(const struct vp_appliance_spec *s, struct vp_err *err)
 static void cputune(const struct vp_appliance *a, FILE *x)
 {
     const struct vp_appliance_spec *s = &a->spec;
-    long vcpus = s->vcpus > 0 ? (long)s->vcpus : (long)vp_cpus_online();
+    long vcpus = vp_vm_vcpus(a);
     fprintf(x, "<cputune><shares>%lld</shares>", (long long)(4 * s->weight));
     if (s->cap)
         fprintf(x, "<global_period>100000</global_period><global_quota>%lld</global_quota>",
@@ -99,10 +108,8 @@ static char *domain_xml(const struct vp_appliance *a, const char *name)
     char net[128];
     vp_vm_net_cmdline(a, net, sizeof net);
     fprintf(x, "<domain type='%s'><name>%s</name>", kvm ? "kvm" : "qemu", name);
-    fprintf(x, "<memory unit='MiB'>%llu</memory>",
-            (unsigned long long)((s->memory ? s->memory : VP_VM_DEFAULT_MEMORY) >> 20));
-    fprintf(x, "<vcpu placement='static'>%lld</vcpu>",
-            (long long)(s->vcpus > 0 ? s->vcpus : vp_cpus_online()));
+    fprintf(x, "<memory unit='MiB'>%llu</memory>", vp_vm_memory(a) >> 20);
+    fprintf(x, "<vcpu placement='static'>%lld</vcpu>", (long long)vp_vm_vcpus(a));
     cputune(a, x);
     fprintf(x,
             "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel>"

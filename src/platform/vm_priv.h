@@ -65,7 +65,8 @@ struct vp_appliance {
     char addr[32];
     struct vp_net_vm net;
     int link_id;
-    pid_t port_pid[VP_GUEST_PORTS]; /* the host-side process on each agent port */
+    pid_t port_pid[VP_GUEST_PORTS];                /* the host-side process on each agent port */
+    unsigned long long port_start[VP_GUEST_PORTS]; /* its start time: pids are reused */
     int port_id[VP_GUEST_PORTS];
 };
 
@@ -92,6 +93,10 @@ void vp_vm_remove_files(struct vp_appliance *a);
  * stored with (guest/remote.h): accelerator, vCPUs, memory, pinning, the
  * disk's cache mode, the image, and how long the guest took to come up. */
 int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err);
+
+/* The vCPUs and the memory the guest gets (the spec's, or the defaults). */
+long vp_vm_vcpus(const struct vp_appliance *a);
+unsigned long long vp_vm_memory(const struct vp_appliance *a);
 
 /* The guest's network on its kernel command line: " vp.addr=A/NN
  * vp.gw=H" (empty without a network). */

@@ -23,8 +23,8 @@
 static bool qemu_argv(const struct vp_appliance *a, struct vp_vm_argv *c)
 {
     const struct vp_appliance_spec *s = &a->spec;
-    long vcpus = s->vcpus > 0 ? (long)s->vcpus : (long)vp_cpus_online();
-    unsigned long long mib = (s->memory ? s->memory : VP_VM_DEFAULT_MEMORY) >> 20;
+    long vcpus = vp_vm_vcpus(a);
+    unsigned long long mib = vp_vm_memory(a) >> 20;
     c->argc = 0;
     bool ok = vp_vm_arg(c, VP_QEMU) && vp_vm_arg(c, "-name") &&
               /* named threads ("CPU 0/TCG"): the profiler's vCPU figures */
@@ -34,7 +34,8 @@ static bool qemu_argv(const struct vp_appliance *a, struct vp_vm_argv *c)
               vp_vm_arg(c, "-smp") && vp_vm_arg(c, "%ld", vcpus) && vp_vm_arg(c, "-m") &&
               vp_vm_arg(c, "%llu", mib) && vp_vm_arg(c, "-nodefaults") &&
               vp_vm_arg(c, "-no-user-config") && vp_vm_arg(c, "-nographic") &&
-              vp_vm_arg(c, "-no-reboot") && vp_vm_arg(c, "-chardev") &&
+              /* stopped until its vCPU threads are pinned (QMP "cont") */
+              vp_vm_arg(c, "-S") && vp_vm_arg(c, "-no-reboot") && vp_vm_arg(c, "-chardev") &&
               vp_vm_arg(c, "file,id=con0,path=%s/console.log", a->dir) && vp_vm_arg(c, "-serial") &&
               vp_vm_arg(c, "chardev:con0") && vp_vm_arg(c, "-qmp") &&
               vp_vm_arg(c, "unix:%s/qmp.sock,server=on,wait=off", a->dir) &&
@@ -132,7 +133,11 @@ static int launch(struct vp_appliance *a, struct vp_err *err)
                          .sync_fd = a->net.tapfd}; /* fd 3: the macvtap, when direct */
     rc = vp_spawn(a->j, &ex, prepare, a, &a->qemu, &a->qemu_id, err);
     close(fd);
-    return rc < 0 ? rc : pin_vcpus(a, err);
+    char qmp[sizeof a->dir + 16];
+    snprintf(qmp, sizeof qmp, "%s/qmp.sock", a->dir);
+    if (rc < 0 || (rc = pin_vcpus(a, err)) < 0 || (rc = vp_qmp_execute(qmp, "cont", err)) < 0)
+        return rc;
+    return 0;
 }
 
 static bool running(struct vp_appliance *a)
@@ -162,7 +167,7 @@ static void halt(struct vp_appliance *a)
     char qmp[sizeof a->dir + 16];
     struct vp_err err;
     snprintf(qmp, sizeof qmp, "%s/qmp.sock", a->dir);
-    if (running(a) && vp_qmp_quit(qmp, &err) == 0) {
+    if (running(a) && vp_qmp_execute(qmp, "quit", &err) == 0) {
         uint64_t deadline = vp_now_ns() + QUIT_WAIT_NS;
         while (running(a) && vp_now_ns() < deadline)
             vp_sleep_ns(10000000);
@@ -176,8 +181,17 @@ static void halt(struct vp_appliance *a)
     a->cg = NULL;
 }
 
+/* Weight and cap are this backend's own cgroup's. */
+static int check(const struct vp_appliance_spec *s, struct vp_err *err)
+{
+    if ((s->weight != 256 || s->cap) && vp_cgroup_unsupported())
+        return vp_input_error(err, "%s: %s", s->cap ? "cap" : "weight", vp_cgroup_unsupported());
+    return 0;
+}
+
 const struct vm_backend vp_vm_qemu = {
     .platform = "vm",
+    .check = check,
     .launch = launch,
     .running = running,
     .usage = usage,

@@ -411,6 +411,10 @@ static void test_bad_input(void)
     snprintf(s.uri, sizeof s.uri, "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
     CHECK_INT(vp_platform_libvirt.validate(&s, &err), -EINVAL);
     CHECK(strncmp(err.msg, "libvirt qemu+unix:", 18) == 0 && strstr(err.msg, "not reachable"));
+    /* another host's: its domain could not use this host's sockets and disk */
+    snprintf(s.uri, sizeof s.uri, "qemu+ssh://elsewhere/system");
+    CHECK_INT(vp_platform_libvirt.validate(&s, &err), -EINVAL);
+    CHECK(strncmp(err.msg, "libvirt-uri qemu+ssh://elsewhere/system: only", 45) == 0);
     CHECK_INT(qemus_named("vpt-bad"), 0);
 }
 
