@@ -9,12 +9,17 @@ export VIRTPERF_RUNDIR=$work/run
 scratch=$work/scratch
 mkdir -p "$scratch"
 
+# other runs' cgroups on this host that no journal lists are rightly swept by
+# any cleanup (`(no journal)` lines); this test owns only its run directory
+not_ours() { grep -v ' (no journal)$' "$work/out"; }
+
 expect_exit 2 "$VP" cleanup --bogus
 expect_one_line_error bogus
 expect_exit 0 "$VP" cleanup
-grep -q "nothing to clean up" "$work/out" || fail "empty cleanup: $(cat "$work/out")"
+[[ -z $(not_ours) || $(not_ours) == "nothing to clean up" ]] || fail "empty cleanup: $(cat "$work/out")"
 
 # a finished run and an interrupted one leave no journal behind
+
 expect_exit 0 "$VP" workload run disk-files --preset small --rounds 1 --warmup 0 --dir "$scratch"
 "$VP" workload run disk-zfg --preset small --rounds 100000 --dir "$scratch" >/dev/null 2>&1 &
 pid=$!
@@ -40,12 +45,12 @@ grep -q "would remove dir $left" "$work/out" || fail "dry run: $(cat "$work/out"
 [[ -d $left ]] || fail "--dry-run removed something"
 
 expect_exit 0 "$VP" cleanup --json
-jq -e --arg d "$left" '.removed == 1 and .failed == 0 and
+jq -e --arg d "$left" '([.journals[].entries[]] | length) == 1 and .failed == 0 and
     (.journals[0].entries[0] | .kind == "dir" and .what == $d and .result == "removed")' \
     "$work/out" >/dev/null || fail "cleanup --json: $(cat "$work/out")"
 [[ ! -e $left ]] || fail "scratch directory still there"
 [[ ! -e $VIRTPERF_RUNDIR/$pid.journal ]] || fail "journal still there"
 
 expect_exit 0 "$VP" cleanup --json
-jq -e '.removed == 0 and .journals == []' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
+jq -e '.journals == [] and .failed == 0' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
 echo ok
