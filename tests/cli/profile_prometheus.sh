@@ -44,7 +44,8 @@ sleep 0.2
 prof=$!
 port=
 for _ in $(seq 50); do
-    port=$(sed -n 's/.*Prometheus metrics on port \([0-9]*\).*/\1/p' "$work/prof.err")
+    # (|| true: the file is not there until the profiler's shell opens it)
+    port=$(sed -n 's/.*Prometheus metrics on port \([0-9]*\).*/\1/p' "$work/prof.err" 2>/dev/null || true)
     [[ -n $port ]] && break
     sleep 0.05
 done

@@ -22,7 +22,8 @@ start_timeserver() {
         >"$work/ts.out" 2>"$work/ts.err" &
     ts_pid=$!
     for _ in $(seq 100); do
-        ts_addr=$(sed -n 's/^timeserver: listening on //p' "$work/ts.err" 2>/dev/null)
+        # (|| true: the file is not there until the server's shell opens it)
+        ts_addr=$(sed -n 's/^timeserver: listening on //p' "$work/ts.err" 2>/dev/null || true)
         [[ -n $ts_addr ]] && return 0
         sleep 0.05
     done
