@@ -176,17 +176,16 @@ static int run(int argc, char **argv)
         vp_input_error(&err, "%s cannot run here: %s", w->name, why);
         goto fail;
     }
-    if (ro.guest_agent[0] && to.timeserver[0]) {
-        vp_input_error(&err, "--timeserver: a VM appliance's rounds are timed by the host "
-                             "from the guest's marks; no time server is used");
-        goto fail;
-    }
-    if ((rc = vp_timing_observer_open(&to, &timing, &err)) < 0)
+    /* in a VM the guest marks its rounds to the time server itself */
+    if (!ro.guest_agent[0] && (rc = vp_timing_observer_open(&to, &timing, &err)) < 0)
         goto fail;
     if ((rc = vp_output_open_store(&out, &st, &err)) < 0)
         goto fail;
     if (ro.guest_agent[0]) {
-        if ((rc = vp_remote_open(ro.guest_agent, GUEST_ANSWER_MS, &guest, &err)) < 0)
+        struct vp_timing_marks marks;
+        if ((rc = vp_remote_open(ro.guest_agent, GUEST_ANSWER_MS, &guest, &err)) < 0 ||
+            (rc = vp_timing_marks_from(&to, vp_remote_guest_name(guest), &marks, &err)) < 0 ||
+            (rc = vp_remote_timeserver(guest, &marks, &err)) < 0)
             goto fail;
         vp_remote_workload(guest, w, params, to.distortion_pct, to.distortion_ms, &proxy);
     }

@@ -3,7 +3,9 @@
  * virtio-serial port vp.agent.N, one process per port, so that a workload
  * and a server can run at once. What a session runs:
  *   agent_workload.c  a workload's setup, rounds (timed here, marked to
- *                     the host around the timed work) and teardown
+ *                     the host around the timed work, and to a time
+ *                     server over the guest's network when asked) and
+ *                     teardown
  *   agent_exec.c      any command, its output relayed, signals passed on */
 #ifndef VP_GUEST_AGENT_H
 #define VP_GUEST_AGENT_H
@@ -12,6 +14,7 @@
 #include <pthread.h>
 
 #include "guest/proto.h"
+#include "timing/sender.h"
 
 /* One connected session: the port and what runs in it. */
 struct agent_session {
@@ -20,6 +23,7 @@ struct agent_session {
     struct vp_proto_reader rd;
     const struct vp_workload *w; /* after setup */
     void *params, *state;
+    struct vp_mark_client *marks; /* setup asked for a time server's marks */
 };
 
 /* Send msg (released) on the session's port; below 0 when it is gone. */

@@ -2,9 +2,10 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <time.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "guest/agent.h"
@@ -62,6 +63,26 @@ static void heartbeat_stop(struct heartbeat *h, bool started)
     pthread_cond_destroy(&h->done);
 }
 
+/* The time server setup names (ts: server, key in hex, token, appliance,
+ * timeout_ns): the rounds' marks go to it from here, over the guest's own
+ * network, so that the host's clock is not the only one outside. */
+static int marks_open(struct agent_session *s, const json_t *ts, struct vp_err *err)
+{
+    const char *server = vp_proto_str(ts, "server"), *key = vp_proto_str(ts, "key");
+    struct vp_mark_client_cfg cfg = {.server = server,
+                                     .token = (uint64_t)vp_proto_int(ts, "token", 0),
+                                     .appliance = vp_proto_str(ts, "appliance"),
+                                     .timeout_ns = (uint64_t)vp_proto_int(ts, "timeout_ns", 0)};
+    size_t len = 0;
+    if (!server || !key || !cfg.appliance ||
+        sodium_hex2bin(cfg.key.k, sizeof cfg.key.k, key, strlen(key), NULL, &len, NULL) != 0 ||
+        len != sizeof cfg.key.k)
+        return vp_run_error(err, EPROTO, "setup: a malformed \"timeserver\" object");
+    int rc = vp_mark_client_open(&cfg, &s->marks, err);
+    sodium_memzero(&cfg.key, sizeof cfg.key);
+    return rc;
+}
+
 static int setup_of(struct agent_session *s, const json_t *req)
 {
     struct vp_err err = {0};
@@ -97,6 +118,9 @@ static int setup_of(struct agent_session *s, const json_t *req)
         if (vp_opt_set(w->opts, s->params, opt, eq + 1, &err) < 0)
             goto fail;
     }
+    json_t *ts = json_object_get(req, "timeserver");
+    if (ts && marks_open(s, ts, &err) < 0)
+        goto fail;
     if (w->setup(s->params, &s->state, &err) < 0)
         goto fail;
     s->w = w;
@@ -104,6 +128,8 @@ static int setup_of(struct agent_session *s, const json_t *req)
 fail:
     if (err.kind == VP_ERR_NONE)
         vp_run_error(&err, 0, "out of memory");
+    vp_mark_client_close(s->marks);
+    s->marks = NULL;
     free(s->params);
     s->params = NULL;
     s->state = NULL;
@@ -145,15 +171,22 @@ static int round_of(struct agent_session *s, const json_t *req)
     if (s->w->before_round && s->w->before_round(s->state, &ctx, &err) < 0)
         return reply_error(s, &err);
     double before_s = (double)(vp_now_ns() - b0) / 1e9;
-    /* the marks leave right before and right after the timed work */
+    /* the marks leave right before and right after the timed work; a time
+     * server's are only posted then, their acknowledgements awaited after
+     * verify */
+    uint32_t round = (uint32_t)ctx.round;
     uint64_t t0 = vp_now_ns();
     if ((rc = agent_send(s, json_pack("{s:s, s:i, s:I}", "ev", "start", "round", ctx.round,
                                       "mono_ns", (json_int_t)t0))) < 0)
         return rc;
+    if (s->marks && vp_mark_post(s->marks, VP_PROBE_START, round, &err) < 0)
+        return reply_error(s, &err);
     t0 = vp_now_ns();
     rc = s->w->round(s->state, &ctx, &err);
     uint64_t t1 = vp_now_ns();
     if (rc < 0)
+        return reply_error(s, &err);
+    if (s->marks && vp_mark_post(s->marks, VP_PROBE_END, round, &err) < 0)
         return reply_error(s, &err);
     if ((rc = agent_send(s, json_pack("{s:s, s:i, s:I, s:f}", "ev", "end", "round", ctx.round,
                                       "mono_ns", (json_int_t)t1, "elapsed_s",
@@ -163,9 +196,17 @@ static int round_of(struct agent_session *s, const json_t *req)
         return reply_error(s, &err);
     /* the guest's untimed work too, for the host's figure of its overhead */
     double verify_s = (double)(vp_now_ns() - t1) / 1e9;
-    return agent_send(s, json_pack("{s:s, s:i, s:o, s:f, s:f}", "ev", "verified", "round",
+    json_t *marks = NULL;
+    if (s->marks) {
+        struct vp_mark_round m;
+        if (vp_mark_round_wait(s->marks, round, &m, &err) < 0)
+            return reply_error(s, &err);
+        marks = json_pack("{s:I, s:I, s:i}", "start_ns", (json_int_t)m.start_ns, "end_ns",
+                          (json_int_t)m.end_ns, "copies", m.copies);
+    }
+    return agent_send(s, json_pack("{s:s, s:i, s:o, s:f, s:f, s:o*}", "ev", "verified", "round",
                                    ctx.round, "metrics", metrics_json(s->w, &ctx), "before_s",
-                                   before_s, "verify_s", verify_s));
+                                   before_s, "verify_s", verify_s, "marks", marks));
 }
 
 int agent_round(struct agent_session *s, const json_t *req)
@@ -190,6 +231,8 @@ void agent_teardown(struct agent_session *s)
 {
     if (s->w && s->w->teardown)
         s->w->teardown(s->state);
+    vp_mark_client_close(s->marks);
+    s->marks = NULL;
     free(s->params);
     s->w = NULL;
     s->params = s->state = NULL;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@ struct vp_remote {
     double pct, ms;
     struct vp_store *st;
     int64_t run_id;
+    /* setup's "timeserver": the guest marks its rounds there itself */
+    json_t *timeserver;
+    uint64_t token;
     /* the round at hand: its timing row, stored once it is verified */
     struct vp_timing_row row;
     uint64_t asked_ns, start_ns, end_ns;
@@ -162,6 +166,7 @@ void vp_remote_close(struct vp_remote *r)
     if (r == NULL)
         return;
     free(r->platform);
+    json_decref(r->timeserver);
     vp_proto_reader_free(&r->rd);
     if (r->fd >= 0)
         close(r->fd);
@@ -189,9 +194,10 @@ static int remote_setup(const void *params, void **state, struct vp_err *err)
         snprintf(item, sizeof item, "%s=%s", o->name, value);
         json_array_append_new(opts, json_string(item));
     }
-    int rc = vp_proto_send(
-        r->fd, json_pack("{s:s, s:s, s:o}", "op", "setup", "workload", r->w->name, "options", opts),
-        err);
+    int rc = vp_proto_send(r->fd,
+                           json_pack("{s:s, s:s, s:o, s:O*}", "op", "setup", "workload", r->w->name,
+                                     "options", opts, "timeserver", r->timeserver),
+                           err);
     if (rc == 0 && (rc = next_event(r, "setup", &m, err)) == 0)
         *state = r;
     json_decref(m);
@@ -210,12 +216,26 @@ static int store_timing(struct vp_remote *r, const json_t *verified, uint64_t ve
     double guest_s = row->internal_s + json_number_value(json_object_get(verified, "before_s")) +
                      json_number_value(json_object_get(verified, "verify_s"));
     row->control_s = (double)(verified_ns - r->asked_ns) / 1e9 - guest_s;
-    if (r->st == NULL)
-        return 0;
     /* as wall-clock stamps, like a time server's */
     uint64_t wall_offset = vp_wall_ns() - vp_now_ns();
-    return vp_timing_store_round(r->st, r->run_id, row, r->start_ns + wall_offset,
-                                 r->end_ns + wall_offset, err);
+    uint64_t start_ns = r->start_ns + wall_offset, end_ns = r->end_ns + wall_offset;
+    if (r->timeserver) { /* the time server's stamps are the external figure */
+        json_t *m = json_object_get(verified, "marks");
+        start_ns = (uint64_t)vp_proto_int(m, "start_ns", 0);
+        end_ns = (uint64_t)vp_proto_int(m, "end_ns", 0);
+        if (start_ns == 0 || end_ns < start_ns)
+            return vp_run_error(err, EPROTO,
+                                "agent: round %d came without its time server's "
+                                "stamps",
+                                row->round);
+        row->copies = (int)vp_proto_int(m, "copies", 2);
+        row->external_s = (double)(end_ns - start_ns) / 1e9;
+        row->ratio = row->external_s > 0 ? row->internal_s / row->external_s : 0;
+        row->distorted = vp_timing_distorted(row->internal_s, row->external_s, r->pct, r->ms);
+    }
+    if (r->st == NULL)
+        return 0;
+    return vp_timing_store_round(r->st, r->run_id, row, start_ns, end_ns, err);
 }
 
 static int remote_round(void *state, struct vp_round_ctx *ctx, struct vp_err *err)
@@ -288,11 +308,25 @@ void vp_remote_workload(struct vp_remote *r, const struct vp_workload *w, const 
     proxy->teardown = remote_teardown;
 }
 
+int vp_remote_timeserver(struct vp_remote *r, const struct vp_timing_marks *m, struct vp_err *err)
+{
+    const struct vp_mark_client_cfg *c = &m->cfg;
+    char key[2 * VP_PROBE_KEY_SIZE + 1];
+    if (c->server == NULL)
+        return 0;
+    sodium_bin2hex(key, sizeof key, c->key.k, sizeof c->key.k);
+    r->timeserver = json_pack("{s:s, s:s, s:I, s:s, s:I}", "server", c->server, "key", key, "token",
+                              (json_int_t)c->token, "appliance", c->appliance, "timeout_ns",
+                              (json_int_t)c->timeout_ns);
+    sodium_memzero(key, sizeof key);
+    r->token = c->token;
+    return r->timeserver ? 0 : vp_run_error(err, ENOMEM, "agent");
+}
+
 int vp_remote_attach(void *arg, struct vp_store *st, int64_t run_id, struct vp_err *err)
 {
     struct vp_remote *r = arg;
-    (void)err;
     r->st = st;
     r->run_id = run_id;
-    return 0;
+    return r->timeserver ? vp_timing_store_token(st, run_id, r->token, err) : 0;
 }

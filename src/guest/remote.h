@@ -6,7 +6,9 @@
  * guest does setup, each round (timed on its own clock) and verify. The
  * guest's marks around the timed work are stamped on arrival by the host's
  * clock, outside the system under test: every round of a VM run is stored
- * with both figures (timing_rounds), its ratio and the distortion flag. */
+ * with both figures (timing_rounds), its ratio and the distortion flag.
+ * With a time server, the guest marks its rounds there too, and the
+ * server's stamps are the external figure. */
 #ifndef VP_GUEST_REMOTE_H
 #define VP_GUEST_REMOTE_H
 
@@ -14,6 +16,7 @@
 
 #include "core/error.h"
 #include "store/store.h"
+#include "timing/observer.h"
 #include "workload/workload.h"
 
 struct vp_remote;
@@ -39,6 +42,12 @@ const char *vp_remote_platform(const struct vp_remote *r);
  * time server's (percent and milliseconds). */
 void vp_remote_workload(struct vp_remote *r, const struct vp_workload *w, const void *params,
                         double distortion_pct, double distortion_ms, struct vp_workload *proxy);
+
+/* Rounds marked by the guest itself to the time server m names (m as
+ * vp_timing_marks_from made it; none named: nothing changes), over the
+ * guest's own network: the server's stamps become each round's external
+ * figure, and the run keeps m's token. Call before the run's setup. */
+int vp_remote_timeserver(struct vp_remote *r, const struct vp_timing_marks *m, struct vp_err *err);
 
 /* Once the run exists: its rounds' timing rows go there. Has the signature
  * of struct vp_stored_run's on_begin (arg = the struct vp_remote). */

@@ -12,7 +12,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -250,16 +249,23 @@ static bool kvm_boots(const struct vp_guest_image *img)
     return ready;
 }
 
-/* The cached verdict's file: per image, host kernel and QEMU binary. */
+/* The cached verdict's file: per image, QEMU binary and host boot (the
+ * boot id: a machine of the same kernel but another CPU or nested mode,
+ * or one rebooted with other KVM module options, is probed anew). */
 static void verdict_path(const struct vp_guest_image *img, char *out, size_t len)
 {
-    struct utsname u;
     struct stat st = {0};
-    char qemu[PATH_MAX];
-    uname(&u);
+    char qemu[PATH_MAX], boot[64] = "unknown";
     snprintf(qemu, sizeof qemu, "/usr/bin/%s", VP_QEMU);
     stat(qemu, &st);
-    snprintf(out, len, "%s/accel-%s-%lld-%lld", img->dir, u.release, (long long)st.st_size,
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (!fgets(boot, sizeof boot, f))
+            snprintf(boot, sizeof boot, "unknown");
+        boot[strcspn(boot, "\n")] = '\0';
+        fclose(f);
+    }
+    snprintf(out, len, "%s/accel-%s-%lld-%lld", img->dir, boot, (long long)st.st_size,
              (long long)st.st_mtime);
 }
 

@@ -9,7 +9,7 @@
  * a guest (on some hosts it exists in a paravirtual nested mode in which
  * stock guest kernels hang). So "auto" and "kvm" boot the image once under
  * KVM and watch for the guest's ready line; the verdict is cached per
- * image, host kernel and QEMU binary. */
+ * image, QEMU binary and host boot. */
 #ifndef VP_PLATFORM_GUEST_IMAGE_H
 #define VP_PLATFORM_GUEST_IMAGE_H
 

@@ -4,19 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "core/workdir.h"
-#include "platform/cgroup.h"
-#include "platform/net.h"
-#include "platform/vm_libvirt.h"
 
 #define WHAT_MAX 512
 
@@ -40,15 +33,6 @@ struct vp_journal {
 /* The one journal of this process (a registry, like the signal flag). */
 static struct vp_journal *current;
 
-static const char *const kind_names[] = {"proc", "netns", "cgroup", "link",
-                                         "dir",  "file",  "domain"};
-#define NKINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
-
-const char *vp_res_name(enum vp_res kind)
-{
-    return (int)kind >= 0 && (int)kind < NKINDS ? kind_names[kind] : "?";
-}
-
 /* The journal directory when $VIRTPERF_RUNDIR is not set. */
 static void default_dir(char *out, size_t len)
 {
@@ -68,6 +52,14 @@ void vp_journal_dir(char *out, size_t len)
         snprintf(out, len, "%s", d);
     else
         default_dir(out, len);
+}
+
+int vp_journal_dir_make(char *out, size_t len, struct vp_err *err)
+{
+    vp_journal_dir(out, len);
+    if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        return vp_run_error(err, errno, "%s", out);
+    return 0;
 }
 
 unsigned long long vp_proc_starttime(pid_t pid)
@@ -216,9 +208,9 @@ static int write_line(struct vp_journal *j, const char *line)
 static int open_file(struct vp_journal *j, struct vp_err *err)
 {
     char dir[400];
-    vp_journal_dir(dir, sizeof dir);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return vp_run_error(err, errno, "%s", dir);
+    int rc = vp_journal_dir_make(dir, sizeof dir, err);
+    if (rc < 0)
+        return rc;
     if (access(j->path, F_OK) == 0) {
         char old[600];
         snprintf(old, sizeof old, "%s/%ld-%ld.journal", dir, (long)j->owner, (long)time(NULL));
@@ -252,7 +244,7 @@ int vp_journal_add(struct vp_journal *j, enum vp_res kind, const char *what, str
     }
     int id = j->n;
     char line[WHAT_MAX + 64];
-    snprintf(line, sizeof line, "+ %d %s %s\n", id, kind_names[kind], what);
+    snprintf(line, sizeof line, "+ %d %s %s\n", id, vp_res_name(kind), what);
     if ((rc = write_line(j, line)) < 0)
         return vp_run_error(err, -rc, "%s", j->path);
     j->e[id].kind = kind;
@@ -311,56 +303,6 @@ void vp_journal_close(struct vp_journal *j)
     free(j);
 }
 
-/* Kill a process recorded as "<pid> <starttime>" if it is still that one. */
-static int remove_proc(const char *what, bool dry_run)
-{
-    long pid;
-    unsigned long long start;
-    if (sscanf(what, "%ld %llu", &pid, &start) != 2 || pid <= 1)
-        return -EINVAL;
-    if (vp_proc_starttime((pid_t)pid) != start)
-        return 0;
-    if (dry_run)
-        return 1;
-    kill((pid_t)pid, SIGKILL);
-    for (int i = 0; i < 2500; i++) { /* reap it when it is ours, else wait for it to go */
-        if (waitpid((pid_t)pid, NULL, WNOHANG) == (pid_t)pid ||
-            vp_proc_starttime((pid_t)pid) != start)
-            return 1;
-        usleep(2000);
-    }
-    return -ETIMEDOUT;
-}
-
-int vp_res_remove(enum vp_res kind, const char *what, bool dry_run)
-{
-    struct stat st;
-    switch (kind) {
-    case VP_RES_PROC:
-    case VP_RES_NETNS:
-        return remove_proc(what, dry_run);
-    case VP_RES_CGROUP:
-        return vp_cgroup_remove_path(what, dry_run);
-    case VP_RES_LINK:
-        return vp_net_link_remove(what, dry_run);
-    case VP_RES_DIR:
-        if (lstat(what, &st) != 0)
-            return errno == ENOENT ? 0 : -errno;
-        if (dry_run)
-            return 1;
-        return vp_rmtree(what) < 0 ? -errno : 1;
-    case VP_RES_FILE:
-        if (lstat(what, &st) != 0)
-            return errno == ENOENT ? 0 : -errno;
-        if (dry_run)
-            return 1;
-        return unlink(what) == 0 ? 1 : -errno;
-    case VP_RES_DOMAIN:
-        return vp_libvirt_domain_remove(what, dry_run);
-    }
-    return -EINVAL;
-}
-
 /* Replay one journal file whose owner is gone. */
 static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *fn)
 {
@@ -402,11 +344,9 @@ static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *
             }
             e = ne;
         }
-        e[n].kind = VP_RES_FILE;
-        for (int k = 0; k < NKINDS; k++)
-            if (strcmp(kind, kind_names[k]) == 0)
-                e[n].kind = (enum vp_res)k;
-        e[n].live = strcmp(kind, kind_names[e[n].kind]) == 0;
+        int k = vp_res_parse(kind); /* a kind this build does not know is left alone */
+        e[n].kind = k < 0 ? VP_RES_FILE : (enum vp_res)k;
+        e[n].live = k >= 0;
         snprintf(e[n].what, WHAT_MAX, "%s", line + off);
         n++;
     }

@@ -24,16 +24,7 @@
 #include <sys/types.h>
 
 #include "core/error.h"
-
-enum vp_res {
-    VP_RES_PROC,   /* "<pid> <starttime>": killed with SIGKILL */
-    VP_RES_NETNS,  /* "<pid> <starttime>": the process holding a namespace; killed */
-    VP_RES_CGROUP, /* directory under a cgroup mount: tasks killed, rmdir */
-    VP_RES_LINK,   /* interface name in the host's network namespace: deleted */
-    VP_RES_DIR,    /* directory tree: removed */
-    VP_RES_FILE,   /* file: unlinked */
-    VP_RES_DOMAIN, /* "<uri> <name>": a libvirt domain, destroyed */
-};
+#include "platform/resources.h"
 
 struct vp_journal;
 
@@ -72,11 +63,6 @@ bool vp_journal_forget(struct vp_journal *j, enum vp_res kind, const char *what)
 /* A pid's start time (field 22 of /proc/PID/stat), 0 when it is gone. */
 unsigned long long vp_proc_starttime(pid_t pid);
 
-/* Remove one resource of a kind. dry_run: only say whether it exists.
- * Returns 1 removed (or would remove), 0 already gone, -errno failed. */
-int vp_res_remove(enum vp_res kind, const char *what, bool dry_run);
-const char *vp_res_name(enum vp_res kind);
-
 /* Journals whose owner is gone: for each, every live entry in reverse order
  * is reported to fn (result as vp_res_remove's) after its removal. */
 struct vp_sweep_fn {
@@ -89,5 +75,7 @@ int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *
 /* The journal directory: $VIRTPERF_RUNDIR, else /run/virtperf for root,
  * else $XDG_RUNTIME_DIR/virtperf or /tmp/virtperf-<uid>. */
 void vp_journal_dir(char *out, size_t len);
+/* The same, made (mode 700) when it is not there yet. */
+int vp_journal_dir_make(char *out, size_t len, struct vp_err *err);
 
 #endif

@@ -88,11 +88,13 @@ static int make_disk(struct vp_appliance *a, struct vp_err *err)
 int vp_vm_make_files(struct vp_appliance *a, struct vp_err *err)
 {
     char jdir[PATH_MAX];
-    vp_journal_dir(jdir, sizeof jdir);
+    int rc = vp_journal_dir_make(jdir, sizeof jdir, err);
+    if (rc < 0)
+        return rc;
     /* a UNIX socket's path has 108 bytes: the sockets' directory must be short */
     if (strlen(jdir) + sizeof "/" VP_WORKDIR_PREFIX "vm.XXXXXX/agent.0.sock" > 108)
         return vp_input_error(err, "journal directory %s: too long for a VM's sockets", jdir);
-    int rc = vp_workdir_make(jdir, "vm", a->dir, sizeof a->dir, err);
+    rc = vp_workdir_make(jdir, "vm", a->dir, sizeof a->dir, err);
     if (rc < 0)
         return rc;
     a->dir_made = true;
@@ -174,8 +176,8 @@ int vp_vm_relay_argv(char *const *argv, const char *sock, struct vp_vm_argv *out
     if (!workload)
         ok = vp_vm_arg(out, "%s", self) && vp_vm_arg(out, "guest-exec") &&
              vp_vm_arg(out, "--agent") && vp_vm_arg(out, "%s", sock) && vp_vm_arg(out, "--");
-    for (int i = 0; ok && argv[i]; i++)
-        ok = vp_vm_arg(out, "%s", argv[i]);
+    for (int i = 0; ok && argv[i]; i++) /* a workload's host side: self, as named above */
+        ok = vp_vm_arg(out, "%s", i == 0 && workload ? self : argv[i]);
     if (ok && workload)
         ok = vp_vm_arg(out, "--guest-agent") && vp_vm_arg(out, "%s", sock);
     return ok ? 0 : vp_input_error(err, "%s: command line too long for the guest", argv[0]);

@@ -101,6 +101,29 @@ static bool reachable(const struct vp_platform_ops *ops, const struct vp_applian
     return ops->address && (strcmp(ops->name, "native") == 0 || spec->net != VP_NET_NONE);
 }
 
+/* A workload marks its rounds to the time server from where it runs: an
+ * appliance with a network namespace of its own (container, VM) reaches
+ * it only over its network, and not at a loopback address (its own). */
+static int timeserver_reachable(const struct vp_point *pt, const struct vp_platform_ops *ops,
+                                const struct vp_appliance_spec *spec, struct vp_err *err)
+{
+    const char *ts = pt->s.timeserver;
+    if (!ts[0] || strcmp(ops->name, "native") == 0)
+        return 0;
+    if (spec->net == VP_NET_NONE)
+        return vp_input_error(err,
+                              "its rounds' marks cannot reach time server %s from platform "
+                              "%s: give it net: bridge, routed or direct",
+                              ts, ops->name);
+    if (strncmp(ts, "127.", 4) == 0 || strncmp(ts, "[::1]", 5) == 0 ||
+        strncmp(ts, "localhost:", 10) == 0)
+        return vp_input_error(err,
+                              "time server %s is a loopback address, the appliance's own on "
+                              "platform %s: name this host's address on its network",
+                              ts, ops->name);
+    return 0;
+}
+
 int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
 {
     for (int p = 0; p < cfg->plan->npoints; p++) {
@@ -115,12 +138,14 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
         for (int i = 0; i < pt->ninst; i++) {
             struct vp_appliance_spec spec;
             make_spec(pt, &pt->inst[i], &spec);
+            const struct vp_exp_program *server = pt->apps[pt->inst[i].app].server;
             int rc = ops->validate ? ops->validate(&spec, err) : 0;
+            if (rc == 0 && pt->kind == VP_POINT_RUN && server == NULL)
+                rc = timeserver_reachable(pt, ops, &spec, err);
             if (rc < 0) {
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
                 return rc;
             }
-            const struct vp_exp_program *server = pt->apps[pt->inst[i].app].server;
             if (pt->kind == VP_POINT_RUN && server && !reachable(ops, &spec))
                 return vp_input_error(err,
                                       "point %d, appliance %s: a %s on platform %s is out of the "

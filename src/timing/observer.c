@@ -33,7 +33,6 @@ struct vp_timing_observer {
     struct vp_mark_client *client;
     uint64_t token;
     char appliance[VP_PROBE_APPLIANCE_MAX];
-    char server[VP_STR_MAX];
     double pct, ms;
     struct vp_store *st;
     int64_t run_id;
@@ -48,91 +47,77 @@ static int on_start(void *arg, int round, bool warmup, struct vp_err *err)
     return vp_mark_post(t->client, VP_PROBE_START, (uint32_t)round, err);
 }
 
-/* A mark whose first copy was lost was stamped when a later copy arrived:
- * the round's external time would be wrong by the retransmission delay. */
-static int check_first_copy(const struct vp_timing_observer *t, const char *what, int round,
-                            const struct vp_mark_ack *a, struct vp_err *err)
-{
-    if (a->stamped_copy == 1)
-        return 0;
-    return vp_run_error(err, 0,
-                        "round %d: the first copy of its %s mark to time server %s was lost; "
-                        "the round cannot be timed externally",
-                        round, what, t->server);
-}
-
 static int on_end(void *arg, int round, bool warmup, double elapsed_s, struct vp_err *err)
 {
     struct vp_timing_observer *t = arg;
-    struct vp_mark_ack sa, ea;
+    struct vp_mark_round m;
     int rc;
     if ((rc = vp_mark_post(t->client, VP_PROBE_END, (uint32_t)round, err)) < 0 ||
-        (rc = vp_mark_wait(t->client, VP_PROBE_START, &sa, err)) < 0 ||
-        (rc = vp_mark_wait(t->client, VP_PROBE_END, &ea, err)) < 0 ||
-        (rc = check_first_copy(t, "start", round, &sa, err)) < 0 ||
-        (rc = check_first_copy(t, "end", round, &ea, err)) < 0)
+        (rc = vp_mark_round_wait(t->client, (uint32_t)round, &m, err)) < 0)
         return rc;
-    uint64_t start_ns = sa.server_ns, end_ns = ea.server_ns;
     struct vp_timing_row row = {.round = round,
                                 .warmup = warmup,
                                 .internal_s = elapsed_s,
-                                .copies = sa.copies + ea.copies,
+                                .copies = m.copies,
                                 .control_s = NAN};
     snprintf(row.appliance, sizeof row.appliance, "%s", t->appliance);
-    /* server stamps are CLOCK_REALTIME: an end before the start means the
-     * server's clock was stepped; such a round cannot be timed externally */
-    if (end_ns < start_ns)
-        return vp_run_error(err, 0, "time server's clock went back %.3f ms in round %d",
-                            (double)(start_ns - end_ns) / 1e6, round);
-    row.external_s = (double)(end_ns - start_ns) / 1e9;
+    row.external_s = (double)(m.end_ns - m.start_ns) / 1e9;
     row.ratio = row.external_s > 0 ? row.internal_s / row.external_s : 0;
     row.distorted = vp_timing_distorted(row.internal_s, row.external_s, t->pct, t->ms);
     if (t->st == NULL)
         return 0;
-    return vp_timing_store_round(t->st, t->run_id, &row, start_ns, end_ns, err);
+    return vp_timing_store_round(t->st, t->run_id, &row, m.start_ns, m.end_ns, err);
+}
+
+int vp_timing_marks_from(const struct vp_timing_opts *o, const char *fallback,
+                         struct vp_timing_marks *m, struct vp_err *err)
+{
+    *m = (struct vp_timing_marks){.cfg.timeout_ns = o->mark_timeout_ns};
+    if (o->timeserver[0] == 0)
+        return o->key_file[0] ? vp_input_error(err, "--key-file needs --timeserver") : 0;
+    if (o->key_file[0] == 0)
+        return vp_input_error(err, "--timeserver needs --key-file");
+    if (strlen(o->appliance) >= VP_PROBE_APPLIANCE_MAX)
+        return vp_input_error(err, "--appliance \"%s\": at most %d bytes", o->appliance,
+                              VP_PROBE_APPLIANCE_MAX - 1);
+    int rc = vp_probe_key_load(o->key_file, &m->cfg.key, err);
+    if (rc < 0)
+        return rc;
+    if (o->appliance[0])
+        snprintf(m->appliance, sizeof m->appliance, "%s", o->appliance);
+    else if (fallback && fallback[0])
+        snprintf(m->appliance, sizeof m->appliance, "%s", fallback);
+    else if (gethostname(m->appliance, sizeof m->appliance - 1) < 0 || m->appliance[0] == 0)
+        snprintf(m->appliance, sizeof m->appliance, "local");
+    m->cfg.server = o->timeserver;
+    m->cfg.appliance = m->appliance;
+    m->cfg.token = vp_probe_new_token();
+    return 0;
 }
 
 int vp_timing_observer_open(const struct vp_timing_opts *o, struct vp_timing_observer **out,
                             struct vp_err *err)
 {
+    struct vp_timing_marks m;
     int rc;
     *out = NULL;
-    if (o->timeserver[0] == 0) {
-        if (o->key_file[0])
-            return vp_input_error(err, "--key-file needs --timeserver");
-        return 0;
-    }
-    if (o->key_file[0] == 0)
-        return vp_input_error(err, "--timeserver needs --key-file");
+    if ((rc = vp_timing_marks_from(o, NULL, &m, err)) < 0 || m.cfg.server == NULL)
+        return rc;
     struct vp_timing_observer *t = calloc(1, sizeof *t);
     if (t == NULL)
         return vp_run_error(err, ENOMEM, "timing");
-    struct vp_mark_client_cfg cc = {.server = o->timeserver, .timeout_ns = o->mark_timeout_ns};
-    if ((rc = vp_probe_key_load(o->key_file, &cc.key, err)) < 0)
-        goto fail;
-    if (o->appliance[0])
-        snprintf(t->appliance, sizeof t->appliance, "%s", o->appliance);
-    else if (gethostname(t->appliance, sizeof t->appliance - 1) < 0 || t->appliance[0] == 0)
-        snprintf(t->appliance, sizeof t->appliance, "local");
-    t->token = vp_probe_new_token();
-    cc.token = t->token;
-    cc.appliance = t->appliance;
-    if (strlen(o->appliance) >= VP_PROBE_APPLIANCE_MAX) {
-        rc = vp_input_error(err, "--appliance \"%s\": at most %d bytes", o->appliance,
-                            VP_PROBE_APPLIANCE_MAX - 1);
-        goto fail;
+    snprintf(t->appliance, sizeof t->appliance, "%s", m.appliance);
+    m.cfg.appliance = t->appliance;
+    t->token = m.cfg.token;
+    if ((rc = vp_mark_client_open(&m.cfg, &t->client, err)) < 0) {
+        vp_timing_observer_close(t);
+        return rc;
     }
-    if ((rc = vp_mark_client_open(&cc, &t->client, err)) < 0)
-        goto fail;
-    snprintf(t->server, sizeof t->server, "%s", o->timeserver);
     t->pct = o->distortion_pct;
     t->ms = o->distortion_ms;
     t->hooks = (struct vp_round_observer){t, on_start, on_end};
     *out = t;
     return 0;
-fail:
-    vp_timing_observer_close(t);
-    return rc;
 }
 
 void vp_timing_observer_close(struct vp_timing_observer *t)

@@ -14,6 +14,7 @@
 #include "core/opt.h"
 #include "run/rounds.h"
 #include "store/store.h"
+#include "timing/sender.h"
 
 struct vp_timing_opts {
     char timeserver[VP_STR_MAX]; /* empty: no external timekeeping */
@@ -23,6 +24,18 @@ struct vp_timing_opts {
     uint64_t mark_timeout_ns;
 };
 extern const struct vp_opt vp_timing_opt_table[];
+
+/* What a round's marks carry, from the options: the time server, its key,
+ * a new run token, and the appliance's name (--appliance, else fallback,
+ * else the host name). cfg.server is NULL when no --timeserver was given;
+ * --timeserver without --key-file, or a bad key file, is an input error.
+ * cfg.appliance points into m: keep m in place. */
+struct vp_timing_marks {
+    struct vp_mark_client_cfg cfg;
+    char appliance[VP_PROBE_APPLIANCE_MAX];
+};
+int vp_timing_marks_from(const struct vp_timing_opts *o, const char *fallback,
+                         struct vp_timing_marks *m, struct vp_err *err);
 
 struct vp_timing_observer;
 

@@ -176,3 +176,35 @@ int vp_mark_send(struct vp_mark_client *c, int kind, uint32_t round, struct vp_m
     int rc = vp_mark_post(c, kind, round, err);
     return rc < 0 ? rc : vp_mark_wait(c, kind, ack, err);
 }
+
+/* A mark whose first copy was lost was stamped when a later copy arrived:
+ * the round's external time would be wrong by the retransmission delay. */
+static int check_first_copy(const struct vp_mark_client *c, const char *what, uint32_t round,
+                            const struct vp_mark_ack *a, struct vp_err *err)
+{
+    if (a->stamped_copy == 1)
+        return 0;
+    return vp_run_error(err, 0,
+                        "round %u: the first copy of its %s mark to time server %s was lost; "
+                        "the round cannot be timed externally",
+                        round, what, c->server);
+}
+
+int vp_mark_round_wait(struct vp_mark_client *c, uint32_t round, struct vp_mark_round *out,
+                       struct vp_err *err)
+{
+    struct vp_mark_ack sa, ea;
+    int rc;
+    if ((rc = vp_mark_wait(c, VP_PROBE_START, &sa, err)) < 0 ||
+        (rc = vp_mark_wait(c, VP_PROBE_END, &ea, err)) < 0 ||
+        (rc = check_first_copy(c, "start", round, &sa, err)) < 0 ||
+        (rc = check_first_copy(c, "end", round, &ea, err)) < 0)
+        return rc;
+    /* server stamps are CLOCK_REALTIME: an end before the start means the
+     * server's clock was stepped; such a round cannot be timed externally */
+    if (ea.server_ns < sa.server_ns)
+        return vp_run_error(err, 0, "time server's clock went back %.3f ms in round %u",
+                            (double)(sa.server_ns - ea.server_ns) / 1e6, round);
+    *out = (struct vp_mark_round){sa.server_ns, ea.server_ns, sa.copies + ea.copies};
+    return 0;
+}

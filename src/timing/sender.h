@@ -53,4 +53,16 @@ int vp_mark_wait(struct vp_mark_client *c, int kind, struct vp_mark_ack *ack, st
 int vp_mark_send(struct vp_mark_client *c, int kind, uint32_t round, struct vp_mark_ack *ack,
                  struct vp_err *err);
 
+/* A round's two marks as the server stamped them. */
+struct vp_mark_round {
+    uint64_t start_ns, end_ns; /* the server's receive stamps (CLOCK_REALTIME) */
+    int copies;                /* datagrams sent for the two (2 when none was lost) */
+};
+
+/* Wait for the acknowledgements of a round's posted start and end marks.
+ * A first copy lost (stamped late) or the server's clock stepped back
+ * between them is a run error: the round cannot be timed externally. */
+int vp_mark_round_wait(struct vp_mark_client *c, uint32_t round, struct vp_mark_round *out,
+                       struct vp_err *err);
+
 #endif

@@ -5,7 +5,8 @@
 # stored with the guest's elapsed and the host's (from the guest's marks),
 # and the run with its platform (the accelerator named: accel auto resolves
 # to what works here, the same for every point). Bad input is a one-line
-# error before anything exists. A runner killed with SIGKILL mid-point
+# error before anything exists (a time server out of the guests' reach
+# too). A runner killed with SIGKILL mid-point
 # leaves no QEMU (it dies with the runner), and `virtperf cleanup` removes
 # the rest: nothing of the run remains.
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,15 @@ fi
 exp warp 1
 expect_exit 2 "$VP" run "$work/e.yaml"
 expect_one_line_error "e.yaml:2:8: accel warp"
+# a time server the guests' marks cannot reach: no network, or a loopback address
+head -c 32 /dev/urandom >"$work/key" && chmod 600 "$work/key"
+exp tcg 1
+printf 'timeserver: 127.0.0.1:9\nkey-file: %s\n' "$work/key" >>"$work/e.yaml"
+expect_exit 2 "$VP" run "$work/e.yaml"
+expect_one_line_error "cannot reach time server 127.0.0.1:9 from platform vm: give it net"
+sed -i 's/preset: small}/preset: small, net: routed}/' "$work/e.yaml"
+expect_exit 2 "$VP" run "$work/e.yaml"
+expect_one_line_error "time server 127.0.0.1:9 is a loopback address"
 [[ $(qemus) -eq 0 ]] || fail "QEMU left after the runs"
 
 # SIGKILL of the runner in the middle of a point

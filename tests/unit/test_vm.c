@@ -4,9 +4,11 @@
  * exit status relayed; vCPU threads pinned as asked (read back from
  * /proc); cap 50 gives half a core within 5 points; two VMs on one core
  * with weights 256 and 768 get CPU 1:3 within 10% (libvirt: its domain's
- * cgroup holds the shares and quota they map to); bad input is refused
+ * cgroup holds the shares and quota they map to); a guest marks its
+ * rounds to a time server over its network; bad input is refused
  * before anything exists; and after the run's process is killed, no QEMU
  * is left and `virtperf cleanup` removes the rest. */
+#include <poll.h>
 #include <signal.h>
 
 #include "core/clock.h"
@@ -149,6 +151,110 @@ static void check_net(const struct vp_platform_ops *ops, struct vp_appliance *a,
     CHECK_INT(back, 0);
 }
 
+/* A line of what fd gives within timeout_ms that starts with prefix; the
+ * rest of it in out. */
+static bool read_line_with(int fd, const char *prefix, int timeout_ms, char *out, size_t len)
+{
+    char buf[4096];
+    size_t n = 0;
+    uint64_t deadline = vp_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    while (n + 1 < sizeof buf && vp_now_ns() < deadline) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t got = read(fd, buf + n, sizeof buf - 1 - n);
+        if (got <= 0)
+            return false;
+        n += (size_t)got;
+        buf[n] = '\0';
+        char *at = strstr(buf, prefix), *eol = at ? strchr(at, '\n') : NULL;
+        if (eol) {
+            snprintf(out, len, "%.*s", (int)(eol - at - strlen(prefix)), at + strlen(prefix));
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One figure from an SQLite store. */
+static long long sql_count(const char *db, const char *query)
+{
+    char cmd[1024];
+    long long v = -1;
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"%s\"", db, query);
+    FILE *f = popen(cmd, "r");
+    if (f == NULL || fscanf(f, "%lld", &v) != 1)
+        v = -1;
+    if (f)
+        pclose(f);
+    return v;
+}
+
+/* The guest marks its rounds to a time server itself, over its network
+ * (the server listens on the host's end of it): the server's stamps are
+ * the rounds' external figures (two rounds, two marks each, no copy lost,
+ * the token kept with the run). A time server that does not answer fails
+ * the run (exit 1). */
+static void check_timeserver(const struct vp_platform_ops *ops, struct vp_appliance *a, int mode)
+{
+    char dir[] = "/tmp/vpt-ts.XXXXXX", key[64], db[64], host[32], listen_at[48], addr[64] = "";
+    char out[16384], counters[4096] = "";
+    int so[2], se[2];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(key, sizeof key, "%s/key", dir);
+    snprintf(db, sizeof db, "%s/store.db", dir);
+    char make_key[160];
+    snprintf(make_key, sizeof make_key, "head -c 32 /dev/urandom >%s && chmod 600 %s", key, key);
+    CHECK_INT(system(make_key), 0);
+    vp_net_host_address(journal, mode, host, sizeof host);
+    snprintf(listen_at, sizeof listen_at, "%s:0", host);
+    CHECK_INT(pipe2(so, O_CLOEXEC), 0);
+    CHECK_INT(pipe2(se, O_CLOEXEC), 0);
+    pid_t ts = fork();
+    if (ts == 0) {
+        dup2(so[1], 1);
+        dup2(se[1], 2);
+        execl(virtperf, virtperf, "timeserver", "--listen", listen_at, "--key-file", key, NULL);
+        _exit(127);
+    }
+    close(so[1]);
+    close(se[1]);
+    CHECK(read_line_with(se[0], "timeserver: listening on ", 5000, addr, sizeof addr));
+    char *argv[] = {"/proc/self/exe", "workload", "run",      "cpu-pi", "--preset",     "small",
+                    "--rounds",       "2",        "--warmup", "0",      "--timeserver", addr,
+                    "--key-file",     key,        "--store",  db,       "--json",       NULL};
+    CHECK_INT(run_argv(ops, a, argv, out, sizeof out), 0);
+    kill(ts, SIGTERM);
+    size_t n = 0;
+    ssize_t got;
+    while (n + 1 < sizeof counters &&
+           (got = read(so[0], counters + n, sizeof counters - 1 - n)) > 0)
+        n += (size_t)got;
+    counters[n] = '\0';
+    waitpid(ts, NULL, 0);
+    close(so[0]);
+    close(se[0]);
+    const char *acc = strstr(counters, "accepted ");
+    long accepted = acc ? strtol(acc + 9, NULL, 10) : -1;
+    long long rows = sql_count(db, "SELECT count(*) FROM timing_rounds WHERE copies = 2 AND "
+                                   "external_s > 0 AND ratio BETWEEN 0.5 AND 1.5");
+    long long tokens = sql_count(db, "SELECT count(*) FROM runs WHERE run_token IS NOT NULL");
+    fprintf(stderr, "  %s: time server %s took %ld marks from the guest; %lld rounds timed by it\n",
+            ops->name, addr, accepted, rows);
+    CHECK_INT(accepted, 4);
+    CHECK_INT(rows, 2);
+    CHECK_INT(tokens, 1);
+    /* nobody listening: the marks go unanswered, the run fails */
+    snprintf(addr, sizeof addr, "%s:9", host);
+    char *silent[] = {"/proc/self/exe", "workload", "run",          "cpu-pi", "--preset",   "small",
+                      "--rounds",       "1",        "--timeserver", addr,     "--key-file", key,
+                      "--mark-timeout", "1s",       "--store",      db,       NULL};
+    CHECK_INT(run_argv(ops, a, silent, out, sizeof out), 1);
+    char rm[128];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    CHECK_INT(system(rm), 0);
+}
+
 /* SIGTERM to the host-side process reaches the command in the guest, which
  * ends as it chooses; its status comes back. */
 static void check_signal(const struct vp_platform_ops *ops, struct vp_appliance *a)
@@ -222,6 +328,7 @@ static void test_guest(const struct vp_platform_ops *ops)
     if (!a)
         return;
     check_net(ops, a, s.net);
+    check_timeserver(ops, a, s.net);
     spin(ops, a, (int)s.vcpus);
     usleep(500000);
     CHECK_INT(ops->usage(a, &u0, &err), 0);

@@ -1,0 +1,91 @@
+/* The removers of what a run journals, one per kind, in one table. */
+#include "platform/resources.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/workdir.h"
+#include "platform/cgroup.h"
+#include "platform/journal.h"
+#include "platform/net.h"
+#include "platform/vm_libvirt.h"
+
+/* Kill a process recorded as "<pid> <starttime>" if it is still that one. */
+static int remove_proc(const char *what, bool dry_run)
+{
+    long pid;
+    unsigned long long start;
+    if (sscanf(what, "%ld %llu", &pid, &start) != 2 || pid <= 1)
+        return -EINVAL;
+    if (vp_proc_starttime((pid_t)pid) != start)
+        return 0;
+    if (dry_run)
+        return 1;
+    kill((pid_t)pid, SIGKILL);
+    for (int i = 0; i < 2500; i++) { /* reap it when it is ours, else wait for it to go */
+        if (waitpid((pid_t)pid, NULL, WNOHANG) == (pid_t)pid ||
+            vp_proc_starttime((pid_t)pid) != start)
+            return 1;
+        usleep(2000);
+    }
+    return -ETIMEDOUT;
+}
+
+static int remove_dir(const char *path, bool dry_run)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (dry_run)
+        return 1;
+    return vp_rmtree(path) < 0 ? -errno : 1;
+}
+
+static int remove_file(const char *path, bool dry_run)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (dry_run)
+        return 1;
+    return unlink(path) == 0 ? 1 : -errno;
+}
+
+static const struct {
+    const char *name;
+    int (*remove)(const char *what, bool dry_run);
+} kinds[] = {
+    [VP_RES_PROC] = {"proc", remove_proc},
+    [VP_RES_NETNS] = {"netns", remove_proc},
+    [VP_RES_CGROUP] = {"cgroup", vp_cgroup_remove_path},
+    [VP_RES_LINK] = {"link", vp_net_link_remove},
+    [VP_RES_DIR] = {"dir", remove_dir},
+    [VP_RES_FILE] = {"file", remove_file},
+    [VP_RES_DOMAIN] = {"domain", vp_libvirt_domain_remove},
+};
+#define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
+
+const char *vp_res_name(enum vp_res kind)
+{
+    return (int)kind >= 0 && (int)kind < NKINDS ? kinds[kind].name : "?";
+}
+
+int vp_res_parse(const char *name)
+{
+    for (int k = 0; k < NKINDS; k++)
+        if (strcmp(name, kinds[k].name) == 0)
+            return k;
+    return -1;
+}
+
+int vp_res_remove(enum vp_res kind, const char *what, bool dry_run)
+{
+    if ((int)kind < 0 || (int)kind >= NKINDS)
+        return -EINVAL;
+    return kinds[kind].remove(what, dry_run);
+}
