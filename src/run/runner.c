@@ -120,7 +120,7 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
                 return rc;
             }
-            const struct vp_exp_program *server = pt->apps[pt->inst[i].app].server;
+            const struct vp_server *server = pt->apps[pt->inst[i].app].server;
             if (pt->kind == VP_POINT_RUN && server && !reachable(ops, &spec))
                 return vp_input_error(err,
                                       "point %d, appliance %s: a %s on platform %s is out of the "
