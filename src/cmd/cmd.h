@@ -62,14 +62,6 @@ int vp_output_open_store(const struct vp_output_opts *o, struct vp_store **st, s
 int vp_show_run(const struct vp_output_opts *o, struct vp_store *st, int64_t run_id,
                 struct vp_err *err);
 
-/* The option tables of the server and load-driver commands: experiment
- * files give them options checked against these (src/experiment/programs.c). */
-extern const struct vp_opt_table vp_sip_uas_options;
-extern const struct vp_opt_table vp_media_server_options;
-extern const struct vp_opt_table vp_sip_uac_options;
-extern const struct vp_opt_table vp_sip_capacity_options;
-extern const struct vp_opt_table vp_rtp_client_options;
-
 /* Report err on stderr and, for --json, as a document with an error section. */
 int vp_output_fail(const struct vp_output_opts *o, const struct vp_err *err);
 

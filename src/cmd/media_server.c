@@ -7,42 +7,13 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/signals.h"
+#include "drivers/media_server.h"
 #include "rtp/addr.h"
 #include "rtp/g711.h"
 #include "rtp/media_server.h"
 
-struct ms_opts {
-    char listen[VP_STR_MAX], peer[VP_STR_MAX];
-    int64_t threads, fir_taps;
-    int work;
-    uint64_t duration;
-    bool json;
-};
-
-static const char *const work_names[] = {"none", "transcode", NULL};
-enum { WORK_NONE, WORK_TRANSCODE };
-
-static const struct vp_opt ms_opt_table[] = {
-    {"listen", VP_OPT_STRING, offsetof(struct ms_opts, listen), NULL, 0, 0, NULL,
-     "HOST:PORT to receive RTP on (numeric; port 0 picks one; required)", false},
-    {"threads", VP_OPT_INT, offsetof(struct ms_opts, threads), "2", 1, 256, NULL,
-     "worker threads, each with its own SO_REUSEPORT socket", false},
-    {"work", VP_OPT_ENUM, offsetof(struct ms_opts, work), "transcode", 0, 0, work_names,
-     "per-packet work: none, or μ-law → PCM, FIR filter, → μ-law", false},
-    {"fir-taps", VP_OPT_INT, offsetof(struct ms_opts, fir_taps), "32", 1, VP_FIR_MAX_TAPS, NULL,
-     "FIR filter length for --work transcode", false},
-    {"peer", VP_OPT_STRING, offsetof(struct ms_opts, peer), NULL, 0, 0, NULL,
-     "relay every packet to this HOST:PORT instead of back to its source", false},
-    {"duration", VP_OPT_DURATION, offsetof(struct ms_opts, duration), "0s", 0, 0, NULL,
-     "stop after this long (0: run until SIGINT/SIGTERM)", false},
-    {"json", VP_OPT_BOOL, offsetof(struct ms_opts, json), NULL, 0, 0, NULL,
-     "print the final counters as JSON", false},
-    VP_OPT_END,
-};
-
-const struct vp_opt_table vp_media_server_options = {ms_opt_table, sizeof(struct ms_opts)};
-
-static void print_counters(const struct ms_opts *o, const struct vp_media_server_counters *c)
+static void print_counters(const struct vp_media_server_opts *o,
+                           const struct vp_media_server_counters *c)
 {
     if (o->json) {
         struct vp_json j;
@@ -71,14 +42,14 @@ static void print_counters(const struct ms_opts *o, const struct vp_media_server
 
 static int run(int argc, char **argv)
 {
-    struct ms_opts o;
+    struct vp_media_server_opts o;
     struct vp_err err = {0};
     struct vp_media_server *ms = NULL;
     struct vp_media_server_cfg cfg = {0};
     int rc;
 
-    vp_opt_defaults(ms_opt_table, &o, &err);
-    struct vp_optset sets[] = {{ms_opt_table, &o}};
+    vp_opt_defaults(vp_media_server_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_media_server_opt_table, &o}};
     char *pos[1];
     int npos;
     if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
@@ -92,7 +63,7 @@ static int run(int argc, char **argv)
     if (rc < 0)
         return vp_err_report(&err);
     cfg.threads = (int)o.threads;
-    cfg.transcode = o.work == WORK_TRANSCODE;
+    cfg.transcode = o.work == VP_MEDIA_WORK_TRANSCODE;
     cfg.fir_taps = (int)o.fir_taps;
     if ((rc = vp_media_server_start(&cfg, &ms, &err)) < 0)
         return vp_err_report(&err);
@@ -102,7 +73,7 @@ static int run(int argc, char **argv)
     if (colon)
         *colon = '\0';
     fprintf(stderr, "media-server: listening on %s:%u, %d threads, work %s", host,
-            vp_media_server_port(ms), cfg.threads, work_names[o.work]);
+            vp_media_server_port(ms), cfg.threads, vp_media_work_names[o.work]);
     if (cfg.transcode)
         fprintf(stderr, " (%d FIR taps)", cfg.fir_taps);
     fputc('\n', stderr);
@@ -123,7 +94,7 @@ static void ms_help(FILE *f)
           "(or after --duration) and prints its counters, its own drops among them.\n\n"
           "options:\n",
           f);
-    vp_opt_print_help(f, ms_opt_table);
+    vp_opt_print_help(f, vp_media_server_opt_table);
 }
 
 const struct vp_command vp_cmd_media_server = {

@@ -7,47 +7,10 @@
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "drivers/rtp.h"
 #include "rtp/addr.h"
 #include "rtp/report.h"
 #include "rtp/rtp.h"
-
-struct rtp_client_opts {
-    char server[VP_STR_MAX];
-    int64_t streams, sockets;
-    uint64_t duration, ptime, tick, payload, interval, drain;
-    char interval_csv[VP_STR_MAX];
-    int64_t token;
-};
-
-static const struct vp_opt client_opt_table[] = {
-    {"server", VP_OPT_STRING, offsetof(struct rtp_client_opts, server), NULL, 0, 0, NULL,
-     "media server HOST:PORT (numeric; required)", false},
-    {"streams", VP_OPT_INT, offsetof(struct rtp_client_opts, streams), "1", 1, 100000, NULL,
-     "concurrent RTP streams", false},
-    {"duration", VP_OPT_DURATION, offsetof(struct rtp_client_opts, duration), "10s", 1e6, 86400e9,
-     NULL, "sending time", false},
-    {"ptime", VP_OPT_DURATION, offsetof(struct rtp_client_opts, ptime), "20ms", 1e6, 1e9, NULL,
-     "packet interval of each stream", false},
-    {"tick", VP_OPT_DURATION, offsetof(struct rtp_client_opts, tick), "100us", 0, 1e9, NULL,
-     "stream start phases are multiples of this; one wakeup sends a tick's packets (0: none)",
-     false},
-    {"payload", VP_OPT_SIZE, offsetof(struct rtp_client_opts, payload), "160", 24, 1400, NULL,
-     "RTP payload bytes (G.711 frame; the first 24 carry the probe)", false},
-    {"interval", VP_OPT_DURATION, offsetof(struct rtp_client_opts, interval), "1s", 1e7, 3600e9,
-     NULL, "reporting interval", false},
-    {"drain", VP_OPT_DURATION, offsetof(struct rtp_client_opts, drain), "500ms", 0, 60e9, NULL,
-     "time to keep listening after the last packet is sent", false},
-    {"sockets", VP_OPT_INT, offsetof(struct rtp_client_opts, sockets), "0", 0, 1024, NULL,
-     "UDP sockets (source ports) the streams are spread over; 0: min(streams, 4)", false},
-    {"interval-csv", VP_OPT_STRING, offsetof(struct rtp_client_opts, interval_csv), NULL, 0, 0,
-     NULL, "write one CSV line per interval to this file", false},
-    {"token", VP_OPT_INT, offsetof(struct rtp_client_opts, token), "0", 0, 4294967295.0, NULL,
-     "test hook: the run token carried in the probes (0: random)", true},
-    VP_OPT_END,
-};
-
-const struct vp_opt_table vp_rtp_client_options = {client_opt_table,
-                                                   sizeof(struct rtp_client_opts)};
 
 /* vp_output_opt_table's options, with what they mean here. */
 static const struct vp_opt out_opt_table[] = {
@@ -100,7 +63,7 @@ static void print_stream_csv(const struct vp_rtp_client_cfg *cfg,
 static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
-    struct rtp_client_opts o;
+    struct vp_rtp_client_opts o;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_rtp_client_result res = {0};
@@ -109,8 +72,8 @@ static int run(int argc, char **argv)
     int rc;
 
     vp_opt_defaults(out_opt_table, &out, &err);
-    vp_opt_defaults(client_opt_table, &o, &err);
-    struct vp_optset sets[] = {{out_opt_table, &out}, {client_opt_table, &o}};
+    vp_opt_defaults(vp_rtp_client_opt_table, &o, &err);
+    struct vp_optset sets[] = {{out_opt_table, &out}, {vp_rtp_client_opt_table, &o}};
     char *pos[1];
     int npos;
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
@@ -150,7 +113,7 @@ static int run(int argc, char **argv)
     command = join_argv(argc, argv);
     struct vp_json_buf pb;
     if (vp_json_buf_open(&pb) == 0) {
-        vp_json_options(&pb.j, NULL, client_opt_table, &o);
+        vp_json_options(&pb.j, NULL, vp_rtp_client_opt_table, &o);
         params = vp_json_buf_close(&pb);
     }
     rc = vp_rtp_store_run(st, command ? command : "", params ? params : "{}", &cfg, &res, &run_id,
@@ -211,7 +174,7 @@ static void client_help(FILE *f)
           "rtp_delay_hist. Exit 1 when the server went silent (100% loss to the end).\n\n"
           "options:\n",
           f);
-    vp_opt_print_help(f, client_opt_table);
+    vp_opt_print_help(f, vp_rtp_client_opt_table);
     vp_opt_print_help(f, out_opt_table);
 }
 

@@ -11,53 +11,11 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/signals.h"
+#include "drivers/sip_capacity.h"
 #include "rtp/addr.h"
 #include "sip/report.h"
 
 #define MAX_STEPS 64
-
-struct cap_opts {
-    char target[VP_STR_MAX];
-    double fail_pct, retrans_pct, p95_ms, start, max, precision;
-    int64_t repeats, threads;
-    uint64_t step, drain, settle, hold, t1, tick;
-};
-
-static const struct vp_opt cap_opt_table[] = {
-    {"target", VP_OPT_STRING, offsetof(struct cap_opts, target), NULL, 0, 0, NULL,
-     "SIP server HOST:PORT (numeric; required)", false},
-    {"fail-pct", VP_OPT_DOUBLE, offsetof(struct cap_opts, fail_pct), "1", 0, 100, NULL,
-     "criterion: failed (and unfinished) calls at most this % of calls", false},
-    {"retrans-pct", VP_OPT_DOUBLE, offsetof(struct cap_opts, retrans_pct), "5", 0, 1000, NULL,
-     "criterion: retransmissions at most this % of calls", false},
-    {"p95-ms", VP_OPT_DOUBLE, offsetof(struct cap_opts, p95_ms), "50", 0.01, 60000, NULL,
-     "criterion: 95th percentile INVITE->200 at most this", false},
-    {"repeats", VP_OPT_INT, offsetof(struct cap_opts, repeats), "3", 1, 100, NULL,
-     "searches; the result is their mean with a 95% CI", false},
-    {"start", VP_OPT_DOUBLE, offsetof(struct cap_opts, start), "100", 1, 200000, NULL,
-     "first rate tried (calls/s); doubled until a step fails", false},
-    {"max", VP_OPT_DOUBLE, offsetof(struct cap_opts, max), "50000", 1, 200000, NULL,
-     "highest rate tried", false},
-    {"precision", VP_OPT_DOUBLE, offsetof(struct cap_opts, precision), "0.05", 0.001, 1, NULL,
-     "bisect until the bracket is this fraction of its lower end", false},
-    {"step", VP_OPT_DURATION, offsetof(struct cap_opts, step), "5s", 1e8, 3600e9, NULL,
-     "duration of each step", false},
-    {"drain", VP_OPT_DURATION, offsetof(struct cap_opts, drain), "2s", 0, 600e9, NULL,
-     "after a step's last call, wait at most this long; unfinished calls count as failed", false},
-    {"settle", VP_OPT_DURATION, offsetof(struct cap_opts, settle), "1s", 0, 600e9, NULL,
-     "pause between steps so the server empties its queues", false},
-    {"hold", VP_OPT_DURATION, offsetof(struct cap_opts, hold), "0", 0, 3600e9, NULL,
-     "call hold time", false},
-    {"threads", VP_OPT_INT, offsetof(struct cap_opts, threads), "1", 1, 64, NULL,
-     "generator event loops", false},
-    {"t1", VP_OPT_DURATION, offsetof(struct cap_opts, t1), "500ms", 1e6, 10e9, NULL, "RFC 3261 T1",
-     false},
-    {"tick", VP_OPT_DURATION, offsetof(struct cap_opts, tick), "0", 0, 100e6, NULL,
-     "generator loop tick (see sip-uac --tick)", false},
-    VP_OPT_END,
-};
-
-const struct vp_opt_table vp_sip_capacity_options = {cap_opt_table, sizeof(struct cap_opts)};
 
 struct step {
     int repeat;
@@ -67,7 +25,7 @@ struct step {
 };
 
 struct search {
-    const struct cap_opts *o;
+    const struct vp_sip_capacity_opts *o;
     struct vp_sip_uac_cfg cfg;
     struct step steps[MAX_STEPS * 4];
     int nsteps;
@@ -155,7 +113,7 @@ static void print_json(const struct search *s, const double *best, int n,
     struct vp_json j;
     vp_json_init(&j, stdout);
     vp_json_object_begin(&j, NULL);
-    vp_json_options(&j, "params", cap_opt_table, s->o);
+    vp_json_options(&j, "params", vp_sip_capacity_opt_table, s->o);
     vp_json_array_begin(&j, "steps");
     for (int i = 0; i < s->nsteps; i++) {
         const struct step *st = &s->steps[i];
@@ -196,7 +154,7 @@ static int store(struct vp_store *st, struct search *s, const struct vp_summary 
     char *params = NULL;
     struct vp_json_buf pb;
     if (vp_json_buf_open(&pb) == 0) {
-        vp_json_options(&pb.j, NULL, cap_opt_table, s->o);
+        vp_json_options(&pb.j, NULL, vp_sip_capacity_opt_table, s->o);
         params = vp_json_buf_close(&pb);
     }
     struct vp_sip_store_run run = {
@@ -225,17 +183,17 @@ static int store(struct vp_store *st, struct search *s, const struct vp_summary 
 static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
-    struct cap_opts o;
+    struct vp_sip_capacity_opts o;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct search *s = calloc(1, sizeof *s);
-    double best[100];
+    double best[VP_LOAD_MAX_REPEATS];
     int n = 0, rc;
     int64_t run_id = 0;
 
     vp_opt_defaults(vp_output_opt_table, &out, &err);
-    vp_opt_defaults(cap_opt_table, &o, &err);
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {cap_opt_table, &o}};
+    vp_opt_defaults(vp_sip_capacity_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_sip_capacity_opt_table, &o}};
     char *pos[1];
     int npos;
     if (s == NULL) {
@@ -300,7 +258,7 @@ static void cap_help(FILE *f)
           "search (never pass) and the result is marked generator_limited.\n"
           "Stored in sip_runs (kind capacity) and sip_capacity_steps.\n\noptions:\n",
           f);
-    vp_opt_print_help(f, cap_opt_table);
+    vp_opt_print_help(f, vp_sip_capacity_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
 }
 

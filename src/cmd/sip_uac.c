@@ -6,52 +6,9 @@
 
 #include "cmd/cmd.h"
 #include "core/json.h"
+#include "drivers/sip_uac.h"
 #include "rtp/addr.h"
 #include "sip/report.h"
-
-struct sip_uac_opts {
-    char target[VP_STR_MAX], ramp[VP_STR_MAX], interval_csv[VP_STR_MAX];
-    double rate;
-    uint64_t duration, hold, interval, drain, t1, calls, tick;
-    int64_t max_concurrent, threads;
-    bool per_event;
-};
-
-static const struct vp_opt uac_opt_table[] = {
-    {"target", VP_OPT_STRING, offsetof(struct sip_uac_opts, target), NULL, 0, 0, NULL,
-     "SIP server HOST:PORT (numeric; required)", false},
-    {"rate", VP_OPT_DOUBLE, offsetof(struct sip_uac_opts, rate), "10", 0.01, 200000, NULL,
-     "calls per second", false},
-    {"ramp", VP_OPT_STRING, offsetof(struct sip_uac_opts, ramp), NULL, 0, 0, NULL,
-     "START,STEP,INTERVAL,MAX: start at START calls/s, add STEP every INTERVAL up to MAX", false},
-    {"duration", VP_OPT_DURATION, offsetof(struct sip_uac_opts, duration), "10s", 1e6, 86400e9,
-     NULL, "time during which calls are started", false},
-    {"calls", VP_OPT_COUNT, offsetof(struct sip_uac_opts, calls), "0", 0, 1e12, NULL,
-     "stop after this many calls (0: no limit)", false},
-    {"hold", VP_OPT_DURATION, offsetof(struct sip_uac_opts, hold), "0", 0, 3600e9, NULL,
-     "call hold time between 200 and BYE (0: hang up at once)", false},
-    {"max-concurrent", VP_OPT_INT, offsetof(struct sip_uac_opts, max_concurrent), "0", 0, 1e7, NULL,
-     "open calls at most; planned calls beyond are counted as limited (0: no limit)", false},
-    {"interval", VP_OPT_DURATION, offsetof(struct sip_uac_opts, interval), "1s", 1e7, 3600e9, NULL,
-     "reporting interval", false},
-    {"interval-csv", VP_OPT_STRING, offsetof(struct sip_uac_opts, interval_csv), NULL, 0, 0, NULL,
-     "write one CSV line per interval to this file", false},
-    {"threads", VP_OPT_INT, offsetof(struct sip_uac_opts, threads), "1", 1, 64, NULL,
-     "event loops (one socket each)", false},
-    {"drain", VP_OPT_DURATION, offsetof(struct sip_uac_opts, drain), "0", 0, 3600e9, NULL,
-     "after the last start wait at most this long for open calls (0: hold + 64*T1)", false},
-    {"t1", VP_OPT_DURATION, offsetof(struct sip_uac_opts, t1), "500ms", 1e6, 10e9, NULL,
-     "RFC 3261 T1 (timer A/E start, timer B/F = 64*T1)", false},
-    {"tick", VP_OPT_DURATION, offsetof(struct sip_uac_opts, tick), "0", 0, 100e6, NULL,
-     "wake every tick and batch reads, starts and timers (latencies use kernel receive "
-     "stamps); 0: about 10 calls per tick, 0.5..5 ms",
-     false},
-    {"per-event", VP_OPT_BOOL, offsetof(struct sip_uac_opts, per_event), NULL, 0, 0, NULL,
-     "wake for every packet and planned start instead of ticking (more CPU, exact starts)", false},
-    VP_OPT_END,
-};
-
-const struct vp_opt_table vp_sip_uac_options = {uac_opt_table, sizeof(struct sip_uac_opts)};
 
 /* "START,STEP,INTERVAL,MAX" into cfg. */
 static int parse_ramp(const char *text, struct vp_sip_uac_cfg *cfg, struct vp_err *err)
@@ -86,7 +43,7 @@ static int parse_ramp(const char *text, struct vp_sip_uac_cfg *cfg, struct vp_er
 
 /* Options to a generator configuration (shared with sip-capacity through
  * the same option names). */
-static int make_cfg(const struct sip_uac_opts *o, struct vp_sip_uac_cfg *cfg, struct vp_err *err)
+static int make_cfg(const struct vp_sip_uac_opts *o, struct vp_sip_uac_cfg *cfg, struct vp_err *err)
 {
     memset(cfg, 0, sizeof *cfg);
     if (o->target[0] == '\0')
@@ -127,7 +84,7 @@ static char *join_argv(int argc, char **argv)
 static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
-    struct sip_uac_opts o;
+    struct vp_sip_uac_opts o;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_sip_uac_result res = {0};
@@ -137,8 +94,8 @@ static int run(int argc, char **argv)
     int rc;
 
     vp_opt_defaults(vp_output_opt_table, &out, &err);
-    vp_opt_defaults(uac_opt_table, &o, &err);
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {uac_opt_table, &o}};
+    vp_opt_defaults(vp_sip_uac_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_sip_uac_opt_table, &o}};
     char *pos[1];
     int npos;
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0 ||
@@ -149,7 +106,7 @@ static int run(int argc, char **argv)
     command = join_argv(argc, argv);
     struct vp_json_buf pb;
     if (vp_json_buf_open(&pb) == 0) {
-        vp_json_options(&pb.j, NULL, uac_opt_table, &o);
+        vp_json_options(&pb.j, NULL, vp_sip_uac_opt_table, &o);
         params = vp_json_buf_close(&pb);
     }
     struct vp_sip_store_run sr = {
@@ -204,7 +161,7 @@ static void uac_help(FILE *f)
           "generator_bottleneck when p99 lateness > 10 ms, max > 100 ms or CPU > 90% of its\n"
           "cores. Stored in sip_runs, sip_intervals, sip_latency_hist.\n\noptions:\n",
           f);
-    vp_opt_print_help(f, uac_opt_table);
+    vp_opt_print_help(f, vp_sip_uac_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
 }
 

@@ -4,40 +4,9 @@
 
 #include "cmd/cmd.h"
 #include "core/json.h"
+#include "drivers/sip_uas.h"
 #include "rtp/addr.h"
 #include "sip/uas.h"
-
-struct sip_uas_opts {
-    char listen[VP_STR_MAX], disk_log[VP_STR_MAX];
-    int64_t threads, queue_limit;
-    uint64_t work, t1;
-    int sync;
-    bool ringing;
-};
-
-static const char *const sync_names[] = {"none", "fsync", NULL};
-
-static const struct vp_opt uas_opt_table[] = {
-    {"listen", VP_OPT_STRING, offsetof(struct sip_uas_opts, listen), "127.0.0.1:5060", 0, 0, NULL,
-     "UDP HOST:PORT to serve (port 0: any free port)", false},
-    {"threads", VP_OPT_INT, offsetof(struct sip_uas_opts, threads), "1", 1, 64, NULL,
-     "worker threads, each with its own SO_REUSEPORT socket", false},
-    {"work-us", VP_OPT_INT, offsetof(struct sip_uas_opts, work), "0", 0, 10000000, NULL,
-     "CPU time spent per call before the 200 OK (microseconds)", false},
-    {"disk-log", VP_OPT_STRING, offsetof(struct sip_uas_opts, disk_log), NULL, 0, 0, NULL,
-     "append one call record per call to this file", false},
-    {"sync", VP_OPT_ENUM, offsetof(struct sip_uas_opts, sync), "none", 0, 0, sync_names,
-     "after each call record: none or fsync", false},
-    {"ringing", VP_OPT_BOOL, offsetof(struct sip_uas_opts, ringing), NULL, 0, 0, NULL,
-     "send 180 Ringing before the work", false},
-    {"queue-limit", VP_OPT_INT, offsetof(struct sip_uas_opts, queue_limit), "1000", 0, 10000000,
-     NULL, "INVITEs waiting for work per worker beyond which new ones get 503 (0: none)", false},
-    {"t1", VP_OPT_DURATION, offsetof(struct sip_uas_opts, t1), "500ms", 1e6, 10e9, NULL,
-     "RFC 3261 T1 (200 retransmissions until ACK)", false},
-    VP_OPT_END,
-};
-
-const struct vp_opt_table vp_sip_uas_options = {uas_opt_table, sizeof(struct sip_uas_opts)};
 
 static void print_stats(bool json, const struct vp_sip_uas_stats *s)
 {
@@ -95,15 +64,15 @@ static void print_stats(bool json, const struct vp_sip_uas_stats *s)
 static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
-    struct sip_uas_opts o;
+    struct vp_sip_uas_opts o;
     struct vp_err err = {0};
     struct vp_sip_uas *u = NULL;
     struct vp_sip_uas_stats stats;
     int rc;
 
     vp_opt_defaults(vp_output_opt_table, &out, &err);
-    vp_opt_defaults(uas_opt_table, &o, &err);
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {uas_opt_table, &o}};
+    vp_opt_defaults(vp_sip_uas_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_sip_uas_opt_table, &o}};
     char *pos[1];
     int npos;
     struct vp_sip_uas_cfg cfg = {0};
@@ -142,7 +111,7 @@ static void uas_help(FILE *f)
           "INVITEs per worker it answers 503. Runs until SIGINT/SIGTERM, then prints its\n"
           "counters (JSON with --json).\n\noptions:\n",
           f);
-    vp_opt_print_help(f, uas_opt_table);
+    vp_opt_print_help(f, vp_sip_uas_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
 }
 

@@ -114,3 +114,11 @@ void vp_format_duration(uint64_t ns, char *buf, size_t len)
     else
         format_3g(buf, len, v / 60e9, "min");
 }
+
+const char *vp_format_figure(char *buf, size_t len, const char *fmt, double v)
+{
+    if (!isfinite(v))
+        return "-";
+    snprintf(buf, len, fmt, v);
+    return buf;
+}

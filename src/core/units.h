@@ -18,5 +18,8 @@ int vp_parse_duration_ns(const char *s, uint64_t *out);
 void vp_format_size(uint64_t bytes, char *buf, size_t len);
 /* "250 ms", "1.25 s", "3 min" */
 void vp_format_duration(uint64_t ns, char *buf, size_t len);
+/* A figure for a table: v in fmt into buf, or "-" when there is none (NaN),
+ * never "nan". Returns the text. */
+const char *vp_format_figure(char *buf, size_t len, const char *fmt, double v);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "drivers/driver.h"
 #include "experiment/experiment.h"
 
 /* Rounds of a workload that runs until its point's loads end. */

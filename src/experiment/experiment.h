@@ -21,7 +21,10 @@
 
 #include "core/error.h"
 #include "core/opt.h"
+#include "drivers/server.h"
 #include "workload/workload.h"
+
+struct vp_driver; /* drivers/driver.h */
 
 #define VP_EXP_MAX_APPS      16
 #define VP_EXP_MAX_KV        16
@@ -50,25 +53,15 @@ struct vp_exp_settings {
 };
 extern const struct vp_opt vp_exp_settings_opts[];
 
-/* A virtperf command an experiment runs with options from the file: a
- * server an appliance runs (a role other than workload), or a load driver
- * the runner starts on the host against such a server. */
-struct vp_exp_program {
-    const char *name;                   /* as written in the file: "sip-server", "rtp" */
-    const char *command;                /* the virtperf command: "sip-uas", "rtp-client" */
-    const struct vp_opt_table *options; /* the command's own */
-    const char *serves;                 /* load drivers: the role of their target */
-    const char *target_opt;             /* load drivers: the option taking HOST:PORT */
-    const char *const *reserved;        /* options the runner sets (refused in files) */
-    bool stoppable;                     /* load drivers: SIGUSR1 cuts their duration short */
-};
-/* vp_exp_roles[i] is the server of role i (index 0, workload, has none). */
+/* What an appliance of each role runs: vp_exp_roles[i] is the server of
+ * role i (index 0, workload, has none). The load drivers that drive them
+ * are drivers/driver.h's table. */
 enum vp_role { VP_ROLE_WORKLOAD, VP_ROLE_SIP_SERVER, VP_ROLE_MEDIA_SERVER, VP_ROLE_COUNT };
 extern const char *const vp_exp_role_names[];
-extern const struct vp_exp_program vp_exp_roles[VP_ROLE_COUNT];
-extern const struct vp_exp_program vp_exp_drivers[]; /* ends with a NULL name */
-const struct vp_exp_program *vp_exp_driver_find(const char *name);
-bool vp_exp_reserved(const struct vp_exp_program *p, const char *key);
+extern const struct vp_server *const vp_exp_roles[VP_ROLE_COUNT];
+/* Whether key is among a server's or driver's reserved options (the
+ * runner's to set). */
+bool vp_exp_reserved(const char *const *reserved, const char *key);
 
 /* The platform-neutral fields of an appliance template. */
 struct vp_exp_fields {
@@ -99,17 +92,17 @@ struct vp_kv {
 
 struct vp_exp_app {
     struct vp_exp_fields f;
-    bool count_given;                    /* instances are named PREFIX-k */
-    const struct vp_workload *w;         /* role workload: resolved from f.workload */
-    const struct vp_exp_program *server; /* other roles: the server command */
-    struct vp_kv opts[VP_EXP_MAX_KV];    /* workload or server options, in order */
+    bool count_given;                 /* instances are named PREFIX-k */
+    const struct vp_workload *w;      /* role workload: resolved from f.workload */
+    const struct vp_server *server;   /* other roles: the server command */
+    struct vp_kv opts[VP_EXP_MAX_KV]; /* workload or server options, in order */
     int nopts;
 };
 
 /* A load driver's own fields. */
 struct vp_exp_load_fields {
     char name[VP_STR_MAX];   /* default: the driver's name */
-    char driver[VP_STR_MAX]; /* sip-uac, sip-capacity, rtp */
+    char driver[VP_STR_MAX]; /* a driver's name (drivers/driver.h) */
     char target[VP_STR_MAX]; /* the server appliance (template) it drives */
     char cpus[VP_STR_MAX];   /* the generator's pinning; empty = float */
     int64_t weight;          /* the generator's CPU weight */
@@ -120,7 +113,7 @@ extern const struct vp_opt vp_exp_load_opts[];
 /* One generator per instance of the target runs the driver's command. */
 struct vp_exp_load {
     struct vp_exp_load_fields f;
-    const struct vp_exp_program *driver;
+    const struct vp_driver *driver;
     struct vp_kv opts[VP_EXP_MAX_KV]; /* the command's options, in order */
     int nopts;
 };

@@ -188,17 +188,18 @@ static int scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*
 
 /* Check options given in the file against their owner's table: a
  * workload's or a command's (reserved keys are the runner's to set). */
-int vp_parse_check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
-                        const struct vp_exp_program *prog, const char *owner, const char *fields,
+int vp_parse_check_opts(struct parse *p, const struct vp_opt_table *table,
+                        const char *const *reserved, const char *owner, const char *fields,
                         const struct vp_kv *kv, int n)
 {
-    void *params = calloc(1, size);
+    const struct vp_opt *opts = table->opts;
+    void *params = calloc(1, table->size);
     if (params == NULL)
         return vp_run_error(p->err, ENOMEM, "experiment");
     int rc = vp_opt_defaults(opts, params, p->err);
     for (int i = 0; rc == 0 && i < n; i++) {
         struct vp_mark m = kv[i].mark;
-        if (prog && vp_exp_reserved(prog, kv[i].key))
+        if (vp_exp_reserved(reserved, kv[i].key))
             rc = vp_input_error(p->err, "%s:%d:%d: \"%s\" is set by the runner, not the file",
                                 p->path, m.line, m.col, kv[i].key);
         else if (vp_opt_find(opts, kv[i].key) == NULL)
@@ -219,9 +220,9 @@ static int check_app_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *wh
         if (a->f.workload[0])
             return vp_parse_at(p, where, "appliance \"%s\": a %s runs no workload", a->f.name,
                                vp_exp_role_names[a->f.role]);
-        a->server = &vp_exp_roles[a->f.role];
-        return vp_parse_check_opts(p, a->server->options->opts, a->server->options->size, a->server,
-                                   a->server->command, "an appliance field", a->opts, a->nopts);
+        a->server = vp_exp_roles[a->f.role];
+        return vp_parse_check_opts(p, &a->server->options, a->server->reserved, a->server->command,
+                                   "an appliance field", a->opts, a->nopts);
     }
     if (a->f.workload[0] == '\0')
         return vp_parse_at(p, where, "appliance \"%s\": no workload", a->f.name);
@@ -229,8 +230,9 @@ static int check_app_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *wh
     if (a->w == NULL)
         return vp_parse_at(p, where, "unknown workload \"%s\" (see `virtperf workload list`)",
                            a->f.workload);
-    return vp_parse_check_opts(p, a->w->opts, a->w->params_size, NULL, a->w->name,
-                               "an appliance field", a->opts, a->nopts);
+    struct vp_opt_table table = {a->w->opts, a->w->params_size};
+    return vp_parse_check_opts(p, &table, NULL, a->w->name, "an appliance field", a->opts,
+                               a->nopts);
 }
 
 /* Keep an option for check_opts. */

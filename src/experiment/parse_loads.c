@@ -4,6 +4,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "drivers/driver.h"
 #include "experiment/experiment.h"
 #include "experiment/parse_priv.h"
 
@@ -56,12 +57,12 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
         if (rc < 0)
             return rc;
     }
-    l->driver = vp_exp_driver_find(l->f.driver);
+    l->driver = vp_driver_find(l->f.driver);
     if (l->driver == NULL) {
         char list[128] = "";
-        for (int i = 0; vp_exp_drivers[i].name; i++) {
+        for (int i = 0; vp_drivers[i]; i++) {
             strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, vp_exp_drivers[i].name, sizeof list - strlen(list) - 1);
+            strncat(list, vp_drivers[i]->name, sizeof list - strlen(list) - 1);
         }
         return vp_parse_at(p, m, "load: driver \"%s\": unknown (drivers: %s)", l->f.driver, list);
     }
@@ -83,12 +84,12 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
     if (t == NULL)
         return vp_parse_at(p, m, "load %s: target \"%s\" is not an appliance of this file",
                            l->f.name, l->f.target);
-    if (t->server == NULL || strcmp(t->server->name, l->driver->serves) != 0)
+    if (t->server != l->driver->serves)
         return vp_parse_at(p, m, "load %s: %s drives a %s, and appliance %s is a %s", l->f.name,
-                           l->driver->name, l->driver->serves, t->f.name,
+                           l->driver->name, l->driver->serves->name, t->f.name,
                            vp_exp_role_names[t->f.role]);
-    return vp_parse_check_opts(p, l->driver->options->opts, l->driver->options->size, l->driver,
-                               l->driver->command, "a load field", l->opts, l->nopts);
+    return vp_parse_check_opts(p, &l->driver->options, l->driver->reserved, l->driver->command,
+                               "a load field", l->opts, l->nopts);
 }
 
 int vp_parse_loads(struct parse *p, yaml_node_t *v)

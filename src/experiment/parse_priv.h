@@ -33,10 +33,11 @@ int vp_parse_no_duplicates(struct parse *p, yaml_node_t *m);
 /* Set key through an option table; -ENOENT when the table has no key. */
 int vp_parse_set_opt(struct parse *p, const struct vp_opt *opts, void *base, const char *key,
                      yaml_node_t *v);
-/* Check options against their owner's table (prog: a command, whose
- * reserved keys are refused; fields: what else the key could have been). */
-int vp_parse_check_opts(struct parse *p, const struct vp_opt *opts, size_t size,
-                        const struct vp_exp_program *prog, const char *owner, const char *fields,
+/* Check options against their owner's table (reserved: a command's keys
+ * the runner sets, refused; may be NULL; fields: what else the key could
+ * have been). */
+int vp_parse_check_opts(struct parse *p, const struct vp_opt_table *table,
+                        const char *const *reserved, const char *owner, const char *fields,
                         const struct vp_kv *kv, int n);
 /* Keep an option (or, for "options:", each of several) for check_opts. */
 int vp_parse_add_opt(struct parse *p, struct vp_kv *opts, int *nopts, yaml_node_t *k,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "drivers/driver.h"
 #include "experiment/experiment.h"
 
 #define VP_PLAN_MAX_POINTS    512
@@ -50,8 +51,9 @@ static const struct vp_opt_table *app_table(const struct vp_exp_app *a, const ch
                                             struct vp_opt_table *tmp)
 {
     if (a->server)
-        return vp_opt_find(a->server->options->opts, key) && !vp_exp_reserved(a->server, key)
-                   ? a->server->options
+        return vp_opt_find(a->server->options.opts, key) &&
+                       !vp_exp_reserved(a->server->reserved, key)
+                   ? &a->server->options
                    : NULL;
     *tmp = (struct vp_opt_table){a->w->opts, a->w->params_size};
     return vp_opt_find(tmp->opts, key) ? tmp : NULL;
@@ -105,8 +107,9 @@ static int apply_loads(const struct vp_exp_scope *sc, const char *target, const 
                                     "background: %s cannot be background: it has no "
                                     "duration to cut short",
                                     l->driver->name);
-        } else if (vp_opt_find(l->driver->options->opts, key) && !vp_exp_reserved(l->driver, key))
-            rc = apply_opt(l->driver->options, l->opts, &l->nopts, key, value, err);
+        } else if (vp_opt_find(l->driver->options.opts, key) &&
+                   !vp_exp_reserved(l->driver->reserved, key))
+            rc = apply_opt(&l->driver->options, l->opts, &l->nopts, key, value, err);
         else
             continue;
         if (rc < 0)

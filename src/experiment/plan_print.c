@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "drivers/driver.h"
 #include "experiment/experiment.h"
 
 static const char *const scheme_text[] = {"float", "exclusive", "shared-one"};

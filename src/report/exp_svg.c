@@ -1,7 +1,8 @@
 /* An experiment as an SVG figure, drawn the way seed 001 draws its results:
  * per point a boxplot of the RTP round-trip delay (log scale) with the loss
  * under it, and per point the highest clean calls/s of each capacity search
- * with its 95% CI. Every figure comes from the store (load_stats.c). */
+ * with its 95% CI. Every figure comes from the store; each load's driver
+ * says which chart it joins, with which values (drivers/). */
 #include "report/exp_svg.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 
 #include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
+#include "drivers/driver.h"
 #include "experiment/exp_store.h"
 
 #define LEFT      70 /* room for the y axis labels (more when the first x label needs it) */
@@ -26,7 +28,7 @@
 struct item {
     char label[160];
     bool flagged; /* generator late or host disturbed: footnote */
-    struct vp_load_figures f;
+    struct vp_chart_value v;
 };
 
 struct items {
@@ -84,10 +86,13 @@ static int add(struct items *it, const struct item *x)
     return 0;
 }
 
-/* The boxes (rtp loads) and bars (capacity searches) of every point. */
+/* The delay boxes and capacity bars of every point's loads, as their
+ * drivers draw them. */
 static int collect(struct vp_store *st, const struct vp_exp_data *d, struct items *boxes,
                    struct items *bars, struct vp_err *err)
 {
+    struct items *chart[VP_CHART_COUNT] = {
+        [VP_CHART_DELAY_BOX] = boxes, [VP_CHART_CAPACITY_BAR] = bars};
     for (int i = 0; i < d->npoints; i++) {
         const struct vp_exp_point_row *p = &d->points[i];
         struct vp_load_row *rows = NULL;
@@ -95,17 +100,18 @@ static int collect(struct vp_store *st, const struct vp_exp_data *d, struct item
         double other = vp_point_other_work(st, d->id, p->point, err);
         for (int k = 0; rc == 0 && k < n; k++) {
             struct item x = {0};
-            if ((rc = vp_load_figures(st, &rows[k], &x.f, err)) < 0)
+            struct vp_load_figures f;
+            if ((rc = vp_load_figures(st, &rows[k], &f, err)) < 0)
                 break;
             int same = 0; /* loads of this driver in the point: name the target */
             for (int j = 0; j < n; j++)
                 same += strcmp(rows[j].driver, rows[k].driver) == 0;
             make_label(x.label, sizeof x.label, p, rows[k].target, same > 1);
-            x.flagged = x.f.generator_limited || other > VP_OTHER_WORK_LIMIT;
-            if (x.f.type == VP_LOAD_RTP && x.f.rtp.delay_samples > 0)
-                rc = add(boxes, &x);
-            else if (x.f.type == VP_LOAD_SIP_CAPACITY && x.f.cap.max_rate.n > 0)
-                rc = add(bars, &x);
+            x.flagged = f.generator_limited || other > VP_OTHER_WORK_LIMIT;
+            enum vp_chart c = f.own && f.driver->draw ? f.driver->draw(&f, &x.v) : VP_CHART_NONE;
+            vp_load_figures_free(&f);
+            if (chart[c])
+                rc = add(chart[c], &x);
             if (rc == -ENOMEM)
                 vp_run_error(err, ENOMEM, "figure");
         }
@@ -144,7 +150,7 @@ static void draw_boxes(FILE *out, const struct items *b, int y0, int width)
 {
     double lo = INFINITY, hi = 0;
     for (int i = 0; i < b->n; i++) {
-        const struct vp_boxplot *d = &b->v[i].f.rtp.delay_ms;
+        const struct vp_boxplot *d = &b->v[i].v.delay_ms;
         lo = fmin(lo, d->min > 0 ? d->min : 1e-3);
         hi = fmax(hi, d->max);
     }
@@ -162,7 +168,7 @@ static void draw_boxes(FILE *out, const struct items *b, int y0, int width)
     }
     for (int i = 0; i < b->n; i++) {
         const struct item *x = &b->v[i];
-        const struct vp_boxplot *d = &x->f.rtp.delay_ms;
+        const struct vp_boxplot *d = &x->v.delay_ms;
         int cx = left + i * SLOT + SLOT / 2, w = SLOT / 3;
         fprintf(
             out,
@@ -179,7 +185,7 @@ static void draw_boxes(FILE *out, const struct items *b, int y0, int width)
             fprintf(out, "<circle cx=\"%d\" cy=\"%.1f\" r=\"2\" fill=\"none\" stroke=\"#c00\"/>",
                     cx, Y(d->out_value[k]));
         fprintf(out, "</g>\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.3g%%</text>\n", cx,
-                y0 + TOP + PLOT_H + 16, x->f.rtp.loss_pct);
+                y0 + TOP + PLOT_H + 16, x->v.loss_pct);
         x_label(out, i, y0, x);
     }
 #undef Y
@@ -190,7 +196,7 @@ static void draw_bars(FILE *out, const struct items *b, int y0, int width)
 {
     double hi = 0;
     for (int i = 0; i < b->n; i++) {
-        const struct vp_summary *m = &b->v[i].f.cap.max_rate;
+        const struct vp_summary *m = &b->v[i].v.rate;
         hi = fmax(hi, isfinite(m->ci_hi) && m->n > 1 ? m->ci_hi : m->mean);
     }
     double step = pow(10, floor(log10(hi > 0 ? hi : 1)));
@@ -206,7 +212,7 @@ static void draw_bars(FILE *out, const struct items *b, int y0, int width)
                 left, Y(v), width - 10, Y(v), left - 6, Y(v) + 4, v);
     for (int i = 0; i < b->n; i++) {
         const struct item *x = &b->v[i];
-        const struct vp_summary *m = &x->f.cap.max_rate;
+        const struct vp_summary *m = &x->v.rate;
         int cx = left + i * SLOT + SLOT / 2, w = SLOT / 3;
         fprintf(out,
                 "<g class=\"bar\"><rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "

@@ -1,6 +1,6 @@
 /* A stored experiment for people (a line per point, its loads' figures
  * under it) or as a JSON document, every figure recomputed from the store
- * (analysis/exp_stats.c, analysis/load_stats.c). */
+ * (analysis/exp_stats.c, and each load's driver: drivers/). */
 #include "report/exp_view.h"
 
 #include <math.h>
@@ -12,17 +12,9 @@
 #include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
 #include "core/json.h"
+#include "core/units.h"
+#include "drivers/driver.h"
 #include "experiment/exp_store.h"
-#include "rtp/report.h"
-
-/* A figure for the table: "-" when there is none (NaN), never "nan". */
-static const char *fig(char *buf, size_t len, const char *fmt, double v)
-{
-    if (!isfinite(v))
-        return "-";
-    snprintf(buf, len, fmt, v);
-    return buf;
-}
 
 /* Whether the experiment ran servers (then the queueing model is not its
  * reading, even when its loads stored nothing). */
@@ -40,82 +32,25 @@ static bool has_servers(struct vp_store *st, int64_t exp_id)
     return any;
 }
 
-/* What a generator that fell behind its plan means for each kind of figure. */
-static const char *generator_note(enum vp_load_type type)
-{
-    switch (type) {
-    case VP_LOAD_SIP_CAPACITY:
-        return "generator-limited: rates where the generator fell behind were not counted, "
-               "so the server's maximum may be higher";
-    case VP_LOAD_SIP_UAC:
-        return "generator-limited: calls started late, the server got less than the plan";
-    case VP_LOAD_RTP:
-        return "generator late (send lateness p99 over 1 ms): jitter includes the generator's";
-    default:
-        return "generator-limited";
-    }
-}
-
-/* One indented line under its point: the load's headline figures. */
+/* One indented line under its point: the load's headline figures, as its
+ * driver prints them. */
 static void print_load(const struct vp_load_row *l, const struct vp_load_figures *f)
 {
-    char a[32], b[32], c[32];
     printf("       %s %s", l->driver, l->target);
     if (strcmp(l->load, l->driver) != 0)
         printf(" (%s)", l->load);
     printf(": ");
-    switch (f->type) {
-    case VP_LOAD_FAILED:
+    if (f->own == NULL) {
         printf("failed (%s)\n",
                strcmp(f->status, "missing") == 0 ? "its run is no longer stored" : "no run stored");
         return;
-    case VP_LOAD_SIP_CAPACITY: {
-        const struct vp_summary *m = &f->cap.max_rate;
-        printf("max %s calls/s", fig(a, sizeof a, "%.1f", m->n ? m->mean : NAN));
-        if (m->n > 1)
-            printf(" (95%% CI %s .. %s, %d searches)", fig(b, sizeof b, "%.1f", m->ci_lo),
-                   fig(c, sizeof c, "%.1f", m->ci_hi), m->n);
-        else if (m->n == 1)
-            printf(" (1 search)");
-        if (f->cap.from_cache)
-            printf(", as stored: no steps kept");
-        break;
     }
-    case VP_LOAD_SIP_UAC:
-        printf("%lld calls, %s%% failed or unfinished, retrans %s%%, INVITE→200 p95 %s ms",
-               (long long)f->uac.created, fig(a, sizeof a, "%.3g", f->uac.failed_pct),
-               fig(b, sizeof b, "%.3g", f->uac.retransmission_pct),
-               fig(c, sizeof c, "%.3g", f->uac.inv200_p95_ms));
-        break;
-    case VP_LOAD_RTP: {
-        const struct vp_boxplot *d = &f->rtp.delay_ms;
-        printf("%d streams, loss %s%% (%lld/%lld)", f->rtp.streams,
-               fig(a, sizeof a, "%.3g", f->rtp.loss_pct), (long long)f->rtp.lost,
-               (long long)f->rtp.sent);
-        if (f->rtp.delay_samples)
-            printf(", delay ms min/q1/median/q3/max %.3g/%.3g/%.3g/%.3g/%.3g, p99 %.3g", d->min,
-                   d->q1, d->median, d->q3, d->max, f->rtp.delay_p99_ms);
-        else
-            printf(", no delay samples");
-        break;
-    }
-    }
+    f->driver->print(stdout, f);
     if (strcmp(f->status, "complete") != 0 && strcmp(f->status, "generator_limited") != 0)
         printf(" [%s]", f->status);
     if (f->generator_limited)
-        printf("; %s", generator_note(f->type));
+        printf("; %s", f->driver->generator_note);
     printf("\n");
-}
-
-static void json_boxplot(struct vp_json *j, const char *key, const struct vp_boxplot *b, bool any)
-{
-    if (!any) {
-        vp_json_null(j, key);
-        return;
-    }
-    vp_json_object_begin(j, key);
-    vp_boxplot_json_fields(j, b, 1); /* already in ms */
-    vp_json_object_end(j);
 }
 
 static void json_load(struct vp_json *j, const struct vp_load_row *l,
@@ -131,46 +66,9 @@ static void json_load(struct vp_json *j, const struct vp_load_row *l,
     else
         vp_json_null(j, "run_id");
     vp_json_string(j, "status", f->status);
-    if (f->type != VP_LOAD_FAILED)
+    if (f->own) {
         vp_json_bool(j, "generator_limited", f->generator_limited);
-    if (f->type == VP_LOAD_SIP_CAPACITY) {
-        const struct vp_load_capacity *c = &f->cap;
-        vp_json_double(j, "max_rate_mean", c->max_rate.n ? c->max_rate.mean : NAN);
-        vp_json_double(j, "max_rate_ci95_lo", c->max_rate.ci_lo);
-        vp_json_double(j, "max_rate_ci95_hi", c->max_rate.ci_hi);
-        vp_json_int(j, "searches", c->max_rate.n);
-        vp_json_array_begin(j, "max_rate_per_repeat");
-        for (int i = 0; i < c->nrepeats; i++)
-            vp_json_double(j, NULL, c->best[i]);
-        vp_json_array_end(j);
-        vp_json_int(j, "steps", c->steps);
-        vp_json_bool(j, "from_cache", c->from_cache);
-    } else if (f->type == VP_LOAD_SIP_UAC) {
-        const struct vp_load_uac *u = &f->uac;
-        vp_json_int(j, "created", u->created);
-        vp_json_int(j, "successful", u->successful);
-        vp_json_int(j, "failed", u->failed);
-        vp_json_double(j, "failed_pct", u->failed_pct);
-        vp_json_int(j, "retransmissions", u->retransmissions);
-        vp_json_double(j, "retransmission_pct", u->retransmission_pct);
-        vp_json_int(j, "invite_200_samples", (int64_t)u->inv200_samples);
-        vp_json_double(j, "invite_200_p50_ms", u->inv200_p50_ms);
-        vp_json_double(j, "invite_200_p95_ms", u->inv200_p95_ms);
-        vp_json_double(j, "invite_200_p99_ms", u->inv200_p99_ms);
-    } else if (f->type == VP_LOAD_RTP) {
-        const struct vp_load_rtp *r = &f->rtp;
-        vp_json_int(j, "streams", r->streams);
-        vp_json_int(j, "sent", r->sent);
-        vp_json_int(j, "received", r->received);
-        vp_json_int(j, "lost", r->lost);
-        vp_json_double(j, "loss_pct", r->loss_pct);
-        vp_json_int(j, "duplicates", r->duplicates);
-        vp_json_int(j, "reordered", r->reordered);
-        vp_json_double(j, "jitter_mean_ms", r->jitter_mean_ms);
-        vp_json_int(j, "delay_samples", (int64_t)r->delay_samples);
-        json_boxplot(j, "delay_ms", &r->delay_ms, r->delay_samples > 0);
-        vp_json_double(j, "delay_p95_ms", r->delay_p95_ms);
-        vp_json_double(j, "delay_p99_ms", r->delay_p99_ms);
+        f->driver->json(j, f);
     }
     vp_json_object_end(j);
 }
@@ -197,6 +95,7 @@ static int show_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_
             json_load(j, &loads[i], &f);
         else
             print_load(&loads[i], &f);
+        vp_load_figures_free(&f);
     }
     free(loads);
     if (j == NULL)
@@ -238,10 +137,12 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
             printf("%5d  %-34s %-11s %4d  host CPU %6.2f%% ± %.2f\n", p->point + 1, p->params,
                    p->status, p->instances, p->host_cpu_pct, p->host_cpu_ci_half);
         else
-            printf("%5d  %-34s %-11s %4d  %10s %10s %6s\n", p->point + 1, p->params, p->status,
-                   p->instances, fig(m, sizeof m, "%.4g", ps.elapsed.n ? ps.elapsed.mean : NAN),
-                   fig(c, sizeof c, "%.4g", ps.elapsed.n > 1 ? ps.elapsed.ci_half : NAN),
-                   fig(jn, sizeof jn, "%.3f", ps.jain));
+            printf(
+                "%5d  %-34s %-11s %4d  %10s %10s %6s\n", p->point + 1, p->params, p->status,
+                p->instances,
+                vp_format_figure(m, sizeof m, "%.4g", ps.elapsed.n ? ps.elapsed.mean : NAN),
+                vp_format_figure(c, sizeof c, "%.4g", ps.elapsed.n > 1 ? ps.elapsed.ci_half : NAN),
+                vp_format_figure(jn, sizeof jn, "%.3f", ps.jain));
         if (other > VP_OTHER_WORK_LIMIT)
             printf("       host: %.2f cores went to work outside the experiment during this "
                    "point: its figures are disturbed\n",

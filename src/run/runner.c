@@ -138,7 +138,7 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
         for (int i = 0; i < pt->ninst; i++) {
             struct vp_appliance_spec spec;
             make_spec(pt, &pt->inst[i], &spec);
-            const struct vp_exp_program *server = pt->apps[pt->inst[i].app].server;
+            const struct vp_server *server = pt->apps[pt->inst[i].app].server;
             int rc = ops->validate ? ops->validate(&spec, err) : 0;
             if (rc == 0 && pt->kind == VP_POINT_RUN && server == NULL)
                 rc = timeserver_reachable(pt, ops, &spec, err);

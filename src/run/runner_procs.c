@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/signals.h"
+#include "drivers/driver.h"
 #include "experiment/exp_store.h"
 #include "run/barrier.h"
 #include "run/runner_priv.h"
@@ -492,8 +493,7 @@ static int record_one(struct runner *r, const struct vp_point *pt, struct slot *
         struct vp_exp_point_load l = {.load = s->load->f.name,
                                       .target = r->slots[s->target].name,
                                       .driver = s->load->driver->name,
-                                      .kind =
-                                          strcmp(s->load->driver->name, "rtp") == 0 ? "rtp" : "sip",
+                                      .kind = s->load->driver->store_kind,
                                       .run_id = run_id};
         rc = vp_exp_store_point_load(st, r->exp_id, pt->index, &l, err);
         if (rc == 0 && (!ok || run_id == 0))

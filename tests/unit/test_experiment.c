@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "drivers/driver.h"
 #include "experiment/experiment.h"
 
 static char fixture_dir[512];
@@ -241,8 +242,8 @@ static void test_cases(void)
     CHECK_INT(ex.ncases, 3);
     CHECK_STR(ex.cases[1].label, "2"); /* no label: its number */
     CHECK_INT(ex.apps[0].f.role, VP_ROLE_SIP_SERVER);
-    CHECK(ex.apps[0].server == &vp_exp_roles[VP_ROLE_SIP_SERVER]);
-    CHECK(ex.loads[0].driver == vp_exp_driver_find("sip-capacity"));
+    CHECK(ex.apps[0].server == vp_exp_roles[VP_ROLE_SIP_SERVER]);
+    CHECK(ex.loads[0].driver == vp_driver_find("sip-capacity"));
     if (vp_plan_build(&ex, &two, &plan, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         CHECK(0);

@@ -11,6 +11,10 @@
 #include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
 #include "check.h"
+#include "drivers/driver.h"
+#include "drivers/rtp.h"
+#include "drivers/sip_capacity.h"
+#include "drivers/sip_uac.h"
 
 static char dir[] = "/tmp/vp-load-stats.XXXXXX";
 static char path[128];
@@ -127,11 +131,11 @@ static void teardown(void)
     rmdir(dir);
 }
 
-static struct vp_load_row row(const char *load, const char *kind, int64_t run_id)
+static struct vp_load_row row(const char *load, const char *driver, int64_t run_id)
 {
     struct vp_load_row r = {.run_id = run_id};
     snprintf(r.load, sizeof r.load, "%s", load);
-    snprintf(r.kind, sizeof r.kind, "%s", kind);
+    snprintf(r.driver, sizeof r.driver, "%s", driver);
     return r;
 }
 
@@ -151,6 +155,13 @@ static void test_rows(void)
         CHECK_STR(rows[2].driver, "rtp");
         CHECK_INT(rows[2].run_id, 7);
         CHECK_INT(rows[3].run_id, 0);
+    }
+    /* each stored driver name finds its descriptor, which stores where the row says */
+    for (int i = 0; i < n; i++) {
+        const struct vp_driver *d = vp_driver_find(rows[i].driver);
+        CHECK(d != NULL);
+        if (d)
+            CHECK_STR(d->store_kind, rows[i].kind);
     }
     free(rows);
     CHECK_INT(vp_point_loads(st, 1, 1, &rows, &n, &err), 0);
@@ -181,28 +192,32 @@ static void test_capacity(void)
 {
     struct vp_err err = {0};
     struct vp_load_figures f;
-    struct vp_load_row r = row("cap", "sip", 1);
+    struct vp_load_row r = row("cap", "sip-capacity", 1);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK_INT(f.type, VP_LOAD_SIP_CAPACITY);
+    CHECK(f.driver == vp_driver_find("sip-capacity"));
+    CHECK(f.own != NULL);
+    if (f.own == NULL)
+        return;
+    const struct vp_load_capacity *cap = f.own;
     CHECK_STR(f.status, "complete");
-    CHECK_INT(f.cap.nrepeats, 3);
-    CHECK_NEAR(f.cap.best[0], 300, 0);
-    CHECK_NEAR(f.cap.best[1], 250, 0);
-    CHECK_NEAR(f.cap.best[2], 350, 0);
-    CHECK_INT(f.cap.max_rate.n, 3);
-    CHECK_NEAR(f.cap.max_rate.mean, 300, 1e-9);
+    CHECK_INT(cap->nrepeats, 3);
+    CHECK_NEAR(cap->best[0], 300, 0);
+    CHECK_NEAR(cap->best[1], 250, 0);
+    CHECK_NEAR(cap->best[2], 350, 0);
+    CHECK_INT(cap->max_rate.n, 3);
+    CHECK_NEAR(cap->max_rate.mean, 300, 1e-9);
     double half = 4.302652729749464 * 50 / sqrt(3);
-    CHECK_NEAR(f.cap.max_rate.ci_half, half, 1e-9);
-    CHECK_NEAR(f.cap.max_rate.ci_lo, 300 - half, 1e-9);
-    CHECK_NEAR(f.cap.max_rate.ci_hi, 300 + half, 1e-9);
-    CHECK_INT(f.cap.steps, 16);
+    CHECK_NEAR(cap->max_rate.ci_half, half, 1e-9);
+    CHECK_NEAR(cap->max_rate.ci_lo, 300 - half, 1e-9);
+    CHECK_NEAR(cap->max_rate.ci_hi, 300 + half, 1e-9);
+    CHECK_INT(cap->steps, 16);
     CHECK(f.generator_limited); /* repeat 1 rejected a step */
-    CHECK(!f.cap.from_cache);
+    CHECK(!cap->from_cache);
     /* agrees with what sip-capacity stored */
-    CHECK_INT(f.cap.stored_n, f.cap.max_rate.n);
-    CHECK_NEAR(f.cap.stored_mean, f.cap.max_rate.mean, 1e-9);
-    CHECK_NEAR(f.cap.stored_ci_lo, f.cap.max_rate.ci_lo, 1e-9);
-    CHECK_NEAR(f.cap.stored_ci_hi, f.cap.max_rate.ci_hi, 1e-9);
+    CHECK_INT(cap->stored_n, cap->max_rate.n);
+    CHECK_NEAR(cap->stored_mean, cap->max_rate.mean, 1e-9);
+    CHECK_NEAR(cap->stored_ci_lo, cap->max_rate.ci_lo, 1e-9);
+    CHECK_NEAR(cap->stored_ci_hi, cap->max_rate.ci_hi, 1e-9);
 
     /* one repeat where nothing passed: 0, no CI, not generator-limited */
     sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status,"
@@ -210,12 +225,16 @@ static void test_capacity(void)
         " '{}', 't', 'complete', 0, 1, 0.0078125)");
     step(3, 0, 0, 100, "fail");
     step(3, 0, 1, 50, "fail");
-    r = row("cap0", "sip", 3);
+    vp_load_figures_free(&f);
+    r = row("cap0", "sip-capacity", 3);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK_INT(f.cap.max_rate.n, 1);
-    CHECK_NEAR(f.cap.max_rate.mean, 0, 0);
-    CHECK(isnan(f.cap.max_rate.ci_lo));
-    CHECK_INT(f.cap.steps, 2);
+    CHECK((cap = f.own) != NULL);
+    if (cap == NULL)
+        return;
+    CHECK_INT(cap->max_rate.n, 1);
+    CHECK_NEAR(cap->max_rate.mean, 0, 0);
+    CHECK(isnan(cap->max_rate.ci_lo));
+    CHECK_INT(cap->steps, 2);
     CHECK(!f.generator_limited);
 
     /* no steps kept: the cached outcome, marked so */
@@ -223,13 +242,18 @@ static void test_capacity(void)
         " capacity_mean, capacity_ci_lo, capacity_ci_hi, capacity_n, hist_relative_error)"
         " VALUES (4, 'capacity', 'now', 'c', '{}', 't', 'generator_limited', 120, 100, 140, 2,"
         " 0.0078125)");
-    r = row("cap1", "sip", 4);
+    vp_load_figures_free(&f);
+    r = row("cap1", "sip-capacity", 4);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK(f.cap.from_cache);
-    CHECK_INT(f.cap.max_rate.n, 2);
-    CHECK_NEAR(f.cap.max_rate.mean, 120, 0);
-    CHECK_NEAR(f.cap.max_rate.ci_half, 20, 0);
+    CHECK((cap = f.own) != NULL);
+    if (cap == NULL)
+        return;
+    CHECK(cap->from_cache);
+    CHECK_INT(cap->max_rate.n, 2);
+    CHECK_NEAR(cap->max_rate.mean, 120, 0);
+    CHECK_NEAR(cap->max_rate.ci_half, 20, 0);
     CHECK(f.generator_limited);
+    vp_load_figures_free(&f);
 }
 
 /* Buckets [2^20, +2^14), [2^21, +2^15), [2^22, +2^16) with 90, 8, 2 calls:
@@ -239,21 +263,26 @@ static void test_uac(void)
 {
     struct vp_err err = {0};
     struct vp_load_figures f;
-    struct vp_load_row r = row("uac", "sip", 2);
+    struct vp_load_row r = row("uac", "sip-uac", 2);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK_INT(f.type, VP_LOAD_SIP_UAC);
+    CHECK(f.driver == vp_driver_find("sip-uac"));
+    const struct vp_load_uac *uac = f.own;
+    CHECK(uac != NULL);
+    if (uac == NULL)
+        return;
     CHECK_STR(f.status, "complete");
-    CHECK_INT(f.uac.created, 5000);
-    CHECK_INT(f.uac.successful, 4990);
-    CHECK_INT(f.uac.failed, 10); /* 3 + 1 + 2 + 4 abandoned */
-    CHECK_NEAR(f.uac.failed_pct, 0.2, 1e-12);
-    CHECK_INT(f.uac.retransmissions, 15);
-    CHECK_NEAR(f.uac.retransmission_pct, 0.3, 1e-12);
-    CHECK_INT(f.uac.inv200_samples, 100);
-    CHECK_NEAR(f.uac.inv200_p50_ms, (1048576 + 8191.5) / 1e6, 1e-12);
-    CHECK_NEAR(f.uac.inv200_p95_ms, (2097152 + 16383.5) / 1e6, 1e-12); /* not the cached 99 */
-    CHECK_NEAR(f.uac.inv200_p99_ms, (4194304 + 32767.5) / 1e6, 1e-12);
+    CHECK_INT(uac->created, 5000);
+    CHECK_INT(uac->successful, 4990);
+    CHECK_INT(uac->failed, 10); /* 3 + 1 + 2 + 4 abandoned */
+    CHECK_NEAR(uac->failed_pct, 0.2, 1e-12);
+    CHECK_INT(uac->retransmissions, 15);
+    CHECK_NEAR(uac->retransmission_pct, 0.3, 1e-12);
+    CHECK_INT(uac->inv200_samples, 100);
+    CHECK_NEAR(uac->inv200_p50_ms, (1048576 + 8191.5) / 1e6, 1e-12);
+    CHECK_NEAR(uac->inv200_p95_ms, (2097152 + 16383.5) / 1e6, 1e-12); /* not the cached 99 */
+    CHECK_NEAR(uac->inv200_p99_ms, (4194304 + 32767.5) / 1e6, 1e-12);
     CHECK(!f.generator_limited);
+    vp_load_figures_free(&f);
 }
 
 /* A histogram the generator filled, stored the way store_sip.c stores it:
@@ -280,18 +309,23 @@ static void test_hist_round_trip(void)
     }
     struct vp_err err = {0};
     struct vp_load_figures f;
-    struct vp_load_row r = row("uac", "sip", 5);
+    struct vp_load_row r = row("uac", "sip-uac", 5);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    const struct vp_load_uac *uac = f.own;
+    CHECK(uac != NULL);
+    if (uac == NULL)
+        return;
     CHECK_STR(f.status, "interrupted");
     CHECK(f.generator_limited);
-    CHECK(isnan(f.uac.failed_pct)); /* no calls */
-    CHECK_INT(f.uac.inv200_samples, 20000);
+    CHECK(isnan(uac->failed_pct)); /* no calls */
+    CHECK_INT(uac->inv200_samples, 20000);
     const double p[] = {50, 95, 99};
-    const double got[] = {f.uac.inv200_p50_ms, f.uac.inv200_p95_ms, f.uac.inv200_p99_ms};
+    const double got[] = {uac->inv200_p50_ms, uac->inv200_p95_ms, uac->inv200_p99_ms};
     for (int i = 0; i < 3; i++) {
         double want = vp_hist_percentile(&h, p[i]) / 1e6;
         CHECK_NEAR(got[i], want, want * VP_HIST_REL_ERROR);
     }
+    vp_load_figures_free(&f);
 }
 
 /* Delay buckets (ns) [65536, +1024) 25, [73728, +1024) 25, [81920, +1024) 45,
@@ -303,19 +337,23 @@ static void test_rtp(void)
     struct vp_load_figures f;
     struct vp_load_row r = row("rtp", "rtp", 7);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK_INT(f.type, VP_LOAD_RTP);
+    CHECK(f.driver == vp_driver_find("rtp"));
+    const struct vp_load_rtp *rtp = f.own;
+    CHECK(rtp != NULL);
+    if (rtp == NULL)
+        return;
     CHECK_STR(f.status, "complete");
-    CHECK_INT(f.rtp.streams, 2);
-    CHECK_INT(f.rtp.sent, 10000);
-    CHECK_INT(f.rtp.received, 9987);
-    CHECK_INT(f.rtp.lost, 13);
-    CHECK_NEAR(f.rtp.loss_pct, 0.13, 1e-12);
-    CHECK_INT(f.rtp.duplicates, 2);
-    CHECK_INT(f.rtp.reordered, 3);
-    CHECK_NEAR(f.rtp.jitter_mean_ms, 1.0, 1e-12);
+    CHECK_INT(rtp->streams, 2);
+    CHECK_INT(rtp->sent, 10000);
+    CHECK_INT(rtp->received, 9987);
+    CHECK_INT(rtp->lost, 13);
+    CHECK_NEAR(rtp->loss_pct, 0.13, 1e-12);
+    CHECK_INT(rtp->duplicates, 2);
+    CHECK_INT(rtp->reordered, 3);
+    CHECK_NEAR(rtp->jitter_mean_ms, 1.0, 1e-12);
     CHECK(f.generator_limited);
-    CHECK_INT(f.rtp.delay_samples, 100);
-    const struct vp_boxplot *b = &f.rtp.delay_ms;
+    CHECK_INT(rtp->delay_samples, 100);
+    const struct vp_boxplot *b = &rtp->delay_ms;
     CHECK_NEAR(b->min, 0.065536, 1e-12);
     CHECK_NEAR(b->q1, 0.0660475, 1e-12);
     CHECK_NEAR(b->median, 0.0742395, 1e-12);
@@ -327,8 +365,9 @@ static void test_rtp(void)
     CHECK_INT(b->outliers_hi, 5);
     CHECK_INT(b->nout, 1);
     CHECK_NEAR(b->out_value[0], 1.0567675, 1e-12);
-    CHECK_NEAR(f.rtp.delay_p95_ms, 0.0824315, 1e-12);
-    CHECK_NEAR(f.rtp.delay_p99_ms, 1.0567675, 1e-12);
+    CHECK_NEAR(rtp->delay_p95_ms, 0.0824315, 1e-12);
+    CHECK_NEAR(rtp->delay_p99_ms, 1.0567675, 1e-12);
+    vp_load_figures_free(&f);
 }
 
 /* A load that stored no run, or names one no longer there: failed, no figures. */
@@ -338,12 +377,16 @@ static void test_failed(void)
     struct vp_load_figures f;
     struct vp_load_row r = row("rtp2", "rtp", 0);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK_INT(f.type, VP_LOAD_FAILED);
+    CHECK(f.own == NULL);
     CHECK_STR(f.status, "failed");
     CHECK(!f.generator_limited);
-    r = row("gone", "sip", 99);
+    r = row("gone", "sip-uac", 99);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
-    CHECK_INT(f.type, VP_LOAD_FAILED);
+    CHECK(f.own == NULL);
+    CHECK_STR(f.status, "missing");
+    r = row("gone", "sip-capacity", 99);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK(f.own == NULL);
     CHECK_STR(f.status, "missing");
     r = row("gone", "rtp", 99);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
@@ -354,12 +397,40 @@ static void test_failed(void)
     r = row("rtp", "rtp", 8);
     CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
     CHECK_STR(f.status, "server_silent");
-    CHECK(isnan(f.rtp.loss_pct));
-    CHECK(isnan(f.rtp.jitter_mean_ms));
-    CHECK(isnan(f.rtp.delay_p99_ms));
-    CHECK_INT(f.rtp.delay_samples, 0);
-    r = row("x", "tcp", 1);
+    const struct vp_load_rtp *rtp = f.own;
+    CHECK(rtp != NULL);
+    if (rtp) {
+        CHECK(isnan(rtp->loss_pct));
+        CHECK(isnan(rtp->jitter_mean_ms));
+        CHECK(isnan(rtp->delay_p99_ms));
+        CHECK_INT(rtp->delay_samples, 0);
+    }
+    vp_load_figures_free(&f);
+    r = row("x", "tcp", 1); /* a driver this build does not know */
     CHECK(vp_load_figures(st, &r, &f, &err) < 0);
+    r = row("x", "tcp", 0); /* without a run: failed, as any */
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK_STR(f.status, "failed");
+}
+
+/* Every driver is whole: what the runner, the reports and experiment files
+ * ask of it is there, and its target option is its own and the runner's. */
+static void test_drivers(void)
+{
+    int n = 0;
+    for (const struct vp_driver *const *d = vp_drivers; *d; d++, n++) {
+        const struct vp_driver *v = *d;
+        CHECK(vp_driver_find(v->name) == v);
+        CHECK(v->command && v->serves && v->store_kind && v->generator_note);
+        CHECK(v->summarise && v->print && v->json && v->figures_size > 0);
+        CHECK(vp_opt_find(v->options.opts, v->target_opt) != NULL);
+        bool reserved = false;
+        for (int i = 0; v->reserved && v->reserved[i]; i++)
+            reserved |= strcmp(v->reserved[i], v->target_opt) == 0;
+        CHECK(reserved);
+    }
+    CHECK_INT(n, 3);
+    CHECK(vp_driver_find("sipp") == NULL);
 }
 
 /* Other work on the host during a point: host busy (user, nice, system
@@ -398,6 +469,7 @@ int main(void)
     RUN(test_hist_round_trip);
     RUN(test_rtp);
     RUN(test_failed);
+    RUN(test_drivers);
     RUN(test_other_work);
     teardown();
     return CHECK_DONE();

@@ -1,0 +1,31 @@
+/* The rtp driver (virtperf rtp-client): its options, shared by the command
+ * and experiment files, and the figures of a stored run. */
+#ifndef VP_DRIVERS_RTP_H
+#define VP_DRIVERS_RTP_H
+
+#include <stdint.h>
+
+#include "core/opt.h"
+#include "rtp/hist.h"
+
+struct vp_rtp_client_opts {
+    char server[VP_STR_MAX];
+    int64_t streams, sockets;
+    uint64_t duration, ptime, tick, payload, interval, drain;
+    char interval_csv[VP_STR_MAX];
+    int64_t token;
+};
+extern const struct vp_opt vp_rtp_client_opt_table[];
+
+/* A run's figures: rtp_runs' counts, the delay from its buckets. */
+struct vp_load_rtp {
+    int streams;
+    int64_t sent, received, lost, duplicates, reordered;
+    double loss_pct;       /* lost / sent; NaN when nothing was sent */
+    double jitter_mean_ms; /* mean over rtp_streams; NaN without streams */
+    uint64_t delay_samples;
+    struct vp_boxplot delay_ms;        /* all values in ms; zero without samples */
+    double delay_p95_ms, delay_p99_ms; /* NaN without samples */
+};
+
+#endif
