@@ -1,5 +1,6 @@
 /* virtperf workload list | run NAME [options] */
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -131,6 +132,7 @@ static int run(int argc, char **argv)
     struct round_opts ro;
     struct vp_timing_opts to;
     struct vp_timing_observer *timing = NULL;
+    struct vp_timing_marks marks = {0}; /* in a VM: what the guest marks with */
     struct vp_remote *guest = NULL;
     struct vp_workload proxy;
     struct vp_err err = {0};
@@ -177,16 +179,19 @@ static int run(int argc, char **argv)
         goto fail;
     }
     /* in a VM the guest marks its rounds to the time server itself */
-    if (!ro.guest_agent[0] && (rc = vp_timing_observer_open(&to, &timing, &err)) < 0)
+    if ((rc = ro.guest_agent[0] ? vp_timing_marks_from(&to, NULL, &marks, &err)
+                                : vp_timing_observer_open(&to, &timing, &err)) < 0)
         goto fail;
     if ((rc = vp_output_open_store(&out, &st, &err)) < 0)
         goto fail;
     if (ro.guest_agent[0]) {
-        struct vp_timing_marks marks;
-        if ((rc = vp_remote_open(ro.guest_agent, GUEST_ANSWER_MS, &guest, &err)) < 0 ||
-            (rc = vp_timing_marks_from(&to, vp_remote_guest_name(guest), &marks, &err)) < 0 ||
-            (rc = vp_remote_timeserver(guest, &marks, &err)) < 0)
+        if ((rc = vp_remote_open(ro.guest_agent, GUEST_ANSWER_MS, &guest, &err)) < 0)
             goto fail;
+        if (!to.appliance[0]) /* the guest's name, not the host's */
+            snprintf(marks.appliance, sizeof marks.appliance, "%s", vp_remote_guest_name(guest));
+        if ((rc = vp_remote_timeserver(guest, &marks, &err)) < 0)
+            goto fail;
+        sodium_memzero(&marks, sizeof marks); /* the key: the guest has it now */
         vp_remote_workload(guest, w, params, to.distortion_pct, to.distortion_ms, &proxy);
     }
 
@@ -230,6 +235,7 @@ static int run(int argc, char **argv)
     free(command);
     return VP_EXIT_OK;
 fail:
+    sodium_memzero(&marks, sizeof marks);
     vp_store_close(st);
     vp_timing_observer_close(timing);
     vp_remote_close(guest);

@@ -12,7 +12,7 @@ const struct vp_opt vp_exp_load_opts[] = {
     {"name", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, name), NULL, 0, 0, NULL,
      "the load's name (default: the driver's)", false},
     {"driver", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, driver), NULL, 0, 0, NULL,
-     "sip-uac, sip-capacity or rtp", false},
+     "the load driver (an unknown name is refused with the list of drivers)", false},
     {"target", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, target), NULL, 0, 0, NULL,
      "the server appliance it drives (each of its instances gets a generator)", false},
     {"cpus", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, cpus), NULL, 0, 0, NULL,

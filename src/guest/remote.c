@@ -27,9 +27,11 @@ struct vp_remote {
     double pct, ms;
     struct vp_store *st;
     int64_t run_id;
-    /* setup's "timeserver": the guest marks its rounds there itself */
+    /* setup's "timeserver": the guest marks its rounds there itself, as
+     * appliance (the name its rows are stored under, as the server's) */
     json_t *timeserver;
     uint64_t token;
+    char appliance[VP_PROBE_APPLIANCE_MAX];
     /* the round at hand: its timing row, stored once it is verified */
     struct vp_timing_row row;
     uint64_t asked_ns, start_ns, end_ns;
@@ -207,8 +209,9 @@ static int remote_setup(const void *params, void **state, struct vp_err *err)
 }
 
 /* The round's timing row: the guest's marks around the timed work,
- * stamped here on arrival, and (once verified) what the round trip cost
- * beyond the guest's own work. */
+ * stamped here on arrival (or, with a time server, the server's stamps of
+ * the marks the guest sent it), and (once verified) what the round trip
+ * cost beyond the guest's own work. */
 static int store_timing(struct vp_remote *r, const json_t *verified, uint64_t verified_ns,
                         struct vp_err *err)
 {
@@ -229,6 +232,7 @@ static int store_timing(struct vp_remote *r, const json_t *verified, uint64_t ve
                                 "stamps",
                                 row->round);
         row->copies = (int)vp_proto_int(m, "copies", 2);
+        snprintf(row->appliance, sizeof row->appliance, "%s", r->appliance);
         row->external_s = (double)(end_ns - start_ns) / 1e9;
         row->ratio = row->external_s > 0 ? row->internal_s / row->external_s : 0;
         row->distorted = vp_timing_distorted(row->internal_s, row->external_s, r->pct, r->ms);
@@ -320,6 +324,7 @@ int vp_remote_timeserver(struct vp_remote *r, const struct vp_timing_marks *m, s
                               (json_int_t)c->timeout_ns);
     sodium_memzero(key, sizeof key);
     r->token = c->token;
+    snprintf(r->appliance, sizeof r->appliance, "%s", c->appliance);
     return r->timeserver ? 0 : vp_run_error(err, ENOMEM, "agent");
 }
 

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -255,18 +256,36 @@ static bool kvm_boots(const struct vp_guest_image *img)
 static void verdict_path(const struct vp_guest_image *img, char *out, size_t len)
 {
     struct stat st = {0};
-    char qemu[PATH_MAX], boot[64] = "unknown";
+    char qemu[PATH_MAX], boot[80] = "";
     snprintf(qemu, sizeof qemu, "/usr/bin/%s", VP_QEMU);
     stat(qemu, &st);
     FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
     if (f) {
         if (!fgets(boot, sizeof boot, f))
-            snprintf(boot, sizeof boot, "unknown");
+            boot[0] = '\0';
         boot[strcspn(boot, "\n")] = '\0';
         fclose(f);
     }
+    if (boot[0] == '\0') { /* no boot id: the kernel's release at least */
+        struct utsname u;
+        snprintf(boot, sizeof boot, "%s", uname(&u) == 0 ? u.release : "unknown");
+    }
     snprintf(out, len, "%s/accel-%s-%lld-%lld", img->dir, boot, (long long)st.st_size,
              (long long)st.st_mtime);
+}
+
+/* Drop the verdicts of earlier boots beside the one at keep. */
+static void forget_old_verdicts(const struct vp_guest_image *img, const char *keep)
+{
+    char pattern[PATH_MAX];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "%s/accel-*", img->dir);
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        if (strcmp(g.gl_pathv[i], keep) != 0)
+            unlink(g.gl_pathv[i]);
+    globfree(&g);
 }
 
 /* Whether KVM runs this guest; why not in why. */
@@ -293,8 +312,8 @@ static bool kvm_works(const struct vp_guest_image *img, char *why, size_t len)
         snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
         if ((f = fopen(tmp, "w")) != NULL) {
             fputs(line, f);
-            if (fclose(f) == 0)
-                rename(tmp, path);
+            if (fclose(f) == 0 && rename(tmp, path) == 0)
+                forget_old_verdicts(img, path);
             else
                 unlink(tmp);
         }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "profiler/profiler.h"
 #include "run/barrier.h"
 #include "platform/cgroup.h"
+#include "rtp/addr.h"
 #include "run/hostcpu.h"
 #include "run/runner_priv.h"
 
@@ -101,6 +103,26 @@ static bool reachable(const struct vp_platform_ops *ops, const struct vp_applian
     return ops->address && (strcmp(ops->name, "native") == 0 || spec->net != VP_NET_NONE);
 }
 
+/* Whether HOST:PORT is a loopback or unspecified address (a malformed one
+ * is not: its own error comes when the marks are sent). */
+static bool local_only(const char *hostport)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    struct vp_err e = {0};
+    if (vp_parse_hostport("timeserver", hostport, &ss, &len, &e) < 0)
+        return false;
+    if (ss.ss_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)&ss)->sin_addr.s_addr);
+        return a >> 24 == 127 || a == INADDR_ANY;
+    }
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(a6))
+        return a6->s6_addr[12] == 127 ||
+               (a6->s6_addr[12] | a6->s6_addr[13] | a6->s6_addr[14] | a6->s6_addr[15]) == 0;
+    return IN6_IS_ADDR_LOOPBACK(a6) || IN6_IS_ADDR_UNSPECIFIED(a6);
+}
+
 /* A workload marks its rounds to the time server from where it runs: an
  * appliance with a network namespace of its own (container, VM) reaches
  * it only over its network, and not at a loopback address (its own). */
@@ -115,11 +137,11 @@ static int timeserver_reachable(const struct vp_point *pt, const struct vp_platf
                               "its rounds' marks cannot reach time server %s from platform "
                               "%s: give it net: bridge, routed or direct",
                               ts, ops->name);
-    if (strncmp(ts, "127.", 4) == 0 || strncmp(ts, "[::1]", 5) == 0 ||
-        strncmp(ts, "localhost:", 10) == 0)
+    if (local_only(ts))
         return vp_input_error(err,
-                              "time server %s is a loopback address, the appliance's own on "
-                              "platform %s: name this host's address on its network",
+                              "time server %s is a loopback or unspecified address, the "
+                              "appliance's own on platform %s: name the server's address on "
+                              "its network",
                               ts, ops->name);
     return 0;
 }

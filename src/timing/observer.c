@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@ const struct vp_opt vp_timing_opt_table[] = {
     {"key-file", VP_OPT_STRING, offsetof(struct vp_timing_opts, key_file), NULL, 0, 0, NULL,
      "the time server's key: 32 raw bytes or 64 hex digits, mode 600", false},
     {"appliance", VP_OPT_STRING, offsetof(struct vp_timing_opts, appliance), NULL, 0, 0, NULL,
-     "name of this appliance in the marks [default: the host name]", false},
+     "name of this appliance in the marks [default: the host name; in a VM, the guest's]", false},
     {"distortion-pct", VP_OPT_DOUBLE, offsetof(struct vp_timing_opts, distortion_pct), "1", 0, 1000,
      NULL, "flag a round whose internal and external elapsed differ by more than this %...", false},
     {"distortion-ms", VP_OPT_DOUBLE, offsetof(struct vp_timing_opts, distortion_ms), "2", 0, 1e9,
@@ -109,7 +110,9 @@ int vp_timing_observer_open(const struct vp_timing_opts *o, struct vp_timing_obs
     snprintf(t->appliance, sizeof t->appliance, "%s", m.appliance);
     m.cfg.appliance = t->appliance;
     t->token = m.cfg.token;
-    if ((rc = vp_mark_client_open(&m.cfg, &t->client, err)) < 0) {
+    rc = vp_mark_client_open(&m.cfg, &t->client, err);
+    sodium_memzero(&m, sizeof m);
+    if (rc < 0) {
         vp_timing_observer_close(t);
         return rc;
     }

@@ -115,9 +115,9 @@ exp tcg 1
 printf 'timeserver: 127.0.0.1:9\nkey-file: %s\n' "$work/key" >>"$work/e.yaml"
 expect_exit 2 "$VP" run "$work/e.yaml"
 expect_one_line_error "cannot reach time server 127.0.0.1:9 from platform vm: give it net"
-sed -i 's/preset: small}/preset: small, net: routed}/' "$work/e.yaml"
+sed -i 's/preset: small/preset: small, net: routed/' "$work/e.yaml"
 expect_exit 2 "$VP" run "$work/e.yaml"
-expect_one_line_error "time server 127.0.0.1:9 is a loopback address"
+expect_one_line_error "time server 127.0.0.1:9 is a loopback or unspecified address"
 [[ $(qemus) -eq 0 ]] || fail "QEMU left after the runs"
 
 # SIGKILL of the runner in the middle of a point

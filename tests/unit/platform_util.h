@@ -19,17 +19,18 @@
 #include "platform/journal.h"
 #include "platform/platform.h"
 
-/* Run argv in a; its stdout goes to out. Returns its exit status, -1 on failure. */
-__attribute__((unused)) static int run_argv(const struct vp_platform_ops *ops,
-                                            struct vp_appliance *a, char *const *argv, char *out,
-                                            size_t len)
+/* Run argv in a; its stdout (and its stderr too when both) goes to out.
+ * Returns its exit status, -1 on failure. */
+__attribute__((unused)) static int run_argv_out(const struct vp_platform_ops *ops,
+                                                struct vp_appliance *a, char *const *argv,
+                                                bool both, char *out, size_t len)
 {
     int p[2];
     struct vp_err err = {0};
     pid_t pid;
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    struct vp_exec ex = {argv, -1, p[1], 2, -1};
+    struct vp_exec ex = {argv, -1, p[1], both ? p[1] : 2, -1};
     int rc = ops->start(a, &ex, &pid, &err);
     close(p[1]);
     if (rc < 0) {
@@ -47,6 +48,13 @@ __attribute__((unused)) static int run_argv(const struct vp_platform_ops *ops,
     if (waitpid(pid, &ws, 0) != pid)
         return -1;
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+__attribute__((unused)) static int run_argv(const struct vp_platform_ops *ops,
+                                            struct vp_appliance *a, char *const *argv, char *out,
+                                            size_t len)
+{
+    return run_argv_out(ops, a, argv, false, out, len);
 }
 
 __attribute__((unused)) static int run_sh(const struct vp_platform_ops *ops, struct vp_appliance *a,
