@@ -227,10 +227,8 @@ static int store_timing(struct vp_remote *r, const json_t *verified, uint64_t ve
         start_ns = (uint64_t)vp_proto_int(m, "start_ns", 0);
         end_ns = (uint64_t)vp_proto_int(m, "end_ns", 0);
         if (start_ns == 0 || end_ns < start_ns)
-            return vp_run_error(err, EPROTO,
-                                "agent: round %d came without its time server's "
-                                "stamps",
-                                row->round);
+            return vp_run_error(
+                err, EPROTO, "agent: round %d came without the time server's stamps", row->round);
         row->copies = (int)vp_proto_int(m, "copies", 2);
         snprintf(row->appliance, sizeof row->appliance, "%s", r->appliance);
         row->external_s = (double)(end_ns - start_ns) / 1e9;
