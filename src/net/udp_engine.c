@@ -1,0 +1,323 @@
+#include "net/udp_engine.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/signals.h"
+
+#define RX_SLOT 2048 /* bytes kept of each datagram received (MSG_TRUNC tells its size) */
+
+struct vp_udp_tx {
+    struct vp_udp_tx_cfg cfg;
+    int fd;
+    uint64_t next_seq;
+    uint8_t *buf; /* batch * size */
+    struct mmsghdr msg[VP_UDP_BATCH_MAX];
+    struct iovec iov[VP_UDP_BATCH_MAX];
+};
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int vp_udp_tx_open(const struct vp_udp_tx_cfg *cfg, struct vp_udp_tx **out, struct vp_err *err)
+{
+    *out = NULL;
+    if (cfg->size < VP_UDP_MIN_SIZE || cfg->size > VP_UDP_MAX_SIZE)
+        return vp_input_error(err, "datagram size %u: not in %d..%d", cfg->size, VP_UDP_MIN_SIZE,
+                              VP_UDP_MAX_SIZE);
+    if (cfg->batch < 1 || cfg->batch > VP_UDP_BATCH_MAX)
+        return vp_input_error(err, "batch %d: not in 1..%d", cfg->batch, VP_UDP_BATCH_MAX);
+    if (!(cfg->rate >= 0))
+        return vp_input_error(err, "rate %g: not a rate", cfg->rate);
+    struct vp_udp_tx *t = calloc(1, sizeof *t);
+    if (t == NULL || (t->buf = calloc((size_t)cfg->batch, cfg->size)) == NULL) {
+        free(t);
+        return vp_run_error(err, ENOMEM, "udp sender");
+    }
+    t->cfg = *cfg;
+    t->fd = socket(cfg->to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (t->fd < 0 || connect(t->fd, (const struct sockaddr *)&cfg->to, cfg->to_len) < 0) {
+        int e = errno;
+        vp_udp_tx_close(t);
+        return vp_run_error(err, e, "udp sender");
+    }
+    for (int i = 0; i < cfg->batch; i++) {
+        t->iov[i] = (struct iovec){t->buf + (size_t)i * cfg->size, cfg->size};
+        t->msg[i].msg_hdr = (struct msghdr){.msg_iov = &t->iov[i], .msg_iovlen = 1};
+    }
+    *out = t;
+    return 0;
+}
+
+void vp_udp_tx_close(struct vp_udp_tx *t)
+{
+    if (t == NULL)
+        return;
+    if (t->fd >= 0)
+        close(t->fd);
+    free(t->buf);
+    free(t);
+}
+
+int vp_udp_tx_fd(const struct vp_udp_tx *t)
+{
+    return t->fd;
+}
+
+/* Send n datagrams, the next sequence numbers; how many the kernel took. */
+static int send_batch(struct vp_udp_tx *t, int n, struct vp_udp_tx_stats *st)
+{
+    uint64_t now = vp_wall_ns();
+    for (int i = 0; i < n; i++) {
+        struct vp_udp_header h = {0, t->cfg.flow, t->next_seq + (uint64_t)i, now, t->cfg.token};
+        vp_udp_header_put(t->iov[i].iov_base, &h);
+    }
+    st->calls++;
+    int m = sendmmsg(t->fd, t->msg, (unsigned)n, 0);
+    if (m < 0) {
+        if (errno != EINTR)
+            st->refused++;
+        return 0;
+    }
+    t->next_seq += (uint64_t)m;
+    st->sent += (uint64_t)m;
+    st->bytes += (uint64_t)m * t->cfg.size;
+    return m;
+}
+
+static void sleep_until(uint64_t mono_ns)
+{
+    struct timespec ts = {(time_t)(mono_ns / 1000000000ull), (long)(mono_ns % 1000000000ull)};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+int vp_udp_tx_run(struct vp_udp_tx *t, uint64_t duration_ns, struct vp_udp_tx_stats *st,
+                  struct vp_err *err)
+{
+    (void)err;
+    memset(st, 0, sizeof *st);
+    vp_hist_init(&st->late);
+    /* wake at the deadline, not up to the default 50 us after it */
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+    const double rate = t->cfg.rate;
+    const uint64_t cpu0 = thread_cpu_ns(), start = vp_now_ns(), end = start + duration_ns;
+    uint64_t done = 0; /* datagrams of this run the kernel took */
+    for (;;) {
+        uint64_t now = vp_now_ns();
+        if (now >= end || vp_interrupted)
+            break;
+        int n = t->cfg.batch;
+        if (rate > 0) {
+            /* datagrams due by now: k with start + k/R <= now */
+            uint64_t due = (uint64_t)((double)(now - start) * rate / 1e9) + 1;
+            if (due <= done) {
+                uint64_t next = start + (uint64_t)((double)done * 1e9 / rate);
+                sleep_until(next < end ? next : end);
+                continue;
+            }
+            if (due - done < (uint64_t)n)
+                n = (int)(due - done);
+            uint64_t deadline = start + (uint64_t)((double)done * 1e9 / rate);
+            vp_hist_add(&st->late, now > deadline ? now - deadline : 0);
+        }
+        done += (uint64_t)send_batch(t, n, st);
+    }
+    st->elapsed_ns = vp_now_ns() - start;
+    st->cpu_ns = thread_cpu_ns() - cpu0;
+    /* paced: what was due before the end (or the interruption) */
+    st->planned = rate > 0 ? (uint64_t)((double)st->elapsed_ns * rate / 1e9) : st->sent;
+    if (st->planned < st->sent)
+        st->planned = st->sent;
+    return 0;
+}
+
+struct rx_socket {
+    int fd;
+    uint8_t *buf; /* batch * RX_SLOT */
+    struct mmsghdr msg[VP_UDP_BATCH_MAX];
+    struct iovec iov[VP_UDP_BATCH_MAX];
+    struct sockaddr_storage from[VP_UDP_BATCH_MAX];
+    char control[VP_UDP_BATCH_MAX][CMSG_SPACE(sizeof(struct timespec))];
+};
+
+struct vp_udp_rx {
+    struct vp_udp_rx_cfg cfg;
+    int port, n;
+    struct pollfd *pfd;
+    struct rx_socket *s;
+};
+
+static int rx_socket_open(struct rx_socket *s, const struct vp_udp_rx_cfg *cfg,
+                          const struct sockaddr_storage *at, socklen_t len)
+{
+    int one = 1, rcvbuf = 4 << 20;
+    s->fd = socket(at->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
+        setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0)
+        return -errno;
+    setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+               sizeof rcvbuf); /* as far as rmem_max allows */
+    if (bind(s->fd, (const struct sockaddr *)at, len) < 0)
+        return -errno;
+    if ((s->buf = malloc((size_t)cfg->batch * RX_SLOT)) == NULL)
+        return -ENOMEM;
+    return 0;
+}
+
+int vp_udp_rx_open(const struct vp_udp_rx_cfg *cfg, struct vp_udp_rx **out, struct vp_err *err)
+{
+    *out = NULL;
+    if (cfg->sockets < 1 || cfg->sockets > 64)
+        return vp_input_error(err, "sockets %d: not in 1..64", cfg->sockets);
+    if (cfg->batch < 1 || cfg->batch > VP_UDP_BATCH_MAX)
+        return vp_input_error(err, "batch %d: not in 1..%d", cfg->batch, VP_UDP_BATCH_MAX);
+    struct vp_udp_rx *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->s = calloc((size_t)cfg->sockets, sizeof *r->s)) == NULL ||
+        (r->pfd = calloc((size_t)cfg->sockets, sizeof *r->pfd)) == NULL) {
+        vp_udp_rx_close(r);
+        return vp_run_error(err, ENOMEM, "udp receiver");
+    }
+    r->cfg = *cfg;
+    struct sockaddr_storage at = cfg->at;
+    socklen_t len = cfg->at_len;
+    for (int i = 0; i < cfg->sockets; i++, r->n++) {
+        int rc = rx_socket_open(&r->s[i], cfg, &at, len);
+        if (rc < 0) {
+            vp_udp_rx_close(r);
+            return vp_run_error(err, -rc, "udp receiver: socket %d", i + 1);
+        }
+        if (i == 0) { /* the others join the port the first one got */
+            getsockname(r->s[0].fd, (struct sockaddr *)&at, &len);
+            r->port = ntohs(at.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&at)->sin6_port
+                                                     : ((struct sockaddr_in *)&at)->sin_port);
+        }
+        r->pfd[i] = (struct pollfd){r->s[i].fd, POLLIN, 0};
+    }
+    *out = r;
+    return 0;
+}
+
+void vp_udp_rx_close(struct vp_udp_rx *r)
+{
+    if (r == NULL)
+        return;
+    for (int i = 0; r->s && i < r->n; i++) {
+        if (r->s[i].fd >= 0)
+            close(r->s[i].fd);
+        free(r->s[i].buf);
+    }
+    free(r->s);
+    free(r->pfd);
+    free(r);
+}
+
+int vp_udp_rx_port(const struct vp_udp_rx *r)
+{
+    return r->port;
+}
+
+static uint64_t rx_stamp(struct msghdr *m)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+        }
+    return vp_wall_ns();
+}
+
+/* Send the batch's test datagrams back where they came from, each as long
+ * as it arrived (what was not kept of a long one is sent as zeros). */
+static void echo_back(struct rx_socket *s, const int *which, int n, const uint32_t *size)
+{
+    static const uint8_t zeros[VP_UDP_MAX_SIZE];
+    struct mmsghdr out[VP_UDP_BATCH_MAX];
+    struct iovec iov[VP_UDP_BATCH_MAX][2];
+    for (int k = 0; k < n; k++) {
+        int i = which[k];
+        uint8_t *p = s->iov[i].iov_base;
+        p[5] |= VP_UDP_ECHOED;
+        uint32_t kept = size[k] < RX_SLOT ? size[k] : RX_SLOT;
+        iov[k][0] = (struct iovec){p, kept};
+        iov[k][1] = (struct iovec){(void *)zeros, size[k] - kept};
+        out[k].msg_hdr = (struct msghdr){.msg_name = &s->from[i],
+                                         .msg_namelen = s->msg[i].msg_hdr.msg_namelen,
+                                         .msg_iov = iov[k],
+                                         .msg_iovlen = 2};
+    }
+    for (int done = 0; done < n;) {
+        int m = sendmmsg(s->fd, out + done, (unsigned)(n - done), 0);
+        if (m <= 0)
+            break; /* a full buffer: the rest is lost on the way back, as on a link */
+        done += m;
+    }
+}
+
+/* Read what one socket has; how many test datagrams. */
+static int drain(struct vp_udp_rx *r, struct rx_socket *s, vp_udp_rx_fn fn, void *arg,
+                 uint64_t *foreign)
+{
+    int total = 0;
+    for (;;) {
+        int b = r->cfg.batch;
+        for (int i = 0; i < b; i++) {
+            s->iov[i] = (struct iovec){s->buf + (size_t)i * RX_SLOT, RX_SLOT};
+            s->msg[i].msg_hdr = (struct msghdr){.msg_name = &s->from[i],
+                                                .msg_namelen = sizeof s->from[i],
+                                                .msg_iov = &s->iov[i],
+                                                .msg_iovlen = 1,
+                                                .msg_control = s->control[i],
+                                                .msg_controllen = sizeof s->control[i]};
+        }
+        int n = recvmmsg(s->fd, s->msg, (unsigned)b, MSG_DONTWAIT | MSG_TRUNC, NULL);
+        if (n <= 0)
+            return total;
+        int echo[VP_UDP_BATCH_MAX], nec = 0;
+        uint32_t size[VP_UDP_BATCH_MAX];
+        for (int i = 0; i < n; i++) {
+            struct vp_udp_header h;
+            uint32_t len = s->msg[i].msg_len; /* the datagram's size: MSG_TRUNC */
+            if (!vp_udp_header_get(s->iov[i].iov_base, len < RX_SLOT ? len : RX_SLOT, &h) ||
+                (r->cfg.token && h.token != r->cfg.token)) {
+                ++*foreign;
+                continue;
+            }
+            fn(arg, &h, len, rx_stamp(&s->msg[i].msg_hdr));
+            total++;
+            if (r->cfg.echo && !(h.flags & VP_UDP_ECHOED)) {
+                echo[nec] = i;
+                size[nec++] = len;
+            }
+        }
+        if (nec)
+            echo_back(s, echo, nec, size);
+        if (n < b)
+            return total;
+    }
+}
+
+int vp_udp_rx_poll(struct vp_udp_rx *r, int timeout_ms, vp_udp_rx_fn fn, void *arg,
+                   uint64_t *foreign)
+{
+    int ready = poll(r->pfd, (nfds_t)r->n, timeout_ms);
+    if (ready < 0)
+        return errno == EINTR ? 0 : -errno;
+    int total = 0;
+    for (int i = 0; ready > 0 && i < r->n; i++)
+        if (r->pfd[i].revents & POLLIN)
+            total += drain(r, &r->s[i], fn, arg, foreign);
+    return total;
+}

@@ -1,0 +1,81 @@
+/* The UDP packet engine: test datagrams (net/udp_wire.h) sent in batches
+ * of sendmmsg on absolute deadlines, and received in batches of recvmmsg
+ * on several SO_REUSEPORT sockets with the kernel's receive stamps.
+ *
+ * Pacing: datagram k of a sender at rate R is due at start + k/R. Each
+ * wake-up sends what is due, at most `batch` datagrams in one call, then
+ * sleeps until the next deadline (clock_nanosleep, TIMER_ABSTIME), so no
+ * burst is larger than the batch; a sender that falls behind catches up a
+ * batch at a time, and how late each batch left is kept (lateness). A
+ * sequence number is given only to a datagram the kernel took, so a
+ * receiver's loss is the path's, never the sender's. */
+#ifndef VP_NET_UDP_ENGINE_H
+#define VP_NET_UDP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/error.h"
+#include "net/udp_wire.h"
+#include "rtp/hist.h"
+
+#define VP_UDP_BATCH_MAX 256
+
+struct vp_udp_tx_cfg {
+    struct sockaddr_storage to; /* where the datagrams go */
+    socklen_t to_len;
+    uint32_t size; /* UDP payload bytes, VP_UDP_MIN_SIZE..VP_UDP_MAX_SIZE */
+    double rate;   /* datagrams per second; 0: as fast as the kernel takes them */
+    int batch;     /* datagrams per sendmmsg at most, 1..VP_UDP_BATCH_MAX */
+    uint16_t flow;
+    uint64_t token;
+};
+
+struct vp_udp_tx_stats {
+    uint64_t sent, bytes; /* datagrams the kernel took */
+    uint64_t planned;     /* paced: datagrams due before the end; unpaced: = sent */
+    uint64_t calls;       /* sendmmsg calls */
+    uint64_t refused;     /* calls the kernel refused (ENOBUFS, ...); retried */
+    struct vp_hist late;  /* paced: per batch, ns after its first datagram's deadline */
+    uint64_t cpu_ns;      /* the sending thread's CPU time */
+    uint64_t elapsed_ns;
+};
+
+struct vp_udp_tx;
+
+int vp_udp_tx_open(const struct vp_udp_tx_cfg *cfg, struct vp_udp_tx **out, struct vp_err *err);
+void vp_udp_tx_close(struct vp_udp_tx *t);
+/* The sending socket (its replies, an echoing sink's, arrive there). */
+int vp_udp_tx_fd(const struct vp_udp_tx *t);
+/* Send for duration_ns (or until interrupted: SIGINT/SIGTERM). */
+int vp_udp_tx_run(struct vp_udp_tx *t, uint64_t duration_ns, struct vp_udp_tx_stats *st,
+                  struct vp_err *err);
+
+struct vp_udp_rx_cfg {
+    struct sockaddr_storage at; /* port 0: one chosen, shared by all the sockets */
+    socklen_t at_len;
+    int sockets;    /* SO_REUSEPORT sockets, 1..64 */
+    int batch;      /* datagrams per recvmmsg at most, 1..VP_UDP_BATCH_MAX */
+    bool echo;      /* send every test datagram back to its source */
+    uint64_t token; /* 0: count any run's datagrams */
+};
+
+struct vp_udp_rx;
+
+/* One test datagram received: its header, its size, the kernel's receive
+ * stamp (CLOCK_REALTIME ns). */
+typedef void (*vp_udp_rx_fn)(void *arg, const struct vp_udp_header *h, uint32_t size,
+                             uint64_t rx_ns);
+
+int vp_udp_rx_open(const struct vp_udp_rx_cfg *cfg, struct vp_udp_rx **out, struct vp_err *err);
+void vp_udp_rx_close(struct vp_udp_rx *r);
+/* The port the sockets share. */
+int vp_udp_rx_port(const struct vp_udp_rx *r);
+/* Wait up to timeout_ms for datagrams, hand each test datagram to fn (and
+ * echo it when asked); returns how many, or -errno. Foreign datagrams
+ * (not ours, another token) are counted in *foreign. */
+int vp_udp_rx_poll(struct vp_udp_rx *r, int timeout_ms, vp_udp_rx_fn fn, void *arg,
+                   uint64_t *foreign);
+
+#endif
