@@ -25,6 +25,8 @@ static const struct vp_command *const commands[] = {
     &vp_cmd_sip_capacity,
     &vp_cmd_rtp_client,
     &vp_cmd_media_server,
+    &vp_cmd_udp_gen,
+    &vp_cmd_udp_sink,
     &vp_cmd_guest_exec,
 };
 // clang-format on

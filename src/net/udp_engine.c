@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,22 @@
 
 #define RX_SLOT 2048 /* bytes kept of each datagram received (MSG_TRUNC tells its size) */
 
+#define GSO_SEGMENTS 64 /* datagrams per UDP_SEGMENT send at most (the kernel's limit) */
+#define GSO_BYTES    65000
+
+/* A batch's datagrams lie one after the other in buf. With UDP GSO each
+ * message carries up to seg of them and the kernel cuts it into datagrams
+ * of the size (one pass down the stack for seg datagrams); without, a
+ * message is one datagram. */
 struct vp_udp_tx {
     struct vp_udp_tx_cfg cfg;
     int fd;
+    int seg; /* datagrams per message */
     uint64_t next_seq;
     uint8_t *buf; /* batch * size */
     struct mmsghdr msg[VP_UDP_BATCH_MAX];
     struct iovec iov[VP_UDP_BATCH_MAX];
+    char control[VP_UDP_BATCH_MAX][CMSG_SPACE(sizeof(uint16_t))];
 };
 
 static uint64_t thread_cpu_ns(void)
@@ -53,12 +63,34 @@ int vp_udp_tx_open(const struct vp_udp_tx_cfg *cfg, struct vp_udp_tx **out, stru
         vp_udp_tx_close(t);
         return vp_run_error(err, e, "udp sender");
     }
-    for (int i = 0; i < cfg->batch; i++) {
-        t->iov[i] = (struct iovec){t->buf + (size_t)i * cfg->size, cfg->size};
-        t->msg[i].msg_hdr = (struct msghdr){.msg_iov = &t->iov[i], .msg_iovlen = 1};
-    }
+    t->seg = (int)(GSO_BYTES / cfg->size);
+    t->seg = t->seg < 1 ? 1 : t->seg > GSO_SEGMENTS ? GSO_SEGMENTS : t->seg;
     *out = t;
     return 0;
+}
+
+/* Lay n datagrams out in messages; how many messages. */
+static int messages(struct vp_udp_tx *t, int n)
+{
+    int nmsg = 0;
+    for (int first = 0; first < n; first += t->seg, nmsg++) {
+        int k = n - first < t->seg ? n - first : t->seg;
+        struct msghdr *m = &t->msg[nmsg].msg_hdr;
+        t->iov[nmsg] =
+            (struct iovec){t->buf + (size_t)first * t->cfg.size, (size_t)k * t->cfg.size};
+        *m = (struct msghdr){.msg_iov = &t->iov[nmsg], .msg_iovlen = 1};
+        if (k > 1) { /* cut by the kernel into datagrams of the size */
+            m->msg_control = t->control[nmsg];
+            m->msg_controllen = sizeof t->control[nmsg];
+            struct cmsghdr *c = CMSG_FIRSTHDR(m);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t gso = (uint16_t)t->cfg.size;
+            memcpy(CMSG_DATA(c), &gso, sizeof gso);
+        }
+    }
+    return nmsg;
 }
 
 void vp_udp_tx_close(struct vp_udp_tx *t)
@@ -82,15 +114,23 @@ static int send_batch(struct vp_udp_tx *t, int n, struct vp_udp_tx_stats *st)
     uint64_t now = vp_wall_ns();
     for (int i = 0; i < n; i++) {
         struct vp_udp_header h = {0, t->cfg.flow, t->next_seq + (uint64_t)i, now, t->cfg.token};
-        vp_udp_header_put(t->iov[i].iov_base, &h);
+        vp_udp_header_put(t->buf + (size_t)i * t->cfg.size, &h);
     }
     st->calls++;
-    int m = sendmmsg(t->fd, t->msg, (unsigned)n, 0);
-    if (m < 0) {
+    int nmsg = messages(t, n);
+    int sent = sendmmsg(t->fd, t->msg, (unsigned)nmsg, 0);
+    if (sent < 0 && t->seg > 1 && (errno == EINVAL || errno == EIO || errno == ENOPROTOOPT)) {
+        t->seg = 1; /* no UDP GSO on this path: one datagram per message */
+        return 0;
+    }
+    if (sent < 0) {
         if (errno != EINTR)
             st->refused++;
         return 0;
     }
+    int m = 0; /* datagrams in the messages the kernel took */
+    for (int i = 0; i < sent; i++)
+        m += (int)(t->iov[i].iov_len / t->cfg.size);
     t->next_seq += (uint64_t)m;
     st->sent += (uint64_t)m;
     st->bytes += (uint64_t)m * t->cfg.size;
@@ -295,9 +335,13 @@ static int drain(struct vp_udp_rx *r, struct rx_socket *s, vp_udp_rx_fn fn, void
                 ++*foreign;
                 continue;
             }
-            fn(arg, &h, len, rx_stamp(&s->msg[i].msg_hdr));
+            uint8_t reply[VP_UDP_REPLY_MAX];
+            size_t answer = fn(arg, &h, len, rx_stamp(&s->msg[i].msg_hdr), reply);
+            if (answer > 0)
+                sendto(s->fd, reply, answer, 0, (struct sockaddr *)&s->from[i],
+                       s->msg[i].msg_hdr.msg_namelen);
             total++;
-            if (r->cfg.echo && !(h.flags & VP_UDP_ECHOED)) {
+            if (r->cfg.echo && h.flags == 0) { /* data only: not echoes, FINs, reports */
                 echo[nec] = i;
                 size[nec++] = len;
             }

@@ -8,7 +8,10 @@
  * burst is larger than the batch; a sender that falls behind catches up a
  * batch at a time, and how late each batch left is kept (lateness). A
  * sequence number is given only to a datagram the kernel took, so a
- * receiver's loss is the path's, never the sender's. */
+ * receiver's loss is the path's, never the sender's (a local firewall's
+ * drop on output is refused to the sender, which sends again). Where the
+ * kernel has UDP GSO, a batch goes down the stack as messages of up to 64
+ * datagrams that the kernel cuts (UDP_SEGMENT): one pass for many. */
 #ifndef VP_NET_UDP_ENGINE_H
 #define VP_NET_UDP_ENGINE_H
 
@@ -57,16 +60,18 @@ struct vp_udp_rx_cfg {
     socklen_t at_len;
     int sockets;    /* SO_REUSEPORT sockets, 1..64 */
     int batch;      /* datagrams per recvmmsg at most, 1..VP_UDP_BATCH_MAX */
-    bool echo;      /* send every test datagram back to its source */
+    bool echo;      /* send every test datagram back to its source (not FINs, reports) */
     uint64_t token; /* 0: count any run's datagrams */
 };
 
 struct vp_udp_rx;
 
 /* One test datagram received: its header, its size, the kernel's receive
- * stamp (CLOCK_REALTIME ns). */
-typedef void (*vp_udp_rx_fn)(void *arg, const struct vp_udp_header *h, uint32_t size,
-                             uint64_t rx_ns);
+ * stamp (CLOCK_REALTIME ns). It may answer its sender: the answer's length
+ * (0: none), written to reply (VP_UDP_REPLY_MAX bytes). */
+#define VP_UDP_REPLY_MAX 512
+typedef size_t (*vp_udp_rx_fn)(void *arg, const struct vp_udp_header *h, uint32_t size,
+                               uint64_t rx_ns, uint8_t *reply);
 
 int vp_udp_rx_open(const struct vp_udp_rx_cfg *cfg, struct vp_udp_rx **out, struct vp_err *err);
 void vp_udp_rx_close(struct vp_udp_rx *r);

@@ -119,10 +119,12 @@ static void *echo_reader(void *arg)
     return NULL;
 }
 
-static void count(void *arg, const struct vp_udp_header *h, uint32_t size, uint64_t rx_ns)
+static size_t count(void *arg, const struct vp_udp_header *h, uint32_t size, uint64_t rx_ns,
+                    uint8_t *reply)
 {
-    (void)arg;
+    (void)arg, (void)reply;
     vp_udp_flow_add(&flow, h->seq, size, h->tx_ns, rx_ns, true);
+    return 0;
 }
 
 static void *sink_loop(void *arg)
