@@ -94,12 +94,13 @@ if [[ $(id -u) -eq 0 ]] && command -v nft >/dev/null; then
 table inet vp_udp_test {
     chain in {
         type filter hook input priority 0;
-        udp dport $port numgen random mod 10 0 counter drop
+        udp dport $port udp length 108 numgen random mod 10 0 counter drop
     }
 }
 EOF
-    # (--batch 1: nftables counts a UDP GSO send of several datagrams as one)
-    expect_exit 0 ip netns exec "$ns" "$VP" udp-gen --target "127.0.0.1:$port" --size 64 \
+    # (--batch 1: nftables counts a UDP GSO send of several datagrams as one;
+    # data of 100 bytes, UDP length 108: the rule leaves the 64-byte FIN alone)
+    expect_exit 0 ip netns exec "$ns" "$VP" udp-gen --target "127.0.0.1:$port" --size 100 \
         --rate 20000 --batch 1 --duration 1s --json
     dropped=$(ip netns exec "$ns" nft -j list ruleset |
         jq '[.nftables[] | .rule? | select(.) | .expr[] | .counter? | select(.) | .packets] | add')
