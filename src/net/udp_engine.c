@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -27,6 +28,7 @@ struct vp_udp_tx {
     struct vp_udp_tx_cfg cfg;
     int fd;
     int seg; /* datagrams per message */
+    atomic_bool stop;
     uint64_t next_seq;
     uint8_t *buf; /* batch * size */
     struct mmsghdr msg[VP_UDP_BATCH_MAX];
@@ -132,9 +134,17 @@ static int send_batch(struct vp_udp_tx *t, int n, struct vp_udp_tx_stats *st)
     for (int i = 0; i < sent; i++)
         m += (int)(t->iov[i].iov_len / t->cfg.size);
     t->next_seq += (uint64_t)m;
+    if (t->cfg.interval_sent)
+        t->cfg.interval_sent[vp_udp_interval_of(now, t->cfg.epoch_ns, t->cfg.interval_ns,
+                                                t->cfg.nintervals)] += (uint64_t)m;
     st->sent += (uint64_t)m;
     st->bytes += (uint64_t)m * t->cfg.size;
     return m;
+}
+
+void vp_udp_tx_stop(struct vp_udp_tx *t)
+{
+    atomic_store(&t->stop, true);
 }
 
 static void sleep_until(uint64_t mono_ns)
@@ -156,7 +166,8 @@ int vp_udp_tx_run(struct vp_udp_tx *t, uint64_t duration_ns, struct vp_udp_tx_st
     uint64_t done = 0; /* datagrams of this run the kernel took */
     for (;;) {
         uint64_t now = vp_now_ns();
-        if (now >= end || vp_interrupted)
+        if (now >= end || vp_interrupted || vp_stop_requested ||
+            atomic_load_explicit(&t->stop, memory_order_relaxed))
             break;
         int n = t->cfg.batch;
         if (rate > 0) {
@@ -336,7 +347,14 @@ static int drain(struct vp_udp_rx *r, struct rx_socket *s, vp_udp_rx_fn fn, void
                 continue;
             }
             uint8_t reply[VP_UDP_REPLY_MAX];
-            size_t answer = fn(arg, &h, len, rx_stamp(&s->msg[i].msg_hdr), reply);
+            struct vp_udp_dgram d = {h,
+                                     s->iov[i].iov_base,
+                                     len,
+                                     len < RX_SLOT ? len : RX_SLOT,
+                                     rx_stamp(&s->msg[i].msg_hdr),
+                                     (const struct sockaddr *)&s->from[i],
+                                     s->msg[i].msg_hdr.msg_namelen};
+            size_t answer = fn(arg, &d, reply);
             if (answer > 0)
                 sendto(s->fd, reply, answer, 0, (struct sockaddr *)&s->from[i],
                        s->msg[i].msg_hdr.msg_namelen);

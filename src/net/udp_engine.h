@@ -33,6 +33,11 @@ struct vp_udp_tx_cfg {
     int batch;     /* datagrams per sendmmsg at most, 1..VP_UDP_BATCH_MAX */
     uint16_t flow;
     uint64_t token;
+    /* optional: datagrams sent per interval (net/udp_wire.h's
+     * vp_udp_interval_of), added into interval_sent[nintervals] */
+    uint64_t epoch_ns, interval_ns;
+    uint32_t nintervals;
+    uint64_t *interval_sent;
 };
 
 struct vp_udp_tx_stats {
@@ -51,9 +56,12 @@ int vp_udp_tx_open(const struct vp_udp_tx_cfg *cfg, struct vp_udp_tx **out, stru
 void vp_udp_tx_close(struct vp_udp_tx *t);
 /* The sending socket (its replies, an echoing sink's, arrive there). */
 int vp_udp_tx_fd(const struct vp_udp_tx *t);
-/* Send for duration_ns (or until interrupted: SIGINT/SIGTERM). */
+/* Send for duration_ns, or until interrupted (SIGINT/SIGTERM), asked to
+ * stop (SIGUSR1) or vp_udp_tx_stop. */
 int vp_udp_tx_run(struct vp_udp_tx *t, uint64_t duration_ns, struct vp_udp_tx_stats *st,
                   struct vp_err *err);
+/* End a vp_udp_tx_run in another thread at its next wake-up. */
+void vp_udp_tx_stop(struct vp_udp_tx *t);
 
 struct vp_udp_rx_cfg {
     struct sockaddr_storage at; /* port 0: one chosen, shared by all the sockets */
@@ -66,12 +74,23 @@ struct vp_udp_rx_cfg {
 
 struct vp_udp_rx;
 
-/* One test datagram received: its header, its size, the kernel's receive
- * stamp (CLOCK_REALTIME ns). It may answer its sender: the answer's length
- * (0: none), written to reply (VP_UDP_REPLY_MAX bytes). */
-#define VP_UDP_REPLY_MAX 512
-typedef size_t (*vp_udp_rx_fn)(void *arg, const struct vp_udp_header *h, uint32_t size,
-                               uint64_t rx_ns, uint8_t *reply);
+/* One test datagram received: its header, its first `kept` bytes (all of
+ * a control datagram's), its size, the kernel's receive stamp
+ * (CLOCK_REALTIME ns) and where it came from. */
+struct vp_udp_dgram {
+    struct vp_udp_header h;
+    const uint8_t *data;
+    uint32_t size, kept;
+    uint64_t rx_ns;
+    const struct sockaddr *from;
+    socklen_t from_len;
+};
+
+/* The handler of each test datagram. It may answer the sender: the
+ * answer's length (0: none), written to reply (VP_UDP_REPLY_MAX bytes: one
+ * unfragmented datagram on a 1500-byte MTU). */
+#define VP_UDP_REPLY_MAX 1472
+typedef size_t (*vp_udp_rx_fn)(void *arg, const struct vp_udp_dgram *d, uint8_t *reply);
 
 int vp_udp_rx_open(const struct vp_udp_rx_cfg *cfg, struct vp_udp_rx **out, struct vp_err *err);
 void vp_udp_rx_close(struct vp_udp_rx *r);

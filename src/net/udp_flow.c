@@ -1,7 +1,11 @@
 #include "net/udp_flow.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "net/udp_wire.h"
 
 #define WORDS (VP_UDP_FLOW_WINDOW / 64)
 
@@ -9,6 +13,26 @@ void vp_udp_flow_init(struct vp_udp_flow *f)
 {
     memset(f, 0, sizeof *f);
     vp_hist_init(&f->delay);
+}
+
+int vp_udp_flow_intervals(struct vp_udp_flow *f, uint64_t epoch_ns, uint64_t interval_ns,
+                          uint32_t n)
+{
+    free(f->iv);
+    f->nintervals = 0;
+    if ((f->iv = calloc(n ? n : 1, sizeof *f->iv)) == NULL)
+        return -ENOMEM;
+    f->epoch_ns = epoch_ns;
+    f->interval_ns = interval_ns;
+    f->nintervals = n;
+    return 0;
+}
+
+void vp_udp_flow_free(struct vp_udp_flow *f)
+{
+    free(f->iv);
+    f->iv = NULL;
+    f->nintervals = 0;
 }
 
 static bool test_and_set(struct vp_udp_flow *f, uint64_t seq)
@@ -42,20 +66,27 @@ enum vp_udp_verdict vp_udp_flow_add(struct vp_udp_flow *f, uint64_t seq, uint32_
                                     uint64_t tx_ns, uint64_t rx_ns, bool shared_clock)
 {
     enum vp_udp_verdict v = VP_UDP_NEW;
+    struct vp_udp_ival none, *iv = &none; /* the datagram's interval, if kept */
+    if (f->nintervals)
+        iv = &f->iv[vp_udp_interval_of(tx_ns, f->epoch_ns, f->interval_ns, f->nintervals)];
     if (seq >= f->top) {
         advance(f, seq);
         test_and_set(f, seq);
     } else if (f->top - seq > VP_UDP_FLOW_WINDOW) {
         f->too_late++;
+        iv->too_late++;
         return VP_UDP_TOO_LATE;
     } else if (test_and_set(f, seq)) {
         f->duplicates++;
+        iv->duplicates++;
         return VP_UDP_DUPLICATE;
     } else {
         f->reordered++;
+        iv->reordered++;
         v = VP_UDP_REORDERED;
     }
     f->received++;
+    iv->received++;
     f->bytes += size;
     /* RFC 3550 §6.4.1 with ns for timestamp units: D is the change in
      * transit time between consecutive arrivals */
@@ -64,8 +95,15 @@ enum vp_udp_verdict vp_udp_flow_add(struct vp_udp_flow *f, uint64_t seq, uint32_
         f->jitter_ns += (fabs((double)(transit - f->transit_ns)) - f->jitter_ns) / 16.0;
     f->transit_ns = transit;
     f->have_transit = true;
-    if (shared_clock)
-        vp_hist_add(&f->delay, rx_ns > tx_ns ? rx_ns - tx_ns : 0);
+    iv->jitter_ns = (uint64_t)f->jitter_ns;
+    if (shared_clock) {
+        uint64_t d = rx_ns > tx_ns ? rx_ns - tx_ns : 0;
+        vp_hist_add(&f->delay, d);
+        iv->delay_count++;
+        iv->delay_sum_ns += d;
+        if (d > iv->delay_max_ns)
+            iv->delay_max_ns = d;
+    }
     return v;
 }
 

@@ -19,6 +19,17 @@
 
 #define VP_UDP_FLOW_WINDOW 65536 /* sequence numbers; a power of two */
 
+/* One interval of a flow: its datagrams by their send stamps (net/udp_wire.h's
+ * vp_udp_interval_of), so that each side counts the same datagrams in it:
+ * sent is the sender's count, the rest the receiver's; lost = sent −
+ * received. Delay figures only with shared clocks. */
+struct vp_udp_ival {
+    uint64_t sent, received, duplicates, reordered, too_late;
+    uint64_t jitter_ns; /* the flow's RFC 3550 jitter after the interval's last arrival */
+    uint64_t delay_count, delay_sum_ns, delay_max_ns;
+};
+#define VP_UDP_IVAL_FIELDS 9 /* the uint64_t members above, in order */
+
 struct vp_udp_flow {
     uint64_t top;      /* highest sequence number seen + 1 (0: none yet) */
     uint64_t received; /* distinct datagrams */
@@ -29,6 +40,10 @@ struct vp_udp_flow {
     int64_t transit_ns;
     double jitter_ns;
     struct vp_hist delay; /* one-way delay, ns: only with shared clocks */
+    /* per interval, when asked (vp_udp_flow_intervals): iv[nintervals] */
+    uint64_t epoch_ns, interval_ns;
+    uint32_t nintervals;
+    struct vp_udp_ival *iv;
     uint64_t
         seen[VP_UDP_FLOW_WINDOW / 64]; /* bit (seq % WINDOW): seq seen, for seq in the window */
 };
@@ -36,6 +51,12 @@ struct vp_udp_flow {
 enum vp_udp_verdict { VP_UDP_NEW, VP_UDP_REORDERED, VP_UDP_DUPLICATE, VP_UDP_TOO_LATE };
 
 void vp_udp_flow_init(struct vp_udp_flow *f);
+/* Count per interval too: n intervals of interval_ns from epoch_ns (the
+ * sender's clock). 0 or -ENOMEM. */
+int vp_udp_flow_intervals(struct vp_udp_flow *f, uint64_t epoch_ns, uint64_t interval_ns,
+                          uint32_t n);
+/* Free what vp_udp_flow_intervals took (the flow itself is the caller's). */
+void vp_udp_flow_free(struct vp_udp_flow *f);
 
 /* Account one datagram: its sequence number and size, the sender's stamp
  * and the receive stamp (both CLOCK_REALTIME ns); the delay is kept when

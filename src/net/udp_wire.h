@@ -66,4 +66,17 @@ static inline bool vp_udp_header_get(const uint8_t *p, size_t len, struct vp_udp
     return true;
 }
 
+/* The interval of a datagram sent at tx_ns, of n intervals from epoch_ns
+ * (both the sender's clock): the sender counts what it sent by it and the
+ * receiver what it received, from the same stamp, so the two agree exactly.
+ * Stamps outside the run fall in its first or last interval. */
+static inline uint32_t vp_udp_interval_of(uint64_t tx_ns, uint64_t epoch_ns, uint64_t interval_ns,
+                                          uint32_t n)
+{
+    if (n == 0 || interval_ns == 0)
+        return 0;
+    uint64_t i = tx_ns > epoch_ns ? (tx_ns - epoch_ns) / interval_ns : 0;
+    return i < n ? (uint32_t)i : n - 1;
+}
+
 #endif

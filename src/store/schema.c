@@ -303,6 +303,103 @@ static const char *const migrations[] = {
     /* a VM round's control overhead (issue 13): the host's time from asking
      * for the round to its verified result, less what the guest spent on it */
     "ALTER TABLE timing_rounds ADD COLUMN control_s REAL;",
+    /* udp-gen runs (issue 14): the run over its directions (counts added,
+     * the larger jitter, the delay of both), each direction's sender and
+     * receiver figures, per-interval rows per direction (a datagram in the
+     * interval of its send stamp on both ends: lost = sent - received), and
+     * the one-way delay's buckets (only when the clocks were shared); and
+     * point_loads taking the kind 'udp' (a CHECK is only changed by making
+     * the table again) */
+    "CREATE TABLE udp_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  finished_at TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('complete', 'interrupted')),"
+    "  target TEXT NOT NULL,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down', 'both')),"
+    "  size INTEGER NOT NULL,"
+    "  rate REAL NOT NULL," /* datagrams/s per direction; 0: unpaced */
+    "  duration_s REAL NOT NULL,"
+    "  interval_s REAL NOT NULL,"
+    "  sent INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  lost INTEGER NOT NULL,"
+    "  duplicates INTEGER NOT NULL,"
+    "  reordered INTEGER NOT NULL,"
+    "  jitter_ms REAL NOT NULL,"
+    "  clocks_shared INTEGER NOT NULL,"
+    "  clock_bound_us REAL NOT NULL,"
+    "  delay_min_ms REAL," /* NULL: clocks not shared, or no sample */
+    "  delay_p50_ms REAL,"
+    "  delay_p99_ms REAL,"
+    "  delay_max_ms REAL,"
+    "  lateness_p99_us REAL," /* udp-gen's batches; NULL when it did not send */
+    "  cpu_fraction REAL NOT NULL," /* udp-gen's CPU / wall time */
+    "  generator_limited INTEGER NOT NULL,"
+    "  hist_relative_error REAL NOT NULL"
+    ");"
+    "CREATE TABLE udp_directions ("
+    "  run_id INTEGER NOT NULL REFERENCES udp_runs(id) ON DELETE CASCADE,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
+    "  sender TEXT NOT NULL CHECK (sender IN ('udp-gen', 'udp-sink')),"
+    "  sent INTEGER NOT NULL,"
+    "  planned INTEGER NOT NULL,"
+    "  send_refused INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  lost INTEGER NOT NULL,"
+    "  duplicates INTEGER NOT NULL,"
+    "  reordered INTEGER NOT NULL,"
+    "  too_late INTEGER NOT NULL,"
+    "  jitter_ms REAL NOT NULL,"
+    "  delay_samples INTEGER NOT NULL,"
+    "  lateness_p50_us REAL,"
+    "  lateness_p99_us REAL,"
+    "  lateness_max_us REAL,"
+    "  sender_cpu_fraction REAL NOT NULL,"
+    "  sender_limited INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, direction)"
+    ");"
+    "CREATE TABLE udp_intervals ("
+    "  run_id INTEGER NOT NULL REFERENCES udp_runs(id) ON DELETE CASCADE,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
+    "  interval INTEGER NOT NULL,"
+    "  t_s REAL NOT NULL,"
+    "  sent INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  lost INTEGER NOT NULL,"
+    "  duplicates INTEGER NOT NULL,"
+    "  reordered INTEGER NOT NULL,"
+    "  too_late INTEGER NOT NULL,"
+    "  jitter_ms REAL NOT NULL," /* RFC 3550 jitter after the interval's last arrival */
+    "  delay_mean_ms REAL,"
+    "  delay_max_ms REAL,"
+    "  PRIMARY KEY (run_id, direction, interval)"
+    ");"
+    "CREATE TABLE udp_delay_hist ("
+    "  run_id INTEGER NOT NULL REFERENCES udp_runs(id) ON DELETE CASCADE,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
+    "  lo_ns INTEGER NOT NULL,"
+    "  hi_ns INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, direction, lo_ns)"
+    ");"
+    "CREATE TABLE point_loads_new ("
+    "  experiment_id INTEGER NOT NULL,"
+    "  point INTEGER NOT NULL,"
+    "  load TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  driver TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('sip', 'rtp', 'udp')),"
+    "  run_id INTEGER," /* sip_runs.id, rtp_runs.id or udp_runs.id; NULL when it failed */
+    "  PRIMARY KEY (experiment_id, point, load, target),"
+    "  FOREIGN KEY (experiment_id, point)"
+    "    REFERENCES experiment_points(experiment_id, point) ON DELETE CASCADE"
+    ");"
+    "INSERT INTO point_loads_new SELECT * FROM point_loads;"
+    "DROP TABLE point_loads;"
+    "ALTER TABLE point_loads_new RENAME TO point_loads;",
 };
 
 int vp_schema_version(void)

@@ -119,11 +119,10 @@ static void *echo_reader(void *arg)
     return NULL;
 }
 
-static size_t count(void *arg, const struct vp_udp_header *h, uint32_t size, uint64_t rx_ns,
-                    uint8_t *reply)
+static size_t count(void *arg, const struct vp_udp_dgram *d, uint8_t *reply)
 {
     (void)arg, (void)reply;
-    vp_udp_flow_add(&flow, h->seq, size, h->tx_ns, rx_ns, true);
+    vp_udp_flow_add(&flow, d->h.seq, d->size, d->h.tx_ns, d->rx_ns, true);
     return 0;
 }
 

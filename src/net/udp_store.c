@@ -1,0 +1,206 @@
+/* udp-gen runs in the results store (tables made by the udp migration in
+ * store/schema.c). One transaction per run. */
+#include <sqlite3.h>
+#include <time.h>
+
+#include "net/udp_gen_report.h"
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **s, struct vp_err *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
+        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+static int step(sqlite3 *db, sqlite3_stmt *s, struct vp_err *err)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+/* A value in ms (or us), NULL when there is none. */
+static void bind_opt(sqlite3_stmt *s, int k, bool have, double v)
+{
+    if (have)
+        sqlite3_bind_double(s, k, v);
+    else
+        sqlite3_bind_null(s, k);
+}
+
+static int insert_run(sqlite3 *db, const char *command, const char *params,
+                      const struct vp_udp_run_info *in, const struct vp_udp_gen_result *r,
+                      int64_t *run_id, struct vp_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO udp_runs (finished_at, command, params, status, target, direction, size,"
+        " rate, duration_s, interval_s, sent, received, lost, duplicates, reordered, jitter_ms,"
+        " clocks_shared, clock_bound_us, delay_min_ms, delay_p50_ms, delay_p99_ms, delay_max_ms,"
+        " lateness_p99_us, cpu_fraction, generator_limited, hist_relative_error)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *s;
+    int rc = prep(db, sql, &s, err);
+    if (rc < 0)
+        return rc;
+    struct vp_udp_totals t;
+    vp_udp_totals(r, &t);
+    const struct vp_udp_gen_cfg *c = in->cfg;
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    bool d = t.delay.count > 0;
+    int k = 1;
+    sqlite3_bind_text(s, k++, when, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, k++, command, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, params, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, vp_udp_run_status(r), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, in->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, in->direction, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, k++, (int)c->size);
+    sqlite3_bind_double(s, k++, c->rate);
+    sqlite3_bind_double(s, k++, (double)c->duration_ns / 1e9);
+    sqlite3_bind_double(s, k++, (double)c->interval_ns / 1e9);
+    sqlite3_bind_int64(s, k++, (int64_t)t.sent);
+    sqlite3_bind_int64(s, k++, (int64_t)t.received);
+    sqlite3_bind_int64(s, k++, (int64_t)t.lost);
+    sqlite3_bind_int64(s, k++, (int64_t)t.duplicates);
+    sqlite3_bind_int64(s, k++, (int64_t)t.reordered);
+    sqlite3_bind_double(s, k++, t.jitter_ns / 1e6);
+    sqlite3_bind_int(s, k++, r->clocks_shared);
+    sqlite3_bind_double(s, k++, (double)r->clock_bound_ns / 1e3);
+    bind_opt(s, k++, d, (double)t.delay.min / 1e6);
+    bind_opt(s, k++, d, vp_hist_percentile(&t.delay, 50) / 1e6);
+    bind_opt(s, k++, d, vp_hist_percentile(&t.delay, 99) / 1e6);
+    bind_opt(s, k++, d, (double)t.delay.max / 1e6);
+    bind_opt(s, k++, r->dir[0].on, r->dir[0].late_p99_ns / 1e3);
+    sqlite3_bind_double(s, k++, r->wall_ns ? (double)r->cpu_ns / (double)r->wall_ns : 0);
+    sqlite3_bind_int(s, k++, r->generator_limited);
+    sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
+    rc = step(db, s, err);
+    sqlite3_finalize(s);
+    *run_id = sqlite3_last_insert_rowid(db);
+    return rc;
+}
+
+static int insert_dir(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i, const struct vp_udp_dir *d,
+                      struct vp_err *err)
+{
+    bool late = d->late_count > 0;
+    int k = 1;
+    sqlite3_bind_int64(s, k++, id);
+    sqlite3_bind_text(s, k++, vp_udp_dir_names[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, k++, i == 0 ? "udp-gen" : "udp-sink", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, k++, (int64_t)d->sent);
+    sqlite3_bind_int64(s, k++, (int64_t)d->planned);
+    sqlite3_bind_int64(s, k++, (int64_t)d->refused);
+    sqlite3_bind_int64(s, k++, (int64_t)d->received);
+    sqlite3_bind_int64(s, k++, (int64_t)d->bytes);
+    sqlite3_bind_int64(s, k++, (int64_t)d->lost);
+    sqlite3_bind_int64(s, k++, (int64_t)d->duplicates);
+    sqlite3_bind_int64(s, k++, (int64_t)d->reordered);
+    sqlite3_bind_int64(s, k++, (int64_t)d->too_late);
+    sqlite3_bind_double(s, k++, d->jitter_ns / 1e6);
+    sqlite3_bind_int64(s, k++, (int64_t)d->delay.count);
+    bind_opt(s, k++, late, d->late_p50_ns / 1e3);
+    bind_opt(s, k++, late, d->late_p99_ns / 1e3);
+    bind_opt(s, k++, late, d->late_max_ns / 1e3);
+    sqlite3_bind_double(s, k++, d->elapsed_ns ? (double)d->cpu_ns / (double)d->elapsed_ns : 0);
+    sqlite3_bind_int(s, k++, d->sender_limited);
+    return step(db, s, err);
+}
+
+static int insert_intervals(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i,
+                            const struct vp_udp_gen_result *r, double interval_s,
+                            struct vp_err *err)
+{
+    int rc = 0;
+    for (uint32_t n = 0; n < r->nintervals && rc == 0; n++) {
+        const struct vp_udp_ival *iv = &r->dir[i].iv[n];
+        bool d = iv->delay_count > 0;
+        int k = 1;
+        sqlite3_bind_int64(s, k++, id);
+        sqlite3_bind_text(s, k++, vp_udp_dir_names[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, k++, (int)n);
+        sqlite3_bind_double(s, k++, (double)n * interval_s);
+        sqlite3_bind_int64(s, k++, (int64_t)iv->sent);
+        sqlite3_bind_int64(s, k++, (int64_t)iv->received);
+        sqlite3_bind_int64(s, k++,
+                           (int64_t)(iv->sent > iv->received ? iv->sent - iv->received : 0));
+        sqlite3_bind_int64(s, k++, (int64_t)iv->duplicates);
+        sqlite3_bind_int64(s, k++, (int64_t)iv->reordered);
+        sqlite3_bind_int64(s, k++, (int64_t)iv->too_late);
+        sqlite3_bind_double(s, k++, (double)iv->jitter_ns / 1e6);
+        bind_opt(s, k++, d, d ? (double)iv->delay_sum_ns / (double)iv->delay_count / 1e6 : 0);
+        bind_opt(s, k++, d, (double)iv->delay_max_ns / 1e6);
+        rc = step(db, s, err);
+    }
+    return rc;
+}
+
+static int insert_hist(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i, const struct vp_hist *h,
+                       struct vp_err *err)
+{
+    for (unsigned b = 0; b < VP_HIST_BUCKETS; b++) {
+        if (h->buckets[b] == 0)
+            continue;
+        uint64_t lo, hi;
+        vp_hist_bucket_bounds(b, &lo, &hi);
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_text(s, 2, vp_udp_dir_names[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, (int64_t)lo);
+        sqlite3_bind_int64(s, 4, (int64_t)hi);
+        sqlite3_bind_int64(s, 5, h->buckets[b]);
+        int rc = step(db, s, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int insert_rows(sqlite3 *db, int64_t id, const struct vp_udp_run_info *in,
+                       const struct vp_udp_gen_result *r, struct vp_err *err)
+{
+    sqlite3_stmt *sd = NULL, *si = NULL, *sh = NULL;
+    int rc;
+    if ((rc = prep(db, "INSERT INTO udp_directions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   &sd, err)) < 0 ||
+        (rc = prep(db, "INSERT INTO udp_intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &si, err)) <
+            0 ||
+        (rc = prep(db, "INSERT INTO udp_delay_hist VALUES (?,?,?,?,?)", &sh, err)) < 0)
+        goto out;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        if (!r->dir[i].on)
+            continue;
+        if ((rc = insert_dir(db, sd, id, i, &r->dir[i], err)) == 0 &&
+            (rc = insert_intervals(db, si, id, i, r, (double)in->cfg->interval_ns / 1e9, err)) == 0)
+            rc = insert_hist(db, sh, id, i, &r->dir[i].delay, err);
+    }
+out:
+    sqlite3_finalize(sd);
+    sqlite3_finalize(si);
+    sqlite3_finalize(sh);
+    return rc;
+}
+
+int vp_udp_store_run(struct vp_store *st, const char *command, const char *params,
+                     const struct vp_udp_run_info *in, const struct vp_udp_gen_result *r,
+                     int64_t *run_id, struct vp_err *err)
+{
+    sqlite3 *db = vp_store_db(st);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    int rc = insert_run(db, command, params, in, r, run_id, err);
+    if (rc == 0)
+        rc = insert_rows(db, *run_id, in, r, err);
+    if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
+    if (rc < 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        *run_id = 0;
+    }
+    return rc;
+}
