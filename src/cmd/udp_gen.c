@@ -5,14 +5,18 @@
  * one-way delay when the clocks are shared, and the senders' own figures:
  * CPU, lateness, whether they, not the path, were the limit. The run is
  * stored (udp_runs and the rest) and printed. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "drivers/udp.h"
 #include "net/udp_gen_report.h"
+#include "net/udp_path.h"
 #include "rtp/addr.h"
 #include "timing/probe.h"
 
@@ -49,6 +53,20 @@ static char *join_argv(int argc, char **argv)
     return s;
 }
 
+/* The path's MTU and link speed, checked before anything is stored. */
+static int preflight(const char *target, const struct vp_udp_gen_cfg *cfg, struct vp_err *err)
+{
+    int fd = socket(cfg->to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu, rc;
+    long mbps;
+    if (fd < 0 || connect(fd, (const struct sockaddr *)&cfg->to, cfg->to_len) < 0)
+        rc = vp_run_error(err, errno, "udp-gen: --target %s", target);
+    else
+        rc = vp_udp_path_check(fd, cfg->size, cfg->rate, &mtu, &mbps, err);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 static int parse(int argc, char **argv, struct vp_output_opts *out, struct vp_udp_gen_opts *o,
                  struct vp_udp_gen_cfg *cfg, struct vp_err *err)
 {
@@ -70,7 +88,12 @@ static int parse(int argc, char **argv, struct vp_output_opts *out, struct vp_ud
         cfg->token = vp_probe_new_token();
     if (o->target[0] == '\0')
         return vp_input_error(err, "udp-gen: --target HOST:PORT is required");
-    return vp_parse_hostport("target", o->target, &cfg->to, &cfg->to_len, err);
+    if ((rc = vp_parse_hostport("target", o->target, &cfg->to, &cfg->to_len, err)) < 0)
+        return rc;
+    if ((o->duration + o->interval - 1) / o->interval > VP_UDP_MAX_INTERVALS)
+        return vp_input_error(err, "--duration / --interval: over %d intervals; raise --interval",
+                              VP_UDP_MAX_INTERVALS);
+    return preflight(o->target, cfg, err);
 }
 
 static int run(int argc, char **argv)

@@ -107,6 +107,11 @@ bool vp_udp_page_ask_get(const uint8_t *p, size_t len, enum vp_udp_page_kind *ki
     return true;
 }
 
+/* A page's integers at most: kind, count, next, the records. */
+#define PAGE_WORDS_A (VP_UDP_PAGE_INTERVALS_MAX * VP_UDP_IVAL_FIELDS)
+#define PAGE_WORDS_B (VP_UDP_PAGE_BUCKETS_MAX * 2)
+#define PAGE_WORDS   (3 + (PAGE_WORDS_A > PAGE_WORDS_B ? PAGE_WORDS_A : PAGE_WORDS_B))
+
 /* A record's integers: an interval's members in order, or a bucket's pair. */
 static void ival_to(const struct vp_udp_ival *iv, uint64_t *v)
 {
@@ -133,7 +138,7 @@ static uint32_t record_max(enum vp_udp_page_kind kind)
 
 size_t vp_udp_page_put(uint8_t *p, const struct vp_udp_header *h, const struct vp_udp_page *pg)
 {
-    uint64_t v[3 + VP_UDP_PAGE_BUCKETS_MAX * 2];
+    uint64_t v[PAGE_WORDS];
     size_t rs = record_size(pg->kind);
     v[0] = pg->kind;
     v[1] = pg->count;
@@ -149,7 +154,7 @@ size_t vp_udp_page_put(uint8_t *p, const struct vp_udp_header *h, const struct v
 
 bool vp_udp_page_get(const uint8_t *p, size_t len, struct vp_udp_page *pg)
 {
-    uint64_t v[3 + VP_UDP_PAGE_BUCKETS_MAX * 2];
+    uint64_t v[PAGE_WORDS];
     struct vp_udp_header h;
     if (!vp_udp_header_get(p, len, &h) || !get(p, len, v, 3) || v[0] > VP_UDP_PAGE_BUCKETS)
         return false;

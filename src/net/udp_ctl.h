@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "net/udp_flow.h"
+#include "net/udp_report.h"
 #include "net/udp_wire.h"
 
 #define VP_UDP_START 0x08

@@ -80,7 +80,7 @@ kill -KILL "$sink"
 wait "$sink" 2>/dev/null || true
 sink=
 expect_exit 1 "$VP" udp-gen --target "127.0.0.1:$port" --size 64 --rate 1000 --duration 200ms
-expect_one_line_error "the sink did not report"
+expect_one_line_error "no udp-sink answers"
 
 # exact loss: nftables drops a random tenth in a namespace of this test's own,
 # on input (a drop on output is refused to the sender, which then resends:

@@ -170,7 +170,7 @@ static void test_rows(void)
 
     struct vp_service_row *sv;
     CHECK_INT(vp_point_services(st, 1, 0, &sv, &n, &err), 0);
-    CHECK_INT(n, 4);
+    CHECK_INT(n, 3);
     if (n == 3) {
         CHECK_STR(sv[0].appliance, "sip-1");
         CHECK_STR(sv[0].role, "sip-server");
@@ -429,7 +429,7 @@ static void test_drivers(void)
             reserved |= strcmp(v->reserved[i], v->target_opt) == 0;
         CHECK(reserved);
     }
-    CHECK_INT(n, 3);
+    CHECK_INT(n, 4);
     CHECK(vp_driver_find("sipp") == NULL);
 }
 

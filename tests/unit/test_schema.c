@@ -24,6 +24,7 @@ static const char *const released[] = {
     "c484356f18e81be2095fa2d8b2fbf8bea79e9bad74810c4629c9136acaf00607", /* 7 -> 8 */
     "ed11d637fa44ca3e9b2f40e1676d35761f334754ffd8e08751c6da58e9894430", /* 8 -> 9 platform */
     "c582edaeaa8535d76519d8fce66faec52664a618aa99f41e1af2f8f008c20d4c", /* 9 -> 10 control_s */
+    "e2e810a64e6a9aad0abbedf0068623550f2017b29f84e202f29c437f81c80cd5", /* 10 -> 11 udp runs */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 
@@ -72,9 +73,8 @@ static void test_upgrade(void)
     CHECK_INT(sqlite3_column_int(q, 0), vp_schema_version());
     sqlite3_finalize(q);
     /* what the last migration adds is there */
-    CHECK_INT(
-        sqlite3_exec(vp_store_db(st), "SELECT control_s FROM timing_rounds", NULL, NULL, NULL),
-        SQLITE_OK);
+    CHECK_INT(sqlite3_exec(vp_store_db(st), "SELECT direction FROM udp_intervals", NULL, NULL, NULL),
+              SQLITE_OK);
     vp_store_close(st);
     unlink(path);
     char side[sizeof path + 8];
