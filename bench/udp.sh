@@ -22,6 +22,7 @@ done
 (($(nproc) >= 2)) || { echo "needs two CPUs" >&2; exit 1; }
 
 work=$(mktemp -d /var/tmp/vp-bench-udp.XXXXXX)
+export VIRTPERF_STORE=$work/store.db # udp-gen stores its runs: not in the user's store
 pid=
 cleanup() {
     [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null

@@ -388,6 +388,8 @@ int vp_udp_gen_run(const struct vp_udp_gen_cfg *cfg, struct vp_udp_gen_result *r
         wait_duration(cfg->duration_ns);
     }
     res->interrupted = vp_interrupted != 0;
+    res->wall_ns = vp_now_ns() - wall0; /* the sending, not the exchanges after it */
+    res->cpu_ns = process_cpu_ns() - cpu0;
     for (uint32_t i = 0; up && i < res->nintervals; i++)
         res->dir[0].iv[i].sent = up_sent[i];
     if (up && (rc = up_end(&c, res, err)) < 0)
@@ -405,8 +407,6 @@ int vp_udp_gen_run(const struct vp_udp_gen_cfg *cfg, struct vp_udp_gen_result *r
             res->dir[1].iv[i].sent = sent;
         }
     }
-    res->wall_ns = vp_now_ns() - wall0;
-    res->cpu_ns = process_cpu_ns() - cpu0;
     res->receiver_limited = down && rx->cpu_ns > res->wall_ns * 9 / 10;
     res->generator_limited = res->receiver_limited;
     for (int i = 0; i < 2; i++) {
