@@ -416,8 +416,11 @@ int vp_udp_gen_run(const struct vp_udp_gen_cfg *cfg, struct vp_udp_gen_result *r
         d->lost = d->sent > d->received ? d->sent - d->received : 0;
         d->sender_limited = sender_limited(d, cfg->rate);
         res->generator_limited |= d->sender_limited;
-        if (!res->clocks_shared)
-            vp_hist_init(&d->delay);
+        if (res->clocks_shared)
+            continue;
+        vp_hist_init(&d->delay); /* the two clocks' difference is no delay */
+        for (uint32_t k = 0; k < res->nintervals; k++)
+            d->iv[k].delay_count = d->iv[k].delay_sum_ns = d->iv[k].delay_max_ns = 0;
     }
 out:
     if (rx_running) {

@@ -142,8 +142,12 @@ static size_t on_start(struct vp_udp_sink *s, const struct vp_udp_dgram *d, uint
         return 0;
     struct run *r = run_find(s, d->h.token);
     if (r == NULL) {
-        if (s->nruns == VP_UDP_SINK_MAX_FLOWS || (r = calloc(1, sizeof *r)) == NULL)
-            return 0;
+        if (s->nruns == VP_UDP_SINK_MAX_FLOWS || (r = calloc(1, sizeof *r)) == NULL) {
+            struct vp_udp_start_ack full = {0, s->nruns == VP_UDP_SINK_MAX_FLOWS ? ENOSPC : ENOMEM};
+            struct vp_udp_header a = {VP_UDP_START | VP_UDP_REPORT, d->h.flow, d->h.seq,
+                                      vp_wall_ns(), d->h.token};
+            return vp_udp_start_ack_put(reply, &a, &full);
+        }
         s->runs[s->nruns++] = r;
         r->token = d->h.token;
         r->plan = p;

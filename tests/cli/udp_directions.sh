@@ -110,6 +110,30 @@ stop_sink
 jq -e '[.flows[] | select(.direction == "sent")] | length == 2' "$work/sink.out" >/dev/null ||
     fail "sink counters: $(cat "$work/sink.out")"
 
+# a sink whose clock is 3 s ahead (libfaketime): no one-way delay, and the
+# intervals still hold each datagram once (each end bins by the sender's stamps)
+lib=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+if [[ -r $lib ]]; then
+    # (under AddressSanitizer, whose runtime would rather come first)
+    start_sink 127.0.0.1 env LD_PRELOAD=$lib FAKETIME=+3s FAKETIME_DONT_FAKE_MONOTONIC=1 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+    drops0=$(rcvbuf_errors)
+    expect_exit 0 "$VP" udp-gen --target "127.0.0.1:$port" --size 100 --rate 1000 --duration 1s \
+        --interval 250ms --direction both --json
+    drops=$(($(rcvbuf_errors) - drops0))
+    jqe '(.end.clocks_shared | not) and .end.one_way_delay_ms == null and
+         .end.up.one_way_delay_ms == null and .end.down.one_way_delay_ms == null and
+         all(.intervals[]; .up.delay_mean_ms == null and .down.delay_mean_ms == null)' "clock 3 s off"
+    for d in up down; do
+        jqe --arg d $d '.end[$d].sent == ([.intervals[] | .[$d].sent] | add) and
+            .end[$d].received == ([.intervals[] | .[$d].received] | add)' "$d: intervals, clock off"
+        [[ $drops -gt 0 ]] || jqe --arg d $d '.end[$d].lost == 0' "$d: lost with the clock off"
+    done
+    stop_sink
+else
+    echo "clock-off case skipped: no libfaketime"
+fi
+
 # --- namespaces: exact loss each way; the path's MTU and link speed ---------
 if [[ $(id -u) -ne 0 ]] || ! command -v nft >/dev/null; then
     echo "namespace cases skipped: need root and nft"
