@@ -31,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 sink_start() {
+    rm -f "$work/sink.err" # (else the last sink's port may be read before the new one truncates it)
     taskset -c 1 "$vp" udp-sink --listen 127.0.0.1:0 --sockets 1 >"$work/sink.out" 2>"$work/sink.err" &
     pid=$!
     for _ in $(seq 100); do
