@@ -12,8 +12,9 @@
  *       errno of a down sender the sink could not start, and in its header
  *       the sink's clock (a check that both ends read the same clock).
  *       A START repeated is answered again; it starts nothing twice.
- *   FIN (flow: the down flow)  stop sending; answered, once the sink's
- *       sender has stopped, with what it sent (struct vp_udp_tx_report).
+ *   FIN (flow: the down flow, seq: 1 to stop it now, 0 to let it end)
+ *       answered, once the sink's sender has ended, with what it sent
+ *       (struct vp_udp_tx_report).
  *   PAGE (flow, seq: the first index wanted, body: the kind)  a page of the
  *       flow's intervals (up: the sink's receive figures; down: what the
  *       sink sent in each) or of its delay buckets (up only; non-empty ones,

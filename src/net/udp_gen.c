@@ -234,10 +234,17 @@ static int down_end(struct control *c, struct down_rx *rx, struct vp_udp_gen_res
 {
     struct vp_udp_dir *d = &res->dir[1];
     uint8_t fin[VP_UDP_MIN_SIZE] = {0}, ans[VP_UDP_REPLY_MAX];
-    struct vp_udp_header h = {VP_UDP_FIN, VP_UDP_FLOW_DOWN, 0, vp_wall_ns(), c->token};
     struct vp_udp_tx_report t;
-    vp_udp_header_put(fin, &h);
-    size_t len = ask(c, fin, sizeof fin, VP_UDP_REPORT, VP_UDP_FLOW_DOWN, 0, ans, ASK_TRIES);
+    size_t len = 0;
+    /* its sender started after ours: let it end its duration (a second at
+     * most), unless this run was cut short; then stop it */
+    bool early = res->interrupted || vp_stop_requested;
+    for (uint64_t stop = early; stop < 2 && len == 0; stop++) {
+        struct vp_udp_header h = {VP_UDP_FIN, VP_UDP_FLOW_DOWN, stop, vp_wall_ns(), c->token};
+        vp_udp_header_put(fin, &h);
+        len = ask(c, fin, sizeof fin, VP_UDP_REPORT, VP_UDP_FLOW_DOWN, stop, ans,
+                  stop ? ASK_TRIES : ASK_TRIES / 2);
+    }
     if (len == 0 || !vp_udp_tx_report_get(ans, len, &t))
         return vp_run_error(err, 0,
                             "the sink did not say what it sent down (its FIN unanswered for "

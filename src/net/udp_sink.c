@@ -179,14 +179,15 @@ static bool down_done(struct run *r)
     return true;
 }
 
-/* A FIN for a down flow: stop it; once stopped, what it sent. */
+/* A FIN for a down flow: stop it when asked; once it ended, what it sent. */
 static size_t on_down_fin(struct vp_udp_sink *s, struct run *r, const struct vp_udp_dgram *d,
                           uint8_t *reply)
 {
     if (!r->started)
         return 0;
     if (!down_done(r)) {
-        vp_udp_tx_stop(r->tx); /* the answer goes to the FIN resent after it stopped */
+        if (d->h.seq == 1)
+            vp_udp_tx_stop(r->tx); /* the answer goes to the FIN resent after it stopped */
         return 0;
     }
     const struct vp_udp_tx_stats *st = &r->st;
