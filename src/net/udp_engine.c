@@ -8,12 +8,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/signals.h"
+#include "net/pace.h"
 
 #define RX_SLOT 2048 /* bytes kept of each datagram received (MSG_TRUNC tells its size) */
 
@@ -35,13 +34,6 @@ struct vp_udp_tx {
     struct iovec iov[VP_UDP_BATCH_MAX];
     char control[VP_UDP_BATCH_MAX][CMSG_SPACE(sizeof(uint16_t))];
 };
-
-static uint64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int vp_udp_tx_open(const struct vp_udp_tx_cfg *cfg, struct vp_udp_tx **out, struct vp_err *err)
 {
@@ -147,50 +139,19 @@ void vp_udp_tx_stop(struct vp_udp_tx *t)
     atomic_store(&t->stop, true);
 }
 
-static void sleep_until(uint64_t mono_ns)
-{
-    struct timespec ts = {(time_t)(mono_ns / 1000000000ull), (long)(mono_ns % 1000000000ull)};
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
 int vp_udp_tx_run(struct vp_udp_tx *t, uint64_t duration_ns, struct vp_udp_tx_stats *st,
                   struct vp_err *err)
 {
     (void)err;
     memset(st, 0, sizeof *st);
-    vp_hist_init(&st->late);
-    /* wake at the deadline, not up to the default 50 us after it */
-    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-    const double rate = t->cfg.rate;
-    const uint64_t cpu0 = thread_cpu_ns(), start = vp_now_ns(), end = start + duration_ns;
-    uint64_t done = 0; /* datagrams of this run the kernel took */
-    for (;;) {
-        uint64_t now = vp_now_ns();
-        if (now >= end || vp_interrupted || vp_stop_requested ||
-            atomic_load_explicit(&t->stop, memory_order_relaxed))
-            break;
-        int n = t->cfg.batch;
-        if (rate > 0) {
-            /* datagrams due by now: k with start + k/R <= now */
-            uint64_t due = (uint64_t)((double)(now - start) * rate / 1e9) + 1;
-            if (due <= done) {
-                uint64_t next = start + (uint64_t)((double)done * 1e9 / rate);
-                sleep_until(next < end ? next : end);
-                continue;
-            }
-            if (due - done < (uint64_t)n)
-                n = (int)(due - done);
-            uint64_t deadline = start + (uint64_t)((double)done * 1e9 / rate);
-            vp_hist_add(&st->late, now > deadline ? now - deadline : 0);
-        }
-        done += (uint64_t)send_batch(t, n, st);
-    }
-    st->elapsed_ns = vp_now_ns() - start;
-    st->cpu_ns = thread_cpu_ns() - cpu0;
-    /* paced: what was due before the end (or the interruption) */
-    st->planned = rate > 0 ? (uint64_t)((double)st->elapsed_ns * rate / 1e9) : st->sent;
-    if (st->planned < st->sent)
-        st->planned = st->sent;
+    struct vp_pace pace;
+    const uint64_t cpu0 = vp_thread_cpu_ns();
+    vp_pace_start(&pace, t->cfg.rate, t->cfg.batch, duration_ns, &st->late);
+    for (int n;
+         !atomic_load_explicit(&t->stop, memory_order_relaxed) && (n = vp_pace_next(&pace)) > 0;)
+        pace.done += (uint64_t)send_batch(t, n, st);
+    st->elapsed_ns = vp_pace_finish(&pace, st->sent, &st->planned);
+    st->cpu_ns = vp_thread_cpu_ns() - cpu0;
     return 0;
 }
 

@@ -1,0 +1,70 @@
+#include "net/pace.h"
+
+#include <sys/prctl.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/signals.h"
+
+uint64_t vp_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void vp_pace_start(struct vp_pace *p, double rate, int batch, uint64_t duration_ns,
+                   struct vp_hist *late)
+{
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+    *p = (struct vp_pace){.rate = rate, .batch = batch, .late = late};
+    if (late)
+        vp_hist_init(late);
+    p->start = vp_now_ns();
+    p->end = p->start + duration_ns;
+}
+
+static void sleep_until(uint64_t mono_ns)
+{
+    struct timespec ts = {(time_t)(mono_ns / 1000000000ull), (long)(mono_ns % 1000000000ull)};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+int vp_pace_next(struct vp_pace *p)
+{
+    for (;;) {
+        uint64_t now = vp_now_ns();
+        if (now >= p->end || vp_interrupted || vp_stop_requested)
+            return 0;
+        if (p->rate <= 0)
+            return p->batch;
+        /* items due by now: k with start + k/R <= now */
+        uint64_t due = (uint64_t)((double)(now - p->start) * p->rate / 1e9) + 1;
+        uint64_t deadline = p->start + (uint64_t)((double)p->done * 1e9 / p->rate);
+        if (due <= p->done) {
+            sleep_until(deadline < p->end ? deadline : p->end);
+            continue;
+        }
+        if (p->late)
+            vp_hist_add(p->late, now > deadline ? now - deadline : 0);
+        return due - p->done < (uint64_t)p->batch ? (int)(due - p->done) : p->batch;
+    }
+}
+
+uint64_t vp_pace_finish(const struct vp_pace *p, uint64_t sent, uint64_t *planned)
+{
+    uint64_t elapsed = vp_now_ns() - p->start;
+    *planned = p->rate > 0 ? (uint64_t)((double)elapsed * p->rate / 1e9) : sent;
+    if (*planned < sent)
+        *planned = sent;
+    return elapsed;
+}
+
+bool vp_pace_behind(double rate, uint64_t sent, uint64_t planned, const struct vp_hist *late,
+                    uint64_t cpu_ns, uint64_t elapsed_ns)
+{
+    if (rate > 0)
+        return (double)sent < 0.99 * (double)planned ||
+               (late && vp_hist_percentile(late, 99) > VP_PACE_LATE_LIMIT_NS);
+    return cpu_ns > elapsed_ns * 9 / 10;
+}

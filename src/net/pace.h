@@ -1,0 +1,58 @@
+/* Sending on absolute deadlines, shared by the UDP engine and the packet
+ * generator: item k of a run at rate R is due at start + k/R. Each wake-up
+ * hands out what is due, at most `batch` items, then sleeps until the next
+ * deadline (clock_nanosleep, TIMER_ABSTIME, 1 us timer slack), so no burst
+ * is larger than a batch; a sender that fell behind catches up a batch at a
+ * time, and how late each batch left (after its first item's deadline) is
+ * kept. Rate 0: unpaced, a full batch at every call.
+ *
+ *     struct vp_pace p;
+ *     vp_pace_start(&p, rate, batch, duration_ns, &st->late);
+ *     for (int n; (n = vp_pace_next(&p)) > 0;)
+ *         p.done += send(n);              // what the kernel took
+ *     st->elapsed_ns = vp_pace_finish(&p, st->sent, &st->planned);
+ */
+#ifndef VP_NET_PACE_H
+#define VP_NET_PACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rtp/hist.h"
+
+/* A paced sender whose batches leave later than this at p99 is the limit. */
+#define VP_PACE_LATE_LIMIT_NS 1000000
+
+struct vp_pace {
+    double rate;          /* items per second; 0: unpaced */
+    int batch;            /* items per wake-up at most */
+    uint64_t start, end;  /* CLOCK_MONOTONIC ns */
+    uint64_t done;        /* items sent so far: the caller adds what went */
+    struct vp_hist *late; /* paced: per batch, ns after its deadline (may be NULL) */
+};
+
+/* Start a run of duration_ns now; late is initialised. Also sets this
+ * thread's timer slack to 1 us (wake at the deadline, not 50 us after). */
+void vp_pace_start(struct vp_pace *p, double rate, int batch, uint64_t duration_ns,
+                   struct vp_hist *late);
+
+/* Sleep until something is due; how many items to send now (1..batch), or
+ * 0 once the run is over (its end reached, SIGINT/SIGTERM, or SIGUSR1: a
+ * stoppable load asked to end). */
+int vp_pace_next(struct vp_pace *p);
+
+/* The run's elapsed ns; *planned: paced, the items due before it ended
+ * (at least sent); unpaced, sent. */
+uint64_t vp_pace_finish(const struct vp_pace *p, uint64_t sent, uint64_t *planned);
+
+/* Whether the sender, not what it sends into, was the limit: paced, it
+ * fell behind its plan (under 99% of it sent, or batches late past
+ * VP_PACE_LATE_LIMIT_NS at p99); unpaced, it kept its core busy (over 90%
+ * of the elapsed time on CPU). */
+bool vp_pace_behind(double rate, uint64_t sent, uint64_t planned, const struct vp_hist *late,
+                    uint64_t cpu_ns, uint64_t elapsed_ns);
+
+/* CPU time of the calling thread, ns. */
+uint64_t vp_thread_cpu_ns(void);
+
+#endif
