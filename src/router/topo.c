@@ -1,0 +1,425 @@
+#include "router/topo.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "net/netns.h"
+#include "net/rtnl.h"
+#include "router/echo.h"
+
+const char *const vp_fwd_path_names[VP_FWD_PATHS + 1] = {"bridge", "routed", "direct", NULL};
+
+#define TABLE_FROM_TESTER 100 /* routed: H's table for what arrives from T */
+#define TABLE_FROM_SINK   101 /* routed: H's table for what arrives from S */
+#define READY_EVERY_NS    20000000
+#define READY_TRIES       150
+
+/* Locally administered MACs: 02:76:70:ROLE:INDEX:SIDE. */
+enum role { ROLE_TESTER = 1, ROLE_SINK, ROLE_HOST, ROLE_ROUTER };
+static void mac_of(uint8_t mac[6], enum role role, int index, int side)
+{
+    const uint8_t m[6] = {0x02, 0x76, 0x70, (uint8_t)role, (uint8_t)index, (uint8_t)side};
+    memcpy(mac, m, 6);
+}
+
+/* One namespace being built: its descriptor and a netlink socket in it. */
+struct place {
+    int ns;
+    struct vp_rtnl nl;
+    const char *what;
+};
+
+struct build {
+    struct vp_fwd_topo *t;
+    struct place tester, host, sink, router[VP_FWD_MAX_ROUTERS];
+    struct vp_err *err;
+};
+
+static int fail(struct vp_err *err, int rc, const char *what, const char *where)
+{
+    return vp_run_error(err, -rc, "router test bed: %s in %s", what, where);
+}
+
+static int place_open(struct place *p, const char *what, struct vp_err *err)
+{
+    p->what = what;
+    int rc, back;
+    if ((rc = vp_netns_new(&p->ns, err)) < 0)
+        return rc;
+    if ((rc = vp_netns_enter(p->ns, &back, err)) < 0)
+        return rc;
+    rc = vp_rtnl_open(&p->nl, err);
+    vp_netns_leave(back);
+    if (rc < 0)
+        return rc;
+    /* no IPv6 chatter (router solicitations, DAD) on the test's links */
+    vp_netns_sysctl(p->ns, "net/ipv6/conf/default/disable_ipv6", "1");
+    vp_netns_sysctl(p->ns, "net/ipv6/conf/all/disable_ipv6", "1");
+    if ((rc = vp_netns_sysctl(p->ns, "net/ipv4/conf/all/rp_filter", "0")) < 0 ||
+        (rc = vp_netns_sysctl(p->ns, "net/ipv4/conf/default/rp_filter", "0")) < 0)
+        return fail(err, rc, "rp_filter off", what);
+    return vp_rtnl_link_up(&p->nl, 1, 0) < 0 ? fail(err, -EIO, "loopback up", what) : 0;
+}
+
+static void place_close(struct place *p, bool keep_ns)
+{
+    vp_rtnl_close(&p->nl);
+    if (!keep_ns && p->ns >= 0)
+        close(p->ns);
+    p->ns = -1;
+}
+
+/* A link in p: its index, brought up (as a port of master), with addr/plen
+ * when addr is given. */
+static int link_ready(struct build *b, struct place *p, const char *name, int master,
+                      const char *addr, int plen, int *index)
+{
+    int rc = vp_rtnl_ifindex(&p->nl, name);
+    if (rc < 0)
+        return fail(b->err, rc, name, p->what);
+    *index = rc;
+    if ((rc = vp_rtnl_link_up(&p->nl, *index, master)) < 0)
+        return fail(b->err, rc, "up", name);
+    if (addr && (rc = vp_rtnl_addr_add(&p->nl, *index, addr, plen)) < 0)
+        return fail(b->err, rc, "address on", name);
+    return 0;
+}
+
+/* A veth pair: a in p (mac_a), z in q (mac_z). */
+static int veth(struct build *b, struct place *p, const char *a, const uint8_t *mac_a,
+                struct place *q, const char *z, const uint8_t *mac_z)
+{
+    struct vp_link_req r = {.name = a,
+                            .kind = "veth",
+                            .mac = mac_a,
+                            .peer = z,
+                            .peer_mac = mac_z,
+                            .peer_ns = {.fd = q->ns}};
+    int rc = vp_rtnl_link_add(&p->nl, &r);
+    return rc < 0 ? fail(b->err, rc, "veth", a) : 0;
+}
+
+static int macvlan(struct build *b, int parent, struct place *into, const char *name,
+                   const uint8_t *mac)
+{
+    struct vp_link_req r = {
+        .name = name, .kind = "macvlan", .mac = mac, .parent = parent, .ns = {.fd = into->ns}};
+    int rc = vp_rtnl_link_add(&b->host.nl, &r);
+    return rc < 0 ? fail(b->err, rc, "macvlan", into->what) : 0;
+}
+
+static int route(struct build *b, struct place *p, const char *dst, int plen, const char *gw,
+                 int oif, int table)
+{
+    int rc = vp_rtnl_route_add(&p->nl, dst, plen, gw, oif, table);
+    return rc < 0 ? fail(b->err, rc, dst ? dst : "default route", p->what) : 0;
+}
+
+static int neigh(struct build *b, struct place *p, int oif, const char *addr, const uint8_t *mac)
+{
+    int rc = vp_rtnl_neigh_add(&p->nl, oif, addr, mac);
+    return rc < 0 ? fail(b->err, rc, "neighbour", p->what) : 0;
+}
+
+/* The wires: T's t0 to H's wa, S's s0 to H's wb. */
+static int wires(struct build *b)
+{
+    struct vp_fwd_topo *t = b->t;
+    uint8_t wa[6], wb[6], s0[6];
+    mac_of(t->gen_mac, ROLE_TESTER, 0, 0);
+    mac_of(wa, ROLE_HOST, 0, 0);
+    mac_of(wb, ROLE_HOST, 0, 1);
+    mac_of(s0, ROLE_SINK, 0, 1);
+    int rc;
+    if ((rc = veth(b, &b->host, "wa", wa, &b->tester, "t0", t->gen_mac)) < 0 ||
+        (rc = veth(b, &b->host, "wb", wb, &b->sink, "s0", s0)) < 0 ||
+        (rc = link_ready(b, &b->tester, "t0", 0, "10.1.0.1", 24, &t->gen_ifindex)) < 0 ||
+        (rc = link_ready(b, &b->sink, "s0", 0, "10.2.0.1", 24, &t->sink_ifindex)) < 0)
+        return rc;
+    t->gen_ip = 0x0a010001;
+    t->echo_target = "10.2.0.1";
+    bool routed = t->cfg.path == VP_FWD_ROUTED;
+    /* T reaches S through router 0 (or H), and S answers the same way */
+    const char *t_gw = routed ? "10.1.0.2" : "10.1.0.10", *s_gw = routed ? "10.2.0.2" : "10.2.0.10";
+    uint8_t t_gw_mac[6], s_gw_mac[6];
+    mac_of(t_gw_mac, routed ? ROLE_HOST : ROLE_ROUTER, 0, 0);
+    mac_of(s_gw_mac, routed ? ROLE_HOST : ROLE_ROUTER, 0, 1);
+    if ((rc = route(b, &b->tester, "10.2.0.0", 24, t_gw, t->gen_ifindex, 0)) < 0 ||
+        (rc = route(b, &b->sink, "10.1.0.0", 24, s_gw, t->sink_ifindex, 0)) < 0 ||
+        (rc = neigh(b, &b->tester, t->gen_ifindex, t_gw, t_gw_mac)) < 0 ||
+        (rc = neigh(b, &b->sink, t->sink_ifindex, s_gw, s_gw_mac)) < 0)
+        return rc;
+    if (t->cfg.sut_cpus) {
+        char mask[32];
+        snprintf(mask, sizeof mask, "%llx", (unsigned long long)t->cfg.sut_cpus);
+        if ((rc = vp_netns_sysfs(b->host.ns, "wa", "queues/rx-0/rps_cpus", mask)) < 0)
+            return fail(b->err, rc, "steering (RPS) of wa", "the host");
+    }
+    return 0;
+}
+
+/* Router i's links, addresses and next hops on the bridge or direct path. */
+static int router_switched(struct build *b, int i, int bra, int brb, int wa, int wb)
+{
+    struct vp_fwd_topo *t = b->t;
+    struct place *r = &b->router[i];
+    uint8_t in[6], out[6], hin[6], hout[6], s0[6];
+    mac_of(in, ROLE_ROUTER, i, 0);
+    mac_of(out, ROLE_ROUTER, i, 1);
+    mac_of(hin, ROLE_HOST, i + 1, 0);
+    mac_of(hout, ROLE_HOST, i + 1, 1);
+    mac_of(s0, ROLE_SINK, 0, 1);
+    char ra[16], rb[16], a_in[16], a_out[16];
+    snprintf(ra, sizeof ra, "ra%d", i);
+    snprintf(rb, sizeof rb, "rb%d", i);
+    snprintf(a_in, sizeof a_in, "10.1.0.%d", 10 + i);
+    snprintf(a_out, sizeof a_out, "10.2.0.%d", 10 + i);
+    int rc, ia, ib, e0, e1;
+    if (t->cfg.path == VP_FWD_BRIDGE) {
+        if ((rc = veth(b, &b->host, ra, hin, r, "eth0", in)) < 0 ||
+            (rc = veth(b, &b->host, rb, hout, r, "eth1", out)) < 0 ||
+            (rc = link_ready(b, &b->host, ra, bra, NULL, 0, &ia)) < 0 ||
+            (rc = link_ready(b, &b->host, rb, brb, NULL, 0, &ib)) < 0)
+            return rc;
+    } else if ((rc = macvlan(b, wa, r, "eth0", in)) < 0 ||
+               (rc = macvlan(b, wb, r, "eth1", out)) < 0)
+        return rc;
+    if ((rc = link_ready(b, r, "eth0", 0, a_in, 24, &e0)) < 0 ||
+        (rc = link_ready(b, r, "eth1", 0, a_out, 24, &e1)) < 0 ||
+        (rc = neigh(b, r, e1, "10.2.0.1", s0)) < 0)
+        return rc;
+    memcpy(t->next_mac[i], in, 6);
+    memcpy(t->forwarder_mac[i], out, 6);
+    memcpy(t->r[i].in_mac, in, 6);
+    return e1;
+}
+
+/* Router i's /30s to H on the routed path, and H's routes to and from it. */
+static int router_routed(struct build *b, int i, int wb)
+{
+    struct vp_fwd_topo *t = b->t;
+    struct place *r = &b->router[i], *h = &b->host;
+    uint8_t in[6], out[6], hin[6], hout[6], s0[6];
+    mac_of(in, ROLE_ROUTER, i, 0);
+    mac_of(out, ROLE_ROUTER, i, 1);
+    mac_of(hin, ROLE_HOST, i + 1, 0);
+    mac_of(hout, ROLE_HOST, i + 1, 1);
+    mac_of(s0, ROLE_SINK, 0, 1);
+    char ra[16], rb[16], h_in[16], h_out[16], r_in[16], r_out[16], block[16];
+    snprintf(ra, sizeof ra, "ra%d", i);
+    snprintf(rb, sizeof rb, "rb%d", i);
+    snprintf(h_in, sizeof h_in, "10.3.%d.1", i);
+    snprintf(r_in, sizeof r_in, "10.3.%d.2", i);
+    snprintf(h_out, sizeof h_out, "10.4.%d.1", i);
+    snprintf(r_out, sizeof r_out, "10.4.%d.2", i);
+    snprintf(block, sizeof block, "%d.0.0.0", 20 + 2 * i);
+    int rc, ia, ib, e0, e1;
+    if ((rc = veth(b, h, ra, hin, r, "eth0", in)) < 0 ||
+        (rc = veth(b, h, rb, hout, r, "eth1", out)) < 0 ||
+        (rc = link_ready(b, h, ra, 0, h_in, 30, &ia)) < 0 ||
+        (rc = link_ready(b, h, rb, 0, h_out, 30, &ib)) < 0 ||
+        (rc = link_ready(b, r, "eth0", 0, r_in, 30, &e0)) < 0 ||
+        (rc = link_ready(b, r, "eth1", 0, r_out, 30, &e1)) < 0 ||
+        (rc = neigh(b, r, e1, h_out, hout)) < 0 || (rc = neigh(b, r, e0, h_in, hin)) < 0 ||
+        (rc = neigh(b, h, ia, r_in, in)) < 0 || (rc = neigh(b, h, ib, r_out, out)) < 0 ||
+        /* the router: S and T behind H */
+        (rc = route(b, r, "10.2.0.0", 24, h_out, e1, 0)) < 0 ||
+        (rc = route(b, r, "10.1.0.0", 24, h_in, e0, 0)) < 0 ||
+        /* H: the router's block to it, for what comes from T */
+        (rc = route(b, h, block, 7, r_in, ia, TABLE_FROM_TESTER)) < 0)
+        return rc;
+    if (i == 0 && ((rc = route(b, h, "10.2.0.0", 24, r_in, ia, TABLE_FROM_TESTER)) < 0 ||
+                   (rc = route(b, h, "10.1.0.0", 24, r_out, ib, TABLE_FROM_SINK)) < 0))
+        return rc;
+    (void)wb;
+    uint8_t wa_mac[6];
+    mac_of(wa_mac, ROLE_HOST, 0, 0);
+    memcpy(t->next_mac[i], wa_mac, 6);
+    mac_of(t->forwarder_mac[i], ROLE_HOST, 0, 1);
+    memcpy(t->r[i].in_mac, in, 6);
+    return e1;
+}
+
+/* H on the routed path: forwarding, the rules that tell T's frames from
+ * what the routers send back, and S as the way out. */
+static int host_routed(struct build *b, int wb)
+{
+    struct place *h = &b->host;
+    uint8_t s0[6];
+    mac_of(s0, ROLE_SINK, 0, 1);
+    int rc;
+    if ((rc = vp_netns_sysctl(h->ns, "net/ipv4/ip_forward", "1")) < 0)
+        return fail(b->err, rc, "forwarding on", h->what);
+    if ((rc = vp_rtnl_rule_iif(&h->nl, "wa", TABLE_FROM_TESTER, 1000)) < 0 ||
+        (rc = vp_rtnl_rule_iif(&h->nl, "wb", TABLE_FROM_SINK, 1001)) < 0)
+        return fail(b->err, rc, "policy rules", h->what);
+    if ((rc = neigh(b, h, wb, "10.2.0.1", s0)) < 0)
+        return rc;
+    return route(b, h, NULL, 0, "10.2.0.1", wb, 0);
+}
+
+static int build_routers(struct build *b)
+{
+    struct vp_fwd_topo *t = b->t;
+    struct place *h = &b->host;
+    bool routed = t->cfg.path == VP_FWD_ROUTED;
+    int rc, wa, wb, bra = 0, brb = 0;
+    if (t->cfg.path == VP_FWD_BRIDGE) {
+        struct vp_link_req ba = {.name = "bra", .kind = "bridge"},
+                           bb = {.name = "brb", .kind = "bridge"};
+        if ((rc = vp_rtnl_link_add(&h->nl, &ba)) < 0 || (rc = vp_rtnl_link_add(&h->nl, &bb)) < 0)
+            return fail(b->err, rc, "bridges", h->what);
+        if ((rc = link_ready(b, h, "bra", 0, NULL, 0, &bra)) < 0 ||
+            (rc = link_ready(b, h, "brb", 0, NULL, 0, &brb)) < 0)
+            return rc;
+        /* no netfilter on bridged frames, when br_netfilter is loaded */
+        vp_netns_sysctl(h->ns, "net/bridge/bridge-nf-call-iptables", "0");
+    }
+    if ((rc = link_ready(b, h, "wa", bra, routed ? "10.1.0.2" : NULL, 24, &wa)) < 0 ||
+        (rc = link_ready(b, h, "wb", brb, routed ? "10.2.0.2" : NULL, 24, &wb)) < 0)
+        return rc;
+    if (routed && (rc = host_routed(b, wb)) < 0)
+        return rc;
+    for (int i = 0; i < t->cfg.routers; i++) {
+        struct place *r = &b->router[i];
+        char what[32];
+        snprintf(what, sizeof what, "router %d", i);
+        if ((rc = place_open(r, "a router", b->err)) < 0)
+            return rc;
+        t->r[i].ns = r->ns;
+        if ((rc = vp_netns_sysctl(r->ns, "net/ipv4/ip_forward", "1")) < 0)
+            return fail(b->err, rc, "forwarding on", what);
+        int out = routed ? router_routed(b, i, wb) : router_switched(b, i, bra, brb, wa, wb);
+        if (out < 0)
+            return out;
+        t->r[i].block = (uint32_t)(20 + 2 * i) << 24;
+        const char *gw = routed ? NULL : "10.2.0.1";
+        char hop[16];
+        if (routed) {
+            snprintf(hop, sizeof hop, "10.4.%d.1", i);
+            gw = hop;
+        }
+        struct vp_route_set set = {t->r[i].block, t->cfg.routes, 24, gw, out};
+        uint32_t done;
+        int64_t t0 = (int64_t)vp_now_ns();
+        if ((rc = vp_rtnl_routes(&r->nl, &set, true, &done)) < 0)
+            return vp_run_error(b->err, -rc, "router %d: route %u of %u refused", i, done + 1,
+                                t->cfg.routes);
+        t->r[i].routes_s = (double)((int64_t)vp_now_ns() - t0) / 1e9;
+    }
+    return 0;
+}
+
+/* Links that were just brought up may drop what comes first (a bridge
+ * port not yet forwarding): wait until an echo crosses router 0. */
+static int wait_ready(struct vp_fwd_topo *t, struct vp_err *err)
+{
+    struct vp_echo_cfg cfg = {t->echo_target, 1, 0, READY_EVERY_NS};
+    for (int i = 0; i < READY_TRIES; i++) {
+        struct vp_echo_result res;
+        int rc = vp_echo_run(t->tester_ns, &cfg, &res, err);
+        if (rc < 0 || res.received == 1)
+            return rc;
+    }
+    return vp_run_error(err, 0, "router test bed: no echo crossed router 0 in %d s",
+                        READY_TRIES * (int)(READY_EVERY_NS / 1000000) / 1000);
+}
+
+int vp_fwd_topo_make(const struct vp_fwd_topo_cfg *cfg, struct vp_fwd_topo *t, struct vp_err *err)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = *cfg;
+    t->tester_ns = t->host_ns = t->sink_ns = -1;
+    for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
+        t->r[i].ns = -1;
+    if (cfg->routers < 1 || cfg->routers > VP_FWD_MAX_ROUTERS)
+        return vp_input_error(err, "routers: %d is not 1..%d", cfg->routers, VP_FWD_MAX_ROUTERS);
+    if (cfg->routes < 1 || cfg->routes > VP_FWD_MAX_ROUTES)
+        return vp_input_error(err, "routes: %u is not 1..%u (a /7 of /24s per router)", cfg->routes,
+                              VP_FWD_MAX_ROUTES);
+    struct build b = {.t = t, .err = err};
+    struct place *all[] = {&b.tester, &b.host, &b.sink};
+    for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
+        b.router[i].ns = -1;
+    b.tester.ns = b.host.ns = b.sink.ns = -1;
+    int rc;
+    if ((rc = place_open(&b.tester, "the tester", err)) < 0 ||
+        (rc = place_open(&b.host, "the host", err)) < 0 ||
+        (rc = place_open(&b.sink, "the sink", err)) < 0)
+        goto out;
+    t->tester_ns = b.tester.ns;
+    t->host_ns = b.host.ns;
+    t->sink_ns = b.sink.ns;
+    if ((rc = wires(&b)) < 0 || (rc = build_routers(&b)) < 0)
+        goto out;
+    rc = wait_ready(t, err);
+out:
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        place_close(all[i], true);
+    for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
+        place_close(&b.router[i], true);
+    if (rc < 0)
+        vp_fwd_topo_free(t);
+    return rc;
+}
+
+void vp_fwd_topo_free(struct vp_fwd_topo *t)
+{
+    int *fds[] = {&t->tester_ns, &t->host_ns, &t->sink_ns};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+    for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
+        if (t->r[i].ns >= 0) {
+            close(t->r[i].ns);
+            t->r[i].ns = -1;
+        }
+}
+
+/* A netlink socket in router i's namespace. */
+static int router_nl(struct vp_fwd_topo *t, int i, struct vp_rtnl *nl, struct vp_err *err)
+{
+    if (i < 0 || i >= t->cfg.routers)
+        return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
+    int back, rc = vp_netns_enter(t->r[i].ns, &back, err);
+    if (rc < 0)
+        return rc;
+    rc = vp_rtnl_open(nl, err);
+    vp_netns_leave(back);
+    return rc;
+}
+
+int vp_fwd_topo_routes(struct vp_fwd_topo *t, int i, bool add, double *secs, struct vp_err *err)
+{
+    struct vp_rtnl nl = {0};
+    int rc = router_nl(t, i, &nl, err);
+    if (rc < 0)
+        return rc;
+    int out = vp_rtnl_ifindex(&nl, "eth1");
+    char hop[16];
+    snprintf(hop, sizeof hop, t->cfg.path == VP_FWD_ROUTED ? "10.4.%d.1" : "10.2.0.1", i);
+    struct vp_route_set set = {t->r[i].block, t->cfg.routes, 24, hop, out};
+    uint32_t done;
+    int64_t t0 = (int64_t)vp_now_ns();
+    rc = out < 0 ? out : vp_rtnl_routes(&nl, &set, add, &done);
+    *secs = (double)((int64_t)vp_now_ns() - t0) / 1e9;
+    vp_rtnl_close(&nl);
+    return rc < 0 ? vp_run_error(err, -rc, "router %d: %s routes", i, add ? "add" : "remove") : 0;
+}
+
+int vp_fwd_topo_route_count(struct vp_fwd_topo *t, int i, uint32_t *count, struct vp_err *err)
+{
+    struct vp_rtnl nl = {0};
+    int rc = router_nl(t, i, &nl, err);
+    if (rc < 0)
+        return rc;
+    rc = vp_rtnl_route_count(&nl, count);
+    vp_rtnl_close(&nl);
+    return rc < 0 ? vp_run_error(err, -rc, "router %d: count routes", i) : 0;
+}

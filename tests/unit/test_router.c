@@ -1,0 +1,140 @@
+/* The virtual-router test bed (router/topo.h): on each path, with one and
+ * two routers, an ICMP echo from the tester reaches the sink through
+ * router 0 and comes back (so every link, address, rule and neighbour
+ * entry is right), the routers' tables hold exactly the routes asked for;
+ * 100,000 routes are installed, counted, removed and counted again; bad
+ * sizes are refused; closing the test bed leaves no namespace behind.
+ * Everything lives in namespaces the test makes. Needs root. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "router/echo.h"
+#include "router/topo.h"
+
+/* Descriptors of this process that hold a network namespace. */
+static int netns_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char path[300], target[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            n += strncmp(target, "net:[", 5) == 0;
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void echo_through(struct vp_fwd_topo *t)
+{
+    struct vp_echo_cfg cfg = {t->echo_target, 5, 20000000, 1000000000};
+    struct vp_echo_result res;
+    struct vp_err err = {0};
+    CHECK_INT(vp_echo_run(t->tester_ns, &cfg, &res, &err), 0);
+    CHECK_INT(res.sent, 5);
+    CHECK_INT(res.received, 5);
+    CHECK_INT(res.rtt.count, 5);
+    CHECK(res.rtt.min > 0 && res.rtt.max < 1000000000);
+}
+
+static void test_paths(void)
+{
+    for (int path = 0; path < VP_FWD_PATHS; path++)
+        for (int routers = 1; routers <= 2; routers++) {
+            struct vp_fwd_topo_cfg cfg = {(enum vp_fwd_path)path, routers, 1000, 0};
+            struct vp_fwd_topo t;
+            struct vp_err err = {0};
+            int rc = vp_fwd_topo_make(&cfg, &t, &err);
+            if (rc != 0)
+                fprintf(stderr, "%s, %d routers: %s\n", vp_fwd_path_names[path], routers, err.msg);
+            CHECK_INT(rc, 0);
+            if (rc != 0)
+                continue;
+            echo_through(&t);
+            for (int i = 0; i < routers; i++) {
+                uint32_t n = 0;
+                CHECK_INT(vp_fwd_topo_route_count(&t, i, &n, &err), 0);
+                CHECK_INT(n, 1000);
+                CHECK_INT(t.r[i].block, (uint32_t)(20 + 2 * i) << 24);
+            }
+            vp_fwd_topo_free(&t);
+        }
+}
+
+static void test_100k_routes(void)
+{
+    struct vp_fwd_topo_cfg cfg = {VP_FWD_BRIDGE, 1, 100000, 0};
+    struct vp_fwd_topo t;
+    struct vp_err err = {0};
+    CHECK_INT(vp_fwd_topo_make(&cfg, &t, &err), 0);
+    uint32_t n = 0;
+    CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
+    CHECK_INT(n, 100000);
+    fprintf(stderr, "100000 routes installed in %.3f s\n", t.r[0].routes_s);
+    double secs;
+    CHECK_INT(vp_fwd_topo_routes(&t, 0, false, &secs, &err), 0);
+    fprintf(stderr, "100000 routes removed in %.3f s\n", secs);
+    CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
+    CHECK_INT(n, 0);
+    /* removing them again: the kernel refuses, and the error says which */
+    CHECK(vp_fwd_topo_routes(&t, 0, false, &secs, &err) < 0);
+    CHECK(strstr(err.msg, "router 0: remove routes") != NULL);
+    CHECK_INT(vp_fwd_topo_routes(&t, 0, true, &secs, &err), 0);
+    CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
+    CHECK_INT(n, 100000);
+    echo_through(&t); /* still forwarding */
+    vp_fwd_topo_free(&t);
+}
+
+static void test_bad_sizes(void)
+{
+    struct vp_fwd_topo t;
+    struct vp_err err = {0};
+    struct vp_fwd_topo_cfg too_many = {VP_FWD_BRIDGE, 1, VP_FWD_MAX_ROUTES + 1, 0};
+    CHECK(vp_fwd_topo_make(&too_many, &t, &err) < 0);
+    CHECK(strstr(err.msg, "routes: 131073 is not 1..131072") != NULL);
+    struct vp_fwd_topo_cfg no_router = {VP_FWD_DIRECT, 0, 10, 0};
+    CHECK(vp_fwd_topo_make(&no_router, &t, &err) < 0);
+    CHECK(strstr(err.msg, "routers: 0") != NULL);
+    struct vp_echo_cfg bad = {"10.2.0.x", 1, 1000000, 1000000};
+    struct vp_echo_result res;
+    CHECK(vp_echo_run(-1, &bad, &res, &err) < 0);
+    CHECK(strstr(err.msg, "not a numeric IPv4 address") != NULL);
+}
+
+/* The test bed's namespaces are held only by its descriptors: closing it
+ * (or failing to build it) lets the kernel take every one of them. */
+static void test_nothing_left(void)
+{
+    int before = netns_fds();
+    struct vp_fwd_topo_cfg cfg = {VP_FWD_ROUTED, 4, 100, 0};
+    struct vp_fwd_topo t;
+    struct vp_err err = {0};
+    CHECK_INT(vp_fwd_topo_make(&cfg, &t, &err), 0);
+    CHECK_INT(netns_fds(), before + 3 + 4);
+    vp_fwd_topo_free(&t);
+    CHECK_INT(netns_fds(), before);
+    struct vp_fwd_topo_cfg bad = {VP_FWD_BRIDGE, 1, VP_FWD_MAX_ROUTES + 1, 0};
+    CHECK(vp_fwd_topo_make(&bad, &t, &err) < 0);
+    CHECK_INT(netns_fds(), before);
+}
+
+int main(void)
+{
+    if (geteuid() != 0) {
+        printf("SKIP: the router test bed needs root (network namespaces)\n");
+        return 77;
+    }
+    RUN(test_bad_sizes);
+    RUN(test_paths);
+    RUN(test_100k_routes);
+    RUN(test_nothing_left);
+    return CHECK_DONE();
+}
