@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/search.h"
 #include "analysis/stats.h"
 #include "cmd/cmd.h"
 #include "core/clock.h"
@@ -29,12 +30,15 @@ struct search {
     struct vp_sip_uac_cfg cfg;
     struct step steps[MAX_STEPS * 4];
     int nsteps;
+    struct vp_search_result found;
     bool generator_limited;
 };
 
-/* One step at rate: run, judge, keep. Returns 1 pass, 0 fail, -1 rejected, <-1 error. */
-static int try_rate(struct search *s, int repeat, double rate, struct vp_err *err)
+/* One step at rate: run, judge, keep (analysis/search.h's trial). */
+static int try_rate(void *ctx, int repeat, double rate, enum vp_verdict *verdict,
+                    struct vp_err *err)
 {
+    struct search *s = ctx;
     if (s->nsteps == (int)(sizeof s->steps / sizeof s->steps[0]))
         return vp_run_error(err, 0, "sip-capacity: too many steps");
     if (s->nsteps > 0)
@@ -61,49 +65,9 @@ static int try_rate(struct search *s, int repeat, double rate, struct vp_err *er
             100 * st->r.cpu_fraction);
     if (st->r.interrupted)
         return -EINTR;
-    return st->r.generator_bottleneck ? -1 : pass ? 1 : 0;
-}
-
-/* try_rate, once more when the generator was the bottleneck: a moment of
- * contention on the host should not end the search. */
-static int try_rate2(struct search *s, int repeat, double rate, struct vp_err *err)
-{
-    int rc = try_rate(s, repeat, rate, err);
-    return rc == -1 ? try_rate(s, repeat, rate, err) : rc;
-}
-
-/* One search: the highest passing rate (0 when even the lowest failed). */
-static int search_once(struct search *s, int repeat, double *best, struct vp_err *err)
-{
-    double lo = 0, hi = 0, rate = s->o->start;
-    int rc;
-    for (;;) {
-        if ((rc = try_rate2(s, repeat, rate, err)) < -1)
-            return rc;
-        if (rc == 1) {
-            lo = rate;
-            if (rate >= s->o->max)
-                break;
-            rate = rate * 2 < s->o->max ? rate * 2 : s->o->max;
-            continue;
-        }
-        if (rc == -1)
-            s->generator_limited = true;
-        hi = rate;
-        break;
-    }
-    while (hi > 0 && hi - lo > s->o->precision * (lo > 0 ? lo : 20)) {
-        double mid = (lo + hi) / 2;
-        if ((rc = try_rate2(s, repeat, mid, err)) < -1)
-            return rc;
-        if (rc == 1) {
-            lo = mid;
-        } else {
-            s->generator_limited |= rc == -1;
-            hi = mid;
-        }
-    }
-    *best = lo;
+    *verdict = st->r.generator_bottleneck ? VP_TRIAL_REJECTED
+               : pass                     ? VP_TRIAL_PASS
+                                          : VP_TRIAL_FAIL;
     return 0;
 }
 
@@ -187,8 +151,7 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct search *s = calloc(1, sizeof *s);
-    double best[VP_LOAD_MAX_REPEATS];
-    int n = 0, rc;
+    int rc;
     int64_t run_id = 0;
 
     vp_opt_defaults(vp_output_opt_table, &out, &err);
@@ -222,11 +185,13 @@ static int run(int argc, char **argv)
     s->cfg.t1_ns = o.t1;
     s->cfg.tick_ns = o.tick;
     s->cfg.threads = (int)o.threads;
-    for (; n < o.repeats; n++)
-        if ((rc = search_once(s, n, &best[n], &err)) < 0)
-            goto out;
-    struct vp_summary sum;
-    vp_summarize(best, n, false, &sum);
+    struct vp_search_cfg sc = {o.start, o.max, o.precision, 20, (int)o.repeats};
+    if ((rc = vp_search_run(&sc, try_rate, s, &s->found, &err)) < 0)
+        goto out;
+    s->generator_limited = s->found.generator_limited;
+    const double *best = s->found.best;
+    const struct vp_summary sum = s->found.rate;
+    int n = s->found.n;
     if ((rc = store(st, s, &sum, n, argc, argv, &run_id, &err)) < 0)
         goto out;
     if (out.json) {
