@@ -27,6 +27,7 @@ static const struct vp_command *const commands[] = {
     &vp_cmd_media_server,
     &vp_cmd_udp_gen,
     &vp_cmd_udp_sink,
+    &vp_cmd_router,
     &vp_cmd_guest_exec,
 };
 // clang-format on

@@ -20,7 +20,11 @@ int vp_pkt_flow_check(const struct vp_pkt_flow *f, struct vp_err *err)
         return vp_input_error(err, "peers %d: not in 1..%d", f->peers, VP_PKT_MAX_PEERS);
     if (f->dst_count < 1 || f->dst_count > VP_PKT_MAX_DESTS)
         return vp_input_error(err, "destinations %u: not in 1..%u", f->dst_count, VP_PKT_MAX_DESTS);
-    uint64_t last = ntohl(f->dst_base) + (uint64_t)(f->dst_count - 1) * f->dst_stride;
+    if (f->peer_dst_step && (uint64_t)f->dst_count * (uint64_t)f->peers > VP_PKT_MAX_DESTS)
+        return vp_input_error(err, "%d peers of %u destinations each: more than %u", f->peers,
+                              f->dst_count, VP_PKT_MAX_DESTS);
+    uint64_t last = ntohl(f->dst_base) + (uint64_t)(f->dst_count - 1) * f->dst_stride +
+                    (uint64_t)(f->peers - 1) * f->peer_dst_step;
     if (last > UINT32_MAX)
         return vp_input_error(err, "%u destinations %u apart: past 255.255.255.255", f->dst_count,
                               f->dst_stride);
@@ -112,9 +116,9 @@ void vp_pkt_perm(uint32_t *perm, uint32_t n, uint64_t seed)
 
 int vp_pkt_dests(const struct vp_pkt_flow *f, struct vp_pkt_dest **out)
 {
-    uint32_t n = f->dst_count;
+    uint32_t n = f->dst_count, tables = f->peer_dst_step ? (uint32_t)f->peers : 1;
     uint32_t *perm = malloc((size_t)n * sizeof *perm);
-    struct vp_pkt_dest *d = malloc((size_t)n * sizeof *d);
+    struct vp_pkt_dest *d = malloc((size_t)n * tables * sizeof *d);
     if (perm == NULL || d == NULL) {
         free(perm);
         free(d);
@@ -125,10 +129,13 @@ int vp_pkt_dests(const struct vp_pkt_flow *f, struct vp_pkt_dest **out)
     uint16_t csum0;
     memcpy(&csum0, frame + VP_PKT_OFF_IP + 10, 2);
     vp_pkt_perm(perm, n, PERM_SEED);
-    uint32_t base = ntohl(f->dst_base);
-    for (uint32_t i = 0; i < n; i++) {
-        d[i].ip = htonl(base + perm[i] * f->dst_stride);
-        d[i].csum = vp_pkt_csum_update32(csum0, f->dst_base, d[i].ip);
+    for (uint32_t t = 0; t < tables; t++) {
+        uint32_t base = ntohl(f->dst_base) + t * f->peer_dst_step;
+        for (uint32_t i = 0; i < n; i++) {
+            struct vp_pkt_dest *x = &d[(size_t)t * n + i];
+            x->ip = htonl(base + perm[i] * f->dst_stride);
+            x->csum = vp_pkt_csum_update32(csum0, f->dst_base, x->ip);
+        }
     }
     free(perm);
     *out = d;

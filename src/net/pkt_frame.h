@@ -25,7 +25,8 @@
  * fixed pseudo-random permutation (the same on every run) so that
  * successive frames hit different routes; with several peers each peer is
  * sent the whole permutation (frame k: peer k % peers, destination
- * perm[(k / peers) % dst_count]). The IPv4 checksum of each destination is
+ * perm[(k / peers) % dst_count], moved up by peer · peer_dst_step when
+ * each peer has destinations of its own). The IPv4 checksum of each destination is
  * derived once from the first's by RFC 1624's incremental update. */
 #ifndef VP_NET_PKT_FRAME_H
 #define VP_NET_PKT_FRAME_H
@@ -67,11 +68,13 @@ struct vp_pkt_flow {
     uint32_t dst_base;                    /* network order */
     uint32_t dst_count;                   /* 1..VP_PKT_MAX_DESTS */
     uint32_t dst_stride;                  /* addresses between destinations (256: one per /24) */
-    uint16_t udp_port;                    /* source and destination port */
-    uint16_t trial;                       /* carried in every frame */
-    uint32_t frame_len;                   /* VP_PKT_MIN_FRAME..VP_PKT_MAX_FRAME */
-    double rate;                          /* frames/s; 0: as fast as the kernel takes them */
-    int batch;                            /* frames per send at most; 0: VP_PKT_BATCH */
+    uint32_t peer_dst_step; /* peer p's destinations lie p·step above peer 0's (routers with
+                               route blocks of their own); 0: every peer is sent the same */
+    uint16_t udp_port;      /* source and destination port */
+    uint16_t trial;         /* carried in every frame */
+    uint32_t frame_len;     /* VP_PKT_MIN_FRAME..VP_PKT_MAX_FRAME */
+    double rate;            /* frames/s; 0: as fast as the kernel takes them */
+    int batch;              /* frames per send at most; 0: VP_PKT_BATCH */
     enum vp_pkt_tx tx;
     uint64_t token; /* carried in every frame */
 };
@@ -91,8 +94,8 @@ int vp_pkt_flow_check(const struct vp_pkt_flow *f, struct vp_err *err);
  * frame, f->frame_len bytes. */
 void vp_pkt_frame_build(const struct vp_pkt_flow *f, uint8_t *frame);
 
-/* The destinations in visiting order, f->dst_count of them (malloc'd);
- * -ENOMEM. */
+/* The destinations in visiting order, f->dst_count of them (malloc'd),
+ * then as many for each further peer when peer_dst_step is set; -ENOMEM. */
 int vp_pkt_dests(const struct vp_pkt_flow *f, struct vp_pkt_dest **out);
 
 /* perm[0..n) = a permutation of 0..n-1 drawn from seed (Fisher-Yates). */

@@ -81,7 +81,9 @@ static void cursor_at(const struct gen *g, uint64_t seq, struct cursor *c)
 static inline void fill(const struct gen *g, struct cursor *c, uint8_t *p)
 {
     const struct vp_pkt_flow *f = g->f;
-    vp_pkt_frame_patch(p, f->peers > 1 ? f->dst_mac[c->peer] : NULL, &g->dests[c->di], c->seq++);
+    size_t table = f->peer_dst_step ? (size_t)c->peer * f->dst_count : 0;
+    vp_pkt_frame_patch(p, f->peers > 1 ? f->dst_mac[c->peer] : NULL, &g->dests[table + c->di],
+                       c->seq++);
     if (++c->peer == f->peers) {
         c->peer = 0;
         if (++c->di == f->dst_count)

@@ -125,6 +125,17 @@ static int neigh(struct build *b, struct place *p, int oif, const char *addr, co
     return rc < 0 ? fail(b->err, rc, "neighbour", p->what) : 0;
 }
 
+/* What arrives on link dev of p is handled on the CPUs of mask (RPS). */
+static int steer(struct build *b, struct place *p, const char *dev, uint64_t mask)
+{
+    if (mask == 0)
+        return 0;
+    char hex[32];
+    snprintf(hex, sizeof hex, "%llx", (unsigned long long)mask);
+    int rc = vp_netns_sysfs(p->ns, dev, "queues/rx-0/rps_cpus", hex);
+    return rc < 0 ? fail(b->err, rc, "steering (RPS) of", dev) : 0;
+}
+
 /* The wires: T's t0 to H's wa, S's s0 to H's wb. */
 static int wires(struct build *b)
 {
@@ -153,13 +164,9 @@ static int wires(struct build *b)
         (rc = neigh(b, &b->tester, t->gen_ifindex, t_gw, t_gw_mac)) < 0 ||
         (rc = neigh(b, &b->sink, t->sink_ifindex, s_gw, s_gw_mac)) < 0)
         return rc;
-    if (t->cfg.sut_cpus) {
-        char mask[32];
-        snprintf(mask, sizeof mask, "%llx", (unsigned long long)t->cfg.sut_cpus);
-        if ((rc = vp_netns_sysfs(b->host.ns, "wa", "queues/rx-0/rps_cpus", mask)) < 0)
-            return fail(b->err, rc, "steering (RPS) of wa", "the host");
-    }
-    return 0;
+    if ((rc = steer(b, &b->host, "wa", t->cfg.sut_cpus)) < 0)
+        return rc;
+    return steer(b, &b->sink, "s0", t->cfg.tester_cpus);
 }
 
 /* Router i's links, addresses and next hops on the bridge or direct path. */

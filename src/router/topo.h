@@ -32,7 +32,8 @@
  *
  * The routers' work runs on sut_cpus: H's end of the tester's wire steers
  * what arrives on it there (RPS), and every hop after it stays on the CPU
- * that received the frame. */
+ * that received the frame, up to the sink's end of its wire, which steers
+ * the sink's receiving back to tester_cpus. */
 #ifndef VP_ROUTER_TOPO_H
 #define VP_ROUTER_TOPO_H
 
@@ -50,9 +51,10 @@ extern const char *const vp_fwd_path_names[VP_FWD_PATHS + 1];
 
 struct vp_fwd_topo_cfg {
     enum vp_fwd_path path;
-    int routers;       /* 1..VP_FWD_MAX_ROUTERS */
-    uint32_t routes;   /* per router, 1..VP_FWD_MAX_ROUTES */
-    uint64_t sut_cpus; /* CPU mask the routers' work is steered to; 0: where it lands */
+    int routers;          /* 1..VP_FWD_MAX_ROUTERS */
+    uint32_t routes;      /* per router, 1..VP_FWD_MAX_ROUTES */
+    uint64_t sut_cpus;    /* CPU mask the routers' work is steered to; 0: where it lands */
+    uint64_t tester_cpus; /* CPU mask the sink's receiving is steered to; 0: where it lands */
 };
 
 struct vp_fwd_router {

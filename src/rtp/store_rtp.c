@@ -1,58 +1,19 @@
 /* rtp-client runs in the results store (tables created by the rtp migration
  * in store/schema.c). One transaction per run. */
 #include <sqlite3.h>
-#include <time.h>
 
 #include "rtp/report.h"
+#include "store/rows.h"
 
-struct ins {
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-};
-
-static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **s, struct vp_err *err)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    return 0;
-}
-
-static int step(sqlite3 *db, sqlite3_stmt *s, struct vp_err *err)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    return 0;
-}
-
+/* A histogram's buckets as rtp_delay_hist rows of series and interval (-1:
+ * the whole run). */
 static int store_hist(sqlite3 *db, sqlite3_stmt *s, int64_t run_id, const char *series,
                       int interval, const struct vp_hist *h, struct vp_err *err)
 {
-    for (unsigned i = 0; i < VP_HIST_BUCKETS; i++) {
-        if (h->buckets[i] == 0)
-            continue;
-        uint64_t lo, hi;
-        vp_hist_bucket_bounds(i, &lo, &hi);
-        sqlite3_bind_int64(s, 1, run_id);
-        sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 3, interval);
-        sqlite3_bind_int64(s, 4, (int64_t)lo);
-        sqlite3_bind_int64(s, 5, (int64_t)hi);
-        sqlite3_bind_int64(s, 6, h->buckets[i]);
-        int rc = step(db, s, err);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static void iso_now(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, interval);
+    return vp_rows_hist(db, s, 4, h, err);
 }
 
 static int insert_run(sqlite3 *db, const char *command, const char *params,
@@ -66,11 +27,11 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
         " generator_late, silent_from_s, hist_relative_error)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt *s;
-    int rc = prep(db, sql, &s, err);
+    int rc = vp_rows_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
     char when[32];
-    iso_now(when, sizeof when);
+    vp_rows_now(when, sizeof when);
     const struct vp_rtp_rejects *x = &r->rejects;
     int k = 1;
     sqlite3_bind_text(s, k++, when, -1, SQLITE_TRANSIENT);
@@ -100,7 +61,7 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
     else
         sqlite3_bind_null(s, k++);
     sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
-    rc = step(db, s, err);
+    rc = vp_rows_step(db, s, err);
     sqlite3_finalize(s);
     *run_id = sqlite3_last_insert_rowid(db);
     return rc;
@@ -111,10 +72,10 @@ static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *
 {
     sqlite3_stmt *ss = NULL, *si = NULL, *sh = NULL;
     int rc;
-    if ((rc = prep(db, "INSERT INTO rtp_streams VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &ss,
-                   err)) < 0 ||
-        (rc = prep(db, "INSERT INTO rtp_intervals VALUES (?,?,?,?,?)", &si, err)) < 0 ||
-        (rc = prep(db, "INSERT INTO rtp_delay_hist VALUES (?,?,?,?,?,?)", &sh, err)) < 0)
+    if ((rc = vp_rows_prepare(db, "INSERT INTO rtp_streams VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &ss, err)) < 0 ||
+        (rc = vp_rows_prepare(db, "INSERT INTO rtp_intervals VALUES (?,?,?,?,?)", &si, err)) < 0 ||
+        (rc = vp_rows_prepare(db, "INSERT INTO rtp_delay_hist VALUES (?,?,?,?,?,?)", &sh, err)) < 0)
         goto out;
     for (int i = 0; i < cfg->streams && rc == 0; i++) {
         const struct vp_rtp_stream *st = &r->streams[i];
@@ -135,7 +96,7 @@ static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *
         sqlite3_bind_double(ss, k++, any ? (double)st->rx.delay_min / 1e6 : 0);
         sqlite3_bind_double(ss, k++, any ? st->rx.delay_sum / (double)st->rx.received / 1e6 : 0);
         sqlite3_bind_double(ss, k++, (double)st->rx.delay_max / 1e6);
-        rc = step(db, ss, err);
+        rc = vp_rows_step(db, ss, err);
     }
     for (int i = 0; i < r->nintervals && rc == 0; i++) {
         sqlite3_bind_int64(si, 1, id);
@@ -143,7 +104,7 @@ static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *
         sqlite3_bind_double(si, 3, (double)i * (double)cfg->interval_ns / 1e9);
         sqlite3_bind_int64(si, 4, (int64_t)r->intervals[i].sent);
         sqlite3_bind_int64(si, 5, (int64_t)r->intervals[i].received);
-        if ((rc = step(db, si, err)) == 0)
+        if ((rc = vp_rows_step(db, si, err)) == 0)
             rc = store_hist(db, sh, id, "delay", i, &r->intervals[i].delay, err);
     }
     if (rc == 0)
@@ -157,21 +118,26 @@ out:
     return rc;
 }
 
+struct job {
+    const char *command, *params;
+    const struct vp_rtp_client_cfg *cfg;
+    const struct vp_rtp_client_result *r;
+    int64_t run_id;
+};
+
+static int fill(sqlite3 *db, void *ctx, struct vp_err *err)
+{
+    struct job *j = ctx;
+    int rc = insert_run(db, j->command, j->params, j->cfg, j->r, &j->run_id, err);
+    return rc == 0 ? insert_rows(db, j->run_id, j->cfg, j->r, err) : rc;
+}
+
 int vp_rtp_store_run(struct vp_store *st, const char *command, const char *params,
                      const struct vp_rtp_client_cfg *cfg, const struct vp_rtp_client_result *r,
                      int64_t *run_id, struct vp_err *err)
 {
-    sqlite3 *db = vp_store_db(st);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    int rc = insert_run(db, command, params, cfg, r, run_id, err);
-    if (rc == 0)
-        rc = insert_rows(db, *run_id, cfg, r, err);
-    if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    if (rc < 0) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        *run_id = 0;
-    }
+    struct job j = {command, params, cfg, r, 0};
+    int rc = vp_rows_transaction(vp_store_db(st), fill, &j, err);
+    *run_id = rc == 0 ? j.run_id : 0;
     return rc;
 }

@@ -1,9 +1,9 @@
 /* sip-uac and sip-capacity runs in the results store (tables made by the SIP
  * migration in store/schema.c). */
 #include <sqlite3.h>
-#include <time.h>
 
 #include "sip/report.h"
+#include "store/rows.h"
 
 static int exec_stmt(sqlite3 *db, sqlite3_stmt *s, struct vp_err *err)
 {
@@ -11,13 +11,6 @@ static int exec_stmt(sqlite3 *db, sqlite3_stmt *s, struct vp_err *err)
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    return 0;
-}
-
-static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **s, struct vp_err *err)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
         return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
     return 0;
 }
@@ -43,22 +36,13 @@ static int store_hists(sqlite3 *db, int64_t id, const struct vp_sip_uac_result *
                        struct vp_err *err)
 {
     sqlite3_stmt *s;
-    int rc = prep(db, "INSERT INTO sip_latency_hist VALUES (?,?,?,?,?)", &s, err);
+    int rc = vp_rows_prepare(db, "INSERT INTO sip_latency_hist VALUES (?,?,?,?,?)", &s, err);
     const struct vp_hist *h[3] = {&r->inv100, &r->inv200, &r->lateness};
     const char *names[3] = {"inv100", "inv200", "lateness"};
     for (int k = 0; rc == 0 && k < 3; k++) {
-        for (unsigned i = 0; rc == 0 && i < VP_HIST_BUCKETS; i++) {
-            if (h[k]->buckets[i] == 0)
-                continue;
-            uint64_t lo, hi;
-            vp_hist_bucket_bounds(i, &lo, &hi);
-            sqlite3_bind_int64(s, 1, id);
-            sqlite3_bind_text(s, 2, names[k], -1, SQLITE_STATIC);
-            sqlite3_bind_int64(s, 3, (int64_t)lo);
-            sqlite3_bind_int64(s, 4, (int64_t)hi);
-            sqlite3_bind_int64(s, 5, h[k]->buckets[i]);
-            rc = exec_stmt(db, s, err);
-        }
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_text(s, 2, names[k], -1, SQLITE_STATIC);
+        rc = vp_rows_hist(db, s, 3, h[k], err);
     }
     sqlite3_finalize(s);
     return rc;
@@ -68,8 +52,8 @@ static int store_intervals(sqlite3 *db, int64_t id, const struct vp_sip_uac_cfg 
                            const struct vp_sip_uac_result *r, struct vp_err *err)
 {
     sqlite3_stmt *s;
-    int rc =
-        prep(db, "INSERT INTO sip_intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s, err);
+    int rc = vp_rows_prepare(
+        db, "INSERT INTO sip_intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s, err);
     for (int i = 0; rc == 0 && i < r->nintervals; i++) {
         const struct vp_sip_interval *iv = &r->iv[i];
         sqlite3_bind_int64(s, 1, id);
@@ -94,22 +78,20 @@ int vp_sip_store_run(struct vp_store *st, const struct vp_sip_store_run *run,
     static const struct vp_sip_uac_result none;
     const struct vp_sip_uac_result *r = run->r ? run->r : &none;
     char when[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    vp_rows_now(when, sizeof when);
     sqlite3_stmt *s = NULL;
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    int rc = prep(db,
-                  "INSERT INTO sip_runs (kind, finished_at, command, params, target, status,"
-                  " created, successful, failed_timeout, failed_4xx, failed_5xx, failed_6xx,"
-                  " failed_unexpected, retransmissions, malformed, abandoned, inv100_p50_ms,"
-                  " inv200_p50_ms, inv200_p95_ms, inv200_p99_ms, lateness_p50_us,"
-                  " lateness_p99_us, lateness_max_us, cpu_fraction, cpu_us_per_call,"
-                  " generator_bottleneck, capacity_mean, capacity_ci_lo, capacity_ci_hi,"
-                  " capacity_n, hist_relative_error)"
-                  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                  &s, err);
+    int rc =
+        vp_rows_prepare(db,
+                        "INSERT INTO sip_runs (kind, finished_at, command, params, target, status,"
+                        " created, successful, failed_timeout, failed_4xx, failed_5xx, failed_6xx,"
+                        " failed_unexpected, retransmissions, malformed, abandoned, inv100_p50_ms,"
+                        " inv200_p50_ms, inv200_p95_ms, inv200_p99_ms, lateness_p50_us,"
+                        " lateness_p99_us, lateness_max_us, cpu_fraction, cpu_us_per_call,"
+                        " generator_bottleneck, capacity_mean, capacity_ci_lo, capacity_ci_hi,"
+                        " capacity_n, hist_relative_error)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        &s, err);
     if (rc < 0)
         goto out;
     int k = 1;
@@ -157,7 +139,8 @@ int vp_sip_store_step(struct vp_store *st, int64_t run_id, int repeat, int step,
 {
     sqlite3 *db = vp_store_db(st);
     sqlite3_stmt *s;
-    int rc = prep(db, "INSERT INTO sip_capacity_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &s, err);
+    int rc = vp_rows_prepare(db, "INSERT INTO sip_capacity_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             &s, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(s, 1, run_id);

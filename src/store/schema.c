@@ -400,6 +400,57 @@ static const char *const migrations[] = {
     "INSERT INTO point_loads_new SELECT * FROM point_loads;"
     "DROP TABLE point_loads;"
     "ALTER TABLE point_loads_new RENAME TO point_loads;",
+    /* virtual routers (issue 14): a forwarding-rate search, its trials (a
+     * repeat's rate is its highest passing trial), each router's share of a
+     * trial's frames (where the sink can tell them apart), the echo round
+     * trips through router 0 as histogram buckets */
+    "CREATE TABLE router_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  finished_at TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('complete', 'generator_limited')),"
+    "  path TEXT NOT NULL CHECK (path IN ('bridge', 'routed', 'direct')),"
+    "  routers INTEGER NOT NULL,"
+    "  routes INTEGER NOT NULL,"
+    "  frame INTEGER NOT NULL," /* bytes without the FCS */
+    "  rate_mean REAL NOT NULL,"
+    "  rate_ci_lo REAL,"
+    "  rate_ci_hi REAL,"
+    "  searches INTEGER NOT NULL,"
+    "  trials INTEGER NOT NULL,"
+    "  install_s_max REAL NOT NULL,"
+    "  loaded_rate REAL NOT NULL,"
+    "  hist_relative_error REAL NOT NULL"
+    ");"
+    "CREATE TABLE router_trials ("
+    "  run_id INTEGER NOT NULL REFERENCES router_runs(id) ON DELETE CASCADE,"
+    "  trial INTEGER NOT NULL,"
+    "  repeat INTEGER NOT NULL,"
+    "  rate REAL NOT NULL,"
+    "  sent INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  not_forwarded INTEGER NOT NULL,"
+    "  sink_drops INTEGER NOT NULL,"
+    "  generator_cpu REAL NOT NULL,"
+    "  verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'rejected')),"
+    "  PRIMARY KEY (run_id, trial)"
+    ");"
+    "CREATE TABLE router_trial_routers ("
+    "  run_id INTEGER NOT NULL REFERENCES router_runs(id) ON DELETE CASCADE,"
+    "  trial INTEGER NOT NULL,"
+    "  router INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, trial, router)"
+    ");"
+    "CREATE TABLE router_echo_hist ("
+    "  run_id INTEGER NOT NULL REFERENCES router_runs(id) ON DELETE CASCADE,"
+    "  series TEXT NOT NULL CHECK (series IN ('idle', 'loaded')),"
+    "  lo_ns INTEGER NOT NULL,"
+    "  hi_ns INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, series, lo_ns)"
+    ");",
 };
 
 int vp_schema_version(void)

@@ -215,6 +215,34 @@ static void test_dests(void)
     free(hit);
 }
 
+/* Peers with destinations of their own: peer p's table is peer 0's moved
+ * up by p steps, checksums still right; past IPv4's end is refused. */
+static void test_peer_dests(void)
+{
+    struct vp_pkt_flow f = golden_flow();
+    f.peers = 3;
+    f.dst_count = 100;
+    f.dst_stride = 256;
+    f.peer_dst_step = 1u << 25;
+    struct vp_pkt_dest *d;
+    CHECK_INT(vp_pkt_dests(&f, &d), 0);
+    uint8_t p[VP_PKT_MAX_FRAME], r[VP_PKT_MAX_FRAME];
+    vp_pkt_frame_build(&f, p);
+    for (uint32_t peer = 0; peer < 3; peer++)
+        for (uint32_t i = 0; i < f.dst_count; i++) {
+            const struct vp_pkt_dest *x = &d[peer * f.dst_count + i];
+            CHECK_INT(ntohl(x->ip), ntohl(d[i].ip) + peer * f.peer_dst_step);
+            vp_pkt_frame_patch(p, NULL, x, i);
+            ref_frame(&f, mac_s, ntohl(x->ip), i, r);
+            check_bytes(p, r, f.frame_len);
+        }
+    free(d);
+    struct vp_err err = {0};
+    f.peer_dst_step = 0x40000000;
+    CHECK(vp_pkt_flow_check(&f, &err) < 0);
+    CHECK(strstr(err.msg, "past 255.255.255.255") != NULL);
+}
+
 static void test_parse(void)
 {
     struct vp_pkt_flow f = golden_flow();
@@ -607,6 +635,7 @@ int main(void)
     RUN(test_csum);
     RUN(test_perm);
     RUN(test_dests);
+    RUN(test_peer_dests);
     RUN(test_parse);
     RUN(test_flow_check);
     if (geteuid() != 0) {

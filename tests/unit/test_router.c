@@ -48,7 +48,7 @@ static void test_paths(void)
 {
     for (int path = 0; path < VP_FWD_PATHS; path++)
         for (int routers = 1; routers <= 2; routers++) {
-            struct vp_fwd_topo_cfg cfg = {(enum vp_fwd_path)path, routers, 1000, 0};
+            struct vp_fwd_topo_cfg cfg = {(enum vp_fwd_path)path, routers, 1000, 0, 0};
             struct vp_fwd_topo t;
             struct vp_err err = {0};
             int rc = vp_fwd_topo_make(&cfg, &t, &err);
@@ -70,7 +70,7 @@ static void test_paths(void)
 
 static void test_100k_routes(void)
 {
-    struct vp_fwd_topo_cfg cfg = {VP_FWD_BRIDGE, 1, 100000, 0};
+    struct vp_fwd_topo_cfg cfg = {VP_FWD_BRIDGE, 1, 100000, 0, 0};
     struct vp_fwd_topo t;
     struct vp_err err = {0};
     CHECK_INT(vp_fwd_topo_make(&cfg, &t, &err), 0);
@@ -97,10 +97,10 @@ static void test_bad_sizes(void)
 {
     struct vp_fwd_topo t;
     struct vp_err err = {0};
-    struct vp_fwd_topo_cfg too_many = {VP_FWD_BRIDGE, 1, VP_FWD_MAX_ROUTES + 1, 0};
+    struct vp_fwd_topo_cfg too_many = {VP_FWD_BRIDGE, 1, VP_FWD_MAX_ROUTES + 1, 0, 0};
     CHECK(vp_fwd_topo_make(&too_many, &t, &err) < 0);
     CHECK(strstr(err.msg, "routes: 131073 is not 1..131072") != NULL);
-    struct vp_fwd_topo_cfg no_router = {VP_FWD_DIRECT, 0, 10, 0};
+    struct vp_fwd_topo_cfg no_router = {VP_FWD_DIRECT, 0, 10, 0, 0};
     CHECK(vp_fwd_topo_make(&no_router, &t, &err) < 0);
     CHECK(strstr(err.msg, "routers: 0") != NULL);
     struct vp_echo_cfg bad = {"10.2.0.x", 1, 1000000, 1000000};
@@ -114,14 +114,14 @@ static void test_bad_sizes(void)
 static void test_nothing_left(void)
 {
     int before = netns_fds();
-    struct vp_fwd_topo_cfg cfg = {VP_FWD_ROUTED, 4, 100, 0};
+    struct vp_fwd_topo_cfg cfg = {VP_FWD_ROUTED, 4, 100, 0, 0};
     struct vp_fwd_topo t;
     struct vp_err err = {0};
     CHECK_INT(vp_fwd_topo_make(&cfg, &t, &err), 0);
     CHECK_INT(netns_fds(), before + 3 + 4);
     vp_fwd_topo_free(&t);
     CHECK_INT(netns_fds(), before);
-    struct vp_fwd_topo_cfg bad = {VP_FWD_BRIDGE, 1, VP_FWD_MAX_ROUTES + 1, 0};
+    struct vp_fwd_topo_cfg bad = {VP_FWD_BRIDGE, 1, VP_FWD_MAX_ROUTES + 1, 0, 0};
     CHECK(vp_fwd_topo_make(&bad, &t, &err) < 0);
     CHECK_INT(netns_fds(), before);
 }

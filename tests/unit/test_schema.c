@@ -25,6 +25,7 @@ static const char *const released[] = {
     "ed11d637fa44ca3e9b2f40e1676d35761f334754ffd8e08751c6da58e9894430", /* 8 -> 9 platform */
     "c582edaeaa8535d76519d8fce66faec52664a618aa99f41e1af2f8f008c20d4c", /* 9 -> 10 control_s */
     "e2e810a64e6a9aad0abbedf0068623550f2017b29f84e202f29c437f81c80cd5", /* 10 -> 11 udp runs */
+    "555c4b02aea5fe169645cdb82e0c6aaa2dea75f6c2224cd0848c2e21ff028bd5", /* 11 -> 12 router runs */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 

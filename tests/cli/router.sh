@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# virtperf router: on every path, two routers with 1,000 routes each
+# forward a low rate packet-exact (every trial: received == sent, nothing
+# arrives unforwarded, the two routers' shares equal within a frame, every
+# trial passes so the rate is --max exactly); the echo latency is there
+# idle and loaded; the run is in the store and its rate recomputes from the
+# stored trials; bad input is a one-line error with exit 2; a run killed
+# midway leaves no namespace or link behind. Needs root (namespaces).
+. "$(dirname "$0")/lib.sh"
+
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+
+# bad input
+expect_exit 2 "$VP" router --routes 0
+expect_one_line_error "routes"
+expect_exit 2 "$VP" router --routes 200000
+expect_one_line_error "routes"
+expect_exit 2 "$VP" router --path sideways
+expect_one_line_error "path"
+expect_exit 2 "$VP" router --routers 9
+expect_one_line_error "routers"
+expect_exit 2 "$VP" router --frame 59
+expect_one_line_error "frame"
+expect_exit 2 "$VP" router --start 50000 --max 1000
+expect_one_line_error "start 50000 is above --max 1000"
+
+busy=
+links_before=$(ip -o link | wc -l)
+for path in bridge routed direct; do
+    expect_exit 0 "$VP" router --path "$path" --routers 2 --routes 1000 --trial 0.2s \
+        --repeats 2 --start 5000 --max 20000 --echoes 50 --json
+    cp "$work/out" "$work/$path.json"
+    j() { jq -r "$1" "$work/$path.json"; }
+    [[ $(j '[.trials[] | select(.received != .sent or .not_forwarded != 0 or .sent == 0)] | length') -eq 0 ]] ||
+        fail "$path: forwarding was not packet-exact: $(j '.trials')"
+    [[ $(j '[.trials[] | select(.verdict == "fail")] | length') -eq 0 ]] ||
+        fail "$path: a trial at <= 20000 frames/s failed: $(j '.trials')"
+    # a generator that fell behind its plan at these rates was kept off its CPU
+    if [[ $(j '[.trials[] | select(.verdict == "rejected")] | length') -gt 0 ]]; then
+        busy="$path: the generator fell behind its plan at <= 20000 frames/s (a busy host)"
+    else
+        [[ $(j '.result.rate_mean') == 20000 ]] || fail "$path: rate $(j '.result.rate_mean'), not 20000"
+        [[ $(j '.result.generator_limited') == false ]] || fail "$path: generator-limited"
+    fi
+    [[ $(j '.result.latency_idle.received') -eq 50 && $(j '.result.latency_loaded.received') -eq 50 ]] ||
+        fail "$path: echoes lost: $(j '.result.latency_idle.received'), $(j '.result.latency_loaded.received')"
+    if [[ $path != routed ]]; then # routed: every frame reaches the sink from the host's MAC
+        [[ $(j '.result.router_share | length') -eq 2 ]] || fail "$path: no per-router share"
+        [[ $(j '[.trials[] | select((.per_router[0] - .per_router[1]) | fabs > 1)] | length') -eq 0 ]] ||
+            fail "$path: the routers' shares differ: $(j '[.trials[].per_router]')"
+    fi
+    # the store keeps the run; its rate recomputes from the trials
+    id=$(j '.run_id')
+    [[ $(sql "SELECT path || ' ' || routers || ' ' || routes FROM router_runs WHERE id = $id") == "$path 2 1000" ]] ||
+        fail "$path: run $id not stored"
+    again=$(sql "SELECT avg(best) FROM (SELECT max(rate) AS best FROM router_trials
+                 WHERE run_id = $id AND verdict = 'pass' GROUP BY repeat)")
+    [[ $(jq -n "$again - $(j '.result.rate_mean') | fabs < 0.001") == true ]] ||
+        fail "$path: the stored trials give $again, the run $(j '.result.rate_mean')"
+    [[ $(sql "SELECT sum(count) FROM router_echo_hist WHERE run_id = $id AND series = 'idle'") -eq 50 ]] ||
+        fail "$path: idle echoes not stored"
+done
+
+# a run killed midway: its namespaces are held by its descriptors only, so
+# nothing is left holding them once it is gone
+"$VP" router --routers 4 --routes 100000 --trial 1s --repeats 5 >/dev/null 2>&1 &
+pid=$!
+held=
+for _ in $(seq 100); do
+    held=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -o 'net:\[[0-9]*\]' | sort -u || true)
+    [[ $(wc -w <<<"$held") -ge 7 ]] && break
+    sleep 0.1
+done
+[[ $(wc -w <<<"$held") -ge 7 ]] || fail "the run did not make its 7 namespaces: $held"
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+for ns in $held; do
+    ! ls -l /proc/[0-9]*/fd /proc/[0-9]*/task/*/ns/net 2>/dev/null | grep -qF "$ns" ||
+        fail "$ns still held after the run was killed"
+done
+[[ $(ip -o link | wc -l) -eq $links_before ]] || fail "links left behind: $(ip -o link)"
+[[ -z $busy ]] || { echo "SKIP: $busy"; exit 77; }
+echo "router: ok"
