@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "drivers/rtp.h"
+#include "net/target.h"
 #include "rtp/addr.h"
 #include "rtp/report.h"
 #include "rtp/rtp.h"
@@ -100,7 +101,8 @@ static int run(int argc, char **argv)
     }
     if (cfg.sockets > cfg.streams)
         cfg.sockets = cfg.streams;
-    if ((rc = vp_parse_hostport("server", o.server, &cfg.server, &cfg.server_len, &err)) < 0)
+    if ((rc = vp_parse_target("rtp-client", "server", o.server, &cfg.server, &cfg.server_len,
+                              &err)) < 0)
         goto fail;
     cfg.token = (uint32_t)o.token;
     if (cfg.token == 0 && getrandom(&cfg.token, sizeof cfg.token, 0) != sizeof cfg.token)

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/signals.h"
 #include "drivers/sip_capacity.h"
+#include "net/target.h"
 #include "rtp/addr.h"
 #include "sip/report.h"
 
@@ -174,8 +175,8 @@ static int run(int argc, char **argv)
         goto out;
     }
     s->o = &o;
-    if ((rc = vp_parse_hostport("target", o.target, &s->cfg.target, &s->cfg.target_len, &err)) <
-            0 ||
+    if ((rc = vp_parse_target("sip-capacity", "target", o.target, &s->cfg.target,
+                              &s->cfg.target_len, &err)) < 0 ||
         (rc = vp_output_open_store(&out, &st, &err)) < 0)
         goto out;
     s->cfg.duration_ns = o.step;

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "core/json.h"
 #include "drivers/sip_uac.h"
+#include "net/target.h"
 #include "rtp/addr.h"
 #include "sip/report.h"
 
@@ -48,7 +49,7 @@ static int make_cfg(const struct vp_sip_uac_opts *o, struct vp_sip_uac_cfg *cfg,
     memset(cfg, 0, sizeof *cfg);
     if (o->target[0] == '\0')
         return vp_input_error(err, "sip-uac: --target HOST:PORT is required");
-    int rc = vp_parse_hostport("target", o->target, &cfg->target, &cfg->target_len, err);
+    int rc = vp_parse_target("sip-uac", "target", o->target, &cfg->target, &cfg->target_len, err);
     if (rc < 0)
         return rc;
     cfg->rate = o->rate;

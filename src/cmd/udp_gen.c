@@ -17,6 +17,7 @@
 #include "drivers/udp.h"
 #include "net/udp_gen_report.h"
 #include "net/udp_path.h"
+#include "net/target.h"
 #include "rtp/addr.h"
 #include "timing/probe.h"
 
@@ -88,7 +89,7 @@ static int parse(int argc, char **argv, struct vp_output_opts *out, struct vp_ud
         cfg->token = vp_probe_new_token();
     if (o->target[0] == '\0')
         return vp_input_error(err, "udp-gen: --target HOST:PORT is required");
-    if ((rc = vp_parse_hostport("target", o->target, &cfg->to, &cfg->to_len, err)) < 0)
+    if ((rc = vp_parse_target("udp-gen", "target", o->target, &cfg->to, &cfg->to_len, err)) < 0)
         return rc;
     if ((o->duration + o->interval - 1) / o->interval > VP_UDP_MAX_INTERVALS)
         return vp_input_error(err, "--duration / --interval: over %d intervals; raise --interval",

@@ -11,12 +11,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "net/pace.h"
+#include "net/target.h"
 
 /* TX ring. Each slot's frame follows a virtio-net header whose hdr_len is
  * the whole frame (PACKET_VNET_HDR): the kernel then copies the frame into
@@ -238,22 +238,6 @@ const char *vp_pkt_tx_name(enum vp_pkt_tx tx)
     return (unsigned)tx < sizeof tx_table / sizeof tx_table[0] ? tx_table[tx].name : "?";
 }
 
-/* Whether the calling thread is in the initial network namespace: PID 1's,
- * or where PID 1 is not ours to look at, the one with the inode number
- * kernels since 6.x give the initial namespace (PROC_NET_INIT_INO); the
- * generator sends only in namespaces its caller made. */
-#define NET_INIT_INO 0xEFFFFFF9u
-
-static bool in_initial_netns(void)
-{
-    struct stat self, init;
-    if (stat("/proc/thread-self/ns/net", &self) < 0)
-        return false;
-    if (stat("/proc/1/ns/net", &init) == 0)
-        return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
-    return self.st_ino == NET_INIT_INO;
-}
-
 /* The link's MTU, or -errno. */
 static int link_mtu(int fd, int ifindex)
 {
@@ -312,7 +296,7 @@ int vp_pkt_gen_run(const struct vp_pkt_flow *f, uint64_t duration_ns, struct vp_
         return rc;
     if ((unsigned)f->tx >= sizeof tx_table / sizeof tx_table[0])
         return vp_input_error(err, "way of sending %d: unknown", (int)f->tx);
-    if (in_initial_netns())
+    if (vp_netns_is_initial())
         return vp_input_error(err, "packet generator: the initial network namespace is not a "
                                    "test's own; send from a namespace made for the test");
     struct gen *g = calloc(1, sizeof *g);

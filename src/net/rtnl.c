@@ -296,3 +296,36 @@ int vp_rtnl_route_count(struct vp_rtnl *nl, uint32_t *count)
     rt->rtm_family = AF_INET;
     return talk_cb(nl, h, count_cb, count);
 }
+
+struct route_found {
+    int oif, type;
+};
+
+static int route_attr_cb(const struct nlattr *a, void *arg)
+{
+    if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+        ((struct route_found *)arg)->oif = (int)mnl_attr_get_u32(a);
+    return MNL_CB_OK;
+}
+
+static int route_get_cb(const struct nlmsghdr *h, void *arg)
+{
+    const struct rtmsg *rt = mnl_nlmsg_get_payload(h);
+    ((struct route_found *)arg)->type = rt->rtm_type;
+    return mnl_attr_parse(h, sizeof *rt, route_attr_cb, arg);
+}
+
+int vp_rtnl_route_get(struct vp_rtnl *nl, int family, const void *addr, int *oif, int *type)
+{
+    struct nlmsghdr *h = msg(nl, RTM_GETROUTE, 0);
+    struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof *rt);
+    size_t len = family == AF_INET6 ? 16 : 4;
+    rt->rtm_family = (unsigned char)family;
+    rt->rtm_dst_len = (unsigned char)(len * 8);
+    mnl_attr_put(h, RTA_DST, len, addr);
+    struct route_found f = {0, 0};
+    int rc = talk_cb(nl, h, route_get_cb, &f);
+    *oif = f.oif;
+    *type = f.type;
+    return rc;
+}

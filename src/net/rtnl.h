@@ -78,6 +78,11 @@ struct vp_route_set {
     int oif;
 };
 int vp_rtnl_routes(struct vp_rtnl *nl, const struct vp_route_set *set, bool add, uint32_t *done);
+/* The route the kernel would take to addr (family AF_INET or AF_INET6,
+ * the address's bytes): its output link *oif and its type *type (RTN_LOCAL
+ * for one of the namespace's own addresses); 0 or -errno (-ENETUNREACH). */
+int vp_rtnl_route_get(struct vp_rtnl *nl, int family, const void *addr, int *oif, int *type);
+
 /* How many routes of vp_rtnl_routes the namespace's IPv4 tables hold. */
 int vp_rtnl_route_count(struct vp_rtnl *nl, uint32_t *count);
 

@@ -37,7 +37,12 @@ stop_sink() {
 rcvbuf_errors() { awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp; }
 end() { jq -r ".end.$1" "$work/out"; }
 
-# bad input
+# bad input; a target out of the machine (TEST-NET-1) is refused by every
+# generator, whatever route the machine has to it
+for gen in "udp-gen --target" "sip-uac --target" "sip-capacity --target" "rtp-client --server"; do
+    expect_exit 2 "$VP" $gen 192.0.2.1:9
+    expect_one_line_error "192.0.2.1:9"
+done
 expect_exit 2 "$VP" udp-gen --target 127.0.0.1:9 --size 63
 expect_one_line_error "size"
 expect_exit 2 "$VP" udp-gen --target 127.0.0.1:9 --size 65508
