@@ -1,25 +1,9 @@
 /* udp-gen runs in the results store (tables made by the udp migration in
  * store/schema.c). One transaction per run. */
 #include <sqlite3.h>
-#include <time.h>
 
 #include "net/udp_gen_report.h"
-
-static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **s, struct vp_err *err)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    return 0;
-}
-
-static int step(sqlite3 *db, sqlite3_stmt *s, struct vp_err *err)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    return 0;
-}
+#include "store/rows.h"
 
 /* A value in ms (or us), NULL when there is none. */
 static void bind_opt(sqlite3_stmt *s, int k, bool have, double v)
@@ -41,17 +25,14 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
         " lateness_p99_us, cpu_fraction, generator_limited, hist_relative_error)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt *s;
-    int rc = prep(db, sql, &s, err);
+    int rc = vp_rows_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
     struct vp_udp_totals t;
     vp_udp_totals(r, &t);
     const struct vp_udp_gen_cfg *c = in->cfg;
     char when[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    vp_rows_now(when, sizeof when);
     bool d = t.delay.count > 0;
     int k = 1;
     sqlite3_bind_text(s, k++, when, -1, SQLITE_TRANSIENT);
@@ -80,7 +61,7 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
     sqlite3_bind_double(s, k++, r->wall_ns ? (double)r->cpu_ns / (double)r->wall_ns : 0);
     sqlite3_bind_int(s, k++, r->generator_limited);
     sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
-    rc = step(db, s, err);
+    rc = vp_rows_step(db, s, err);
     sqlite3_finalize(s);
     *run_id = sqlite3_last_insert_rowid(db);
     return rc;
@@ -110,7 +91,7 @@ static int insert_dir(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i, const str
     bind_opt(s, k++, late, d->late_max_ns / 1e3);
     sqlite3_bind_double(s, k++, d->elapsed_ns ? (double)d->cpu_ns / (double)d->elapsed_ns : 0);
     sqlite3_bind_int(s, k++, d->sender_limited);
-    return step(db, s, err);
+    return vp_rows_step(db, s, err);
 }
 
 static int insert_intervals(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i,
@@ -136,7 +117,7 @@ static int insert_intervals(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i,
         sqlite3_bind_double(s, k++, (double)iv->jitter_ns / 1e6);
         bind_opt(s, k++, d, d ? (double)iv->delay_sum_ns / (double)iv->delay_count / 1e6 : 0);
         bind_opt(s, k++, d, (double)iv->delay_max_ns / 1e6);
-        rc = step(db, s, err);
+        rc = vp_rows_step(db, s, err);
     }
     return rc;
 }
@@ -144,21 +125,9 @@ static int insert_intervals(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i,
 static int insert_hist(sqlite3 *db, sqlite3_stmt *s, int64_t id, int i, const struct vp_hist *h,
                        struct vp_err *err)
 {
-    for (unsigned b = 0; b < VP_HIST_BUCKETS; b++) {
-        if (h->buckets[b] == 0)
-            continue;
-        uint64_t lo, hi;
-        vp_hist_bucket_bounds(b, &lo, &hi);
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, vp_udp_dir_names[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, (int64_t)lo);
-        sqlite3_bind_int64(s, 4, (int64_t)hi);
-        sqlite3_bind_int64(s, 5, h->buckets[b]);
-        int rc = step(db, s, err);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, vp_udp_dir_names[i], -1, SQLITE_STATIC);
+    return vp_rows_hist(db, s, 3, h, err);
 }
 
 static int insert_rows(sqlite3 *db, int64_t id, const struct vp_udp_run_info *in,
@@ -166,11 +135,12 @@ static int insert_rows(sqlite3 *db, int64_t id, const struct vp_udp_run_info *in
 {
     sqlite3_stmt *sd = NULL, *si = NULL, *sh = NULL;
     int rc;
-    if ((rc = prep(db, "INSERT INTO udp_directions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                   &sd, err)) < 0 ||
-        (rc = prep(db, "INSERT INTO udp_intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &si, err)) <
-            0 ||
-        (rc = prep(db, "INSERT INTO udp_delay_hist VALUES (?,?,?,?,?)", &sh, err)) < 0)
+    if ((rc = vp_rows_prepare(
+             db, "INSERT INTO udp_directions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &sd,
+             err)) < 0 ||
+        (rc = vp_rows_prepare(db, "INSERT INTO udp_intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              &si, err)) < 0 ||
+        (rc = vp_rows_prepare(db, "INSERT INTO udp_delay_hist VALUES (?,?,?,?,?)", &sh, err)) < 0)
         goto out;
     for (int i = 0; i < 2 && rc == 0; i++) {
         if (!r->dir[i].on)
@@ -186,21 +156,26 @@ out:
     return rc;
 }
 
+struct job {
+    const char *command, *params;
+    const struct vp_udp_run_info *in;
+    const struct vp_udp_gen_result *r;
+    int64_t run_id;
+};
+
+static int fill(sqlite3 *db, void *ctx, struct vp_err *err)
+{
+    struct job *j = ctx;
+    int rc = insert_run(db, j->command, j->params, j->in, j->r, &j->run_id, err);
+    return rc == 0 ? insert_rows(db, j->run_id, j->in, j->r, err) : rc;
+}
+
 int vp_udp_store_run(struct vp_store *st, const char *command, const char *params,
                      const struct vp_udp_run_info *in, const struct vp_udp_gen_result *r,
                      int64_t *run_id, struct vp_err *err)
 {
-    sqlite3 *db = vp_store_db(st);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    int rc = insert_run(db, command, params, in, r, run_id, err);
-    if (rc == 0)
-        rc = insert_rows(db, *run_id, in, r, err);
-    if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = vp_run_error(err, 0, "store: %s", sqlite3_errmsg(db));
-    if (rc < 0) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        *run_id = 0;
-    }
+    struct job j = {command, params, in, r, 0};
+    int rc = vp_rows_transaction(vp_store_db(st), fill, &j, err);
+    *run_id = rc == 0 ? j.run_id : 0;
     return rc;
 }

@@ -169,70 +169,77 @@ static int wires(struct build *b)
     return steer(b, &b->sink, "s0", t->cfg.tester_cpus);
 }
 
+/* Router i's two ends and the host's ends facing them. */
+struct ends {
+    uint8_t in[6], out[6];   /* the router's eth0 (from T) and eth1 (to S) */
+    uint8_t hin[6], hout[6]; /* the host's ra<i> and rb<i> (bridge and routed) */
+    char ra[16], rb[16];
+};
+
+static void ends_of(int i, struct ends *e)
+{
+    mac_of(e->in, ROLE_ROUTER, i, 0);
+    mac_of(e->out, ROLE_ROUTER, i, 1);
+    mac_of(e->hin, ROLE_HOST, i + 1, 0);
+    mac_of(e->hout, ROLE_HOST, i + 1, 1);
+    snprintf(e->ra, sizeof e->ra, "ra%d", i);
+    snprintf(e->rb, sizeof e->rb, "rb%d", i);
+}
+
 /* Router i's links, addresses and next hops on the bridge or direct path. */
 static int router_switched(struct build *b, int i, int bra, int brb, int wa, int wb)
 {
     struct vp_fwd_topo *t = b->t;
     struct place *r = &b->router[i];
-    uint8_t in[6], out[6], hin[6], hout[6], s0[6];
-    mac_of(in, ROLE_ROUTER, i, 0);
-    mac_of(out, ROLE_ROUTER, i, 1);
-    mac_of(hin, ROLE_HOST, i + 1, 0);
-    mac_of(hout, ROLE_HOST, i + 1, 1);
+    struct ends e;
+    ends_of(i, &e);
+    uint8_t s0[6];
     mac_of(s0, ROLE_SINK, 0, 1);
-    char ra[16], rb[16], a_in[16], a_out[16];
-    snprintf(ra, sizeof ra, "ra%d", i);
-    snprintf(rb, sizeof rb, "rb%d", i);
+    char a_in[16], a_out[16];
     snprintf(a_in, sizeof a_in, "10.1.0.%d", 10 + i);
     snprintf(a_out, sizeof a_out, "10.2.0.%d", 10 + i);
-    int rc, ia, ib, e0, e1;
+    int rc, port, e0, e1;
     if (t->cfg.path == VP_FWD_BRIDGE) {
-        if ((rc = veth(b, &b->host, ra, hin, r, "eth0", in)) < 0 ||
-            (rc = veth(b, &b->host, rb, hout, r, "eth1", out)) < 0 ||
-            (rc = link_ready(b, &b->host, ra, bra, NULL, 0, &ia)) < 0 ||
-            (rc = link_ready(b, &b->host, rb, brb, NULL, 0, &ib)) < 0)
+        if ((rc = veth(b, &b->host, e.ra, e.hin, r, "eth0", e.in)) < 0 ||
+            (rc = veth(b, &b->host, e.rb, e.hout, r, "eth1", e.out)) < 0 ||
+            (rc = link_ready(b, &b->host, e.ra, bra, NULL, 0, &port)) < 0 ||
+            (rc = link_ready(b, &b->host, e.rb, brb, NULL, 0, &port)) < 0)
             return rc;
-    } else if ((rc = macvlan(b, wa, r, "eth0", in)) < 0 ||
-               (rc = macvlan(b, wb, r, "eth1", out)) < 0)
+    } else if ((rc = macvlan(b, wa, r, "eth0", e.in)) < 0 ||
+               (rc = macvlan(b, wb, r, "eth1", e.out)) < 0)
         return rc;
     if ((rc = link_ready(b, r, "eth0", 0, a_in, 24, &e0)) < 0 ||
         (rc = link_ready(b, r, "eth1", 0, a_out, 24, &e1)) < 0 ||
         (rc = neigh(b, r, e1, "10.2.0.1", s0)) < 0)
         return rc;
-    memcpy(t->next_mac[i], in, 6);
-    memcpy(t->forwarder_mac[i], out, 6);
-    memcpy(t->r[i].in_mac, in, 6);
+    memcpy(t->next_mac[i], e.in, 6);
+    memcpy(t->forwarder_mac[i], e.out, 6);
+    memcpy(t->r[i].in_mac, e.in, 6);
     return e1;
 }
 
 /* Router i's /30s to H on the routed path, and H's routes to and from it. */
-static int router_routed(struct build *b, int i, int wb)
+static int router_routed(struct build *b, int i)
 {
     struct vp_fwd_topo *t = b->t;
     struct place *r = &b->router[i], *h = &b->host;
-    uint8_t in[6], out[6], hin[6], hout[6], s0[6];
-    mac_of(in, ROLE_ROUTER, i, 0);
-    mac_of(out, ROLE_ROUTER, i, 1);
-    mac_of(hin, ROLE_HOST, i + 1, 0);
-    mac_of(hout, ROLE_HOST, i + 1, 1);
-    mac_of(s0, ROLE_SINK, 0, 1);
-    char ra[16], rb[16], h_in[16], h_out[16], r_in[16], r_out[16], block[16];
-    snprintf(ra, sizeof ra, "ra%d", i);
-    snprintf(rb, sizeof rb, "rb%d", i);
+    struct ends e;
+    ends_of(i, &e);
+    char h_in[16], h_out[16], r_in[16], r_out[16], block[16];
     snprintf(h_in, sizeof h_in, "10.3.%d.1", i);
     snprintf(r_in, sizeof r_in, "10.3.%d.2", i);
     snprintf(h_out, sizeof h_out, "10.4.%d.1", i);
     snprintf(r_out, sizeof r_out, "10.4.%d.2", i);
     snprintf(block, sizeof block, "%d.0.0.0", 20 + 2 * i);
     int rc, ia, ib, e0, e1;
-    if ((rc = veth(b, h, ra, hin, r, "eth0", in)) < 0 ||
-        (rc = veth(b, h, rb, hout, r, "eth1", out)) < 0 ||
-        (rc = link_ready(b, h, ra, 0, h_in, 30, &ia)) < 0 ||
-        (rc = link_ready(b, h, rb, 0, h_out, 30, &ib)) < 0 ||
+    if ((rc = veth(b, h, e.ra, e.hin, r, "eth0", e.in)) < 0 ||
+        (rc = veth(b, h, e.rb, e.hout, r, "eth1", e.out)) < 0 ||
+        (rc = link_ready(b, h, e.ra, 0, h_in, 30, &ia)) < 0 ||
+        (rc = link_ready(b, h, e.rb, 0, h_out, 30, &ib)) < 0 ||
         (rc = link_ready(b, r, "eth0", 0, r_in, 30, &e0)) < 0 ||
         (rc = link_ready(b, r, "eth1", 0, r_out, 30, &e1)) < 0 ||
-        (rc = neigh(b, r, e1, h_out, hout)) < 0 || (rc = neigh(b, r, e0, h_in, hin)) < 0 ||
-        (rc = neigh(b, h, ia, r_in, in)) < 0 || (rc = neigh(b, h, ib, r_out, out)) < 0 ||
+        (rc = neigh(b, r, e1, h_out, e.hout)) < 0 || (rc = neigh(b, r, e0, h_in, e.hin)) < 0 ||
+        (rc = neigh(b, h, ia, r_in, e.in)) < 0 || (rc = neigh(b, h, ib, r_out, e.out)) < 0 ||
         /* the router: S and T behind H */
         (rc = route(b, r, "10.2.0.0", 24, h_out, e1, 0)) < 0 ||
         (rc = route(b, r, "10.1.0.0", 24, h_in, e0, 0)) < 0 ||
@@ -242,12 +249,9 @@ static int router_routed(struct build *b, int i, int wb)
     if (i == 0 && ((rc = route(b, h, "10.2.0.0", 24, r_in, ia, TABLE_FROM_TESTER)) < 0 ||
                    (rc = route(b, h, "10.1.0.0", 24, r_out, ib, TABLE_FROM_SINK)) < 0))
         return rc;
-    (void)wb;
-    uint8_t wa_mac[6];
-    mac_of(wa_mac, ROLE_HOST, 0, 0);
-    memcpy(t->next_mac[i], wa_mac, 6);
-    mac_of(t->forwarder_mac[i], ROLE_HOST, 0, 1);
-    memcpy(t->r[i].in_mac, in, 6);
+    mac_of(t->next_mac[i], ROLE_HOST, 0, 0);      /* H's wa */
+    mac_of(t->forwarder_mac[i], ROLE_HOST, 0, 1); /* H's wb */
+    memcpy(t->r[i].in_mac, e.in, 6);
     return e1;
 }
 
@@ -300,7 +304,7 @@ static int build_routers(struct build *b)
         t->r[i].ns = r->ns;
         if ((rc = vp_netns_sysctl(r->ns, "net/ipv4/ip_forward", "1")) < 0)
             return fail(b->err, rc, "forwarding on", what);
-        int out = routed ? router_routed(b, i, wb) : router_switched(b, i, bra, brb, wa, wb);
+        int out = routed ? router_routed(b, i) : router_switched(b, i, bra, brb, wa, wb);
         if (out < 0)
             return out;
         t->r[i].block = (uint32_t)(20 + 2 * i) << 24;
