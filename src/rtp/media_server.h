@@ -1,11 +1,12 @@
 /* The media-server appliance: a pool of worker threads, each reading its
  * own SO_REUSEPORT socket of the UDP engine's receiver (net/udp_engine.h:
- * recvmmsg batches) on the same port, that do per-packet work resembling a media path (G.711 μ-law
- * → linear PCM, a FIR filter, back to μ-law) and relay each packet to the other leg: back to its
- * source, or to a configured peer, a batch at a time through the engine's transmit queue (sendmmsg,
- * UDP GSO). It counts what it could not take: socket-buffer overflows (sk_drops, what SO_RXQ_OVFL
- * tells), cross-checked against the kernel's UDP RcvbufErrors counter (host-wide, so only an upper
- * bound). */
+ * recvmmsg batches) on one port, that do per-packet work resembling a media
+ * path (G.711 μ-law → linear PCM, a FIR filter, back to μ-law) and relay
+ * each packet to the other leg: back to its source, or to a configured
+ * peer, a batch at a time through the engine's transmit queue (sendmmsg,
+ * UDP GSO). It counts what it could not take: socket-buffer overflows
+ * (sk_drops, what SO_RXQ_OVFL tells), cross-checked against the kernel's
+ * UDP RcvbufErrors counter (host-wide, so only an upper bound). */
 #ifndef VP_RTP_MEDIA_SERVER_H
 #define VP_RTP_MEDIA_SERVER_H
 
