@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # RTP media capacity on this machine, two cores:
 #   1. the most streams one pinned core of rtp-client sustains on loopback
-#      (sending and receiving on CPU 0, media-server --work none on CPU 1) with
-#      zero loss and p99 send lateness < 200 µs; beside it iperf3 sending
-#      172-byte UDP datagrams as fast as it can on the same pinned core, the
-#      packet rate a plain UDP sender reaches;
-#   2. the most streams media-server relays on one pinned core with its
-#      default per-packet work (G.711 decode, 32-tap FIR, encode) before loss.
+#      (sending and receiving on CPU 0, media-server --work none with
+#      $SERVER_THREADS threads on CPU 1) with zero loss and p99 send lateness
+#      < 200 µs; beside it iperf3 sending 172-byte UDP datagrams as fast as it
+#      can on the same pinned core, the packet rate a plain UDP sender reaches;
+#   2. the most streams media-server relays with its default per-packet work
+#      (G.711 decode, 32-tap FIR, encode) before loss: its $SERVER_THREADS
+#      worker threads share CPU 1, the client is on CPU 0.
 # Prints markdown; bench/results/rtp.md keeps the committed table.
 #
 # usage: bench/rtp.sh [SECONDS] [CLIENT_STEPS] [SERVER_STEPS] [TRIES]
+#   VIRTPERF=path/to/virtperf picks another build, SERVER_THREADS (2) the
+#   media server's worker threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs=${1:-5}
-client_steps=${2:-"2000 4000 5000 6000 7000 8000 9000 10000"}
-server_steps=${3:-"1000 1500 2000 2500 3000 3500 4000 5000"}
+client_steps=${2:-"4000 6000 8000 10000 11000 12000"}
+server_steps=${3:-"2000 4000 6000 8000 10000 11000 12000"}
 tries=${4:-3}
+threads=${SERVER_THREADS:-2}
 vp=${VIRTPERF:-./build/src/virtperf}
 [[ -x $vp ]] || { echo "build first: make" >&2; exit 1; }
 for tool in jq taskset iperf3; do
@@ -41,7 +45,7 @@ trap cleanup EXIT
 export VIRTPERF_STORE=$work/store.db
 
 start_server() { # options...
-    "${prio[@]}" taskset -c 1 "$vp" media-server --listen 127.0.0.1:0 --threads 1 --json "$@" \
+    "${prio[@]}" taskset -c 1 "$vp" media-server --listen 127.0.0.1:0 --threads "$threads" --json "$@" \
         >"$work/ms.json" 2>"$work/ms.err" &
     ms_pid=$!
     port=
@@ -92,11 +96,12 @@ cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "## RTP streams: rtp-client and media-server capacity"
 echo
 echo "Machine: $(nproc) CPUs, $cpu, kernel $(uname -r); $(date -u '+%Y-%m-%d %H:%M UTC')."
+echo "Build: ${BENCH_LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo "$vp")} ($vp)."
 echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine"
 echo "shows as lateness and starvation of either side; compare rows of one run only)."
 echo "Each row: one rtp-client run of ${secs} s (172-byte UDP payload every 20 ms per stream),"
-echo "client pinned to CPU 0, media-server (1 worker thread) pinned to CPU 1; each row is the"
-echo "first of up to $tries runs that meets the criteria (or the last run), \"runs\" says which."
+echo "client pinned to CPU 0, media-server ($threads worker threads, both) pinned to CPU 1; each row"
+echo "is the first of up to $tries runs that meets the criteria (or the last run), \"runs\" says which."
 echo "Scheduling: ${prio[*]:-normal (not root)}."
 echo
 
@@ -118,7 +123,7 @@ echo "Peer: iperf3 -u -l 172 -b 0 (send only, no receive, no timing) on the same
 echo "core: $pps datagrams/s, i.e. the send-only ceiling of $((pps / 50)) streams' worth."
 echo
 
-echo "### 2. media-server on one core, default work (transcode, 32 FIR taps)"
+echo "### 2. media-server, $threads threads on one core, default work (transcode, 32 FIR taps)"
 echo
 header
 server_opts=()

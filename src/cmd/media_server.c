@@ -34,7 +34,7 @@ static void print_counters(const struct vp_media_server_opts *o,
         return;
     }
     printf("media-server: received %lu  relayed %lu  transcoded %lu  not RTP %lu  send errors "
-           "%lu  dropped (SO_RXQ_OVFL) %lu  host UDP RcvbufErrors %ld\n",
+           "%lu  dropped (socket buffer full) %lu  host UDP RcvbufErrors %ld\n",
            (unsigned long)c->received, (unsigned long)c->relayed, (unsigned long)c->transcoded,
            (unsigned long)c->not_rtp, (unsigned long)c->send_errors, (unsigned long)c->rxq_drops,
            (long)c->snmp_rcvbuf_errors);
@@ -65,6 +65,7 @@ static int run(int argc, char **argv)
     cfg.threads = (int)o.threads;
     cfg.transcode = o.work == VP_MEDIA_WORK_TRANSCODE;
     cfg.fir_taps = (int)o.fir_taps;
+    cfg.gso = o.gso == VP_GSO_ON;
     if ((rc = vp_media_server_start(&cfg, &ms, &err)) < 0)
         return vp_err_report(&err);
     char host[VP_STR_MAX];

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "drivers/media_server.h"
 #include "drivers/rtp.h"
 #include "net/target.h"
 #include "rtp/addr.h"
@@ -93,6 +94,7 @@ static int run(int argc, char **argv)
         .interval_ns = o.interval,
         .payload = (unsigned)o.payload,
         .clock_rate = 8000,
+        .gso = o.gso == VP_GSO_ON,
     };
     if (o.duration / o.interval > 10000) {
         rc = vp_input_error(&err, "rtp-client: --duration / --interval is over 10000 intervals; "

@@ -4,6 +4,7 @@
 #include "rtp/g711.h"
 
 const char *const vp_media_work_names[] = {"none", "transcode", NULL};
+const char *const vp_gso_names[] = {"off", "on", NULL};
 
 const struct vp_opt vp_media_server_opt_table[] = {
     {"listen", VP_OPT_STRING, offsetof(struct vp_media_server_opts, listen), NULL, 0, 0, NULL,
@@ -14,6 +15,10 @@ const struct vp_opt vp_media_server_opt_table[] = {
      vp_media_work_names, "per-packet work: none, or μ-law → PCM, FIR filter, → μ-law", false},
     {"fir-taps", VP_OPT_INT, offsetof(struct vp_media_server_opts, fir_taps), "32", 1,
      VP_FIR_MAX_TAPS, NULL, "FIR filter length for --work transcode", false},
+    {"gso", VP_OPT_ENUM, offsetof(struct vp_media_server_opts, gso), "on", 0, 0, vp_gso_names,
+     "relay a batch's packets to one source as one UDP GSO message (off: one skb each, for a "
+     "capture on lo or veth)",
+     false},
     {"peer", VP_OPT_STRING, offsetof(struct vp_media_server_opts, peer), NULL, 0, 0, NULL,
      "relay every packet to this HOST:PORT instead of back to its source", false},
     {"duration", VP_OPT_DURATION, offsetof(struct vp_media_server_opts, duration), "0s", 0, 0, NULL,

@@ -33,6 +33,10 @@ const struct vp_opt vp_rtp_client_opt_table[] = {
      "time to keep listening after the last packet is sent", false},
     {"sockets", VP_OPT_INT, offsetof(struct vp_rtp_client_opts, sockets), "0", 0, 1024, NULL,
      "UDP sockets (source ports) the streams are spread over; 0: min(streams, 4)", false},
+    {"gso", VP_OPT_ENUM, offsetof(struct vp_rtp_client_opts, gso), "on", 0, 0, vp_gso_names,
+     "send a tick's packets of a socket as one UDP GSO message and receive with UDP GRO (off: "
+     "one skb each, for a capture on lo or veth)",
+     false},
     {"interval-csv", VP_OPT_STRING, offsetof(struct vp_rtp_client_opts, interval_csv), NULL, 0, 0,
      NULL, "write one CSV line per interval to this file", false},
     {"token", VP_OPT_INT, offsetof(struct vp_rtp_client_opts, token), "0", 0, 4294967295.0, NULL,

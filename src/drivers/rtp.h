@@ -14,6 +14,7 @@ struct vp_rtp_client_opts {
     uint64_t duration, ptime, tick, payload, interval, drain;
     char interval_csv[VP_STR_MAX];
     int64_t token;
+    int gso; /* enum vp_gso */
 };
 extern const struct vp_opt vp_rtp_client_opt_table[];
 

@@ -16,7 +16,7 @@ uint64_t vp_thread_cpu_ns(void)
 void vp_pace_start(struct vp_pace *p, double rate, int batch, uint64_t duration_ns,
                    struct vp_hist *late)
 {
-    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+    vp_pace_slack(1000);
     *p = (struct vp_pace){.rate = rate, .batch = batch, .late = late};
     if (late)
         vp_hist_init(late);
@@ -24,7 +24,12 @@ void vp_pace_start(struct vp_pace *p, double rate, int batch, uint64_t duration_
     p->end = p->start + duration_ns;
 }
 
-static void sleep_until(uint64_t mono_ns)
+void vp_pace_slack(unsigned long slack_ns)
+{
+    prctl(PR_SET_TIMERSLACK, slack_ns, 0, 0, 0);
+}
+
+void vp_pace_sleep_until(uint64_t mono_ns)
 {
     struct timespec ts = {(time_t)(mono_ns / 1000000000ull), (long)(mono_ns % 1000000000ull)};
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -42,7 +47,7 @@ int vp_pace_next(struct vp_pace *p)
         uint64_t due = (uint64_t)((double)(now - p->start) * p->rate / 1e9) + 1;
         uint64_t deadline = p->start + (uint64_t)((double)p->done * 1e9 / p->rate);
         if (due <= p->done) {
-            sleep_until(deadline < p->end ? deadline : p->end);
+            vp_pace_sleep_until(deadline < p->end ? deadline : p->end);
             continue;
         }
         if (p->late)
@@ -67,4 +72,10 @@ bool vp_pace_behind(double rate, uint64_t sent, uint64_t planned, const struct v
         return (double)sent < 0.99 * (double)planned ||
                (late && vp_hist_percentile(late, 99) > VP_PACE_LATE_LIMIT_NS);
     return cpu_ns > elapsed_ns * 9 / 10;
+}
+
+void vp_pace_wheel_init(struct vp_pace_wheel *w, uint64_t start, uint64_t period, uint64_t tick,
+                        int n)
+{
+    *w = (struct vp_pace_wheel){.start = start, .period = period, .tick = tick, .n = n};
 }

@@ -1,5 +1,5 @@
-/* Sending on absolute deadlines, shared by the UDP engine and the packet
- * generator: item k of a run at rate R is due at start + k/R. Each wake-up
+/* Sending on absolute deadlines, shared by the UDP engine, the RTP client
+ * and the packet generator: item k of a run at rate R is due at start + k/R. Each wake-up
  * hands out what is due, at most `batch` items, then sleeps until the next
  * deadline (clock_nanosleep, TIMER_ABSTIME, 1 us timer slack), so no burst
  * is larger than a batch; a sender that fell behind catches up a batch at a
@@ -54,5 +54,54 @@ bool vp_pace_behind(double rate, uint64_t sent, uint64_t planned, const struct v
 
 /* CPU time of the calling thread, ns. */
 uint64_t vp_thread_cpu_ns(void);
+
+/* Wake at deadlines within slack_ns, not the default 50 us after them
+ * (the calling thread's timer slack; vp_pace_start sets 1 us). */
+void vp_pace_slack(unsigned long slack_ns);
+/* Sleep until the CLOCK_MONOTONIC time mono_ns (or a signal): never "for a
+ * while", so delays do not add up. */
+void vp_pace_sleep_until(uint64_t mono_ns);
+
+/* The phase wheel of many flows of one period (the RTP client's streams):
+ * flow i of n sends its k-th datagram at start + phase(i) + k * period,
+ * phase(i) = i * period / n rounded down to a multiple of the tick (so one
+ * wake-up serves every flow of a tick: on a virtual machine a wake-up
+ * costs tens of microseconds). Flows come due in the fixed cyclic order
+ * 0..n-1, so the next deadline is the cursor's, and a flow served goes
+ * back to its own place one revolution later: O(1) per datagram, nothing
+ * to reorder. */
+struct vp_pace_wheel {
+    uint64_t start, period, tick;
+    int n;
+    int cur;        /* the next flow due */
+    uint64_t round; /* its datagram's number */
+};
+
+void vp_pace_wheel_init(struct vp_pace_wheel *w, uint64_t start, uint64_t period, uint64_t tick,
+                        int n);
+
+/* When flow i's datagram k is due. */
+static inline uint64_t vp_pace_wheel_due(const struct vp_pace_wheel *w, int i, uint64_t k)
+{
+    uint64_t phase = (uint64_t)i * w->period / (uint64_t)w->n;
+    if (w->tick > 0) /* flows share the tick their phase falls in */
+        phase -= phase % w->tick;
+    return w->start + phase + k * w->period;
+}
+
+/* The next deadline, the cursor's. */
+static inline uint64_t vp_pace_wheel_next(const struct vp_pace_wheel *w)
+{
+    return vp_pace_wheel_due(w, w->cur, w->round);
+}
+
+/* The cursor's flow was served: on to the next. */
+static inline void vp_pace_wheel_advance(struct vp_pace_wheel *w)
+{
+    if (++w->cur == w->n) {
+        w->cur = 0;
+        w->round++;
+    }
+}
 
 #endif

@@ -6,44 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/signals.h"
+#include "net/udp_engine.h"
+#include "net/pace.h"
 #include "rtp/rtp.h"
 
-#define BATCH      256  /* packets per sendmmsg / recvmmsg call */
-#define RX_BUF     2048 /* larger than any packet we send: longer ones are foreign */
-#define RCVBUF     (8 << 20)
-#define START_LAG  20000000ull /* the first slot, after setting up */
-#define DRAIN_POLL 2000000ull  /* after the last send, look for replies this often */
-
-struct sock {
-    int fd;
-    int nout;
-    struct mmsghdr out[BATCH];
-    struct iovec out_iov[BATCH];
-    uint8_t *out_buf; /* BATCH packets */
-    uint32_t ovfl;    /* SO_RXQ_OVFL: drops on this socket so far */
-};
+#define TX_BATCH    VP_UDP_BATCH_MAX /* packets queued per socket before a send */
+#define RX_BATCH    64               /* messages per recvmmsg (a GRO one holds many packets) */
+#define RCVBUF      (8 << 20)
+#define START_LAG   20000000ull /* the first slot, after setting up */
+#define DRAIN_POLL  2000000ull  /* after the last send, look for replies this often */
+#define READ_MARGIN 20000ull    /* stop reading replies this long before the next send */
 
 struct client {
     const struct vp_rtp_client_cfg *cfg;
-    int epfd; /* the sockets, to learn in one call which have replies waiting */
     struct vp_rtp_client_result *res;
-    struct sock *socks;
-    uint64_t start;
+    struct vp_udp_rx *rx;    /* the sockets: streams send from them, replies come back */
+    struct vp_udp_txq **txq; /* one per socket */
+    struct vp_pace_wheel wheel;
     size_t pkt_len;
-    uint8_t frame[1500]; /* the G.711 payload template: a 1 kHz tone */
-    /* receive side */
-    struct mmsghdr in[BATCH];
-    struct iovec in_iov[BATCH];
-    uint8_t (*in_buf)[RX_BUF];
-    uint8_t in_ctl[BATCH][CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timespec))];
+    uint32_t samples;        /* RTP timestamp units per packet */
+    uint8_t frame[1500];     /* the G.711 payload template: a 1 kHz tone */
     int64_t real_minus_mono; /* to bring kernel receive stamps to CLOCK_MONOTONIC */
+    uint64_t read_until;     /* replies are read until then */
 };
 
 static int stream_sock(const struct client *c, int i)
@@ -52,65 +41,43 @@ static int stream_sock(const struct client *c, int i)
     return (int)((int64_t)i * c->cfg->sockets / c->cfg->streams);
 }
 
-/* Planned send time of packet k of stream i. */
-static uint64_t plan(const struct client *c, int i, uint64_t k)
+/* Send what the sockets' queues hold. */
+static void flush(struct client *c)
 {
-    const struct vp_rtp_client_cfg *cfg = c->cfg;
-    uint64_t phase = (uint64_t)i * cfg->ptime_ns / (uint64_t)cfg->streams;
-    if (cfg->tick_ns > 0) /* streams share the tick their phase falls in */
-        phase -= phase % cfg->tick_ns;
-    return c->start + phase + k * cfg->ptime_ns;
+    for (int i = 0; i < c->cfg->sockets; i++)
+        if (vp_udp_txq_count(c->txq[i]) > 0)
+            vp_udp_txq_flush(c->txq[i]);
 }
 
-static int flush(struct client *c, struct sock *s)
-{
-    int done = 0;
-    while (done < s->nout) {
-        int n = sendmmsg(s->fd, s->out + done, (unsigned)(s->nout - done), 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            c->res->send_errors += (uint64_t)(s->nout - done); /* counted as sent, lost */
-            break;
-        }
-        done += n;
-    }
-    s->nout = 0;
-    return 0;
-}
-
-/* Build the next packet of stream i into its socket's batch. */
+/* Build the next packet of stream i into its socket's queue. */
 static void queue_packet(struct client *c, int i, uint64_t planned, uint64_t now)
 {
     struct vp_rtp_stream *st = &c->res->streams[i];
-    struct sock *s = &c->socks[stream_sock(c, i)];
-    if (s->nout == BATCH)
-        flush(c, s);
-    uint8_t *p = s->out_buf + (size_t)s->nout * c->pkt_len;
-    uint32_t samples = (uint32_t)(c->cfg->ptime_ns * c->cfg->clock_rate / 1000000000ull);
+    struct vp_udp_txq *q = c->txq[stream_sock(c, i)];
+    uint8_t *p = vp_udp_txq_slot(q);
     struct vp_rtp_header h = {.version = 2,
                               .marker = st->next == 0,
                               .payload_type = VP_RTP_PT_PCMU,
                               .seq = (uint16_t)(st->seq0 + st->next),
-                              .timestamp = st->ts0 + st->next * samples,
+                              .timestamp = st->ts0 + st->next * c->samples,
                               .ssrc = st->ssrc};
     vp_rtp_header_encode(&h, p);
     memcpy(p + VP_RTP_HEADER_LEN, c->frame, c->cfg->payload);
     struct vp_rtp_probe pr = {
         .token = c->cfg->token, .stream = (uint32_t)i, .seq = st->next, .sent_ns = now};
     vp_rtp_probe_encode(&pr, p + VP_RTP_HEADER_LEN);
-    s->nout++;
+    vp_udp_txq_push(q, (uint32_t)c->pkt_len, NULL, 0);
     st->next++;
     st->sent++;
     c->res->sent++;
     vp_hist_add(&c->res->lateness, now > planned ? now - planned : 0);
-    uint64_t iv = (planned - c->start) / c->cfg->interval_ns;
+    uint64_t iv = (planned - c->wheel.start) / c->cfg->interval_ns;
     if ((int)iv < c->res->nintervals)
         c->res->intervals[iv].sent++;
 }
 
 /* One received datagram. */
-static void account(struct client *c, const uint8_t *pkt, size_t len, int flags, uint64_t now)
+static void account(struct client *c, const uint8_t *pkt, size_t len, bool truncated, uint64_t now)
 {
     struct vp_rtp_client_result *res = c->res;
     struct vp_rtp_header h;
@@ -138,7 +105,7 @@ static void account(struct client *c, const uint8_t *pkt, size_t len, int flags,
         res->rejects.foreign_ssrc++;
         return;
     }
-    if ((flags & MSG_TRUNC) || len != c->pkt_len) {
+    if (truncated || len != c->pkt_len) {
         res->rejects.truncated++;
         return;
     }
@@ -161,83 +128,26 @@ static void account(struct client *c, const uint8_t *pkt, size_t len, int flags,
     if (v == VP_RTP_REORDERED)
         res->reordered++;
     res->received++;
-    res->last_arrival_rel_ns = now - c->start;
+    res->last_arrival_rel_ns = now - c->wheel.start;
     vp_hist_add(&res->delay, delay);
-    uint64_t planned = plan(c, (int)pr.stream, pr.seq);
-    uint64_t iv = (planned - c->start) / c->cfg->interval_ns;
+    uint64_t planned = vp_pace_wheel_due(&c->wheel, (int)pr.stream, pr.seq);
+    uint64_t iv = (planned - c->wheel.start) / c->cfg->interval_ns;
     if ((int)iv < res->nintervals) {
         res->intervals[iv].received++;
         vp_hist_add(&res->intervals[iv].delay, delay);
     }
 }
 
-/* Read everything waiting on socket s. */
-static void drain_socket(struct client *c, struct sock *s)
+/* A reply: its arrival is the kernel's receive stamp, brought to
+ * CLOCK_MONOTONIC (or now, when the stamp cannot be right). */
+static void on_reply(void *arg, struct vp_udp_pkt *p)
 {
-    for (;;) {
-        for (int i = 0; i < BATCH; i++) {
-            c->in[i].msg_hdr.msg_controllen = sizeof c->in_ctl[i];
-            c->in[i].msg_hdr.msg_flags = 0;
-        }
-        int n = recvmmsg(s->fd, c->in, BATCH, MSG_DONTWAIT, NULL);
-        if (n <= 0)
-            return;
-        uint64_t now = vp_now_ns();
-        for (int i = 0; i < n; i++) {
-            struct msghdr *m = &c->in[i].msg_hdr;
-            uint64_t arrival = now;
-            for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
-                if (cm->cmsg_level != SOL_SOCKET)
-                    continue;
-                if (cm->cmsg_type == SO_RXQ_OVFL) {
-                    memcpy(&s->ovfl, CMSG_DATA(cm), sizeof s->ovfl);
-                } else if (cm->cmsg_type == SO_TIMESTAMPNS) {
-                    struct timespec ts;
-                    memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-                    int64_t a = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - c->real_minus_mono;
-                    if (a > 0 && (uint64_t)a <= now)
-                        arrival = (uint64_t)a;
-                }
-            }
-            account(c, c->in_buf[i], c->in[i].msg_len, m->msg_flags, arrival);
-        }
-        if (n < BATCH)
-            return;
-    }
-}
-
-static int open_socket(struct client *c, struct sock *s, struct vp_err *err)
-{
-    const struct vp_rtp_client_cfg *cfg = c->cfg;
-    s->fd = socket(cfg->server.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s->fd < 0)
-        return vp_run_error(err, errno, "rtp-client: socket");
-    int one = 1, size = RCVBUF;
-    setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-    setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
-    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0)
-        return vp_run_error(err, errno, "rtp-client: epoll_ctl");
-    if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-        setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
-        setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    struct sockaddr_storage any;
-    memset(&any, 0, sizeof any);
-    any.ss_family = cfg->server.ss_family;
-    if (bind(s->fd, (struct sockaddr *)&any, cfg->server_len) < 0)
-        return vp_run_error(err, errno, "rtp-client: bind");
-    s->out_buf = calloc(BATCH, c->pkt_len);
-    if (s->out_buf == NULL)
-        return vp_run_error(err, ENOMEM, "rtp-client");
-    for (int i = 0; i < BATCH; i++) {
-        s->out_iov[i] = (struct iovec){s->out_buf + (size_t)i * c->pkt_len, c->pkt_len};
-        s->out[i].msg_hdr = (struct msghdr){.msg_name = (void *)&cfg->server,
-                                            .msg_namelen = cfg->server_len,
-                                            .msg_iov = &s->out_iov[i],
-                                            .msg_iovlen = 1};
-    }
-    return 0;
+    struct client *c = arg;
+    uint64_t now = vp_now_ns(), arrival = now;
+    int64_t a = (int64_t)p->rx_ns - c->real_minus_mono;
+    if (a > 0 && (uint64_t)a <= now)
+        arrival = (uint64_t)a;
+    account(c, p->data, p->kept, p->kept < p->size, arrival);
 }
 
 static int setup(struct client *c, struct vp_err *err)
@@ -245,16 +155,14 @@ static int setup(struct client *c, struct vp_err *err)
     const struct vp_rtp_client_cfg *cfg = c->cfg;
     struct vp_rtp_client_result *res = c->res;
     c->pkt_len = VP_RTP_HEADER_LEN + cfg->payload;
+    c->samples = (uint32_t)(cfg->ptime_ns * cfg->clock_rate / 1000000000ull);
     for (unsigned i = 0; i < cfg->payload && i < sizeof c->frame; i++)
         c->frame[i] = (uint8_t)(0x80 + 0x30 * sin(2 * M_PI * i / 8.0)); /* μ-law codes */
     res->streams = calloc((size_t)cfg->streams, sizeof *res->streams);
     res->nintervals = (int)((cfg->duration_ns + cfg->interval_ns - 1) / cfg->interval_ns);
     res->intervals = calloc((size_t)res->nintervals, sizeof *res->intervals);
-    c->socks = calloc((size_t)cfg->sockets, sizeof *c->socks);
-    c->in_buf = malloc(BATCH * sizeof *c->in_buf);
-    for (int i = 0; c->socks && i < cfg->sockets; i++)
-        c->socks[i].fd = -1;
-    if (!res->streams || !res->intervals || !c->socks || !c->in_buf)
+    c->txq = calloc((size_t)cfg->sockets, sizeof *c->txq);
+    if (!res->streams || !res->intervals || !c->txq)
         return vp_run_error(err, ENOMEM, "rtp-client");
     vp_hist_init(&res->delay);
     vp_hist_init(&res->lateness);
@@ -268,35 +176,54 @@ static int setup(struct client *c, struct vp_err *err)
         st->ts0 = st->ssrc * 40503u;
         vp_rtp_stream_stats_init(&st->rx);
     }
-    for (int i = 0; i < BATCH; i++) {
-        c->in_iov[i] = (struct iovec){c->in_buf[i], RX_BUF};
-        c->in[i].msg_hdr =
-            (struct msghdr){.msg_iov = &c->in_iov[i], .msg_iovlen = 1, .msg_control = c->in_ctl[i]};
+    /* the sockets: each on a port of its own (the streams' source ports) */
+    struct vp_udp_rx_cfg rc = {.at_len = cfg->server_len,
+                               .sockets = cfg->sockets,
+                               .batch = RX_BATCH,
+                               .own_ports = true,
+                               .gro = cfg->gso,
+                               .rcvbuf = RCVBUF,
+                               .sndbuf = RCVBUF};
+    rc.at.ss_family = cfg->server.ss_family;
+    int rcode = vp_udp_rx_open(&rc, &c->rx, err);
+    if (rcode < 0) {
+        vp_err_prefix(err, "rtp-client");
+        return rcode;
     }
-    c->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (c->epfd < 0)
-        return vp_run_error(err, errno, "rtp-client: epoll_create1");
     for (int i = 0; i < cfg->sockets; i++) {
-        int rc = open_socket(c, &c->socks[i], err);
-        if (rc < 0)
-            return rc;
+        struct vp_udp_txq_cfg qc = {.fd = vp_udp_rx_fd(c->rx, i),
+                                    .cap = TX_BATCH,
+                                    .slot = (uint32_t)c->pkt_len,
+                                    .gso = cfg->gso,
+                                    .to = (const struct sockaddr *)&cfg->server,
+                                    .to_len = cfg->server_len};
+        if ((rcode = vp_udp_txq_open(&qc, &c->txq[i], err)) < 0) {
+            vp_err_prefix(err, "rtp-client");
+            return rcode;
+        }
     }
-    struct sockaddr_in6 local;
-    socklen_t llen = sizeof local;
-    if (getsockname(c->socks[0].fd, (struct sockaddr *)&local, &llen) == 0)
-        res->local_port0 = ntohs(local.sin6_port); /* sin_port sits at the same offset */
+    res->local_port0 = (uint16_t)vp_udp_rx_sock_port(c->rx, 0);
     /* timer slack: the default 50 µs would be most of the lateness budget */
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    vp_pace_slack(1);
     return 0;
 }
 
-/* Read the sockets that have replies waiting (epoll, never blocking). */
-static void read_replies(struct client *c)
+/* Replies wait in their sockets, stamped, when a deadline nears: read
+ * them when the sending leaves time. */
+static bool replies_until(void *arg, int sock)
 {
-    struct epoll_event evs[64];
-    int n = epoll_wait(c->epfd, evs, 64, 0);
-    for (int i = 0; i < n; i++)
-        drain_socket(c, evs[i].data.ptr);
+    (void)sock;
+    struct client *c = arg;
+    return vp_now_ns() + READ_MARGIN < c->read_until;
+}
+
+/* Read the sockets that have replies waiting (never blocking), until
+ * `until`. */
+static void read_replies(struct client *c, uint64_t until)
+{
+    static const struct vp_udp_rx_ops ops = {on_reply, replies_until};
+    c->read_until = until;
+    vp_udp_rx_poll_raw(c->rx, 0, &ops, c);
 }
 
 /* CLOCK_REALTIME − CLOCK_MONOTONIC, read between two monotonic readings. */
@@ -309,18 +236,12 @@ static int64_t real_minus_mono(void)
     return (int64_t)r.tv_sec * 1000000000 + r.tv_nsec - (int64_t)(m0 + (m1 - m0) / 2);
 }
 
-/* Sleep until the absolute CLOCK_MONOTONIC time `when` (or a signal). */
-static void sleep_until(uint64_t when)
-{
-    struct timespec ts = {(time_t)(when / 1000000000ull), (long)(when % 1000000000ull)};
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
 static void finish(struct client *c)
 {
     struct vp_rtp_client_result *res = c->res;
+    res->rcvbuf_drops = vp_udp_rx_drops(c->rx);
     for (int i = 0; i < c->cfg->sockets; i++)
-        res->rcvbuf_drops += c->socks[i].ovfl;
+        res->send_errors += vp_udp_txq_stats(c->txq[i])->dropped; /* counted as sent, lost */
     res->silent_from = -1;
     for (int i = res->nintervals; i-- > 0;) {
         if (res->intervals[i].received > 0 || res->intervals[i].sent == 0)
@@ -343,7 +264,7 @@ static uint64_t rusage_ns(void)
 int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_result *res,
                       struct vp_err *err)
 {
-    struct client c = {.cfg = cfg, .res = res, .epfd = -1};
+    struct client c = {.cfg = cfg, .res = res};
     memset(res, 0, sizeof *res);
     int rc = setup(&c, err);
     if (rc < 0)
@@ -351,10 +272,9 @@ int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_
 
     c.real_minus_mono = real_minus_mono();
     uint64_t cpu0 = rusage_ns();
-    c.start = vp_now_ns() + START_LAG;
-    uint64_t end_send = c.start + cfg->duration_ns, end_all = end_send + cfg->drain_ns;
-    int cur = 0; /* the wheel's cursor: the next stream due */
-    uint64_t round = 0;
+    const uint64_t start = vp_now_ns() + START_LAG;
+    vp_pace_wheel_init(&c.wheel, start, cfg->ptime_ns, cfg->tick_ns, cfg->streams);
+    uint64_t end_send = start + cfg->duration_ns, end_all = end_send + cfg->drain_ns;
     bool sending = true;
     for (;;) {
         if (vp_interrupted) {
@@ -369,9 +289,9 @@ int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_
         }
         if (now >= end_all)
             break;
-        int budget = 4 * BATCH; /* bounded, so replies are read between bursts */
+        int budget = 4 * TX_BATCH; /* bounded, so replies are read between bursts */
         while (sending && budget-- > 0) {
-            uint64_t due = plan(&c, cur, round);
+            uint64_t due = vp_pace_wheel_next(&c.wheel);
             if (due >= end_send) {
                 sending = false;
                 break;
@@ -379,38 +299,27 @@ int vp_rtp_client_run(const struct vp_rtp_client_cfg *cfg, struct vp_rtp_client_
             now = vp_now_ns();
             if (due > now)
                 break;
-            queue_packet(&c, cur, due, now);
-            if (++cur == cfg->streams) {
-                cur = 0;
-                round++;
-            }
+            queue_packet(&c, c.wheel.cur, due, now);
+            vp_pace_wheel_advance(&c.wheel);
         }
-        for (int i = 0; i < cfg->sockets; i++)
-            flush(&c, &c.socks[i]);
-        read_replies(&c);
-        if ((round & 63) == 0 && cur == 0)
+        flush(&c);
+        read_replies(&c, sending ? vp_pace_wheel_next(&c.wheel) : end_all);
+        if ((c.wheel.round & 63) == 0 && c.wheel.cur == 0)
             c.real_minus_mono = real_minus_mono(); /* follows NTP slewing, now and then */
-        uint64_t wake = sending ? plan(&c, cur, round) : vp_now_ns() + DRAIN_POLL;
-        sleep_until(wake < end_all ? wake : end_all);
+        uint64_t wake = sending ? vp_pace_wheel_next(&c.wheel) : vp_now_ns() + DRAIN_POLL;
+        vp_pace_sleep_until(wake < end_all ? wake : end_all);
     }
-    res->wall_ns = vp_now_ns() - c.start;
-    res->send_ns = end_send > c.start ? end_send - c.start : 0;
+    res->wall_ns = vp_now_ns() - start;
+    res->send_ns = end_send > start ? end_send - start : 0;
     if (res->stopped) /* the intervals after the stop saw no sending */
         res->nintervals = (int)((res->send_ns + cfg->interval_ns - 1) / cfg->interval_ns);
     res->cpu_ns = rusage_ns() - cpu0;
     finish(&c);
 out:
-    if (c.socks) {
-        for (int i = 0; i < cfg->sockets; i++) {
-            if (c.socks[i].fd >= 0)
-                close(c.socks[i].fd);
-            free(c.socks[i].out_buf);
-        }
-        free(c.socks);
-    }
-    free(c.in_buf);
-    if (c.epfd >= 0)
-        close(c.epfd);
+    for (int i = 0; c.txq && i < cfg->sockets; i++)
+        vp_udp_txq_close(c.txq[i]);
+    free(c.txq);
+    vp_udp_rx_close(c.rx);
     if (rc < 0)
         vp_rtp_client_result_free(res);
     return rc;

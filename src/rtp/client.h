@@ -2,20 +2,20 @@
  * sent to a media server that relays them back; sender and receiver are this
  * one process, so round-trip delays come from one clock.
  *
- * One thread, no thread per stream. The schedule is a timing wheel with one
- * slot per stream phase: stream i sends at start + i·ptime/N + k·ptime
- * (the phase rounded down to a multiple of the tick, so that one wakeup
- * serves every stream of a tick: on a virtual machine a wakeup costs tens
- * of microseconds of CPU), so
- * the streams, kept in phase order, come due in a fixed cyclic order and a
- * sent stream goes back into its own slot one revolution later (O(1) per
- * packet, nothing to reorder). The loop sleeps (clock_nanosleep, absolute
- * deadline) until the next slot is due, sends what is due with sendmmsg in
- * batches per socket, then reads whatever replies wait with non-blocking
- * recvmmsg. Replies never wake it: their arrival time is the kernel's receive
- * stamp (SO_TIMESTAMPNS, brought to CLOCK_MONOTONIC), so reading them a slot
- * later changes no delay, and one wakeup serves a burst. The run checks
- * itself: how late each packet left against its plan, and its own CPU. */
+ * One thread, no thread per stream, on the UDP engine (net/): the schedule
+ * is the engine's phase wheel (net/pace.h: stream i sends at start +
+ * i·ptime/N + k·ptime, the phase rounded down to a multiple of the tick, so
+ * one wakeup serves every stream of a tick: on a virtual machine a wakeup
+ * costs tens of microseconds of CPU). The loop sleeps until the next slot
+ * is due (absolute deadline), queues what is due on each socket's transmit
+ * queue and sends it with sendmmsg (UDP GSO: a tick's packets on one socket
+ * go down the stack as one message, the same datagrams on the wire), then
+ * reads whatever replies wait through the engine's receiver (recvmmsg, UDP
+ * GRO: the relay's runs arrive as one message). Replies never wake it: their
+ * arrival time is the kernel's receive stamp (SO_TIMESTAMPNS, brought to
+ * CLOCK_MONOTONIC), so reading them a slot later changes no delay, and one
+ * wakeup serves a burst. The run checks itself: how late each packet left
+ * against its plan, and its own CPU. */
 #ifndef VP_RTP_CLIENT_H
 #define VP_RTP_CLIENT_H
 
@@ -40,6 +40,7 @@ struct vp_rtp_client_cfg {
     unsigned payload;     /* RTP payload bytes (probe included) */
     unsigned clock_rate;  /* RTP timestamp rate, 8000 for G.711 */
     uint32_t token;       /* run token carried in every probe */
+    bool gso;             /* UDP GSO sends and GRO receives (the kernel's batching) */
 };
 
 struct vp_rtp_stream {
@@ -70,7 +71,7 @@ struct vp_rtp_client_result {
     struct vp_hist lateness; /* send time − planned send time */
     struct vp_rtp_rejects rejects;
     uint64_t sent, received, duplicates, reordered, send_errors;
-    uint64_t rcvbuf_drops; /* this client's own socket drops (SO_RXQ_OVFL) */
+    uint64_t rcvbuf_drops; /* this client's own socket drops (sk_drops; with GRO, runs) */
     uint64_t wall_ns, cpu_ns;
     uint64_t send_ns;             /* sending time: the duration, or less when stopped */
     bool stopped;                 /* SIGUSR1 ended the sending early (a normal end) */

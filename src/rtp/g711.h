@@ -4,6 +4,7 @@
 #ifndef VP_RTP_G711_H
 #define VP_RTP_G711_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,11 +15,18 @@ uint8_t vp_ulaw_encode(int16_t pcm);
 
 /* A windowed-sinc low-pass FIR filter (cutoff at a quarter of the sample
  * rate, Hamming window, unit DC gain) in Q15 fixed point, with the μ-law
- * decode table the transcoder looks samples up in. */
+ * tables the transcoder looks samples and codes up in. */
 struct vp_fir {
     int16_t ulaw[256];
+    uint8_t ulaw_mag[32768]; /* |sample| → exponent and mantissa, before the sign and inversion */
     int ntaps;
     int32_t taps[VP_FIR_MAX_TAPS];
+    /* The taps reversed as int16 (and a zero after them, for pairs), when
+     * every sum of products fits in 32 bits (sum |tap| * 32768 < 2^31): the
+     * transcoder then sums pairs of products in SIMD lanes, exactly as the
+     * 64-bit sum would. */
+    bool narrow;
+    int16_t rtaps[VP_FIR_MAX_TAPS + 1];
 };
 
 /* ntaps in [1, VP_FIR_MAX_TAPS]; 1 is the identity. */
@@ -27,7 +35,8 @@ void vp_fir_init(struct vp_fir *f, int ntaps);
 /* Transcode n μ-law samples in place: decode, filter, encode. The filter
  * takes the frame as periodic (circular convolution), so every output
  * sample costs ntaps multiply-adds whatever the frame length, as a filter
- * carrying history across frames would. scratch holds 2·n int16 values. */
+ * carrying history across frames would. scratch holds n + max(n, ntaps)
+ * int16 values. */
 void vp_g711_transcode(const struct vp_fir *f, uint8_t *frame, size_t n, int16_t *scratch);
 
 #endif

@@ -1,7 +1,6 @@
 #include "rtp/media_server.h"
 
 #include <errno.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,28 +8,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "net/udp_engine.h"
 #include "rtp/g711.h"
 #include "rtp/rtp.h"
 
-#define BATCH  64
-#define PKT    2048
-#define RCVBUF (8 << 20)
+#define BATCH   64
+#define RCVBUF  (8 << 20)
+#define WAIT_MS 100 /* a worker looks at the stop flag this often */
+#define PKT_MAX 2048
 
 struct worker {
     struct vp_media_server *ms;
     pthread_t thread;
     bool started;
-    int fd;
+    int sock; /* its socket of the engine's receiver */
+    struct vp_udp_txq *txq;
     /* written by the worker, read by others: relaxed atomics */
-    _Atomic uint64_t received, relayed, transcoded, not_rtp, send_errors, rxq_drops;
-    struct mmsghdr in[BATCH], out[BATCH];
-    struct iovec iov[BATCH], oiov[BATCH];
-    struct sockaddr_storage from[BATCH];
-    uint8_t ctl[BATCH][CMSG_SPACE(sizeof(uint32_t))];
-    uint8_t buf[BATCH][PKT];
-    int16_t scratch[2 * PKT];
+    _Atomic uint64_t received, relayed, transcoded, not_rtp, send_errors;
+    int16_t scratch[PKT_MAX + VP_FIR_MAX_TAPS];
 };
 
 struct vp_media_server {
@@ -39,6 +35,7 @@ struct vp_media_server {
     atomic_bool stop;
     uint16_t port;
     int64_t snmp0;
+    struct vp_udp_rx *rx; /* one SO_REUSEPORT socket per worker */
     int nworkers;
     struct worker *workers;
 };
@@ -85,99 +82,44 @@ static void work(struct worker *w, uint8_t *pkt, size_t len)
     atomic_fetch_add_explicit(&w->transcoded, 1, memory_order_relaxed);
 }
 
-static void *worker_main(void *arg)
+/* A packet: worked on in place and queued to the other leg. */
+static void on_packet(void *arg, struct vp_udp_pkt *p)
 {
     struct worker *w = arg;
     const struct vp_media_server_cfg *cfg = &w->ms->cfg;
-    while (!atomic_load(&w->ms->stop)) {
-        for (int i = 0; i < BATCH; i++) {
-            w->in[i].msg_hdr.msg_namelen = sizeof w->from[i];
-            w->in[i].msg_hdr.msg_controllen = sizeof w->ctl[i];
-            w->in[i].msg_hdr.msg_flags = 0;
-            w->iov[i].iov_len = PKT;
-        }
-        int n = recvmmsg(w->fd, w->in, BATCH, MSG_WAITFORONE, NULL);
-        if (n <= 0)
-            continue; /* timeout (SO_RCVTIMEO) or signal: look at the stop flag */
-        int nout = 0;
-        uint64_t bad = 0;
-        for (int i = 0; i < n; i++) {
-            struct msghdr *m = &w->in[i].msg_hdr;
-            for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
-                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
-                    uint32_t d;
-                    memcpy(&d, CMSG_DATA(cm), sizeof d);
-                    atomic_store_explicit(&w->rxq_drops, d, memory_order_relaxed);
-                }
-            }
-            size_t len = w->in[i].msg_len;
-            if (len < VP_RTP_HEADER_LEN || w->buf[i][0] >> 6 != 2) {
-                bad++;
-                continue;
-            }
-            if (cfg->transcode)
-                work(w, w->buf[i], len);
-            w->oiov[nout] = (struct iovec){w->buf[i], len};
-            w->out[nout].msg_hdr = (struct msghdr){
-                .msg_name = cfg->peer_len ? (void *)&cfg->peer : (void *)&w->from[i],
-                .msg_namelen = cfg->peer_len ? cfg->peer_len : m->msg_namelen,
-                .msg_iov = &w->oiov[nout],
-                .msg_iovlen = 1};
-            nout++;
-        }
-        int done = 0;
-        while (done < nout) {
-            int s = sendmmsg(w->fd, w->out + done, (unsigned)(nout - done), 0);
-            if (s < 0) {
-                if (errno == EINTR)
-                    continue;
-                /* skip the packet that failed (e.g. its source went away) and go on */
-                atomic_fetch_add_explicit(&w->send_errors, 1, memory_order_relaxed);
-                done++;
-                continue;
-            }
-            atomic_fetch_add_explicit(&w->relayed, (uint64_t)s, memory_order_relaxed);
-            done += s;
-        }
-        atomic_fetch_add_explicit(&w->received, (uint64_t)n, memory_order_relaxed);
-        atomic_fetch_add_explicit(&w->not_rtp, bad, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->received, 1, memory_order_relaxed);
+    if (p->kept < VP_RTP_HEADER_LEN || p->data[0] >> 6 != 2) {
+        atomic_fetch_add_explicit(&w->not_rtp, 1, memory_order_relaxed);
+        return;
     }
-    return NULL;
+    if (cfg->transcode)
+        work(w, p->data, p->kept);
+    if (cfg->peer_len)
+        vp_udp_txq_push_ref(w->txq, p->data, p->kept, 0, NULL, 0);
+    else
+        vp_udp_txq_push_ref(w->txq, p->data, p->kept, 0, p->from, p->from_len);
 }
 
-static int open_worker_socket(struct vp_media_server *ms, struct worker *w, struct vp_err *err)
+/* The batch's relays leave in one sendmmsg; one the kernel refuses (its
+ * source went away) is skipped. */
+static bool on_batch_end(void *arg, int sock)
 {
-    struct vp_media_server_cfg *cfg = &ms->cfg;
-    w->fd = socket(cfg->listen.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (w->fd < 0)
-        return vp_run_error(err, errno, "media-server: socket");
-    int one = 1, size = RCVBUF;
-    struct timeval tv = {.tv_usec = 100000};
-    setsockopt(w->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    setsockopt(w->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-    setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (setsockopt(w->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-        setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    if (bind(w->fd, (struct sockaddr *)&cfg->listen, cfg->listen_len) < 0) {
-        if (errno == EADDRINUSE || errno == EADDRNOTAVAIL || errno == EACCES)
-            return vp_input_error(err, "media-server: cannot listen there: %s", strerror(errno));
-        return vp_run_error(err, errno, "media-server: bind");
-    }
-    if (ms->port == 0) { /* port 0 asked for any: the others join the one picked */
-        struct sockaddr_storage a;
-        socklen_t alen = sizeof a;
-        getsockname(w->fd, (struct sockaddr *)&a, &alen);
-        ms->port = ntohs(((struct sockaddr_in *)&a)->sin_port); /* same offset in sin6 */
-        ((struct sockaddr_in *)&cfg->listen)->sin_port = htons(ms->port);
-    }
-    for (int i = 0; i < BATCH; i++) {
-        w->iov[i] = (struct iovec){w->buf[i], PKT};
-        w->in[i].msg_hdr = (struct msghdr){.msg_name = &w->from[i],
-                                           .msg_iov = &w->iov[i],
-                                           .msg_iovlen = 1,
-                                           .msg_control = w->ctl[i]};
-    }
-    return 0;
+    (void)sock;
+    struct worker *w = arg;
+    const struct vp_udp_txq_stats *st = vp_udp_txq_stats(w->txq);
+    vp_udp_txq_flush(w->txq);
+    atomic_store_explicit(&w->relayed, st->sent, memory_order_relaxed);
+    atomic_store_explicit(&w->send_errors, st->dropped, memory_order_relaxed);
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    static const struct vp_udp_rx_ops ops = {on_packet, on_batch_end};
+    struct worker *w = arg;
+    while (!atomic_load(&w->ms->stop))
+        vp_udp_rx_read(w->ms->rx, w->sock, WAIT_MS, &ops, w);
+    return NULL;
 }
 
 int vp_media_server_start(const struct vp_media_server_cfg *cfg, struct vp_media_server **out,
@@ -188,9 +130,19 @@ int vp_media_server_start(const struct vp_media_server_cfg *cfg, struct vp_media
     if (ms == NULL)
         return vp_run_error(err, ENOMEM, "media-server");
     ms->cfg = *cfg;
-    ms->port = ntohs(((const struct sockaddr_in *)&cfg->listen)->sin_port);
     ms->snmp0 = vp_udp_rcvbuf_errors();
     vp_fir_init(&ms->fir, cfg->fir_taps);
+    struct vp_udp_rx_cfg rc_cfg = {.at = cfg->listen,
+                                   .at_len = cfg->listen_len,
+                                   .sockets = cfg->threads,
+                                   .batch = BATCH,
+                                   .no_stamps = true,
+                                   .rcvbuf = RCVBUF};
+    if ((rc = vp_udp_rx_open(&rc_cfg, &ms->rx, err)) < 0) {
+        vp_err_prefix(err, "media-server");
+        goto out;
+    }
+    ms->port = (uint16_t)vp_udp_rx_port(ms->rx);
     ms->workers = calloc((size_t)cfg->threads, sizeof *ms->workers);
     if (ms->workers == NULL) {
         rc = vp_run_error(err, ENOMEM, "media-server");
@@ -198,12 +150,17 @@ int vp_media_server_start(const struct vp_media_server_cfg *cfg, struct vp_media
     }
     ms->nworkers = cfg->threads;
     for (int i = 0; i < cfg->threads; i++) {
-        ms->workers[i].fd = -1;
-        ms->workers[i].ms = ms;
-    }
-    for (int i = 0; i < cfg->threads; i++)
-        if ((rc = open_worker_socket(ms, &ms->workers[i], err)) < 0)
+        struct worker *w = &ms->workers[i];
+        w->ms = ms;
+        w->sock = i;
+        struct vp_udp_txq_cfg qc = {.fd = vp_udp_rx_fd(ms->rx, i),
+                                    .cap = BATCH,
+                                    .gso = cfg->gso,
+                                    .to = (const struct sockaddr *)&ms->cfg.peer,
+                                    .to_len = cfg->peer_len};
+        if ((rc = vp_udp_txq_open(&qc, &w->txq, err)) < 0)
             goto out;
+    }
     /* the workers leave SIGINT/SIGTERM to the main thread */
     sigset_t block, old;
     sigemptyset(&block);
@@ -244,15 +201,8 @@ void vp_media_server_counters(struct vp_media_server *ms, struct vp_media_server
         c->transcoded += atomic_load_explicit(&w->transcoded, memory_order_relaxed);
         c->not_rtp += atomic_load_explicit(&w->not_rtp, memory_order_relaxed);
         c->send_errors += atomic_load_explicit(&w->send_errors, memory_order_relaxed);
-        uint64_t drops = atomic_load_explicit(&w->rxq_drops, memory_order_relaxed);
-        /* SO_RXQ_OVFL only tells with the next packet read; SO_MEMINFO tells now */
-        uint32_t mem[SK_MEMINFO_VARS];
-        socklen_t len = sizeof mem;
-        if (w->fd >= 0 && getsockopt(w->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
-            len > SK_MEMINFO_DROPS * sizeof(uint32_t) && mem[SK_MEMINFO_DROPS] > drops)
-            drops = mem[SK_MEMINFO_DROPS];
-        c->rxq_drops += drops;
     }
+    c->rxq_drops = vp_udp_rx_drops(ms->rx);
     int64_t now = vp_udp_rcvbuf_errors();
     c->snmp_rcvbuf_errors = ms->snmp0 >= 0 && now >= 0 ? now - ms->snmp0 : -1;
 }
@@ -268,8 +218,8 @@ void vp_media_server_stop(struct vp_media_server *ms, struct vp_media_server_cou
     if (c)
         vp_media_server_counters(ms, c);
     for (int i = 0; i < ms->nworkers; i++)
-        if (ms->workers[i].fd >= 0)
-            close(ms->workers[i].fd);
+        vp_udp_txq_close(ms->workers[i].txq);
+    vp_udp_rx_close(ms->rx);
     free(ms->workers);
     free(ms);
 }

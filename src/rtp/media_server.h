@@ -1,10 +1,12 @@
-/* The media-server appliance: a pool of worker threads, each with its own
- * SO_REUSEPORT UDP socket on the same port, that receive RTP packets in
- * batches, do per-packet work resembling a media path (G.711 μ-law → linear
- * PCM, a FIR filter, back to μ-law) and relay each packet to the other leg:
- * back to its source, or to a configured peer. It counts what it could not
- * take: socket-buffer overflows (SO_RXQ_OVFL), cross-checked against the
- * kernel's UDP RcvbufErrors counter (host-wide, so only an upper bound). */
+/* The media-server appliance: a pool of worker threads, each reading its
+ * own SO_REUSEPORT socket of the UDP engine's receiver (net/udp_engine.h:
+ * recvmmsg batches) on one port, that do per-packet work resembling a media
+ * path (G.711 μ-law → linear PCM, a FIR filter, back to μ-law) and relay
+ * each packet to the other leg: back to its source, or to a configured
+ * peer, a batch at a time through the engine's transmit queue (sendmmsg,
+ * UDP GSO). It counts what it could not take: socket-buffer overflows
+ * (sk_drops, what SO_RXQ_OVFL tells), cross-checked against the kernel's
+ * UDP RcvbufErrors counter (host-wide, so only an upper bound). */
 #ifndef VP_RTP_MEDIA_SERVER_H
 #define VP_RTP_MEDIA_SERVER_H
 
@@ -22,13 +24,14 @@ struct vp_media_server_cfg {
     int threads;
     bool transcode; /* false: relay untouched (--work none) */
     int fir_taps;
+    bool gso; /* a batch's relays to one address leave as one UDP GSO message */
 };
 
 struct vp_media_server_counters {
     uint64_t received, relayed, transcoded;
-    uint64_t not_rtp;           /* dropped: not RTP version 2 */
-    uint64_t send_errors;       /* relays the kernel refused */
-    uint64_t rxq_drops;         /* datagrams the sockets' buffers overflowed on (SO_RXQ_OVFL) */
+    uint64_t not_rtp;     /* dropped: not RTP version 2 */
+    uint64_t send_errors; /* relays the kernel refused */
+    uint64_t rxq_drops;   /* datagrams the sockets' buffers overflowed on (sk_drops, SO_MEMINFO) */
     int64_t snmp_rcvbuf_errors; /* host-wide Udp RcvbufErrors over the server's life, -1 unknown */
 };
 

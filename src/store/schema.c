@@ -334,7 +334,7 @@ static const char *const migrations[] = {
     "  delay_p50_ms REAL,"
     "  delay_p99_ms REAL,"
     "  delay_max_ms REAL,"
-    "  lateness_p99_us REAL," /* udp-gen's batches; NULL when it did not send */
+    "  lateness_p99_us REAL,"       /* udp-gen's batches; NULL when it did not send */
     "  cpu_fraction REAL NOT NULL," /* udp-gen's CPU / wall time */
     "  generator_limited INTEGER NOT NULL,"
     "  hist_relative_error REAL NOT NULL"

@@ -2,6 +2,7 @@
  * duplicates and reordering, the histogram's error bound and boxplot, G.711. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "rtp/g711.h"
@@ -252,6 +253,44 @@ static void test_g711(void)
         CHECK(frame[i] == i + 1 || (i + 1 == 0x7F && frame[i] == 0xFF));
 }
 
+/* The transcoder against the plain circular convolution it stands for
+ * (64-bit sums, frame taken as periodic), for tap counts on both of its
+ * paths (32-bit SIMD lanes, 64-bit sums) and frame lengths on and off a
+ * multiple of 8: equal to the byte. */
+static void test_transcode_exact(void)
+{
+    static struct vp_fir f;
+    static int16_t scratch[2 * 1500 + VP_FIR_MAX_TAPS], in[1500];
+    uint8_t a[1500], b[1500];
+    int taps[] = {1, 2, 3, 7, 31, 32, 33, 64, 100, 256, 1024};
+    uint64_t x = 12345;
+    for (size_t t = 0; t < sizeof taps / sizeof taps[0]; t++) {
+        vp_fir_init(&f, taps[t]);
+        size_t lens[] = {1, 7, 160, 161, 1400};
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            size_t n = lens[l];
+            for (size_t i = 0; i < n; i++) {
+                x = x * 6364136223846793005ull + 1442695040888963407ull;
+                a[i] = b[i] = l == 2 ? (i % 2 ? 0x80 : 0x00) : (uint8_t)(x >> 56); /* loudest */
+            }
+            for (size_t i = 0; i < n; i++)
+                in[i] = vp_ulaw_decode(a[i]);
+            for (size_t i = 0; i < n; i++) {
+                int64_t acc = 0;
+                for (int k = 0; k < f.ntaps; k++)
+                    acc += (int64_t)f.taps[k] * in[((i - (size_t)k % n) + n) % n];
+                acc >>= 15;
+                a[i] = vp_ulaw_encode((int16_t)(acc > 32767 ? 32767 : acc < -32768 ? -32768 : acc));
+            }
+            vp_g711_transcode(&f, b, n, scratch);
+            CHECK(memcmp(a, b, n) == 0);
+        }
+    }
+    CHECK(f.narrow == false); /* 1024 taps: 64-bit sums */
+    vp_fir_init(&f, 32);
+    CHECK(f.narrow);
+}
+
 int main(void)
 {
     RUN(test_header_round_trip);
@@ -262,5 +301,6 @@ int main(void)
     RUN(test_hist_error_bound);
     RUN(test_boxplot);
     RUN(test_g711);
+    RUN(test_transcode_exact);
     return CHECK_DONE();
 }

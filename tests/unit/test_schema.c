@@ -74,8 +74,9 @@ static void test_upgrade(void)
     CHECK_INT(sqlite3_column_int(q, 0), vp_schema_version());
     sqlite3_finalize(q);
     /* what the last migration adds is there */
-    CHECK_INT(sqlite3_exec(vp_store_db(st), "SELECT direction FROM udp_intervals", NULL, NULL, NULL),
-              SQLITE_OK);
+    CHECK_INT(
+        sqlite3_exec(vp_store_db(st), "SELECT direction FROM udp_intervals", NULL, NULL, NULL),
+        SQLITE_OK);
     vp_store_close(st);
     unlink(path);
     char side[sizeof path + 8];
