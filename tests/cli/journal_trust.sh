@@ -31,6 +31,7 @@ mkdir "$genuine"
 victim "$work/scratch/victim"
 victim "$work/real/virtperf-s.XyZ789"
 victim "$work/scratch/virtperf-u.QwE456"
+touch "$work/scratch/victim.txt"
 lines=(
     "+ 0 dir $genuine"
     "+ 1 dir /etc/vp-forged-$$"
@@ -43,7 +44,7 @@ lines=(
     "+ 8 proc $older $(start_time $older)"
     "+ 9 cgroup /sys/fs/cgroup/cpu/virtperf-forged-$$"
     "+ 10 cgroup /sys/fs/cgroup/cpu/virtperf/1$dead"
-    "+ 11 file /etc/passwd"
+    "+ 11 file $work/scratch/victim.txt"
 )
 if [[ $(id -u) -eq 0 && -d /sys/fs/cgroup/cpu ]]; then
     cg=/sys/fs/cgroup/cpu/virtperf-forged-$$ # old replays removed any ".../virtperf*"
@@ -64,6 +65,7 @@ jq -e --arg g "$genuine" '[.journals[].entries[] | select(.result == "removed") 
     "$work/out" >/dev/null || fail "genuine line or torn line: $(cat "$work/out")"
 [[ ! -e $genuine ]] || fail "the genuine scratch folder was not removed"
 for v in "${victims[@]}" ${cg:+"$cg"}; do [[ -d $v ]] || fail "$v was removed"; done
+[[ -f $work/scratch/victim.txt ]] || fail "a file outside the scratch folders was removed"
 kill -0 "$older" || fail "a process older than the run was killed"
 [[ -e $VIRTPERF_RUNDIR/$dead.journal ]] || fail "a journal with refused lines was not kept"
 expect_exit 1 "$VP" cleanup
