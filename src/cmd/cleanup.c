@@ -19,21 +19,20 @@ static const struct vp_opt cleanup_opt_table[] = {
     VP_OPT_END,
 };
 
+/* How long a second cleanup waits for the first before it says "busy". */
+#define LOCK_WAIT_MS 2000
+
 struct sweep_state {
     struct cleanup_opts *o;
     struct vp_json j;
     bool in_journal, orphans;
-    int removed, gone, failed;
+    char file[1024]; /* the journal whose object is open */
+    int removed, gone, failed, refused;
 };
 
-static void on_journal(void *arg, const char *file, long pid, bool in_use)
+/* Open the JSON object of a journal (once per file). */
+static void journal_begin(struct sweep_state *s, const char *file, long pid, bool in_use)
 {
-    struct sweep_state *s = arg;
-    if (!s->o->json) {
-        if (in_use)
-            printf("%s: process %ld is running, left alone\n", file, pid);
-        return;
-    }
     if (s->in_journal) {
         vp_json_array_end(&s->j);
         vp_json_object_end(&s->j);
@@ -44,6 +43,40 @@ static void on_journal(void *arg, const char *file, long pid, bool in_use)
     vp_json_bool(&s->j, "in_use", in_use);
     vp_json_array_begin(&s->j, "entries");
     s->in_journal = true;
+    snprintf(s->file, sizeof s->file, "%s", file);
+}
+
+static void on_journal(void *arg, const char *file, long pid, bool in_use)
+{
+    struct sweep_state *s = arg;
+    if (!s->o->json) {
+        if (in_use)
+            printf("%s: process %ld is running, left alone\n", file, pid);
+        return;
+    }
+    journal_begin(s, file, pid, in_use);
+}
+
+/* A line not acted on: one line of output each, with its reason. */
+static void on_refused(void *arg, const char *file, int line, const char *what, const char *reason,
+                       bool failure)
+{
+    struct sweep_state *s = arg;
+    s->refused++;
+    s->failed += failure;
+    if (!s->o->json) {
+        printf("refused %s:%d%s%s: %s\n", file, line, what ? " " : "", what ? what : "", reason);
+        return;
+    }
+    if (!s->in_journal || strcmp(s->file, file) != 0)
+        journal_begin(s, file, 0, false);
+    vp_json_object_begin(&s->j, NULL);
+    vp_json_int(&s->j, "line", line);
+    vp_json_string(&s->j, "what", what);
+    vp_json_string(&s->j, "result", "refused");
+    vp_json_string(&s->j, "error", reason);
+    vp_json_bool(&s->j, "failure", failure);
+    vp_json_object_end(&s->j);
 }
 
 static void on_entry(void *arg, enum vp_res kind, const char *what, int result)
@@ -87,6 +120,11 @@ static int cleanup_run(int argc, char **argv)
         vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err) < 0)
         return vp_err_report(&err);
 
+    /* one replay at a time: two would act on the same lines */
+    bool made;
+    int lock = vp_journal_lock(LOCK_WAIT_MS, &made, &err);
+    if (lock < 0)
+        return vp_err_report(&err);
     struct sweep_state s = {.o = &o};
     if (o.json) {
         vp_json_init(&s.j, stdout);
@@ -97,7 +135,7 @@ static int cleanup_run(int argc, char **argv)
         vp_json_bool(&s.j, "dry_run", o.dry_run);
         vp_json_array_begin(&s.j, "journals");
     }
-    struct vp_sweep_fn fn = {on_journal, on_entry, &s};
+    struct vp_sweep_fn fn = {on_journal, on_entry, &s, on_refused};
     int rc = vp_journal_sweep(o.dry_run, &fn, &err);
     if (o.json) {
         if (s.in_journal) {
@@ -117,12 +155,14 @@ static int cleanup_run(int argc, char **argv)
         vp_json_int(&s.j, "removed", s.removed);
         vp_json_int(&s.j, "already_gone", s.gone);
         vp_json_int(&s.j, "failed", s.failed);
+        vp_json_int(&s.j, "refused", s.refused);
         vp_json_string(&s.j, "error", rc < 0 ? err.msg : NULL);
         vp_json_object_end(&s.j);
         vp_json_finish(&s.j);
-    } else if (s.removed + s.failed == 0) {
+    } else if (s.removed + s.failed + s.refused == 0) {
         printf("nothing to clean up\n");
     }
+    vp_journal_unlock(lock, !o.dry_run || made);
     if (rc < 0)
         return o.json ? VP_EXIT_FAILED : vp_err_report(&err);
     return s.failed ? VP_EXIT_FAILED : VP_EXIT_OK;
@@ -134,7 +174,16 @@ static void cleanup_help(FILE *out)
           "creates is journaled first in $VIRTPERF_RUNDIR (default /run/virtperf). For each\n"
           "journal whose process is gone, remove what it lists, newest first. Then remove\n"
           "the cgroups (virtperf/<pid> in each hierarchy) of runs that are gone and left\n"
-          "no journal. Running it twice is harmless.\n\noptions:\n",
+          "no journal. Running it twice is harmless.\n\n"
+          "A journal line is refused, never acted on, when it is torn or fails its\n"
+          "checksum, or names a path outside virtperf's cgroups (virtperf/<run>) and\n"
+          "scratch folders (virtperf-<tag>.XXXXXX), an interface not named vp<run>...,\n"
+          "or a process older than the run; each says why on one line, and its journal\n"
+          "is kept. The journal folder must be ours (owner, not a link, writable by no\n"
+          "one else), else exit 2. One cleanup at a time: a second waits 2 s, then\n"
+          "says the folder is busy.\n"
+          "Exit status: 0 done, 1 something failed or was refused (a torn last line\n"
+          "alone is harmless), 2 bad options or journal folder.\n\noptions:\n",
           out);
     vp_opt_print_help(out, cleanup_opt_table);
 }

@@ -13,14 +13,19 @@
 
 /* Make the directory with its name journaled first (so `virtperf cleanup`
  * removes it after a kill); the journal reference is dropped by vp_rmtree.
- * -1 when no journal can be written: the caller falls back to mkdtemp. */
-static int journaled_mkdir(char *tmpl)
+ * -1 when no journal can be written: the caller falls back to mkdtemp;
+ * -2 (err set) when the journal folder is not ours: nothing is made. */
+static int journaled_mkdir(char *tmpl, struct vp_err *err)
 {
     struct vp_journal *j;
-    struct vp_err jerr;
+    struct vp_err jerr = {0};
     char *x = tmpl + strlen(tmpl) - 6;
-    if (vp_journal_open(&j, &jerr) < 0)
-        return -1;
+    if (vp_journal_open(&j, &jerr) < 0) {
+        if (jerr.kind != VP_ERR_INPUT)
+            return -1;
+        *err = jerr;
+        return -2;
+    }
     for (int attempt = 0; attempt < 100; attempt++) {
         unsigned char r[6];
         if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
@@ -53,7 +58,10 @@ int vp_workdir_make(const char *base, const char *tag, char *out, size_t len, st
     int n = snprintf(out, len, "%s/%s%s.XXXXXX", base, VP_WORKDIR_PREFIX, tag);
     if (n < 0 || (size_t)n >= len)
         return vp_input_error(err, "--dir %s: path too long", base);
-    if (journaled_mkdir(out) < 0 && mkdtemp(out) == NULL) {
+    int jr = journaled_mkdir(out, err);
+    if (jr == -2)
+        return -EINVAL;
+    if (jr < 0 && mkdtemp(out) == NULL) {
         int e = errno;
         if (e == EACCES || e == EROFS || e == EPERM)
             return vp_input_error(err, "--dir %s: cannot create a directory there", base);

@@ -12,10 +12,15 @@
  * file is written only once the first resource is added. Inside a
  * container (not the initial pid namespace) the file is <pid>-<pidns>.journal
  * and `virtperf cleanup` on the host replays it once that namespace is gone.
- * Lines:
- *   virtperf-journal 1 <pid> <starttime> <pid namespace inode>
- *   + <id> <kind> <what>
- *   - <id> */
+ * Each line is "<crc32 of text, 8 hex digits> <text>\n"; a "+" line is on
+ * disk (fdatasync, and the folder's fsync for a new file) before the
+ * resource is made. Texts:
+ *   virtperf-journal 2 <pid> <starttime> <pid namespace inode>
+ *   + <id> <kind> <what>      (paths absolute, the folder's symlinks resolved)
+ *   - <id>
+ * A replay acts on no line that is torn, fails its checksum, or names what
+ * virtperf does not make (resources.h: vp_res_guard); the folder must be
+ * ours (vp_journal_dir_check), and replays hold its lock. */
 #ifndef VP_PLATFORM_JOURNAL_H
 #define VP_PLATFORM_JOURNAL_H
 
@@ -64,18 +69,36 @@ bool vp_journal_forget(struct vp_journal *j, enum vp_res kind, const char *what)
 unsigned long long vp_proc_starttime(pid_t pid);
 
 /* Journals whose owner is gone: for each, every live entry in reverse order
- * is reported to fn (result as vp_res_remove's) after its removal. */
+ * is reported to fn (result as vp_res_remove's) after its removal; a line
+ * refused is reported to refused (line 0: the whole file; what: NULL when
+ * the line could not be read; failure: false for a torn last line, which is
+ * harmless). A journal with a failure is kept. */
 struct vp_sweep_fn {
     void (*journal)(void *arg, const char *file, long pid, bool in_use);
     void (*entry)(void *arg, enum vp_res kind, const char *what, int result);
     void *arg;
+    void (*refused)(void *arg, const char *file, int line, const char *what, const char *reason,
+                    bool failure);
 };
 int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err);
+
+/* Check one raw line as read (with its '\n'): NULL and *text set to its
+ * text (NUL-terminated in place), or why it is refused. */
+const char *vp_journal_line_check(char *line, size_t len, char **text);
 
 /* The journal directory: $VIRTPERF_RUNDIR, else /run/virtperf for root,
  * else $XDG_RUNTIME_DIR/virtperf or /tmp/virtperf-<uid>. */
 void vp_journal_dir(char *out, size_t len);
-/* The same, made (mode 700) when it is not there yet. */
+/* The same, made (mode 700) when it is not there yet; then checked as
+ * vp_journal_dir_check does. */
 int vp_journal_dir_make(char *out, size_t len, struct vp_err *err);
+/* The folder, when it is there, is ours: a directory, not a symbolic link,
+ * owned by this user, writable by no one else; else an input error. */
+int vp_journal_dir_check(struct vp_err *err);
+/* Hold the folder (made if need be; *made says so) exclusively for a
+ * replay, waiting at most wait_ms for another: a descriptor, or -EBUSY
+ * ("busy") / -errno. Unlock, removing the folder when asked and empty. */
+int vp_journal_lock(int wait_ms, bool *made, struct vp_err *err);
+void vp_journal_unlock(int fd, bool remove_dir);
 
 #endif

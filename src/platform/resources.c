@@ -13,6 +13,7 @@
 #include "platform/cgroup.h"
 #include "platform/journal.h"
 #include "platform/net.h"
+#include "platform/res_guard.h"
 #include "platform/vm_libvirt.h"
 
 /* Kill a process recorded as "<pid> <starttime>" if it is still that one. */
@@ -56,17 +57,21 @@ static int remove_file(const char *path, bool dry_run)
     return unlink(path) == 0 ? 1 : -errno;
 }
 
+/* name, remover, the guard a replay passes first (res_guard.h), and whether
+ * `what` is a path (journaled absolute, symlinks resolved). */
 static const struct {
     const char *name;
     int (*remove)(const char *what, bool dry_run);
+    const char *(*guard)(const char *what, const struct vp_res_owner *o);
+    bool path;
 } kinds[] = {
-    [VP_RES_PROC] = {"proc", remove_proc},
-    [VP_RES_NETNS] = {"netns", remove_proc},
-    [VP_RES_CGROUP] = {"cgroup", vp_cgroup_remove_path},
-    [VP_RES_LINK] = {"link", vp_net_link_remove},
-    [VP_RES_DIR] = {"dir", remove_dir},
-    [VP_RES_FILE] = {"file", remove_file},
-    [VP_RES_DOMAIN] = {"domain", vp_libvirt_domain_remove},
+    [VP_RES_PROC] = {"proc", remove_proc, vp_guard_proc, false},
+    [VP_RES_NETNS] = {"netns", remove_proc, vp_guard_proc, false},
+    [VP_RES_CGROUP] = {"cgroup", vp_cgroup_remove_path, vp_guard_cgroup, true},
+    [VP_RES_LINK] = {"link", vp_net_link_remove, vp_guard_link, false},
+    [VP_RES_DIR] = {"dir", remove_dir, vp_guard_dir, true},
+    [VP_RES_FILE] = {"file", remove_file, vp_guard_file, true},
+    [VP_RES_DOMAIN] = {"domain", vp_libvirt_domain_remove, vp_guard_domain, false},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -88,4 +93,16 @@ int vp_res_remove(enum vp_res kind, const char *what, bool dry_run)
     if ((int)kind < 0 || (int)kind >= NKINDS)
         return -EINVAL;
     return kinds[kind].remove(what, dry_run);
+}
+
+const char *vp_res_guard(enum vp_res kind, const char *what, const struct vp_res_owner *o)
+{
+    if ((int)kind < 0 || (int)kind >= NKINDS)
+        return "unknown kind";
+    return kinds[kind].guard(what, o);
+}
+
+bool vp_res_is_path(enum vp_res kind)
+{
+    return (int)kind >= 0 && (int)kind < NKINDS && kinds[kind].path;
 }

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "platform/res_guard.h"
+
 enum vp_res {
     VP_RES_PROC,   /* "<pid> <starttime>": killed with SIGKILL */
     VP_RES_NETNS,  /* "<pid> <starttime>": the process holding a namespace; killed */
@@ -24,5 +26,10 @@ int vp_res_parse(const char *name);
 /* Remove one resource of a kind. dry_run: only say whether it exists.
  * Returns 1 removed (or would remove), 0 already gone, -errno failed. */
 int vp_res_remove(enum vp_res kind, const char *what, bool dry_run);
+
+/* Why a replay must not touch this resource of a run (NULL: it may). */
+const char *vp_res_guard(enum vp_res kind, const char *what, const struct vp_res_owner *o);
+/* Whether the kind's `what` is a path. */
+bool vp_res_is_path(enum vp_res kind);
 
 #endif

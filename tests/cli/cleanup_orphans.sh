@@ -8,6 +8,7 @@
 # Runs alone (meson is_parallel false): any other `virtperf cleanup` would
 # rightly sweep these orphans too.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/journal_lib.sh"
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for cgroups"; exit 77; }
 cpu=/sys/fs/cgroup/cpu
 [[ -d $cpu && $(stat -f -c %T $cpu) == cgroupfs ]] || { echo "SKIP: no cgroup v1 cpu mount"; exit 77; }
@@ -15,7 +16,7 @@ mem=/sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' /proc/self/cgro
 mem=${mem%/}
 
 export VIRTPERF_RUNDIR=$work/run
-mkdir "$VIRTPERF_RUNDIR"
+mkdir -m 700 "$VIRTPERF_RUNDIR"
 pids=()
 dirs=()
 cleanup() {
@@ -63,8 +64,11 @@ mk "$cpu/virtperf/$alive/x"
 sleeper "$cpu/virtperf/$alive/x"
 alive_task=$sp
 mk "$cpu/virtperf/$journaled/y"
-printf 'virtperf-journal 1 %s 1 0\n+ 0 cgroup %s\n+ 1 cgroup %s\n' "$journaled" \
-    "$cpu/virtperf/$journaled" "$cpu/virtperf/$journaled/y" >"$VIRTPERF_RUNDIR/$journaled.journal"
+{
+    journal_line "virtperf-journal 2 $journaled 1 0"
+    journal_line "+ 0 cgroup $cpu/virtperf/$journaled"
+    journal_line "+ 1 cgroup $cpu/virtperf/$journaled/y"
+} >"$VIRTPERF_RUNDIR/$journaled.journal"
 
 expect_exit 0 "$VP" cleanup --dry-run
 for d in "$cpu/virtperf/$dead/x" "$cpu/virtperf/$dead" "$mem/virtperf/$dead/x" "$mem/virtperf/$dead"; do
