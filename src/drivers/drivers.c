@@ -6,13 +6,11 @@
 #include "drivers/driver.h"
 
 extern const struct vp_driver vp_driver_sip_uac, vp_driver_sip_capacity, vp_driver_rtp;
+extern const struct vp_driver vp_driver_tcp;
 
 /* Every driver, in the order `load: driver "x": unknown` lists them. */
 const struct vp_driver *const vp_drivers[] = {
-    &vp_driver_sip_uac,
-    &vp_driver_sip_capacity,
-    &vp_driver_rtp,
-    NULL,
+    &vp_driver_sip_uac, &vp_driver_sip_capacity, &vp_driver_rtp, &vp_driver_tcp, NULL,
 };
 
 const struct vp_driver *vp_driver_find(const char *name)

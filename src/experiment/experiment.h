@@ -56,7 +56,13 @@ extern const struct vp_opt vp_exp_settings_opts[];
 /* What an appliance of each role runs: vp_exp_roles[i] is the server of
  * role i (index 0, workload, has none). The load drivers that drive them
  * are drivers/driver.h's table. */
-enum vp_role { VP_ROLE_WORKLOAD, VP_ROLE_SIP_SERVER, VP_ROLE_MEDIA_SERVER, VP_ROLE_COUNT };
+enum vp_role {
+    VP_ROLE_WORKLOAD,
+    VP_ROLE_SIP_SERVER,
+    VP_ROLE_MEDIA_SERVER,
+    VP_ROLE_TCP_SINK,
+    VP_ROLE_COUNT
+};
 extern const char *const vp_exp_role_names[];
 extern const struct vp_server *const vp_exp_roles[VP_ROLE_COUNT];
 /* Whether key is among a server's or driver's reserved options (the

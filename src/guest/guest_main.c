@@ -12,7 +12,8 @@
 #include "guest/agent.h"
 #include "vp_config.h"
 
-static const struct vp_command *const servers[] = {&vp_cmd_sip_uas, &vp_cmd_media_server};
+static const struct vp_command *const servers[] = {&vp_cmd_sip_uas, &vp_cmd_media_server,
+                                                   &vp_cmd_tcp_sink};
 
 int main(int argc, char **argv)
 {
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
             return servers[i]->run(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "usage: virtperf-guest agent | sip-uas ... | media-server ... | --version\n");
+    fprintf(stderr, "usage: virtperf-guest agent | sip-uas ... | media-server ... | tcp-sink ... | "
+                    "--version\n");
     return VP_EXIT_USAGE;
 }

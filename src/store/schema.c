@@ -303,6 +303,84 @@ static const char *const migrations[] = {
     /* a VM round's control overhead (issue 13): the host's time from asking
      * for the round to its verified result, less what the guest spent on it */
     "ALTER TABLE timing_rounds ADD COLUMN control_s REAL;",
+    /* tcp-gen runs (issue 14): per direction of the run (NULL for a
+     * direction it did not use) the receiver's bytes and time, the goodput
+     * they make, the sender's retransmissions; per stream and direction the
+     * same with the sender's TCP_INFO at the end; per interval, stream and
+     * direction the bytes received and the sender's TCP_INFO then. And
+     * point_loads.kind without its list of kinds: the driver table
+     * (drivers/drivers.c) names them, one line per driver. */
+    "CREATE TABLE tcp_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  finished_at TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('complete', 'interrupted')),"
+    "  streams INTEGER NOT NULL,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down', 'both')),"
+    "  length INTEGER NOT NULL,"
+    "  window INTEGER NOT NULL,"
+    "  duration_s REAL NOT NULL,"
+    "  interval_s REAL NOT NULL,"
+    "  up_bytes INTEGER,"
+    "  up_seconds REAL,"
+    "  up_mbps REAL,"
+    "  up_retrans INTEGER,"
+    "  down_bytes INTEGER,"
+    "  down_seconds REAL,"
+    "  down_mbps REAL,"
+    "  down_retrans INTEGER,"
+    "  generator_cpu_pct REAL,"
+    "  sender_cpu_pct REAL,"
+    "  receiver_cpu_pct REAL,"
+    "  sink_receiver_cpu_pct REAL,"
+    "  sink_sender_cpu_pct REAL,"
+    "  generator_limited INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE tcp_streams ("
+    "  run_id INTEGER NOT NULL REFERENCES tcp_runs(id) ON DELETE CASCADE,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
+    "  stream INTEGER NOT NULL," /* 1-based */
+    "  bytes INTEGER NOT NULL,"  /* received */
+    "  sent_bytes INTEGER NOT NULL,"
+    "  seconds REAL NOT NULL,"
+    "  mbps REAL,"
+    "  retrans INTEGER NOT NULL,"
+    "  rtt_ms REAL NOT NULL,"
+    "  rttvar_ms REAL NOT NULL,"
+    "  cwnd INTEGER NOT NULL,"
+    "  snd_mss INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, direction, stream)"
+    ");"
+    "CREATE TABLE tcp_intervals ("
+    "  run_id INTEGER NOT NULL REFERENCES tcp_runs(id) ON DELETE CASCADE,"
+    "  interval INTEGER NOT NULL," /* 1-based; the last one ends at the receiver's last byte */
+    "  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
+    "  stream INTEGER NOT NULL,"
+    "  start_s REAL NOT NULL,"
+    "  seconds REAL NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  retrans INTEGER NOT NULL,"
+    "  rtt_ms REAL NOT NULL,"
+    "  cwnd INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, interval, direction, stream)"
+    ");"
+    "CREATE TABLE point_loads_new ("
+    "  experiment_id INTEGER NOT NULL,"
+    "  point INTEGER NOT NULL,"
+    "  load TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  driver TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind <> ''),"
+    "  run_id INTEGER,"
+    "  PRIMARY KEY (experiment_id, point, load, target),"
+    "  FOREIGN KEY (experiment_id, point)"
+    "    REFERENCES experiment_points(experiment_id, point) ON DELETE CASCADE"
+    ");"
+    "INSERT INTO point_loads_new SELECT experiment_id, point, load, target, driver, kind, run_id"
+    "  FROM point_loads;"
+    "DROP TABLE point_loads;"
+    "ALTER TABLE point_loads_new RENAME TO point_loads;",
 };
 
 int vp_schema_version(void)

@@ -24,6 +24,7 @@ static const char *const released[] = {
     "c484356f18e81be2095fa2d8b2fbf8bea79e9bad74810c4629c9136acaf00607", /* 7 -> 8 */
     "ed11d637fa44ca3e9b2f40e1676d35761f334754ffd8e08751c6da58e9894430", /* 8 -> 9 platform */
     "c582edaeaa8535d76519d8fce66faec52664a618aa99f41e1af2f8f008c20d4c", /* 9 -> 10 control_s */
+    "487ab2727123302c3b682a10f43b407b6eeeda8f288b9f37df093907d2e765af", /* 10 -> 11 tcp_runs */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 
@@ -72,9 +73,11 @@ static void test_upgrade(void)
     CHECK_INT(sqlite3_column_int(q, 0), vp_schema_version());
     sqlite3_finalize(q);
     /* what the last migration adds is there */
-    CHECK_INT(
-        sqlite3_exec(vp_store_db(st), "SELECT control_s FROM timing_rounds", NULL, NULL, NULL),
-        SQLITE_OK);
+    CHECK_INT(sqlite3_exec(vp_store_db(st),
+                           "SELECT count(*) FROM tcp_runs, tcp_streams, tcp_intervals;"
+                           "INSERT INTO point_loads SELECT * FROM point_loads WHERE 0",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
     vp_store_close(st);
     unlink(path);
     char side[sizeof path + 8];
