@@ -135,7 +135,10 @@ int vp_tcp_pump_start(const struct vp_tcp_pump_cfg *cfg, struct vp_tcp_pump **ou
     p->fds = calloc((size_t)cfg->n, sizeof *p->fds);
     p->bytes = calloc((size_t)cfg->n, sizeof *p->bytes);
     p->failed = calloc((size_t)cfg->n, sizeof *p->failed);
-    p->buf = malloc(cfg->length);
+    /* page-aligned: copies to or from a buffer at another offset within its
+     * page than the kernel's ran at half the speed here (the receiver's
+     * CPU doubled with malloc's 16-byte offset) */
+    p->buf = aligned_alloc(4096, (cfg->length + 4095) / 4096 * 4096);
     if (p->fds == NULL || p->bytes == NULL || p->failed == NULL || p->buf == NULL) {
         pump_free(p);
         return vp_run_error(err, ENOMEM, "tcp worker");
