@@ -159,6 +159,7 @@ static int setup(struct gen *g, struct vp_err *err)
         return vp_run_error(err, -rc, "the sink's control connection");
     if ((rc = expect(g, VP_TCP_READY, "READY", err)) < 0)
         return rc;
+    deadline = vp_now_ns() + SETUP_NS;
     for (int s = 0; s < c->streams; s++) {
         p = (struct vp_tcp_preamble){VP_TCP_MAGIC_STREAM, (uint16_t)s, c->token};
         if ((g->fds[s] = vp_tcp_connect(&c->to, c->to_len, c->connect_timeout_ns, c->window, err)) <

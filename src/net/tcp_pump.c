@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,8 +159,13 @@ int vp_tcp_pump_start(const struct vp_tcp_pump_cfg *cfg, struct vp_tcp_pump **ou
         if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, i == cfg->n ? p->stop_fd : p->fds[i], &ev) < 0)
             rc = -errno;
     }
+    /* signals go to the controlling thread, whose waits they cut short */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     if (rc == 0 && (rc = -pthread_create(&p->thread, NULL, worker, p)) == 0)
         p->started = true;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
         pump_free(p);
         return vp_run_error(err, -rc, "tcp worker");
