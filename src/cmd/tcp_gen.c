@@ -148,9 +148,11 @@ static void gen_help(FILE *f)
           "counts over a control connection, as iperf3 does); retransmissions, RTT and\n"
           "congestion window come from the sending end's TCP_INFO. Per --interval and for\n"
           "the run, per stream and in all; the generator's CPU, and generator_limited when\n"
-          "one of its threads used 90% of a core or more. Stored in tables tcp_runs,\n"
-          "tcp_streams, tcp_intervals. A sink that is not there, goes away or reports\n"
-          "counts that disagree with the generator's is a failed run (exit 1).\n\n"
+          "one of its threads used 90% of a core or more (or the process 90% of the CPUs\n"
+          "it may run on). A thread per stream (up to 8 per direction, then several streams\n"
+          "a thread). Stored in tables tcp_runs, tcp_streams, tcp_intervals. A sink that is\n"
+          "not there, goes away or reports counts that disagree with the generator's is a\n"
+          "failed run (exit 1).\n\n"
           "options:\n",
           f);
     vp_opt_print_help(f, vp_tcp_gen_opt_table);

@@ -117,6 +117,7 @@ const struct vp_driver vp_driver_tcp = {
     .summarise = summarise,
     .print = print,
     .json = json,
-    .generator_note = "generator CPU-bound (a thread at 90% of a core or more): the goodput may "
+    .generator_note = "generator CPU-bound (a thread at 90% of a core, or the process at 90% of "
+                      "its CPUs): the goodput may "
                       "be the generator's limit, not the path's",
 };

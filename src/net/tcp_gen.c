@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -335,6 +336,9 @@ int vp_tcp_gen_run(const struct vp_tcp_gen_cfg *cfg, struct vp_tcp_result *r, st
     r->nbounds = 1;
     if ((rc = setup(&g, err)) < 0)
         goto out;
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+        r->cpus = CPU_COUNT(&allowed);
     const uint64_t cpu0 = vp_cpu_self_ns();
     g.start = vp_now_ns();
     if ((rc = start_pumps(&g, err)) == 0 && (rc = run_duration(&g, err)) == 0 &&
@@ -411,9 +415,9 @@ void vp_tcp_span_of(const struct vp_tcp_result *r, int k, int s, int dir, struct
 
 bool vp_tcp_generator_limited(const struct vp_tcp_result *r)
 {
-    const struct vp_tcp_pump_stats *w[] = {&r->tx, &r->rx};
-    for (int i = 0; i < 2; i++)
-        if (w[i]->busy_ns > 0 && w[i]->cpu_ns * 10 >= w[i]->busy_ns * 9)
-            return true;
-    return false;
+    /* a thread at 90% of a core, or the process at 90% of the cores it may
+     * run on */
+    if (r->tx.max_thread >= 0.9 || r->rx.max_thread >= 0.9)
+        return true;
+    return r->cpus > 0 && r->wall_ns > 0 && (double)r->cpu_ns >= 0.9 * r->cpus * (double)r->wall_ns;
 }

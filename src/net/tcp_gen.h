@@ -43,6 +43,7 @@ struct vp_tcp_result {
     struct vp_tcp_fig *sink;         /* the sink's */
     uint64_t rx_elapsed_ns[2];       /* up, down: the start to the receiver's last byte */
     uint64_t cpu_ns, wall_ns;        /* the generator process's, from the start to its end */
+    int cpus;                        /* the CPUs it may run on */
     struct vp_tcp_pump_stats tx, rx; /* the generator's workers (zero when unused) */
     uint64_t sink_rx_cpu_ns, sink_rx_busy_ns, sink_tx_cpu_ns, sink_tx_busy_ns;
     bool interrupted; /* SIGINT/SIGTERM cut it short (a SIGUSR1 stop is a clean end) */
@@ -70,8 +71,9 @@ void vp_tcp_span_of(const struct vp_tcp_result *r, int k, int s, int dir, struct
 int vp_tcp_intervals(const struct vp_tcp_result *r);
 /* Interval k's start and end on the generator's clock, in seconds. */
 double vp_tcp_interval_start(const struct vp_tcp_result *r, int k);
-/* Whether the generator's busiest worker used 90% of a core or more: it,
- * not the path, may have set the pace. */
+/* Whether one of the generator's worker threads used 90% of a core or
+ * more, or the whole process 90% of the CPUs it may run on: it, not the
+ * path, may have set the pace. */
 bool vp_tcp_generator_limited(const struct vp_tcp_result *r);
 
 #endif

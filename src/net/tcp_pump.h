@@ -1,10 +1,13 @@
-/* The workers that move a TCP load's bytes, one thread each over epoll: a
- * sender writes `length`-byte buffers to its streams as fast as they take
- * them until stopped, then half-closes each (shutdown SHUT_WR) so that
- * the receiving end reads to the end; a receiver reads `length` bytes at
- * a time until every stream has ended. Each counts every stream's bytes
- * (those send took, those recv returned) where the controlling thread
- * reads them while they run, and its own CPU time. */
+/* The workers that move a TCP load's bytes: up to VP_TCP_PUMP_THREADS
+ * threads, the streams spread over them. A thread with one stream makes
+ * blocking calls of the whole length (bounded by a timeout, so that a stop
+ * is seen), one with several waits on epoll for whichever is ready. A
+ * sender writes `length`-byte buffers as fast as its streams take them
+ * until stopped, then half-closes each (shutdown SHUT_WR) so that the
+ * receiving end reads to the end; a receiver reads until every stream has
+ * ended. They count every stream's bytes (those send took, those recv
+ * returned) where the controlling thread reads them while they run, and
+ * their own CPU time. */
 #ifndef VP_NET_TCP_PUMP_H
 #define VP_NET_TCP_PUMP_H
 
@@ -12,6 +15,9 @@
 #include <stdint.h>
 
 #include "core/error.h"
+
+/* Threads per pump: one per stream up to this many. */
+#define VP_TCP_PUMP_THREADS 8
 
 struct vp_tcp_pump_cfg {
     int n;           /* streams */
@@ -21,11 +27,13 @@ struct vp_tcp_pump_cfg {
 };
 
 struct vp_tcp_pump_stats {
-    uint64_t cpu_ns;  /* the worker thread's CPU time */
-    uint64_t busy_ns; /* from its start to its end */
-    uint64_t last_ns; /* CLOCK_MONOTONIC of its last byte; 0: none */
-    int failed;       /* streams that ended in an error (reset, ...) */
-    int first_errno;  /* the first such error */
+    int threads;
+    uint64_t cpu_ns;   /* the worker threads' CPU time, all of them */
+    uint64_t busy_ns;  /* from the start to the last one's end */
+    double max_thread; /* the busiest thread's CPU / its time: a core's fraction */
+    uint64_t last_ns;  /* CLOCK_MONOTONIC of its last byte; 0: none */
+    int failed;        /* streams that ended in an error (reset, ...) */
+    int first_errno;   /* the first such error */
 };
 
 struct vp_tcp_pump;

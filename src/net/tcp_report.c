@@ -96,8 +96,9 @@ void vp_tcp_report_end(FILE *out, const struct vp_tcp_result *r)
         vp_format_figure(c[3], sizeof c[3], "%.0f", pct(r->sink_rx_cpu_ns, r->sink_rx_busy_ns)),
         vp_format_figure(c[4], sizeof c[4], "%.0f", pct(r->sink_tx_cpu_ns, r->sink_tx_busy_ns)));
     if (vp_tcp_generator_limited(r))
-        fprintf(out, "  generator-limited: a generator thread used 90%% of a core or more; the "
-                     "goodput may be the generator's limit, not the path's\n");
+        fprintf(out, "  generator-limited: a generator thread used 90%% of a core or more (or "
+                     "the process 90%% of its CPUs); the goodput may be the generator's limit, "
+                     "not the path's\n");
 }
 
 static void span_json(struct vp_json *j, const struct vp_tcp_span *s)

@@ -1,8 +1,8 @@
 /* The TCP load (net/tcp_*): the wire's preamble, frames, HELLO and sample
  * records round-trip and refuse what is not theirs; the control channel
  * reassembles frames that come in pieces and says when the peer closed;
- * over loopback, a sink serving a generator of three streams in both
- * directions receives exactly what was sent on every stream, and the
+ * over loopback, a sink serving a generator of three (and of ten) streams
+ * in both directions receives exactly what was sent on every stream, and the
  * intervals add up to the whole; a second generator meanwhile is turned
  * away; bad input, a refused connection and one that is never accepted are
  * errors, never hangs. */
@@ -191,8 +191,9 @@ static void count_interval(void *arg, const struct vp_tcp_result *r, int k)
     intervals_seen = k;
 }
 
-/* Both directions, three streams: exact per stream, intervals add up. */
-static void test_loopback_both(void)
+/* Both directions: exact per stream, intervals add up. Three streams get a
+ * thread each (blocking calls); ten share eight threads (epoll for some). */
+static void loopback_both(int streams)
 {
     socklen_t len;
     struct sockaddr_storage at = loopback(0, &len);
@@ -201,8 +202,9 @@ static void test_loopback_both(void)
     CHECK_INT(vp_tcp_sink_open(&at, len, &t.k, &err), 0);
     pthread_t th;
     pthread_create(&th, NULL, sink_loop, &t);
-    struct vp_tcp_gen_cfg c = gen_cfg(vp_tcp_sink_port(t.k), 3, VP_TCP_BOTH, 350000000);
+    struct vp_tcp_gen_cfg c = gen_cfg(vp_tcp_sink_port(t.k), streams, VP_TCP_BOTH, 350000000);
     c.on_interval = count_interval;
+    intervals_seen = 0;
     struct vp_tcp_result r;
     int rc = vp_tcp_gen_run(&c, &r, &err);
     if (rc < 0)
@@ -218,7 +220,7 @@ static void test_loopback_both(void)
     CHECK_INT(intervals_seen, vp_tcp_intervals(&r));
     uint64_t up = 0, down = 0;
     for (int dir = VP_TCP_UP; dir <= VP_TCP_DOWN; dir++) {
-        for (int s = 0; s < 3; s++) {
+        for (int s = 0; s < streams; s++) {
             struct vp_tcp_span whole, iv;
             vp_tcp_span_of(&r, 0, s, dir, &whole);
             CHECK(whole.received > 0);
@@ -239,10 +241,17 @@ static void test_loopback_both(void)
         CHECK(all.bits_per_second > 0);
     }
     CHECK(t.runs[0].rx_bytes == up && t.runs[0].tx_bytes == down);
-    CHECK_INT(t.runs[0].streams, 3);
+    CHECK_INT(t.runs[0].streams, streams);
     CHECK_INT(t.runs[0].dir, VP_TCP_BOTH);
     CHECK(r.tx.busy_ns > 0 && r.rx.busy_ns > 0 && r.sink_rx_busy_ns > 0 && r.sink_tx_busy_ns > 0);
+    CHECK_INT(r.tx.threads, streams < VP_TCP_PUMP_THREADS ? streams : VP_TCP_PUMP_THREADS);
     vp_tcp_result_free(&r);
+}
+
+static void test_loopback_both(void)
+{
+    loopback_both(3);
+    loopback_both(10);
 }
 
 struct gen_thread {
