@@ -7,10 +7,12 @@
 
 extern const struct vp_driver vp_driver_sip_uac, vp_driver_sip_capacity, vp_driver_rtp;
 extern const struct vp_driver vp_driver_udp;
+extern const struct vp_driver vp_driver_tcp;
 
 /* Every driver, in the order `load: driver "x": unknown` lists them. */
 const struct vp_driver *const vp_drivers[] = {
-    &vp_driver_sip_uac, &vp_driver_sip_capacity, &vp_driver_rtp, &vp_driver_udp, NULL,
+    &vp_driver_sip_uac, &vp_driver_sip_capacity, &vp_driver_rtp,
+    &vp_driver_udp,     &vp_driver_tcp,          NULL,
 };
 
 const struct vp_driver *vp_driver_find(const char *name)

@@ -61,6 +61,7 @@ enum vp_role {
     VP_ROLE_SIP_SERVER,
     VP_ROLE_MEDIA_SERVER,
     VP_ROLE_UDP_SINK,
+    VP_ROLE_TCP_SINK,
     VP_ROLE_COUNT
 };
 extern const char *const vp_exp_role_names[];

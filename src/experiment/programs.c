@@ -5,15 +5,17 @@
 #include "drivers/media_server.h"
 #include "drivers/sip_uas.h"
 #include "drivers/udp_sink.h"
+#include "drivers/tcp_sink.h"
 #include "experiment/experiment.h"
 
-const char *const vp_exp_role_names[] = {"workload", "sip-server", "media-server", "udp-sink",
-                                         NULL};
+const char *const vp_exp_role_names[] = {"workload", "sip-server", "media-server",
+                                         "udp-sink", "tcp-sink",   NULL};
 
 const struct vp_server *const vp_exp_roles[VP_ROLE_COUNT] = {
     [VP_ROLE_SIP_SERVER] = &vp_server_sip_uas,
     [VP_ROLE_MEDIA_SERVER] = &vp_server_media,
     [VP_ROLE_UDP_SINK] = &vp_server_udp_sink,
+    [VP_ROLE_TCP_SINK] = &vp_server_tcp_sink,
 };
 
 bool vp_exp_reserved(const char *const *reserved, const char *key)

@@ -13,7 +13,7 @@
 #include "vp_config.h"
 
 static const struct vp_command *const servers[] = {&vp_cmd_sip_uas, &vp_cmd_media_server,
-                                                   &vp_cmd_udp_sink};
+                                                   &vp_cmd_udp_sink, &vp_cmd_tcp_sink};
 
 int main(int argc, char **argv)
 {
@@ -30,6 +30,7 @@ int main(int argc, char **argv)
         }
     }
     fprintf(stderr, "usage: virtperf-guest agent | sip-uas ... | media-server ... | udp-sink ... | "
+                    "tcp-sink ... | "
                     "--version\n");
     return VP_EXIT_USAGE;
 }

@@ -39,7 +39,7 @@ end() { jq -r ".end.$1" "$work/out"; }
 
 # bad input; a target out of the machine (TEST-NET-1) is refused by every
 # generator, whatever route the machine has to it
-for gen in "udp-gen --target" "sip-uac --target" "sip-capacity --target" "rtp-client --server"; do
+for gen in "udp-gen --target" "tcp-gen --target" "sip-uac --target" "sip-capacity --target" "rtp-client --server"; do
     expect_exit 2 "$VP" $gen 192.0.2.1:9
     expect_one_line_error "192.0.2.1:9"
 done

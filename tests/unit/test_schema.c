@@ -26,6 +26,7 @@ static const char *const released[] = {
     "c582edaeaa8535d76519d8fce66faec52664a618aa99f41e1af2f8f008c20d4c", /* 9 -> 10 control_s */
     "e2e810a64e6a9aad0abbedf0068623550f2017b29f84e202f29c437f81c80cd5", /* 10 -> 11 udp runs */
     "555c4b02aea5fe169645cdb82e0c6aaa2dea75f6c2224cd0848c2e21ff028bd5", /* 11 -> 12 router runs */
+    "487ab2727123302c3b682a10f43b407b6eeeda8f288b9f37df093907d2e765af", /* 12 -> 13 tcp_runs */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 
@@ -77,6 +78,11 @@ static void test_upgrade(void)
     CHECK_INT(
         sqlite3_exec(vp_store_db(st), "SELECT direction FROM udp_intervals", NULL, NULL, NULL),
         SQLITE_OK);
+    CHECK_INT(sqlite3_exec(vp_store_db(st),
+                           "SELECT count(*) FROM tcp_runs, tcp_streams, tcp_intervals;"
+                           "INSERT INTO point_loads SELECT * FROM point_loads WHERE 0",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
     vp_store_close(st);
     unlink(path);
     char side[sizeof path + 8];
