@@ -31,6 +31,9 @@ static void print_stats(bool json, const struct vp_sip_uas_stats *s)
         vp_json_int(&j, "calls_completed", (int64_t)s->calls_completed);
         vp_json_int(&j, "queue_max", (int64_t)s->queue_max);
         vp_json_int(&j, "disk_errors", (int64_t)s->disk_errors);
+        vp_json_int(&j, "calls_max", (int64_t)s->calls_max);
+        vp_json_int(&j, "rejected_table_full", (int64_t)s->rejected_full);
+        vp_json_int(&j, "retransmissions_suppressed", (int64_t)s->retrans_suppressed);
         uint64_t bad = 0;
         vp_json_object_begin(&j, "malformed_by_cause");
         for (int i = 1; i < VP_SIP_E_COUNT; i++) {
@@ -48,10 +51,13 @@ static void print_stats(bool json, const struct vp_sip_uas_stats *s)
     printf("requests: %lu INVITE, %lu ACK, %lu BYE, %lu other; %lu retransmissions absorbed\n",
            (unsigned long)s->invites, (unsigned long)s->acks, (unsigned long)s->byes,
            (unsigned long)s->other_requests, (unsigned long)s->retrans_absorbed);
-    printf("sent: %lu 100, %lu 180, %lu 200 (+%lu retransmitted), %lu 503, %lu 481, %lu 501\n",
+    printf("sent: %lu 100, %lu 180, %lu 200 (+%lu retransmitted, %lu suppressed), %lu 503, %lu "
+           "481, %lu 501\n",
            (unsigned long)s->sent_100, (unsigned long)s->sent_180, (unsigned long)s->sent_200,
-           (unsigned long)s->retrans_200, (unsigned long)s->sent_503, (unsigned long)s->sent_481,
-           (unsigned long)s->sent_501);
+           (unsigned long)s->retrans_200, (unsigned long)s->retrans_suppressed,
+           (unsigned long)s->sent_503, (unsigned long)s->sent_481, (unsigned long)s->sent_501);
+    printf("call table: max %lu entries; %lu INVITEs answered 503 statelessly when full\n",
+           (unsigned long)s->calls_max, (unsigned long)s->rejected_full);
     printf("calls completed: %lu; queue max %lu; disk errors %lu; malformed:",
            (unsigned long)s->calls_completed, (unsigned long)s->queue_max,
            (unsigned long)s->disk_errors);
@@ -86,6 +92,8 @@ static int run(int argc, char **argv)
     cfg.ringing = o.ringing;
     cfg.queue_limit = (uint64_t)o.queue_limit;
     cfg.t1_ns = o.t1;
+    cfg.max_calls = (uint64_t)o.max_calls;
+    cfg.max_retransmits = (uint64_t)o.max_retransmits;
     if ((rc = vp_sip_uas_open(&cfg, &u, &err)) < 0)
         goto fail;
     /* "listening on HOST:PORT" is what the experiment runner waits for */
@@ -108,8 +116,11 @@ static void uas_help(FILE *f)
     fputs("Answers INVITE with 100, optionally 180, then 200 after --work-us of CPU time and\n"
           "an optional call-record append; absorbs retransmissions with the last response;\n"
           "retransmits the 200 until ACK; answers BYE with 200. Past --queue-limit queued\n"
-          "INVITEs per worker it answers 503. Runs until SIGINT/SIGTERM, then prints its\n"
-          "counters (JSON with --json).\n\noptions:\n",
+          "INVITEs per worker it answers 503, and past --max-calls call table entries per\n"
+          "worker 503 without keeping any state; entries leave 64*T1 after their call ends\n"
+          "(or their 200 goes unacknowledged). 200 retransmissions beyond --max-retransmits\n"
+          "a second per worker are skipped and counted. Runs until SIGINT/SIGTERM, then\n"
+          "prints its counters (JSON with --json).\n\noptions:\n",
           f);
     vp_opt_print_help(f, vp_sip_uas_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
@@ -120,6 +131,7 @@ const struct vp_command vp_cmd_sip_uas = {
     .run = run,
     .summary = "SIP signaling-server appliance: 100/180/200 after CPU work and disk I/O per call",
     .usage = "virtperf sip-uas [--listen HOST:PORT] [--threads N] [--work-us N]\n"
-             "       [--disk-log FILE --sync none|fsync] [--ringing] [--queue-limit N] [--json]",
+             "       [--disk-log FILE --sync none|fsync] [--ringing] [--queue-limit N]\n"
+             "       [--max-calls N] [--max-retransmits N] [--json]",
     .help = uas_help,
 };

@@ -20,6 +20,16 @@ const struct vp_opt vp_sip_uas_opt_table[] = {
      NULL, "INVITEs waiting for work per worker beyond which new ones get 503 (0: none)", false},
     {"t1", VP_OPT_DURATION, offsetof(struct vp_sip_uas_opts, t1), "500ms", 1e6, 10e9, NULL,
      "RFC 3261 T1 (200 retransmissions until ACK)", false},
+    {"max-calls", VP_OPT_INT, offsetof(struct vp_sip_uas_opts, max_calls), "1000000", 1, 100000000,
+     NULL,
+     "call table entries per worker beyond which new INVITEs get 503 without state (an entry "
+     "lives until 64*T1 after its call ends or its 200 goes unacknowledged)",
+     false},
+    {"max-retransmits", VP_OPT_INT, offsetof(struct vp_sip_uas_opts, max_retransmits), "2000", 0,
+     100000000, NULL,
+     "200 retransmissions per second per worker beyond which they are skipped and counted (0: "
+     "no ceiling)",
+     false},
     VP_OPT_END,
 };
 

@@ -10,7 +10,7 @@
 
 struct vp_sip_uas_opts {
     char listen[VP_STR_MAX], disk_log[VP_STR_MAX];
-    int64_t threads, queue_limit;
+    int64_t threads, queue_limit, max_calls, max_retransmits;
     uint64_t work, t1;
     int sync; /* 0 none, 1 fsync */
     bool ringing;

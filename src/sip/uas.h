@@ -3,8 +3,9 @@
  * optional call-record append per call; ACK and BYE; server transactions
  * absorb retransmissions by resending the last response, and the 200 is
  * retransmitted (T1 doubling up to T2) until its ACK. Worker threads each own
- * a SO_REUSEPORT socket, a call table and a queue of calls waiting for their
- * work; past the queue limit an INVITE is answered 503 at once. */
+ * a SO_REUSEPORT socket and a bounded call table with its queue of calls
+ * waiting for their work (sip/uas_calls.h); past the queue limit an INVITE is
+ * answered 503 at once, past the table's maximum 503 without any state. */
 #ifndef VP_SIP_UAS_H
 #define VP_SIP_UAS_H
 
@@ -26,6 +27,8 @@ struct vp_sip_uas_cfg {
     bool ringing;         /* send 180 before the work */
     uint64_t queue_limit; /* INVITEs waiting for work beyond this get 503 */
     uint64_t t1_ns;
+    uint64_t max_calls;       /* call table entries per worker (0: no bound) */
+    uint64_t max_retransmits; /* 200 retransmissions per second per worker (0: no ceiling) */
 };
 
 struct vp_sip_uas_stats {
@@ -36,6 +39,9 @@ struct vp_sip_uas_stats {
     uint64_t calls_completed;
     uint64_t malformed[VP_SIP_E_COUNT];
     uint64_t queue_max, disk_errors;
+    uint64_t calls_max;          /* the call table's high-water mark (per worker) */
+    uint64_t rejected_full;      /* INVITEs answered 503 statelessly: the table was full */
+    uint64_t retrans_suppressed; /* 200 retransmissions skipped: past --max-retransmits */
 };
 
 struct vp_sip_uas;
