@@ -37,17 +37,24 @@ void vp_pace_sleep_until(uint64_t mono_ns)
 
 int vp_pace_next(struct vp_pace *p)
 {
+    if (p->rate <= 0)
+        return vp_now_ns() >= p->end || vp_interrupted || vp_stop_requested ? 0 : p->batch;
+    /* the plan: the items due before the end; a wake-up that comes late,
+     * even past the end, still sends them (late, as its lateness says),
+     * for VP_PACE_GRACE_NS at most: a path that refuses them ends it */
+    const uint64_t plan = (uint64_t)((double)(p->end - p->start) * p->rate / 1e9);
     for (;;) {
         uint64_t now = vp_now_ns();
-        if (now >= p->end || vp_interrupted || vp_stop_requested)
+        if (p->done >= plan || now >= p->end + VP_PACE_GRACE_NS || vp_interrupted ||
+            vp_stop_requested)
             return 0;
-        if (p->rate <= 0)
-            return p->batch;
         /* items due by now: k with start + k/R <= now */
         uint64_t due = (uint64_t)((double)(now - p->start) * p->rate / 1e9) + 1;
+        if (due > plan)
+            due = plan;
         uint64_t deadline = p->start + (uint64_t)((double)p->done * 1e9 / p->rate);
         if (due <= p->done) {
-            vp_pace_sleep_until(deadline < p->end ? deadline : p->end);
+            vp_pace_sleep_until(deadline);
             continue;
         }
         if (p->late)
@@ -58,8 +65,11 @@ int vp_pace_next(struct vp_pace *p)
 
 uint64_t vp_pace_finish(const struct vp_pace *p, uint64_t sent, uint64_t *planned)
 {
-    uint64_t elapsed = vp_now_ns() - p->start;
-    *planned = p->rate > 0 ? (uint64_t)((double)elapsed * p->rate / 1e9) : sent;
+    uint64_t now = vp_now_ns(), elapsed = now - p->start;
+    /* the plan ends with the run: a last wake-up that came late (or the
+     * time spent after the end) plans nothing more */
+    uint64_t planned_ns = (now < p->end ? now : p->end) - p->start;
+    *planned = p->rate > 0 ? (uint64_t)((double)planned_ns * p->rate / 1e9) : sent;
     if (*planned < sent)
         *planned = sent;
     return elapsed;

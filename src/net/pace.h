@@ -20,6 +20,9 @@
 
 #include "rtp/hist.h"
 
+/* How long after its end a paced sender may still send what was due. */
+#define VP_PACE_GRACE_NS 50000000
+
 /* A paced sender whose batches leave later than this at p99 is the limit. */
 #define VP_PACE_LATE_LIMIT_NS 1000000
 
@@ -37,8 +40,10 @@ void vp_pace_start(struct vp_pace *p, double rate, int batch, uint64_t duration_
                    struct vp_hist *late);
 
 /* Sleep until something is due; how many items to send now (1..batch), or
- * 0 once the run is over (its end reached, SIGINT/SIGTERM, or SIGUSR1: a
- * stoppable load asked to end). */
+ * 0 once the run is over: paced, its plan sent (a late last wake-up still
+ * sends what was due before the end, up to VP_PACE_GRACE_NS after it);
+ * unpaced, its end reached; or SIGINT/SIGTERM, or SIGUSR1 (a stoppable load
+ * asked to end). */
 int vp_pace_next(struct vp_pace *p);
 
 /* The run's elapsed ns; *planned: paced, the items due before it ended

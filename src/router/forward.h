@@ -9,9 +9,9 @@
  *   routes, and the sink (net/pkt_sink.h) counts the trial's frames that
  *   came out forwarded (TTL 63), exactly. A trial fails when more was lost
  *   or the routers' link pushed back (refused frames until the generator
- *   fell behind its plan); it is rejected when the generator fell behind
- *   without being refused (its CPU) or the sink had no room: the tester,
- *   not the routers, was the limit there.
+ *   sent under 99% of its plan); it is rejected when the generator fell
+ *   behind without being refused (its CPU) or the sink had no room: the
+ *   tester, not the routers, was the limit there.
  * - latency: ICMP echoes from the tester through router 0, timed on the
  *   tester, idle and while the routers forward at the rate found.
  *
