@@ -93,9 +93,13 @@ rm "$VIRTPERF_RUNDIR/$dead.journal"
     journal_line "virtperf-journal 2 $dead $start 0"
     journal_line "+ 0 dir $genuine"
 } >"$VIRTPERF_RUNDIR/$dead.journal"
-flock -x "$VIRTPERF_RUNDIR" sleep 4 &
+flock -x "$VIRTPERF_RUNDIR" sleep 6 &
 holder=$!
-sleep 0.5
+# wait until the holder has the lock (a loaded machine may start it late)
+for _ in $(seq 100); do
+    flock -n -x "$VIRTPERF_RUNDIR" true || break
+    sleep 0.05
+done
 expect_exit 1 "$VP" cleanup
 expect_one_line_error "busy"
 [[ -d $genuine ]] || fail "a cleanup acted while another held the lock"
