@@ -16,7 +16,9 @@ exp() { # interval digits rounds → $work/e.yaml
 }
 
 exp 100ms 512k 2
+other_work_begin
 expect_exit 0 "$VP" run "$work/e.yaml"
+other_work_end
 prof=$(sql "SELECT profile_id FROM experiment_points WHERE point = 0")
 [[ -n $prof ]] || fail "the point names no profile"
 [[ $(sql "SELECT command || ' ' || status FROM profiles WHERE id = $prof") == "experiment 1 point 1 complete" ]] ||
@@ -41,7 +43,11 @@ for app in pi-1 pi-2; do
                           WHERE p.experiment_id = 1 AND p.appliance = '$app' AND r.warmup = 0)")
     [[ -n $util ]] || fail "$app: no samples or rounds"
     echo "$app: $util cores while its rounds ran"
-    awk -v u="$util" 'BEGIN { exit !(u > 0.3) }' || fail "$app: $util cores while its rounds ran, expected > 0.3"
+    # on a host busy with other work the appliances get less: not judged then
+    if ! awk -v u="$util" 'BEGIN { exit !(u > 0.3) }'; then
+        ((other_pct < 20)) || { skip_judgement "$app had $util cores, other work took $other_pct% of the host"; continue; }
+        fail "$app: $util cores while its rounds ran, expected > 0.3"
+    fi
 done
 
 exp 0 8k 1
@@ -57,4 +63,4 @@ exp soon 8k 1
 expect_exit 2 "$VP" run "$work/e.yaml"
 expect_one_line_error "e.yaml:3:19: profile-interval soon: not a duration"
 [[ -z $(ls -A "$VIRTPERF_RUNDIR") ]] || fail "journal left: $(ls -A "$VIRTPERF_RUNDIR")"
-echo ok
+end_test
