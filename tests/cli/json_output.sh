@@ -41,7 +41,7 @@ expect_exit 0 "$VP" results list --json
 jq -e --argjson id "$id" '.[0].run_id == $id and .[0].rounds_stored == 6' "$work/out" >/dev/null ||
     fail "results list"
 expect_exit 0 "$VP" workload list --json
-jq -e '[.[].name] == ["cpu-pi", "cpu-gzip", "mem-masr", "disk-zfg", "disk-files"]' "$work/out" \
+jq -e '[.[].name] == ["cpu-pi", "cpu-gzip", "mem-masr", "disk-zfg", "disk-files", "build"]' "$work/out" \
     >/dev/null || fail "workload list: $(jq -c '[.[].name]' "$work/out")"
 
 # the stored rows are what the statistics came from
