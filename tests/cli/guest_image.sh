@@ -30,8 +30,16 @@ stamp() { stat -c '%i %y' "$1"; }
 cache=$work/cache
 expect_exit 2 "$gi" --agent /nonexistent --cache "$cache"
 expect_one_line_error "guest-image: agent /nonexistent"
-expect_exit 2 "$gi" --agent /bin/true --cache "$cache"
-expect_one_line_error "not a static"
+expect_exit 2 "$gi" --agent "$gi" --cache "$cache" # a script
+expect_one_line_error "guest-image: agent $gi is not an x86-64 executable"
+# a dynamic agent whose library this machine does not have
+echo 'int gone(void) { return 0; }' >"$work/gone.c"
+echo 'int gone(void); int main(void) { return gone(); }' >"$work/main.c"
+cc -shared -fPIC -o "$work/libgone.so" "$work/gone.c"
+cc -o "$work/needs-gone" "$work/main.c" -L"$work" -lgone
+rm "$work/libgone.so"
+expect_exit 2 "$gi" --agent "$work/needs-gone" --cache "$cache"
+expect_one_line_error "guest-image: agent $work/needs-gone: library libgone.so not found"
 expect_exit 2 "$gi" --agent /bin/busybox --kernel "$work/vmlinuz-none" --cache "$cache"
 expect_one_line_error "guest-image: kernel"
 expect_exit 2 "$gi" --agent /bin/busybox --bogus
