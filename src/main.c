@@ -30,6 +30,7 @@ static const struct vp_command *const commands[] = {
     &vp_cmd_router,
     &vp_cmd_tcp_gen,
     &vp_cmd_tcp_sink,
+    &vp_cmd_router_node,
     &vp_cmd_serve,
     &vp_cmd_guest_exec,
 };

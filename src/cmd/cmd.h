@@ -40,6 +40,7 @@ extern const struct vp_command vp_cmd_udp_sink;
 extern const struct vp_command vp_cmd_router;
 extern const struct vp_command vp_cmd_tcp_gen;
 extern const struct vp_command vp_cmd_tcp_sink;
+extern const struct vp_command vp_cmd_router_node;
 extern const struct vp_command vp_cmd_serve;
 
 /* A command made of subcommands ("workload list", "results show"). */

@@ -1,4 +1,4 @@
-/* virtperf-guest: the static binary a VM appliance's initramfs carries.
+/* virtperf-guest: the program a VM appliance's initramfs carries.
  * `agent` serves the host (guest/agent.h) and runs the workloads inside
  * it; the servers a VM appliance can run are virtperf's own commands, so
  * that `/proc/self/exe sip-uas ...` means in the guest what it means on
@@ -12,8 +12,8 @@
 #include "guest/agent.h"
 #include "vp_config.h"
 
-static const struct vp_command *const servers[] = {&vp_cmd_sip_uas, &vp_cmd_media_server,
-                                                   &vp_cmd_udp_sink, &vp_cmd_tcp_sink};
+static const struct vp_command *const servers[] = {
+    &vp_cmd_sip_uas, &vp_cmd_media_server, &vp_cmd_udp_sink, &vp_cmd_tcp_sink, &vp_cmd_router_node};
 
 int main(int argc, char **argv)
 {
@@ -30,7 +30,6 @@ int main(int argc, char **argv)
         }
     }
     fprintf(stderr, "usage: virtperf-guest agent | sip-uas ... | media-server ... | udp-sink ... | "
-                    "tcp-sink ... | "
-                    "--version\n");
+                    "tcp-sink ... | router-node ... | --version\n");
     return VP_EXIT_USAGE;
 }

@@ -10,6 +10,7 @@
 #include "net/netns.h"
 #include "net/rtnl.h"
 #include "router/echo.h"
+#include "router/node.h"
 
 const char *const vp_fwd_path_names[VP_FWD_PATHS + 1] = {"bridge", "routed", "direct", NULL};
 
@@ -186,19 +187,39 @@ static void ends_of(int i, struct ends *e)
     snprintf(e->rb, sizeof e->rb, "rb%d", i);
 }
 
-/* Router i's links, addresses and next hops on the bridge or direct path. */
+/* What router i is told (router/node.h), a line at a time. */
+static void node_addr(struct vp_router_node *n, const char *dev, const char *fmt, int k, int plen)
+{
+    snprintf(n->addr[n->naddr].dev, sizeof n->addr[0].dev, "%s", dev);
+    snprintf(n->addr[n->naddr].addr, sizeof n->addr[0].addr, fmt, k);
+    n->addr[n->naddr++].plen = plen;
+}
+
+static void node_neigh(struct vp_router_node *n, const char *dev, const char *addr, enum role role,
+                       int index, int side)
+{
+    snprintf(n->neigh[n->nneigh].dev, sizeof n->neigh[0].dev, "%s", dev);
+    snprintf(n->neigh[n->nneigh].addr, sizeof n->neigh[0].addr, "%s", addr);
+    mac_of(n->neigh[n->nneigh++].mac, role, index, side);
+}
+
+static void node_route(struct vp_router_node *n, const char *dst24, const char *gw, const char *dev)
+{
+    snprintf(n->route[n->nroute].dst, sizeof n->route[0].dst, "%s", dst24);
+    snprintf(n->route[n->nroute].gw, sizeof n->route[0].gw, "%s", gw);
+    snprintf(n->route[n->nroute].dev, sizeof n->route[0].dev, "%s", dev);
+    n->route[n->nroute++].plen = 24;
+}
+
+/* Router i's links on the bridge or direct path, and what it is told. */
 static int router_switched(struct build *b, int i, int bra, int brb, int wa, int wb)
 {
     struct vp_fwd_topo *t = b->t;
     struct place *r = &b->router[i];
+    struct vp_router_node *n = &t->r[i].node;
     struct ends e;
     ends_of(i, &e);
-    uint8_t s0[6];
-    mac_of(s0, ROLE_SINK, 0, 1);
-    char a_in[16], a_out[16];
-    snprintf(a_in, sizeof a_in, "10.1.0.%d", 10 + i);
-    snprintf(a_out, sizeof a_out, "10.2.0.%d", 10 + i);
-    int rc, port, e0, e1;
+    int rc, port;
     if (t->cfg.path == VP_FWD_BRIDGE) {
         if ((rc = veth(b, &b->host, e.ra, e.hin, r, "eth0", e.in)) < 0 ||
             (rc = veth(b, &b->host, e.rb, e.hout, r, "eth1", e.out)) < 0 ||
@@ -208,21 +229,23 @@ static int router_switched(struct build *b, int i, int bra, int brb, int wa, int
     } else if ((rc = macvlan(b, wa, r, "eth0", e.in)) < 0 ||
                (rc = macvlan(b, wb, r, "eth1", e.out)) < 0)
         return rc;
-    if ((rc = link_ready(b, r, "eth0", 0, a_in, 24, &e0)) < 0 ||
-        (rc = link_ready(b, r, "eth1", 0, a_out, 24, &e1)) < 0 ||
-        (rc = neigh(b, r, e1, "10.2.0.1", s0)) < 0)
-        return rc;
+    node_addr(n, "eth0", "10.1.0.%d", 10 + i, 24);
+    node_addr(n, "eth1", "10.2.0.%d", 10 + i, 24);
+    node_neigh(n, "eth1", "10.2.0.1", ROLE_SINK, 0, 1);
+    snprintf(n->via, sizeof n->via, "10.2.0.1");
     memcpy(t->next_mac[i], e.in, 6);
     memcpy(t->forwarder_mac[i], e.out, 6);
     memcpy(t->r[i].in_mac, e.in, 6);
-    return e1;
+    return 0;
 }
 
-/* Router i's /30s to H on the routed path, and H's routes to and from it. */
+/* Router i's /30s to H on the routed path, H's routes to and from it, and
+ * what the router is told. */
 static int router_routed(struct build *b, int i)
 {
     struct vp_fwd_topo *t = b->t;
     struct place *r = &b->router[i], *h = &b->host;
+    struct vp_router_node *n = &t->r[i].node;
     struct ends e;
     ends_of(i, &e);
     char h_in[16], h_out[16], r_in[16], r_out[16], block[16];
@@ -231,28 +254,30 @@ static int router_routed(struct build *b, int i)
     snprintf(h_out, sizeof h_out, "10.4.%d.1", i);
     snprintf(r_out, sizeof r_out, "10.4.%d.2", i);
     snprintf(block, sizeof block, "%d.0.0.0", 20 + 2 * i);
-    int rc, ia, ib, e0, e1;
+    int rc, ia, ib;
     if ((rc = veth(b, h, e.ra, e.hin, r, "eth0", e.in)) < 0 ||
         (rc = veth(b, h, e.rb, e.hout, r, "eth1", e.out)) < 0 ||
         (rc = link_ready(b, h, e.ra, 0, h_in, 30, &ia)) < 0 ||
         (rc = link_ready(b, h, e.rb, 0, h_out, 30, &ib)) < 0 ||
-        (rc = link_ready(b, r, "eth0", 0, r_in, 30, &e0)) < 0 ||
-        (rc = link_ready(b, r, "eth1", 0, r_out, 30, &e1)) < 0 ||
-        (rc = neigh(b, r, e1, h_out, e.hout)) < 0 || (rc = neigh(b, r, e0, h_in, e.hin)) < 0 ||
         (rc = neigh(b, h, ia, r_in, e.in)) < 0 || (rc = neigh(b, h, ib, r_out, e.out)) < 0 ||
-        /* the router: S and T behind H */
-        (rc = route(b, r, "10.2.0.0", 24, h_out, e1, 0)) < 0 ||
-        (rc = route(b, r, "10.1.0.0", 24, h_in, e0, 0)) < 0 ||
         /* H: the router's block to it, for what comes from T */
         (rc = route(b, h, block, 7, r_in, ia, TABLE_FROM_TESTER)) < 0)
         return rc;
     if (i == 0 && ((rc = route(b, h, "10.2.0.0", 24, r_in, ia, TABLE_FROM_TESTER)) < 0 ||
                    (rc = route(b, h, "10.1.0.0", 24, r_out, ib, TABLE_FROM_SINK)) < 0))
         return rc;
+    node_addr(n, "eth0", "10.3.%d.2", i, 30);
+    node_addr(n, "eth1", "10.4.%d.2", i, 30);
+    node_neigh(n, "eth1", h_out, ROLE_HOST, i + 1, 1);
+    node_neigh(n, "eth0", h_in, ROLE_HOST, i + 1, 0);
+    /* S and T behind H */
+    node_route(n, "10.2.0.0", h_out, "eth1");
+    node_route(n, "10.1.0.0", h_in, "eth0");
+    snprintf(n->via, sizeof n->via, "%s", h_out);
     mac_of(t->next_mac[i], ROLE_HOST, 0, 0);      /* H's wa */
     mac_of(t->forwarder_mac[i], ROLE_HOST, 0, 1); /* H's wb */
     memcpy(t->r[i].in_mac, e.in, 6);
-    return e1;
+    return 0;
 }
 
 /* H on the routed path: forwarding, the rules that tell T's frames from
@@ -271,6 +296,19 @@ static int host_routed(struct build *b, int wb)
     if ((rc = neigh(b, h, wb, "10.2.0.1", s0)) < 0)
         return rc;
     return route(b, h, NULL, 0, "10.2.0.1", wb, 0);
+}
+
+/* Apply router n in its namespace ns (all: links and routes; else the
+ * routes only, added or removed), from this thread. */
+static int node_apply(int ns, const struct vp_router_node *n, bool all, bool add, double *secs,
+                      struct vp_err *err)
+{
+    int back, rc = vp_netns_enter(ns, &back, err);
+    if (rc < 0)
+        return rc;
+    rc = all ? vp_router_node_apply(n, secs, err) : vp_router_node_routes(n, add, secs, err);
+    vp_netns_leave(back);
+    return rc;
 }
 
 static int build_routers(struct build *b)
@@ -302,25 +340,17 @@ static int build_routers(struct build *b)
         if ((rc = place_open(r, "a router", b->err)) < 0)
             return rc;
         t->r[i].ns = r->ns;
-        if ((rc = vp_netns_sysctl(r->ns, "net/ipv4/ip_forward", "1")) < 0)
-            return fail(b->err, rc, "forwarding on", what);
-        int out = routed ? router_routed(b, i) : router_switched(b, i, bra, brb, wa, wb);
-        if (out < 0)
-            return out;
-        t->r[i].block = (uint32_t)(20 + 2 * i) << 24;
-        const char *gw = routed ? NULL : "10.2.0.1";
-        char hop[16];
-        if (routed) {
-            snprintf(hop, sizeof hop, "10.4.%d.1", i);
-            gw = hop;
+        struct vp_router_node *n = &t->r[i].node;
+        memset(n, 0, sizeof *n);
+        n->block = (uint32_t)(20 + 2 * i) << 24;
+        n->routes = t->cfg.routes;
+        snprintf(n->via_dev, sizeof n->via_dev, "eth1");
+        t->r[i].block = n->block;
+        if ((rc = routed ? router_routed(b, i) : router_switched(b, i, bra, brb, wa, wb)) < 0 ||
+            (rc = node_apply(r->ns, n, true, true, &t->r[i].routes_s, b->err)) < 0) {
+            vp_err_prefix(b->err, "%s", what);
+            return rc;
         }
-        struct vp_route_set set = {t->r[i].block, t->cfg.routes, 24, gw, out};
-        uint32_t done;
-        int64_t t0 = (int64_t)vp_now_ns();
-        if ((rc = vp_rtnl_routes(&r->nl, &set, true, &done)) < 0)
-            return vp_run_error(b->err, -rc, "router %d: route %u of %u refused", i, done + 1,
-                                t->cfg.routes);
-        t->r[i].routes_s = (double)((int64_t)vp_now_ns() - t0) / 1e9;
     }
     return 0;
 }
@@ -408,20 +438,12 @@ static int router_nl(struct vp_fwd_topo *t, int i, struct vp_rtnl *nl, struct vp
 
 int vp_fwd_topo_routes(struct vp_fwd_topo *t, int i, bool add, double *secs, struct vp_err *err)
 {
-    struct vp_rtnl nl = {0};
-    int rc = router_nl(t, i, &nl, err);
+    if (i < 0 || i >= t->cfg.routers)
+        return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
+    int rc = node_apply(t->r[i].ns, &t->r[i].node, false, add, secs, err);
     if (rc < 0)
-        return rc;
-    int out = vp_rtnl_ifindex(&nl, "eth1");
-    char hop[16];
-    snprintf(hop, sizeof hop, t->cfg.path == VP_FWD_ROUTED ? "10.4.%d.1" : "10.2.0.1", i);
-    struct vp_route_set set = {t->r[i].block, t->cfg.routes, 24, hop, out};
-    uint32_t done;
-    int64_t t0 = (int64_t)vp_now_ns();
-    rc = out < 0 ? out : vp_rtnl_routes(&nl, &set, add, &done);
-    *secs = (double)((int64_t)vp_now_ns() - t0) / 1e9;
-    vp_rtnl_close(&nl);
-    return rc < 0 ? vp_run_error(err, -rc, "router %d: %s routes", i, add ? "add" : "remove") : 0;
+        vp_err_prefix(err, "router %d", i);
+    return rc;
 }
 
 int vp_fwd_topo_route_count(struct vp_fwd_topo *t, int i, uint32_t *count, struct vp_err *err)

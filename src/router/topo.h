@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "router/node.h"
 
 #define VP_FWD_MAX_ROUTERS 8
 #define VP_FWD_MAX_ROUTES  131072u /* /24s in a /7 */
@@ -58,10 +59,11 @@ struct vp_fwd_topo_cfg {
 };
 
 struct vp_fwd_router {
-    int ns;            /* its namespace */
-    uint8_t in_mac[6]; /* eth0 */
-    uint32_t block;    /* first address of its routes' block (host order) */
-    double routes_s;   /* time its routes took to install */
+    int ns;                     /* its namespace */
+    uint8_t in_mac[6];          /* eth0 */
+    uint32_t block;             /* first address of its routes' block (host order) */
+    double routes_s;            /* time its routes took to install */
+    struct vp_router_node node; /* what it was told (router/node.h) */
 };
 
 struct vp_fwd_topo {

@@ -317,6 +317,32 @@ static struct vp_appliance *boot_and_exec(const struct vp_platform_ops *ops,
     return a;
 }
 
+/* A router of the test bed in the guest (router/node.h, run by the guest's
+ * own virtperf-guest: rtnetlink through libmnl there): forwarding on, a
+ * neighbour, and 10,000 routes via the guest's gateway on eth0. */
+static void check_router_node(const struct vp_platform_ops *ops, struct vp_appliance *a, int mode)
+{
+    char host[32], spec[512], out[4096];
+    vp_net_host_address(journal, mode, host, sizeof host);
+    snprintf(spec, sizeof spec,
+             "{\"addr\":[],\"neigh\":[[\"eth0\",\"%s\",\"02:76:70:03:00:00\"]],"
+             "\"route\":[],\"block\":\"20.0.0.0\",\"routes\":10000,\"via\":\"%s\","
+             "\"via_dev\":\"eth0\"}",
+             host, host);
+    char *argv[] = {"/proc/self/exe", "router-node", spec, NULL};
+    CHECK_INT(run_argv(ops, a, argv, out, sizeof out), 0);
+    double secs = -1;
+    CHECK(sscanf(out, "{\"routes\":10000,\"routes_s\":%lf}", &secs) == 1 && secs > 0);
+    fprintf(stderr, "  %s: 10000 routes installed in the guest in %.3f s\n", ops->name, secs);
+    CHECK_INT(run_sh(ops, a, "cat /proc/sys/net/ipv4/ip_forward; ip route | grep -c '^20[.]'",
+                     out, sizeof out),
+              0);
+    CHECK_STR(out, "1\n10000\n");
+    /* bad input: one line, exit 2 */
+    char *bad[] = {"/proc/self/exe", "router-node", "{\"addr\":1}", NULL};
+    CHECK_INT(run_argv(ops, a, bad, out, sizeof out), 2);
+}
+
 /* vm: capped at 50, spinning on both vCPUs, the guest gets half a core
  * (judged as in test_platform.c: the upper bound always, the lower one
  * when the group used its quota in 95% of the periods). */
@@ -333,6 +359,7 @@ static void test_guest(const struct vp_platform_ops *ops)
         return;
     check_net(ops, a, s.net);
     check_timeserver(ops, a, s.net);
+    check_router_node(ops, a, s.net);
     spin(ops, a, (int)s.vcpus);
     usleep(500000);
     CHECK_INT(ops->usage(a, &u0, &err), 0);
