@@ -146,8 +146,7 @@ static int parse_lists(json_t *doc, struct vp_router_node *n, struct vp_err *err
         !json_is_array(addr) || !json_is_array(neigh) || !json_is_array(route) ||
         json_array_size(addr) > VP_NODE_MAX || json_array_size(neigh) > VP_NODE_MAX ||
         json_array_size(route) > VP_NODE_MAX)
-        return vp_input_error(err, "addr, neigh and route: lists of at most %d",
-                              VP_NODE_MAX);
+        return vp_input_error(err, "addr, neigh and route: lists of at most %d", VP_NODE_MAX);
     json_array_foreach(addr, i, e)
     {
         const char *dev, *a;

@@ -334,8 +334,8 @@ static void check_router_node(const struct vp_platform_ops *ops, struct vp_appli
     double secs = -1;
     CHECK(sscanf(out, "{\"routes\":10000,\"routes_s\":%lf}", &secs) == 1 && secs > 0);
     fprintf(stderr, "  %s: 10000 routes installed in the guest in %.3f s\n", ops->name, secs);
-    CHECK_INT(run_sh(ops, a, "cat /proc/sys/net/ipv4/ip_forward; ip route | grep -c '^20[.]'",
-                     out, sizeof out),
+    CHECK_INT(run_sh(ops, a, "cat /proc/sys/net/ipv4/ip_forward; ip route | grep -c '^20[.]'", out,
+                     sizeof out),
               0);
     CHECK_STR(out, "1\n10000\n");
     /* bad input: one line, exit 2 */
