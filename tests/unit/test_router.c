@@ -6,11 +6,14 @@
  * sizes are refused; closing the test bed leaves no namespace behind.
  * Everything lives in namespaces the test makes. Needs root. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "router/echo.h"
+#include "router/node.h"
 #include "router/topo.h"
 
 /* Descriptors of this process that hold a network namespace. */
@@ -44,6 +47,45 @@ static void echo_through(struct vp_fwd_topo *t)
     CHECK(res.rtt.min > 0 && res.rtt.max < 1000000000);
 }
 
+/* What a router is told survives its trip to a guest as JSON, exactly. */
+static void node_round_trip(const struct vp_router_node *n)
+{
+    struct vp_router_node back;
+    struct vp_err err = {0};
+    char *json = vp_router_node_json(n);
+    CHECK(json != NULL);
+    CHECK_INT(vp_router_node_parse(json, &back, &err), 0);
+    CHECK(memcmp(&back, n, sizeof back) == 0);
+    free(json);
+}
+
+/* A spec that is not one: an input error naming what is wrong. */
+static void test_node_bad_json(void)
+{
+    static const struct {
+        const char *json, *says;
+    } bad[] = {
+        {"{", "(column 1)"},
+        {"{\"addr\":1,\"neigh\":[],\"route\":[]}", "lists of at most 4"},
+        {"{\"addr\":[[\"eth0\",\"10.1.0.1\"]],\"neigh\":[],\"route\":[]}",
+         "addr 0: want [dev, addr, plen]"},
+        {"{\"addr\":[],\"neigh\":[[\"eth1\",\"10.2.0.1\",\"02:76\"]],\"route\":[]}",
+         "neigh 0: want [dev, addr, mac]"},
+        {"{\"addr\":[],\"neigh\":[],\"route\":[],\"block\":\"20.0.0\",\"routes\":1,"
+         "\"via\":\"x\",\"via_dev\":\"eth1\"}",
+         "want block (an IPv4 address)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct vp_router_node n;
+        struct vp_err err = {0};
+        CHECK_INT(vp_router_node_parse(bad[i].json, &n, &err), -EINVAL);
+        CHECK_INT(err.kind, VP_ERR_INPUT);
+        if (strstr(err.msg, bad[i].says) == NULL)
+            fprintf(stderr, "  %s: said \"%s\"\n", bad[i].json, err.msg);
+        CHECK(strstr(err.msg, bad[i].says) != NULL);
+    }
+}
+
 static void test_paths(void)
 {
     for (int path = 0; path < VP_FWD_PATHS; path++)
@@ -63,6 +105,7 @@ static void test_paths(void)
                 CHECK_INT(vp_fwd_topo_route_count(&t, i, &n, &err), 0);
                 CHECK_INT(n, 1000);
                 CHECK_INT(t.r[i].block, (uint32_t)(20 + 2 * i) << 24);
+                node_round_trip(&t.r[i].node);
             }
             vp_fwd_topo_free(&t);
         }
@@ -132,6 +175,7 @@ int main(void)
         printf("SKIP: the router test bed needs root (network namespaces)\n");
         return 77;
     }
+    RUN(test_node_bad_json);
     RUN(test_bad_sizes);
     RUN(test_paths);
     RUN(test_100k_routes);
