@@ -14,7 +14,7 @@
 #include "router/store_router.h"
 
 struct router_opts {
-    int path;
+    int path, platform;
     int64_t routers;
     uint64_t routes, frame, trial;
     int64_t repeats, echoes, gen_cpu;
@@ -24,6 +24,11 @@ struct router_opts {
 static const struct vp_opt router_opt_table[] = {
     {"path", VP_OPT_ENUM, offsetof(struct router_opts, path), "bridge", 0, 0, vp_fwd_path_names,
      "between the host and the routers: bridge, routed or direct", false},
+    {"platform", VP_OPT_ENUM, offsetof(struct router_opts, platform), "netns", 0, 0,
+     vp_fwd_platform_names,
+     "what a router is: netns (a namespace: the host's kernel forwards, as for a container) or "
+     "vm (a QEMU guest: its kernel forwards; not on the direct path yet)",
+     false},
     {"routers", VP_OPT_INT, offsetof(struct router_opts, routers), "1", 1, VP_FWD_MAX_ROUTERS, NULL,
      "routers forwarding at once (frames take turns over them)", false},
     {"routes", VP_OPT_COUNT, offsetof(struct router_opts, routes), "1000", 1, VP_FWD_MAX_ROUTES,
@@ -71,8 +76,9 @@ static void print_box(const char *what, const struct vp_echo_result *e)
 static void print_text(const struct router_opts *o, const struct vp_fwd_result *r)
 {
     const struct vp_search_result *s = &r->search;
-    printf("virtual routers: %d on the %s path, %llu routes each (installed in",
-           r->topo.cfg.routers, vp_fwd_path_names[o->path], (unsigned long long)o->routes);
+    printf("virtual routers: %d (%s%s%s) on the %s path, %llu routes each (installed in",
+           r->topo.cfg.routers, vp_fwd_platform_names[o->platform], r->topo.accel[0] ? ", " : "",
+           r->topo.accel, vp_fwd_path_names[o->path], (unsigned long long)o->routes);
     for (int i = 0; i < r->topo.cfg.routers; i++)
         printf(" %.3f s", r->topo.r[i].routes_s);
     printf(")\n");
@@ -122,6 +128,7 @@ static void print_json(const struct router_opts *o, const struct vp_fwd_result *
     vp_json_init(&j, stdout);
     vp_json_object_begin(&j, NULL);
     vp_json_options(&j, "params", router_opt_table, o);
+    vp_json_raw(&j, "platform", r->topo.platform);
     vp_json_array_begin(&j, "install_s");
     for (int i = 0; i < r->topo.cfg.routers; i++)
         vp_json_double(&j, NULL, r->topo.r[i].routes_s);
@@ -196,7 +203,8 @@ static int run(int argc, char **argv)
     }
     struct vp_fwd_cfg cfg = {
         .topo = {(enum vp_fwd_path)o.path, (int)o.routers, (uint32_t)o.routes,
-                 other_cpus((int)o.gen_cpu), o.gen_cpu >= 0 ? 1ull << o.gen_cpu : 0},
+                 other_cpus((int)o.gen_cpu), o.gen_cpu >= 0 ? 1ull << o.gen_cpu : 0,
+                 (enum vp_fwd_platform)o.platform},
         .frame_len = (uint32_t)o.frame,
         .trial_ns = o.trial,
         .loss_limit = o.loss_pct / 100,

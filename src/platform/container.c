@@ -65,6 +65,8 @@ static const char *container_unsupported(void)
 static int container_validate(const struct vp_appliance_spec *s, struct vp_err *err)
 {
     int rc = vp_appliance_spec_check(s, err);
+    if (rc == 0)
+        rc = vp_appliance_spec_no_nics(s, "container", err);
     if (rc < 0)
         return rc;
     const char *why = container_unsupported();

@@ -76,6 +76,8 @@ static const char *native_unsupported(void)
 static int native_validate(const struct vp_appliance_spec *s, struct vp_err *err)
 {
     int rc = vp_appliance_spec_check(s, err);
+    if (rc == 0)
+        rc = vp_appliance_spec_no_nics(s, "native", err);
     if (rc < 0)
         return rc;
     if (needs_cgroup(s)) {

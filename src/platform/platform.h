@@ -31,6 +31,8 @@
 
 enum vp_net_mode { VP_NET_NONE, VP_NET_BRIDGE, VP_NET_ROUTED, VP_NET_DIRECT };
 
+#define VP_SPEC_MAX_NICS 2
+
 struct vp_appliance_spec {
     char name[64];         /* unique within a run: "sip1", "cpu-3" */
     int64_t vcpus;         /* 0 = as many as the host has */
@@ -43,6 +45,15 @@ struct vp_appliance_spec {
     int accel;             /* vm, libvirt: enum vp_accel (auto = 0) */
     uint64_t disk;         /* vm, libvirt: scratch disk bytes; 0 = the driver's default */
     char uri[VP_STR_MAX];  /* libvirt: connection URI; empty = qemu:///system */
+    /* vm: network cards besides the run network's (a virtual router's test
+     * links), each on an open tap or macvtap descriptor of the caller's,
+     * who keeps it, with its MAC ("02:76:70:04:00:00"); other platforms
+     * refuse them */
+    int nnics;
+    struct {
+        int fd;
+        char mac[18];
+    } nic[VP_SPEC_MAX_NICS];
 };
 
 /* How a process is started inside an appliance. The child gets stdin,
@@ -92,6 +103,10 @@ struct vp_platform_ops {
      * host threads that are the appliance's vCPUs, in vCPU order (the
      * profiler's per-vCPU figures, pinning checks); returns how many. */
     int (*vcpu_threads)(struct vp_appliance *a, pid_t *tids, int max);
+    /* Added for the virtual router (optional, may be NULL): what the
+     * appliance is, as a JSON object ({"name": "vm", "accel": "tcg", ...},
+     * what the runs in it store as their platform), or NULL. */
+    const char *(*facts)(struct vp_appliance *a);
 };
 
 extern const struct vp_platform_ops *const vp_platforms[];
@@ -107,6 +122,10 @@ void vp_appliance_spec_init(struct vp_appliance_spec *spec, const char *name);
  * ([A-Za-z0-9_.-], 1..63 chars), weight, cap (0..100 x online CPUs), vcpus
  * (<= online CPUs unless overcommit), cpus (each one online), net. */
 int vp_appliance_spec_check(const struct vp_appliance_spec *spec, struct vp_err *err);
+/* For the drivers that take no extra network cards: an input error when
+ * spec has some. */
+int vp_appliance_spec_no_nics(const struct vp_appliance_spec *spec, const char *platform,
+                              struct vp_err *err);
 
 /* Parse a cpulist "0,2-3" into a mask of at most 1024 CPUs; input error
  * naming field. Returns the number of CPUs in it. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/signals.h"
@@ -100,5 +101,59 @@ int vp_qmp_execute(const char *path, const char *command, struct vp_err *err)
         (rc = reply(&rd, &m, err)) == 0)
         json_decref(m);
     qmp_close(&rd);
+    return rc;
+}
+
+/* The getfd command with fd as its ancillary data (SCM_RIGHTS). */
+static int send_getfd(int sock, const char *name, int fd, struct vp_err *err)
+{
+    char text[128];
+    int len = snprintf(text, sizeof text,
+                       "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"%s\"}}\n", name);
+    struct iovec iov = {text, (size_t)len};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u = {0};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    ssize_t n;
+    while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    return n == len ? 0 : vp_run_error(err, n < 0 ? errno : EIO, "QMP: getfd");
+}
+
+int vp_qmp_add_nic(const char *path, const char *id, int tapfd, const char *mac, struct vp_err *err)
+{
+    struct vp_proto_reader rd;
+    json_t *m;
+    int rc = qmp_open(path, &rd, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = send_getfd(rd.fd, id, tapfd, err)) == 0 && (rc = reply(&rd, &m, err)) == 0) {
+        json_decref(m);
+        rc = vp_proto_send(rd.fd,
+                           json_pack("{s:s,s:{s:s,s:s,s:s}}", "execute", "netdev_add", "arguments",
+                                     "type", "tap", "id", id, "fd", id),
+                           err);
+    }
+    if (rc == 0 && (rc = reply(&rd, &m, err)) == 0) {
+        json_decref(m);
+        rc = vp_proto_send(rd.fd,
+                           json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s}}", "execute", "device_add",
+                                     "arguments", "driver", "virtio-net-pci", "id", id, "netdev",
+                                     id, "mac", mac, "romfile", ""),
+                           err);
+    }
+    if (rc == 0 && (rc = reply(&rd, &m, err)) == 0)
+        json_decref(m);
+    qmp_close(&rd);
+    if (rc < 0)
+        vp_err_prefix(err, "network card %s", id);
     return rc;
 }

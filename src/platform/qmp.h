@@ -21,4 +21,10 @@ int vp_qmp_parse_vcpus(const json_t *cpus, pid_t *tids, int max);
 /* A command without arguments ("cont", "quit"); 0 when QEMU took it. */
 int vp_qmp_execute(const char *socket_path, const char *command, struct vp_err *err);
 
+/* A virtio network card on the tap or macvtap descriptor tapfd (passed to
+ * QEMU over the socket), with that MAC address; before "cont", the guest
+ * finds it at boot as if it had been on the command line. */
+int vp_qmp_add_nic(const char *socket_path, const char *id, int tapfd, const char *mac,
+                   struct vp_err *err);
+
 #endif

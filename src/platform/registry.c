@@ -110,6 +110,8 @@ int vp_appliance_spec_check(const struct vp_appliance_spec *s, struct vp_err *er
                               (long long)s->vcpus, online);
     if (s->net < VP_NET_NONE || s->net > VP_NET_DIRECT)
         return vp_input_error(err, "net %d: not none, bridge, routed or direct", s->net);
+    if (s->nnics < 0 || s->nnics > VP_SPEC_MAX_NICS)
+        return vp_input_error(err, "%d network cards: at most %d", s->nnics, VP_SPEC_MAX_NICS);
     if (s->cpus[0]) {
         struct vp_cpumask m;
         int rc = vp_cpulist_parse("cpus", s->cpus, &m, err);
@@ -117,4 +119,11 @@ int vp_appliance_spec_check(const struct vp_appliance_spec *s, struct vp_err *er
             return rc;
     }
     return 0;
+}
+
+int vp_appliance_spec_no_nics(const struct vp_appliance_spec *s, const char *platform,
+                              struct vp_err *err)
+{
+    return s->nnics ? vp_input_error(err, "platform %s: no network cards besides its own", platform)
+                    : 0;
 }

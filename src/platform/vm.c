@@ -274,7 +274,13 @@ static void destroy(struct vp_appliance *a)
     a->be->halt(a);
     detach_net(a);
     vp_vm_remove_files(a);
+    free(a->facts);
     free(a);
+}
+
+static const char *facts(struct vp_appliance *a)
+{
+    return a->facts;
 }
 
 /* The two ops tables: the same functions over their backends. */
@@ -303,6 +309,7 @@ const struct vp_platform_ops vp_platform_vm = {
     .destroy = destroy,
     .cgroup_path = cgroup_path,
     .vcpu_threads = vcpu_threads,
+    .facts = facts,
 };
 
 static int libvirt_validate(const struct vp_appliance_spec *s, struct vp_err *err)
@@ -330,4 +337,5 @@ const struct vp_platform_ops vp_platform_libvirt = {
     .destroy = destroy,
     .cgroup_path = cgroup_path,
     .vcpu_threads = vcpu_threads,
+    .facts = facts,
 };

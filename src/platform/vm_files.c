@@ -110,7 +110,7 @@ void vp_vm_remove_files(struct vp_appliance *a)
     a->disk_made = a->dir_made = false;
 }
 
-int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err)
+int vp_vm_write_platform(struct vp_appliance *a, struct vp_err *err)
 {
     char path[sizeof a->dir + 16];
     const char *key = strrchr(a->img.dir, '/');
@@ -120,7 +120,9 @@ int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err)
                           "memory", (json_int_t)vp_vm_memory(a), "cpus", a->spec.cpus, "disk_cache",
                           a->disk_direct ? "none" : "writeback", "image",
                           key ? key + 1 : a->img.dir, "boot_s", a->boot_s);
-    int rc = p && json_dump_file(p, path, JSON_COMPACT) == 0
+    free(a->facts);
+    a->facts = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    int rc = a->facts && json_dump_file(p, path, JSON_COMPACT) == 0
                  ? 0
                  : vp_run_error(err, errno, "appliance %s: %s", a->spec.name, path);
     json_decref(p);

@@ -61,6 +61,8 @@ static const char *uri_of(const struct vp_appliance_spec *s)
  * made on this host, so a domain on another one could not use them. */
 static int check(const struct vp_appliance_spec *s, struct vp_err *err)
 {
+    if (vp_appliance_spec_no_nics(s, "libvirt", err) < 0)
+        return -EINVAL;
     const char *uri = uri_of(s), *sep = strstr(uri, "://");
     if (sep == NULL || sep[3] != '/')
         return vp_input_error(err,

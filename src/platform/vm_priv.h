@@ -59,6 +59,7 @@ struct vp_appliance {
     pid_t vcpu_tid[VP_QMP_MAX_VCPUS];
     int nvcpus;
     double boot_s; /* from starting the machine to the agent's answer */
+    char *facts;   /* what platform.json holds (malloc'd), for ops->facts */
     /* the network (net != none): its slot, the guest's address, the host
      * side (a tap, or a macvtap's descriptor) and its journal entry */
     int slot;
@@ -92,7 +93,7 @@ void vp_vm_remove_files(struct vp_appliance *a);
 /* platform.json in the appliance's directory: what the runs in it are
  * stored with (guest/remote.h): accelerator, vCPUs, memory, pinning, the
  * disk's cache mode, the image, and how long the guest took to come up. */
-int vp_vm_write_platform(const struct vp_appliance *a, struct vp_err *err);
+int vp_vm_write_platform(struct vp_appliance *a, struct vp_err *err);
 
 /* The vCPUs and the memory the guest gets (the spec's, or the defaults). */
 long vp_vm_vcpus(const struct vp_appliance *a);

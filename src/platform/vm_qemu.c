@@ -135,9 +135,17 @@ static int launch(struct vp_appliance *a, struct vp_err *err)
     close(fd);
     char qmp[sizeof a->dir + 16];
     snprintf(qmp, sizeof qmp, "%s/qmp.sock", a->dir);
-    if (rc < 0 || (rc = pin_vcpus(a, err)) < 0 || (rc = vp_qmp_execute(qmp, "cont", err)) < 0)
+    if (rc < 0 || (rc = pin_vcpus(a, err)) < 0)
         return rc;
-    return 0;
+    /* the caller's network cards, before the guest runs: it finds them at
+     * boot, after the run network's */
+    for (int i = 0; i < a->spec.nnics; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "x%d", i);
+        if ((rc = vp_qmp_add_nic(qmp, id, a->spec.nic[i].fd, a->spec.nic[i].mac, err)) < 0)
+            return rc;
+    }
+    return vp_qmp_execute(qmp, "cont", err);
 }
 
 static bool running(struct vp_appliance *a)

@@ -206,3 +206,13 @@ int vp_router_node_parse(const char *json, struct vp_router_node *n, struct vp_e
     json_decref(doc);
     return rc;
 }
+
+int vp_router_node_count(uint32_t *count, struct vp_err *err)
+{
+    struct vp_rtnl nl = {0};
+    int rc = vp_rtnl_open(&nl, err);
+    if (rc == 0 && (rc = vp_rtnl_route_count(&nl, count)) < 0)
+        rc = vp_run_error(err, -rc, "count routes");
+    vp_rtnl_close(&nl);
+    return rc;
+}

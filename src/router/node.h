@@ -43,6 +43,9 @@ int vp_router_node_apply(const struct vp_router_node *n, double *routes_s, struc
 int vp_router_node_routes(const struct vp_router_node *n, bool add, double *routes_s,
                           struct vp_err *err);
 
+/* How many of the /24s the namespace holds now. */
+int vp_router_node_count(uint32_t *count, struct vp_err *err);
+
 /* n as JSON text, one line (malloc'd; NULL without memory), and back: an
  * input error names what is wrong. */
 char *vp_router_node_json(const struct vp_router_node *n);

@@ -31,7 +31,7 @@ static int insert_run(sqlite3 *db, struct job *j, struct vp_err *err)
         db,
         "INSERT INTO router_runs (finished_at, command, params, status, path, routers, routes,"
         " frame, rate_mean, rate_ci_lo, rate_ci_hi, searches, trials, install_s_max, loaded_rate,"
-        " hist_relative_error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " hist_relative_error, platform) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &s, err);
     if (rc < 0)
         return rc;
@@ -58,6 +58,7 @@ static int insert_run(sqlite3 *db, struct job *j, struct vp_err *err)
     sqlite3_bind_double(s, k++, install);
     sqlite3_bind_double(s, k++, r->loaded_rate);
     sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
+    sqlite3_bind_text(s, k++, r->topo.platform, -1, SQLITE_STATIC);
     rc = vp_rows_step(db, s, err);
     sqlite3_finalize(s);
     j->run_id = sqlite3_last_insert_rowid(db);

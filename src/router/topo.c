@@ -11,8 +11,10 @@
 #include "net/rtnl.h"
 #include "router/echo.h"
 #include "router/node.h"
+#include "router/topo_vm.h"
 
 const char *const vp_fwd_path_names[VP_FWD_PATHS + 1] = {"bridge", "routed", "direct", NULL};
+const char *const vp_fwd_platform_names[VP_FWD_PLATFORMS + 1] = {"netns", "vm", NULL};
 
 #define TABLE_FROM_TESTER 100 /* routed: H's table for what arrives from T */
 #define TABLE_FROM_SINK   101 /* routed: H's table for what arrives from S */
@@ -211,18 +213,28 @@ static void node_route(struct vp_router_node *n, const char *dst24, const char *
     n->route[n->nroute++].plen = 24;
 }
 
+/* Router i's two links, ra<i> and rb<i> in H: veths whose other ends are
+ * the router namespace's eth0 and eth1, or (a VM) taps for its two cards. */
+static int router_links(struct build *b, int i, const struct ends *e)
+{
+    struct vp_fwd_topo *t = b->t;
+    if (t->cfg.platform == VP_FWD_VM)
+        return vp_fwd_vm_taps(b->host.ns, e->ra, e->hin, e->rb, e->hout, t->r[i].tap, b->err);
+    int rc = veth(b, &b->host, e->ra, e->hin, &b->router[i], "eth0", e->in);
+    return rc < 0 ? rc : veth(b, &b->host, e->rb, e->hout, &b->router[i], "eth1", e->out);
+}
+
 /* Router i's links on the bridge or direct path, and what it is told. */
-static int router_switched(struct build *b, int i, int bra, int brb, int wa, int wb)
+static int router_switched(struct build *b, int i, const struct ends *ends, int bra, int brb,
+                           int wa, int wb)
 {
     struct vp_fwd_topo *t = b->t;
     struct place *r = &b->router[i];
     struct vp_router_node *n = &t->r[i].node;
-    struct ends e;
-    ends_of(i, &e);
+    const struct ends e = *ends;
     int rc, port;
     if (t->cfg.path == VP_FWD_BRIDGE) {
-        if ((rc = veth(b, &b->host, e.ra, e.hin, r, "eth0", e.in)) < 0 ||
-            (rc = veth(b, &b->host, e.rb, e.hout, r, "eth1", e.out)) < 0 ||
+        if ((rc = router_links(b, i, &e)) < 0 ||
             (rc = link_ready(b, &b->host, e.ra, bra, NULL, 0, &port)) < 0 ||
             (rc = link_ready(b, &b->host, e.rb, brb, NULL, 0, &port)) < 0)
             return rc;
@@ -241,13 +253,12 @@ static int router_switched(struct build *b, int i, int bra, int brb, int wa, int
 
 /* Router i's /30s to H on the routed path, H's routes to and from it, and
  * what the router is told. */
-static int router_routed(struct build *b, int i)
+static int router_routed(struct build *b, int i, const struct ends *ends)
 {
     struct vp_fwd_topo *t = b->t;
-    struct place *r = &b->router[i], *h = &b->host;
+    struct place *h = &b->host;
     struct vp_router_node *n = &t->r[i].node;
-    struct ends e;
-    ends_of(i, &e);
+    const struct ends e = *ends;
     char h_in[16], h_out[16], r_in[16], r_out[16], block[16];
     snprintf(h_in, sizeof h_in, "10.3.%d.1", i);
     snprintf(r_in, sizeof r_in, "10.3.%d.2", i);
@@ -255,9 +266,7 @@ static int router_routed(struct build *b, int i)
     snprintf(r_out, sizeof r_out, "10.4.%d.2", i);
     snprintf(block, sizeof block, "%d.0.0.0", 20 + 2 * i);
     int rc, ia, ib;
-    if ((rc = veth(b, h, e.ra, e.hin, r, "eth0", e.in)) < 0 ||
-        (rc = veth(b, h, e.rb, e.hout, r, "eth1", e.out)) < 0 ||
-        (rc = link_ready(b, h, e.ra, 0, h_in, 30, &ia)) < 0 ||
+    if ((rc = router_links(b, i, &e)) < 0 || (rc = link_ready(b, h, e.ra, 0, h_in, 30, &ia)) < 0 ||
         (rc = link_ready(b, h, e.rb, 0, h_out, 30, &ib)) < 0 ||
         (rc = neigh(b, h, ia, r_in, e.in)) < 0 || (rc = neigh(b, h, ib, r_out, e.out)) < 0 ||
         /* H: the router's block to it, for what comes from T */
@@ -336,18 +345,25 @@ static int build_routers(struct build *b)
     for (int i = 0; i < t->cfg.routers; i++) {
         struct place *r = &b->router[i];
         char what[32];
+        struct ends e;
         snprintf(what, sizeof what, "router %d", i);
-        if ((rc = place_open(r, "a router", b->err)) < 0)
-            return rc;
-        t->r[i].ns = r->ns;
+        ends_of(i, &e);
+        if (t->cfg.platform == VP_FWD_NETNS) {
+            if ((rc = place_open(r, "a router", b->err)) < 0)
+                return rc;
+            t->r[i].ns = r->ns;
+        }
         struct vp_router_node *n = &t->r[i].node;
         memset(n, 0, sizeof *n);
         n->block = (uint32_t)(20 + 2 * i) << 24;
         n->routes = t->cfg.routes;
         snprintf(n->via_dev, sizeof n->via_dev, "eth1");
         t->r[i].block = n->block;
-        if ((rc = routed ? router_routed(b, i) : router_switched(b, i, bra, brb, wa, wb)) < 0 ||
-            (rc = node_apply(r->ns, n, true, true, &t->r[i].routes_s, b->err)) < 0) {
+        if ((rc = routed ? router_routed(b, i, &e) : router_switched(b, i, &e, bra, brb, wa, wb)) <
+                0 ||
+            (rc = t->cfg.platform == VP_FWD_VM
+                      ? vp_fwd_vm_router(t, i, t->r[i].tap, e.in, e.out, b->err)
+                      : node_apply(r->ns, n, true, true, &t->r[i].routes_s, b->err)) < 0) {
             vp_err_prefix(b->err, "%s", what);
             return rc;
         }
@@ -376,12 +392,17 @@ int vp_fwd_topo_make(const struct vp_fwd_topo_cfg *cfg, struct vp_fwd_topo *t, s
     t->cfg = *cfg;
     t->tester_ns = t->host_ns = t->sink_ns = -1;
     for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
-        t->r[i].ns = -1;
+        t->r[i].ns = t->r[i].tap[0] = t->r[i].tap[1] = -1;
+    if (cfg->platform == VP_FWD_VM && cfg->path == VP_FWD_DIRECT)
+        return vp_input_error(err, "path direct: not with VM routers yet (their cards are taps)");
+    if (cfg->platform == VP_FWD_VM && vp_fwd_vm_unsupported())
+        return vp_input_error(err, "VM routers: %s", vp_fwd_vm_unsupported());
     if (cfg->routers < 1 || cfg->routers > VP_FWD_MAX_ROUTERS)
         return vp_input_error(err, "routers: %d is not 1..%d", cfg->routers, VP_FWD_MAX_ROUTERS);
     if (cfg->routes < 1 || cfg->routes > VP_FWD_MAX_ROUTES)
         return vp_input_error(err, "routes: %u is not 1..%u (a /7 of /24s per router)", cfg->routes,
                               VP_FWD_MAX_ROUTES);
+    snprintf(t->platform, sizeof t->platform, "{\"name\":\"netns\"}");
     struct build b = {.t = t, .err = err};
     struct place *all[] = {&b.tester, &b.host, &b.sink};
     for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
@@ -410,6 +431,7 @@ out:
 
 void vp_fwd_topo_free(struct vp_fwd_topo *t)
 {
+    vp_fwd_vm_free(t);
     int *fds[] = {&t->tester_ns, &t->host_ns, &t->sink_ns};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (*fds[i] >= 0) {
@@ -423,24 +445,13 @@ void vp_fwd_topo_free(struct vp_fwd_topo *t)
         }
 }
 
-/* A netlink socket in router i's namespace. */
-static int router_nl(struct vp_fwd_topo *t, int i, struct vp_rtnl *nl, struct vp_err *err)
-{
-    if (i < 0 || i >= t->cfg.routers)
-        return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
-    int back, rc = vp_netns_enter(t->r[i].ns, &back, err);
-    if (rc < 0)
-        return rc;
-    rc = vp_rtnl_open(nl, err);
-    vp_netns_leave(back);
-    return rc;
-}
-
 int vp_fwd_topo_routes(struct vp_fwd_topo *t, int i, bool add, double *secs, struct vp_err *err)
 {
     if (i < 0 || i >= t->cfg.routers)
         return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
-    int rc = node_apply(t->r[i].ns, &t->r[i].node, false, add, secs, err);
+    int rc = t->cfg.platform == VP_FWD_VM
+                 ? vp_fwd_vm_node(t, i, add ? "add" : "remove", secs, NULL, err)
+                 : node_apply(t->r[i].ns, &t->r[i].node, false, add, secs, err);
     if (rc < 0)
         vp_err_prefix(err, "router %d", i);
     return rc;
@@ -448,11 +459,16 @@ int vp_fwd_topo_routes(struct vp_fwd_topo *t, int i, bool add, double *secs, str
 
 int vp_fwd_topo_route_count(struct vp_fwd_topo *t, int i, uint32_t *count, struct vp_err *err)
 {
-    struct vp_rtnl nl = {0};
-    int rc = router_nl(t, i, &nl, err);
+    if (i < 0 || i >= t->cfg.routers)
+        return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
+    int back, rc;
+    if (t->cfg.platform == VP_FWD_VM) {
+        rc = vp_fwd_vm_node(t, i, "count", NULL, count, err);
+    } else if ((rc = vp_netns_enter(t->r[i].ns, &back, err)) == 0) {
+        rc = vp_router_node_count(count, err);
+        vp_netns_leave(back);
+    }
     if (rc < 0)
-        return rc;
-    rc = vp_rtnl_route_count(&nl, count);
-    vp_rtnl_close(&nl);
-    return rc < 0 ? vp_run_error(err, -rc, "router %d: count routes", i) : 0;
+        vp_err_prefix(err, "router %d", i);
+    return rc;
 }

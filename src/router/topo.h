@@ -43,6 +43,9 @@
 #include "core/error.h"
 #include "router/node.h"
 
+struct vp_appliance;
+struct vp_journal;
+
 #define VP_FWD_MAX_ROUTERS 8
 #define VP_FWD_MAX_ROUTES  131072u /* /24s in a /7 */
 
@@ -50,12 +53,19 @@ enum vp_fwd_path { VP_FWD_BRIDGE, VP_FWD_ROUTED, VP_FWD_DIRECT, VP_FWD_PATHS };
 
 extern const char *const vp_fwd_path_names[VP_FWD_PATHS + 1];
 
+/* What a router is: a namespace of the test bed's (the kernel of the host
+ * forwards, as in an OS-level container), or a QEMU guest (topo_vm.h). */
+enum vp_fwd_platform { VP_FWD_NETNS, VP_FWD_VM, VP_FWD_PLATFORMS };
+
+extern const char *const vp_fwd_platform_names[VP_FWD_PLATFORMS + 1];
+
 struct vp_fwd_topo_cfg {
     enum vp_fwd_path path;
     int routers;          /* 1..VP_FWD_MAX_ROUTERS */
     uint32_t routes;      /* per router, 1..VP_FWD_MAX_ROUTES */
     uint64_t sut_cpus;    /* CPU mask the routers' work is steered to; 0: where it lands */
     uint64_t tester_cpus; /* CPU mask the sink's receiving is steered to; 0: where it lands */
+    enum vp_fwd_platform platform;
 };
 
 struct vp_fwd_router {
@@ -64,6 +74,8 @@ struct vp_fwd_router {
     uint32_t block;             /* first address of its routes' block (host order) */
     double routes_s;            /* time its routes took to install */
     struct vp_router_node node; /* what it was told (router/node.h) */
+    struct vp_appliance *vm;    /* VP_FWD_VM: its machine */
+    int tap[2];                 /* VP_FWD_VM: its cards' taps in H */
 };
 
 struct vp_fwd_topo {
@@ -76,7 +88,12 @@ struct vp_fwd_topo {
     uint8_t next_mac[VP_FWD_MAX_ROUTERS][6];      /* where T sends router i's frames */
     uint8_t forwarder_mac[VP_FWD_MAX_ROUTERS][6]; /* the source of what reaches S from router i */
     struct vp_fwd_router r[VP_FWD_MAX_ROUTERS];
-    const char *echo_target; /* S's address, through router 0 */
+    const char *echo_target;    /* S's address, through router 0 */
+    struct vp_journal *journal; /* VP_FWD_VM: the machines' */
+    /* what the routers are, as JSON: {"name": "netns"}, or the vm
+     * platform's facts of router 0 (its accelerator among them) */
+    char platform[512];
+    char accel[8]; /* VP_FWD_VM: the accelerator router 0 ran under ("tcg") */
 };
 
 /* Build the test bed; on failure nothing of it is left. */

@@ -529,6 +529,9 @@ static const char *const migrations[] = {
     "  FROM point_loads;"
     "DROP TABLE point_loads;"
     "ALTER TABLE point_loads_new RENAME TO point_loads;",
+    /* virtual routers as VMs (issue 14): what the routers were, as JSON
+     * ({"name": "netns"}, or the vm platform's facts with its accelerator) */
+    "ALTER TABLE router_runs ADD COLUMN platform TEXT;",
 };
 
 int vp_schema_version(void)

@@ -27,6 +27,8 @@ static const char *const released[] = {
     "e2e810a64e6a9aad0abbedf0068623550f2017b29f84e202f29c437f81c80cd5", /* 10 -> 11 udp runs */
     "555c4b02aea5fe169645cdb82e0c6aaa2dea75f6c2224cd0848c2e21ff028bd5", /* 11 -> 12 router runs */
     "487ab2727123302c3b682a10f43b407b6eeeda8f288b9f37df093907d2e765af", /* 12 -> 13 tcp_runs */
+    "b8c5a13cf7c94472a905f8f6f1a18365c923baf97642185c20fa1cf8e60fe4ff", /* 13 -> 14 router platform
+                                                                         */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 
