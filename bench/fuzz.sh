@@ -2,7 +2,8 @@
 # Every libFuzzer target (tests/fuzz) for FUZZ_RUNS executions (10,000,000)
 # or FUZZ_MAX_SECONDS (1800) a target, whichever comes first, from its
 # corpus; the counts go into bench/results/reliability.md's "Fuzzing"
-# section (the table replaced, the machine and date with it). Timing: run
+# section (the rows of the targets run replaced, the machine and date with
+# them). Timing: run
 # it alone, `flock /work/bench.lock bench/fuzz.sh`. Logs in bench/out/fuzz.
 # Usage: bench/fuzz.sh [TARGET...]
 set -euo pipefail
@@ -43,10 +44,18 @@ for t in "${targets[@]}"; do
     echo "${rows[-1]}"
 done
 
+# rows of targets not run this time stay (a rerun of one target keeps the others)
+if [[ -f $results ]]; then
+    while IFS= read -r row; do
+        t=$(awk -F' [|] ' '{ print $1 }' <<<"${row#| }")
+        [[ " ${targets[*]} " == *" $t "* ]] || rows+=("$row")
+    done < <(sed -n '/^## Fuzzing$/,/^## [^F]/p' "$results" | grep -E '^\| [a-z_]+ \| [0-9]')
+fi
+mapfile -t rows < <(printf '%s\n' "${rows[@]}" | sort)
 section=$(
     echo "## Fuzzing"
     echo
-    echo "\`flock /work/bench.lock bench/fuzz.sh\` ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)):"
+    echo "\`flock /work/bench.lock bench/fuzz.sh [TARGET...]\` (last $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)):"
     echo "each libFuzzer target of tests/fuzz (clang $(clang -dumpversion), ASan + UBSan, leaks"
     echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first."
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)."
