@@ -40,7 +40,8 @@ for t in "${targets[@]}"; do
     ft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$last")
     execs=$(stat number_of_executed_units)
     rate=$(awk -v n="${execs:-0}" -v e="$elapsed" 'BEGIN { printf "%.0f", n / e }')
-    rows+=("| $t | $(group "${execs:-0}") | $(group "$rate") | $cov | $ft | $secs | $crashes |")
+    full=$(awk -v r="$rate" -v n="$runs" 'BEGIN { printf "%.0f", n / (r > 0 ? r : 1) / 60 }')
+    rows+=("| $t | $(group "${execs:-0}") | $(group "$rate") | $cov | $ft | $secs | $full | $crashes |")
     echo "${rows[-1]}"
 done
 
@@ -60,10 +61,11 @@ section=$(
     echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first."
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)."
     echo "Coverage: libFuzzer's edges (cov) and features (ft) at the end. A crash, leak,"
-    echo "undefined behaviour, input over 10 s or 2 GiB counts in crashes."
+    echo "undefined behaviour, input over 10 s or 2 GiB counts in crashes. \"min for all\": the"
+    echo "minutes $(group "$runs") executions take at that rate (FUZZ_MAX_SECONDS to run them)."
     echo
-    echo "| target | executions | exec/s | cov | ft | seconds | crashes |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| target | executions | exec/s | cov | ft | seconds | min for all | crashes |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     printf '%s\n' "${rows[@]}"
 )
 [[ -f $results ]] || printf '# Reliability (issue 18)\n' >"$results"
