@@ -162,9 +162,11 @@ json_t *vp_proto_error(const struct vp_err *err)
 int vp_proto_take_error(const json_t *msg, struct vp_err *err)
 {
     const char *m = vp_proto_str(msg, "message");
+    if (m == NULL || *m == '\0') /* an empty one would print as nothing at all */
+        m = "the guest's error event gave no message";
     if (vp_proto_bool(msg, "input"))
-        return vp_input_error(err, "%s", m ? m : "input error");
-    return vp_run_error(err, 0, "%s", m ? m : "failed");
+        return vp_input_error(err, "%s", m);
+    return vp_run_error(err, 0, "%s", m);
 }
 
 char *vp_proto_b64(const void *data, size_t len)

@@ -522,12 +522,12 @@ static int replay_line(struct replay *r, int lineno, const char *text)
     return 0;
 }
 
-/* Replay one journal file whose owner is gone: a line that is damaged or
- * names what is not virtperf's (vp_res_guard) is refused, never acted on. */
+/* Open and check one journal file, replay it, and delete it when nothing
+ * of it stays. */
 static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *fn)
 {
     struct replay r = {.path = path, .fn = fn};
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = 0, lineno = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
         return errno == ELOOP ? (refuse(&r, 0, NULL, "a symbolic link", true), 0) : -errno;
@@ -541,13 +541,24 @@ static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *
         close(fd);
         return -errno;
     }
+    int rc = vp_journal_replay(f, path, dry_run ? VP_REPLAY_DRY_RUN : VP_REPLAY_REMOVE, fn);
+    fclose(f);
+    if (rc == 1 && !dry_run)
+        unlink(path);
+    return rc < 0 ? rc : 0;
+}
+
+int vp_journal_replay(FILE *f, const char *path, enum vp_replay_mode mode,
+                      const struct vp_sweep_fn *fn)
+{
+    struct replay r = {.path = path, .fn = fn};
     char *line = NULL, *text;
     size_t size = 0;
     ssize_t len;
     long pid = 0;
     unsigned long long start = 0, ns = 0;
     const char *why = "empty";
-    int end = 0;
+    int end = 0, rc = 0, lineno = 0;
     if ((len = getline(&line, &size, f)) > 0) {
         lineno = 1;
         why = vp_journal_line_check(line, (size_t)len, &text);
@@ -563,6 +574,7 @@ static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *
     bool in_use = start != 0 && owner_alive(pid, start, ns);
     if (fn->journal)
         fn->journal(fn->arg, path, pid, in_use);
+    r.left = in_use;
     if (in_use)
         goto out;
     while ((len = getline(&line, &size, f)) > 0) {
@@ -590,18 +602,17 @@ static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *
             refuse(&r, e->line, e->what, why, true);
             continue;
         }
-        int res = vp_res_remove(e->kind, e->what, dry_run);
+        int res = mode == VP_REPLAY_GUARD_ONLY
+                      ? 0
+                      : vp_res_remove(e->kind, e->what, mode == VP_REPLAY_DRY_RUN);
         r.left |= res < 0;
         if (fn->entry)
             fn->entry(fn->arg, e->kind, e->what, res);
     }
-    if (!dry_run && !r.left)
-        unlink(path);
 out:
     free(line);
-    fclose(f);
     free(r.e);
-    return rc;
+    return rc < 0 ? rc : !r.left; /* a refused header or an owner alive left it */
 }
 
 int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err)

@@ -82,6 +82,16 @@ struct vp_sweep_fn {
 };
 int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err);
 
+/* One journal's text read from f (path names it in reports), replayed as
+ * vp_journal_sweep does: the header, then, unless its owner lives, each
+ * live entry in reverse order through its guard and its remover (as if, for
+ * a dry run; not at all for guard only: entry() gets 0, for the fuzz
+ * target). 1 when nothing of it stays (the file may go), 0 when something
+ * does, or -errno. */
+enum vp_replay_mode { VP_REPLAY_REMOVE, VP_REPLAY_DRY_RUN, VP_REPLAY_GUARD_ONLY };
+int vp_journal_replay(FILE *f, const char *path, enum vp_replay_mode mode,
+                      const struct vp_sweep_fn *fn);
+
 /* Check one raw line as read (with its '\n'): NULL and *text set to its
  * text (NUL-terminated in place), or why it is refused. */
 const char *vp_journal_line_check(char *line, size_t len, char **text);

@@ -77,6 +77,11 @@ int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, 
             p++;
         else if (*p)
             return vp_input_error(err, "%s \"%s\": not a CPU list such as 0,2-3", field, list);
+        /* the bitmap's bound first: a number past it was cast to int and
+         * written far outside the mask ("4294967296" read as CPU 0) */
+        if (b >= (long)(8 * sizeof m->bits))
+            return vp_input_error(err, "%s \"%s\": CPU %ld does not exist or is offline", field,
+                                  list, b);
         for (long c = a; c <= b; c++) {
             if (!vp_cpu_is_online((int)c))
                 return vp_input_error(err, "%s \"%s\": CPU %ld does not exist or is offline", field,

@@ -35,8 +35,9 @@ void vp_fir_init(struct vp_fir *f, int ntaps);
 /* Transcode n μ-law samples in place: decode, filter, encode. The filter
  * takes the frame as periodic (circular convolution), so every output
  * sample costs ntaps multiply-adds whatever the frame length, as a filter
- * carrying history across frames would. scratch holds n + max(n, ntaps)
- * int16 values. */
+ * carrying history across frames would. scratch holds n + ntaps int16
+ * values (the media server's is sized so; the fuzz target gives exactly
+ * that). */
 void vp_g711_transcode(const struct vp_fir *f, uint8_t *frame, size_t n, int16_t *scratch);
 
 #endif

@@ -131,7 +131,7 @@ static int hexval(int c)
 }
 
 /* 64 hex digits with optional surrounding whitespace, into key. */
-static bool parse_hex_key(const uint8_t *buf, size_t len, struct vp_probe_key *key)
+static bool parse_hex(const uint8_t *buf, size_t len, struct vp_probe_key *key)
 {
     size_t a = 0, b = len;
     while (a < b && (buf[a] == ' ' || buf[a] == '\n' || buf[a] == '\t' || buf[a] == '\r'))
@@ -147,6 +147,14 @@ static bool parse_hex_key(const uint8_t *buf, size_t len, struct vp_probe_key *k
             return false;
         key->k[i] = (uint8_t)(hi << 4 | lo);
     }
+    return true;
+}
+
+bool vp_probe_key_parse(const uint8_t *buf, size_t len, struct vp_probe_key *key)
+{
+    if (len != VP_PROBE_KEY_SIZE)
+        return parse_hex(buf, len, key);
+    memcpy(key->k, buf, VP_PROBE_KEY_SIZE);
     return true;
 }
 
@@ -175,11 +183,12 @@ int vp_probe_key_load(const char *path, struct vp_probe_key *key, struct vp_err 
         rc = vp_input_error(err, "key file %s: %s", path, strerror(errno));
         goto out;
     }
-    if (n == VP_PROBE_KEY_SIZE)
-        memcpy(key->k, buf, VP_PROBE_KEY_SIZE);
-    else if (!parse_hex_key(buf, (size_t)n, key))
+    /* a file that fills the buffer is longer than any key: what follows
+     * would go unread, so it is refused rather than cut */
+    if ((size_t)n == sizeof buf || !vp_probe_key_parse(buf, (size_t)n, key))
         rc = vp_input_error(
-            err, "key file %s: expected 32 raw bytes or 64 hex digits, found %zd bytes", path, n);
+            err, "key file %s: expected 32 raw bytes or 64 hex digits, found %s%zd bytes", path,
+            (size_t)n == sizeof buf ? "over " : "", n);
 out:
     sodium_memzero(buf, sizeof buf);
     close(fd);

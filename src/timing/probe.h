@@ -79,6 +79,9 @@ const char *vp_probe_kind_name(int kind);     /* "start", ..., "?" */
 int vp_probe_kind_parse(const char *name);    /* 0 when unknown */
 const char *vp_probe_status_name(int status); /* "truncated", ... */
 
+/* A key file's bytes: 32 raw bytes or 64 hex digits (see above); false
+ * for anything else. */
+bool vp_probe_key_parse(const uint8_t *buf, size_t len, struct vp_probe_key *key);
 /* Read a key file (see above); problems are input errors naming the file. */
 int vp_probe_key_load(const char *path, struct vp_probe_key *key, struct vp_err *err);
 

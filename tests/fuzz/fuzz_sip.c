@@ -1,25 +1,17 @@
-/* libFuzzer target for the SIP parser and the response builder: any input
- * must give OK or a cause, a body inside the input, and a response that
- * parses again. Built only with clang (tests/meson.build). Run:
- *   build-clang/tests/fuzz_sip tests/data/sip/valid tests/data/sip/broken */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* SIP messages (sip/msg.c): any input gives OK or a cause, a body inside
+ * the input, and to an accepted request a response that parses again. */
+#include "fuzz.h"
 #include "sip/msg.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct vp_sip_msg m;
     enum vp_sip_perr e = vp_sip_parse((const char *)data, size, &m);
-    if ((unsigned)e >= VP_SIP_E_COUNT)
-        abort();
+    FUZZ_CHECK((unsigned)e < VP_SIP_E_COUNT);
     if (e != VP_SIP_OK)
         return 0;
-    if (m.body.p < (const char *)data || m.body.p + m.body.len > (const char *)data + size)
-        abort();
+    FUZZ_CHECK(m.body.p >= (const char *)data &&
+               m.body.p + m.body.len <= (const char *)data + size);
     if (m.is_request) {
         char out[8192];
         struct vp_sip_buf b;
@@ -28,8 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct vp_sip_msg r;
             enum vp_sip_perr e2 = vp_sip_parse(out, b.len, &r);
             /* a reply to an accepted request is itself acceptable */
-            if (e2 != VP_SIP_OK && e2 != VP_SIP_E_TOO_MANY)
-                abort();
+            FUZZ_CHECK(e2 == VP_SIP_OK || e2 == VP_SIP_E_TOO_MANY);
         }
     }
     return 0;

@@ -110,6 +110,14 @@ static void test_key_file(void)
     const char hex[] = "  0102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F20\n";
     write_file(path, hex, strlen(hex), 0400);
     CHECK(vp_probe_key_load(path, &k, &err) == 0 && memcmp(k.k, key.k, 32) == 0);
+    /* a key, spaces past what is read, then more: refused, not cut (it was
+     * accepted with its tail unread) */
+    char longer[200];
+    memset(longer, ' ', sizeof longer);
+    memcpy(longer, hex, strlen(hex));
+    memcpy(longer + sizeof longer - 4, "junk", 4);
+    write_file(path, longer, sizeof longer, 0600);
+    CHECK(vp_probe_key_load(path, &k, &err) == -EINVAL && strstr(err.msg, "over 160") != NULL);
     write_file(path, key.k, 31, 0600);
     CHECK(vp_probe_key_load(path, &k, &err) == -EINVAL && err.kind == VP_ERR_INPUT);
     CHECK(strstr(err.msg, "31 bytes") != NULL);
