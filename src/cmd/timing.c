@@ -269,7 +269,7 @@ static void timing_help(FILE *f)
     fputs("External is the time server's clock (end mark's receive stamp minus the start\n"
           "mark's); internal the appliance's own (CLOCK_MONOTONIC around the round, or for\n"
           "`virtperf mark` the difference of the sender's clock readings). A round is flagged\n"
-          "DISTORTED when they differ by more than 1% and more than 2 ms.\n\nOptions:\n",
+          "DISTORTED when they differ by more than 1% and more than 2 ms.\n\nshow options:\n",
           f);
     vp_opt_print_help(f, show_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
