@@ -37,14 +37,14 @@ for path in bridge routed direct; do
                 --repeats "$repeats" --echoes 300 --store "$work/store.db" --json >"$work/r.json"
             jq -r --arg path "$path" '
                 def k: . / 1000 | round | tostring + "k";
-                .result as $r |
-                "| \($path) | \(.params.routers) | \(.params.routes) | \($r.rate_mean | round) | " +
+                .end as $r |
+                "| \($path) | \(.start.params.routers) | \(.start.params.routes) | \($r.rate_mean | round) | " +
                 (if $r.ci95_lo == null then "-" else "\($r.ci95_lo | k) .. \($r.ci95_hi | k)" end) +
                 " | " + (if ($r.router_share | length) > 1
                          then "\($r.router_share | min * 1000 | round / 10)-\($r.router_share | max * 1000 | round / 10)"
                          else "-" end) +
                 " | \($r.latency_idle.median_us * 10 | round / 10) | \($r.latency_loaded.median_us * 10 | round / 10)" +
-                " | \(.install_s | max * 1000 | round / 1000) | \($r.generator_limited) |"' "$work/r.json"
+                " | \($r.install_s | max * 1000 | round / 1000) | \($r.generator_limited) |"' "$work/r.json"
         done
     done
 done

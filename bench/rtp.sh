@@ -82,7 +82,7 @@ run_row() { # streams
         "| \($n) | \($n | tonumber * 50 / 1000) k | \($e.lost) (\($e.loss_pct | r(3))%) |" +
         " \($e.delay_ms.median | r(3)) / \($e.delay_ms.p99 | r(3)) |" +
         " \($s.lateness_p50_us | r(1)) / \($s.lateness_p99_us | r(1)) / \($s.lateness_max_us | r(0)) |" +
-        " \($s.cpu_fraction * 100 | r(0))% | \($s.rcvbuf_drops) | \($ms[0].rxq_drops) |" +
+        " \($s.cpu_fraction * 100 | r(0))% | \($s.rcvbuf_drops) | \($ms[0].end.rxq_drops) |" +
         " \(if $e.lost == 0 and $s.lateness_p99_us < 200 then "yes" else "no" end) | \($run) |"' \
         "$work/c.json"
 }

@@ -60,13 +60,13 @@ pids+=($!)
 wait_udp "$uas_port"
 vp_cpu=$(cpu_of "$vp" sip-uac --target "127.0.0.1:$uas_port" --rate "$rate" --duration "${duration}s" --json)
 cp "$work/cpu_cmd.out" "$work/vp_uac.json"
-vp_ok=$(jq .total.successful "$work/vp_uac.json")
+vp_ok=$(jq .end.successful "$work/vp_uac.json")
 vp1_cpu=$(cpu_of "$vp" sip-uac --target "127.0.0.1:$uas_port" --rate "$rate" --duration "${duration}s" --tick 1ms --json)
 cp "$work/cpu_cmd.out" "$work/vp_uac1.json"
-vp1_ok=$(jq .total.successful "$work/vp_uac1.json")
-vp_tick=$(jq .self_check.tick_ms "$work/vp_uac.json")
-vp_late=$(jq -r '.self_check | "\(.lateness_p50_us | round)/\(.lateness_p99_us | round)"' "$work/vp_uac.json")
-vp1_late=$(jq -r '.self_check | "\(.lateness_p50_us | round)/\(.lateness_p99_us | round)"' "$work/vp_uac1.json")
+vp1_ok=$(jq .end.successful "$work/vp_uac1.json")
+vp_tick=$(jq .end.self_check.tick_ms "$work/vp_uac.json")
+vp_late=$(jq -r '.end.self_check | "\(.lateness_p50_us | round)/\(.lateness_p99_us | round)"' "$work/vp_uac.json")
+vp1_late=$(jq -r '.end.self_check | "\(.lateness_p50_us | round)/\(.lateness_p99_us | round)"' "$work/vp_uac1.json")
 sipp_cpu=$(cpu_of sipp -sn uac "127.0.0.1:$uas_port" -i 127.0.0.1 -p "$(free_port)" -r "$rate" \
     -m "$calls" -nostdin -timeout $((duration + 30))s -trace_stat -stf "$work/sipp_uac.csv")
 sipp_ok=$(tail -1 "$work/sipp_uac.csv" | awk -F';' '{print $16}')
@@ -84,7 +84,7 @@ vp_cap="not run" sipp_cap="not run" ratio2="-"
 capacity() { # port
     taskset -c 0 "$vp" sip-capacity --target "127.0.0.1:$1" --repeats "$repeats" --step 3s \
         --settle 1s --start 1000 --max 60000 --json 2>"$work/cap.log" |
-        jq -r '.result | "\(.max_rate_mean | round) (95% CI \(.ci95_lo | round)..\(.ci95_hi | round))\(if .generator_limited then ", generator-limited" else "" end)"'
+        jq -r '.end | "\(.max_rate_mean | round) (95% CI \(.ci95_lo | round)..\(.ci95_hi | round))\(if .generator_limited then ", generator-limited" else "" end)"'
 }
 if [[ $parts == all ]]; then
 port=$(free_port)

@@ -49,7 +49,7 @@ row() { # label calibrate-options...
     local label=$1
     shift
     "$vp" timing calibrate --rounds "$rounds" --length "$length" --json "$@" |
-        jq -r --arg l "$label" '"| \($l) | \(.rounds) | \(.error_p50_us | . * 10 | round / 10) | \(.error_p99_us | . * 10 | round / 10) | \(.error_max_us | . * 10 | round / 10) | \(if .error_p99_us < 100 then "yes" else "no" end) |"'
+        jq -r --arg l "$label" '.start.rounds as $n | .end | "| \($l) | \($n) | \(.error_p50_us | . * 10 | round / 10) | \(.error_p99_us | . * 10 | round / 10) | \(.error_max_us | . * 10 | round / 10) | \(if .error_p99_us < 100 then "yes" else "no" end) |"'
 }
 
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "platform/cgroup.h"
 #include "platform/journal.h"
@@ -15,7 +16,9 @@ static const struct vp_opt cleanup_opt_table[] = {
     {"dry-run", VP_OPT_BOOL, offsetof(struct cleanup_opts, dry_run), NULL, 0, 0, NULL,
      "only say what would be removed", false},
     {"json", VP_OPT_BOOL, offsetof(struct cleanup_opts, json), NULL, 0, 0, NULL,
-     "print JSON (journals, orphans, removed, failed)", false},
+     "print JSON (sections start, rounds (none), end with the journals, orphans and counts, "
+     "error)",
+     false},
     VP_OPT_END,
 };
 
@@ -24,7 +27,8 @@ static const struct vp_opt cleanup_opt_table[] = {
 
 struct sweep_state {
     struct cleanup_opts *o;
-    struct vp_json j;
+    struct vp_doc doc;
+    struct vp_json *j; /* the document's end, with --json */
     bool in_journal, orphans;
     char file[1024]; /* the journal whose object is open */
     int removed, gone, failed, refused;
@@ -34,14 +38,14 @@ struct sweep_state {
 static void journal_begin(struct sweep_state *s, const char *file, long pid, bool in_use)
 {
     if (s->in_journal) {
-        vp_json_array_end(&s->j);
-        vp_json_object_end(&s->j);
+        vp_json_array_end(s->j);
+        vp_json_object_end(s->j);
     }
-    vp_json_object_begin(&s->j, NULL);
-    vp_json_string(&s->j, "file", file);
-    vp_json_int(&s->j, "pid", pid);
-    vp_json_bool(&s->j, "in_use", in_use);
-    vp_json_array_begin(&s->j, "entries");
+    vp_json_object_begin(s->j, NULL);
+    vp_json_string(s->j, "file", file);
+    vp_json_int(s->j, "pid", pid);
+    vp_json_bool(s->j, "in_use", in_use);
+    vp_json_array_begin(s->j, "entries");
     s->in_journal = true;
     snprintf(s->file, sizeof s->file, "%s", file);
 }
@@ -70,13 +74,13 @@ static void on_refused(void *arg, const char *file, int line, const char *what, 
     }
     if (!s->in_journal || strcmp(s->file, file) != 0)
         journal_begin(s, file, 0, false);
-    vp_json_object_begin(&s->j, NULL);
-    vp_json_int(&s->j, "line", line);
-    vp_json_string(&s->j, "what", what);
-    vp_json_string(&s->j, "result", "refused");
-    vp_json_string(&s->j, "error", reason);
-    vp_json_bool(&s->j, "failure", failure);
-    vp_json_object_end(&s->j);
+    vp_json_object_begin(s->j, NULL);
+    vp_json_int(s->j, "line", line);
+    vp_json_string(s->j, "what", what);
+    vp_json_string(s->j, "result", "refused");
+    vp_json_string(s->j, "error", reason);
+    vp_json_bool(s->j, "failure", failure);
+    vp_json_object_end(s->j);
 }
 
 static void on_entry(void *arg, enum vp_res kind, const char *what, int result)
@@ -100,50 +104,51 @@ static void on_entry(void *arg, enum vp_res kind, const char *what, int result)
             printf("%s %s %s%s\n", verb, vp_res_name(kind), what, no_journal);
         return;
     }
-    vp_json_object_begin(&s->j, NULL);
-    vp_json_string(&s->j, "kind", vp_res_name(kind));
-    vp_json_string(&s->j, "what", what);
-    vp_json_string(&s->j, "result", verb);
+    vp_json_object_begin(s->j, NULL);
+    vp_json_string(s->j, "kind", vp_res_name(kind));
+    vp_json_string(s->j, "what", what);
+    vp_json_string(s->j, "result", verb);
     if (result < 0)
-        vp_json_string(&s->j, "error", strerror(-result));
-    vp_json_object_end(&s->j);
+        vp_json_string(s->j, "error", strerror(-result));
+    vp_json_object_end(s->j);
 }
 
 static int cleanup_run(int argc, char **argv)
 {
-    struct cleanup_opts o;
+    struct cleanup_opts o = {0};
     struct vp_err err = {0};
     struct vp_optset sets[] = {{cleanup_opt_table, &o}};
+    struct sweep_state s = {.o = &o};
     char *pos[1];
     int npos;
+    vp_doc_init(&s.doc, VP_DOC_ROUNDS, argc, argv);
     if (vp_opt_defaults(cleanup_opt_table, &o, &err) < 0 ||
         vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&s.doc, o.json, &err);
 
     /* one replay at a time: two would act on the same lines */
     bool made;
     int lock = vp_journal_lock(LOCK_WAIT_MS, &made, &err);
     if (lock < 0)
-        return vp_err_report(&err);
-    struct sweep_state s = {.o = &o};
-    if (o.json) {
-        vp_json_init(&s.j, stdout);
-        vp_json_object_begin(&s.j, NULL);
+        return vp_doc_fail(&s.doc, o.json, &err);
+    if (o.json) { /* what it did is the summary: no rounds */
+        s.j = vp_doc_start(&s.doc, stdout, false);
         char dir[400];
         vp_journal_dir(dir, sizeof dir);
-        vp_json_string(&s.j, "directory", dir);
-        vp_json_bool(&s.j, "dry_run", o.dry_run);
-        vp_json_array_begin(&s.j, "journals");
+        vp_json_string(s.j, "directory", dir);
+        vp_json_bool(s.j, "dry_run", o.dry_run);
+        s.j = vp_doc_end(&s.doc);
+        vp_json_array_begin(s.j, "journals");
     }
     struct vp_sweep_fn fn = {on_journal, on_entry, &s, on_refused};
     int rc = vp_journal_sweep(o.dry_run, &fn, &err);
     if (o.json) {
         if (s.in_journal) {
-            vp_json_array_end(&s.j);
-            vp_json_object_end(&s.j);
+            vp_json_array_end(s.j);
+            vp_json_object_end(s.j);
         }
-        vp_json_array_end(&s.j);
-        vp_json_array_begin(&s.j, "orphans");
+        vp_json_array_end(s.j);
+        vp_json_array_begin(s.j, "orphans");
     }
     /* then the cgroups of runs whose journal was never written or is lost */
     s.orphans = true;
@@ -151,20 +156,18 @@ static int cleanup_run(int argc, char **argv)
     int cg_rc = vp_cgroup_sweep(o.dry_run, &fn, rc < 0 ? &cg_err : &err);
     rc = rc < 0 ? rc : cg_rc;
     if (o.json) {
-        vp_json_array_end(&s.j);
-        vp_json_int(&s.j, "removed", s.removed);
-        vp_json_int(&s.j, "already_gone", s.gone);
-        vp_json_int(&s.j, "failed", s.failed);
-        vp_json_int(&s.j, "refused", s.refused);
-        vp_json_string(&s.j, "error", rc < 0 ? err.msg : NULL);
-        vp_json_object_end(&s.j);
-        vp_json_finish(&s.j);
+        vp_json_array_end(s.j);
+        vp_json_int(s.j, "removed", s.removed);
+        vp_json_int(s.j, "already_gone", s.gone);
+        vp_json_int(s.j, "failed", s.failed);
+        vp_json_int(s.j, "refused", s.refused);
+        vp_doc_close(&s.doc, rc < 0 ? err.msg : NULL);
     } else if (s.removed + s.failed + s.refused == 0) {
         printf("nothing to clean up\n");
     }
     vp_journal_unlock(lock, !o.dry_run || made);
     if (rc < 0)
-        return o.json ? VP_EXIT_FAILED : vp_err_report(&err);
+        return vp_doc_fail(&s.doc, o.json, &err);
     return s.failed ? VP_EXIT_FAILED : VP_EXIT_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/doc.h"
 #include "core/opt.h"
 #include "store/store.h"
 
@@ -53,23 +54,25 @@ struct vp_subcommand {
  * one is a usage error that lists the choices. subs ends with a NULL name. */
 int vp_run_subcommand(const struct vp_subcommand *subs, int argc, char **argv);
 
-/* Options every reporting command takes. */
+/* Options every reporting command takes: --json, --csv (the document's rows
+ * as CSV: core/doc.h) and --store. A command whose rows do not make a CSV
+ * (lists, nested per-point figures) takes the table without --csv, one
+ * without a store (servers, lists) the table of --json alone. */
 struct vp_output_opts {
     bool json;
     bool csv;
     char store[VP_STR_MAX]; /* empty: the default store */
 };
 extern const struct vp_opt vp_output_opt_table[];
+extern const struct vp_opt vp_output_json_opt_table[];
+extern const struct vp_opt vp_output_json_only_opt_table[];
 
 /* Open the store named by the options, or the default one. */
 int vp_output_open_store(const struct vp_output_opts *o, struct vp_store **st, struct vp_err *err);
 
-/* Load run id from the store and print it as the options ask (table, JSON
- * or CSV). */
-int vp_show_run(const struct vp_output_opts *o, struct vp_store *st, int64_t run_id,
-                struct vp_err *err);
-
-/* Report err on stderr and, for --json, as a document with an error section. */
-int vp_output_fail(const struct vp_output_opts *o, const struct vp_err *err);
+/* Load run id from the store and print it as the options ask (table, or
+ * the document d as JSON or CSV). */
+int vp_show_run(const struct vp_output_opts *o, struct vp_doc *d, struct vp_store *st,
+                int64_t run_id, struct vp_err *err);
 
 #endif

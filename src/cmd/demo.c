@@ -70,26 +70,29 @@ static void print_row(const struct vp_run_data *run, struct vp_json *j)
 
 static int demo_main(int argc, char **argv)
 {
-    struct vp_output_opts out;
+    struct vp_output_opts out = {0};
     struct demo_opts d;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {demo_opt_table, &d}};
+    struct vp_doc doc;
+    struct vp_optset sets[] = {{vp_output_json_opt_table, &out}, {demo_opt_table, &d}};
     char *pos[1];
     int npos, failed = 0;
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    vp_opt_defaults(vp_output_json_opt_table, &out, &err);
     vp_opt_defaults(demo_opt_table, &d, &err);
     if (vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err) < 0 ||
         vp_output_open_store(&out, &st, &err) < 0)
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
 
     bool progress = vp_progress_wanted() && !out.json;
-    struct vp_json j;
-    if (out.json) {
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_string(&j, "store", vp_store_path(st));
-        vp_json_array_begin(&j, "runs");
+    struct vp_json *j = NULL;
+    if (out.json) { /* its runs and experiments are the summary (end) */
+        j = vp_doc_start(&doc, stdout, false);
+        vp_json_string(j, "store", vp_store_path(st));
+        vp_json_int(j, "rounds", d.rounds);
+        j = vp_doc_end(&doc);
+        vp_json_array_begin(j, "runs");
     } else {
         printf("virtperf demo: every workload at its small preset, %lld rounds each, natively\n\n",
                (long long)d.rounds);
@@ -110,20 +113,23 @@ static int demo_main(int argc, char **argv)
         }
         struct vp_run_data run;
         if (run_id > 0 && vp_store_load_run(st, run_id, &run, &run_err) == 0) {
-            print_row(&run, out.json ? &j : NULL);
+            print_row(&run, j);
             vp_run_data_free(&run);
         }
     }
     if (out.json)
-        vp_json_array_end(&j);
+        vp_json_array_end(j);
     /* part two: native vs container, and seed 002's queueing table */
     if (!vp_interrupted)
-        failed += vp_demo_platforms(st, (int)d.rounds, progress, out.json ? &j : NULL);
+        failed += vp_demo_platforms(st, (int)d.rounds, progress, j);
     if (!vp_interrupted) /* part three: telephony appliances under load */
-        failed += vp_demo_voip(st, progress, out.json ? &j : NULL);
+        failed += vp_demo_voip(st, progress, j);
+    if (vp_interrupted)
+        vp_run_error(&err, 0, "demo: interrupted");
+    else if (failed)
+        vp_run_error(&err, 0, "demo: %d of its parts failed", failed);
     if (out.json) {
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+        vp_doc_close(&doc, vp_doc_error_of(&err));
     } else {
         printf("\nresults stored in %s\n(`virtperf results show RUN` for rounds and statistics)\n",
                vp_store_path(st));
@@ -132,10 +138,20 @@ static int demo_main(int argc, char **argv)
     return failed || vp_interrupted ? VP_EXIT_FAILED : VP_EXIT_OK;
 }
 
+static void demo_help(FILE *f)
+{
+    fputs("Runs every workload at its small preset natively, then each alone on every\n"
+          "platform this host offers, seed 002's queueing experiment and the telephony\n"
+          "experiment; prints what it stored.\n\noptions:\n",
+          f);
+    vp_opt_print_help(f, demo_opt_table);
+    vp_opt_print_help(f, vp_output_json_opt_table);
+}
+
 const struct vp_command vp_cmd_demo = {
     .name = "demo",
     .run = demo_main,
     .summary = "run every workload at its small preset and show the results",
     .usage = "virtperf demo [--rounds N] [--json] [--store FILE]",
-    .help = NULL,
+    .help = demo_help,
 };

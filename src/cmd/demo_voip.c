@@ -42,7 +42,7 @@ int vp_demo_voip(struct vp_store *st, bool progress, struct vp_json *j)
     if (j) {
         vp_json_int(j, "voip_experiment_id", id > 0 ? id : -id);
     } else if (id != 0) {
-        vp_exp_view(st, id > 0 ? id : -id, false, false, NULL);
+        vp_exp_view(st, id > 0 ? id : -id, NULL, false, NULL);
     }
     return id <= 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "timing/sender.h"
 
@@ -31,14 +32,15 @@ static const struct vp_opt mark_opt_table[] = {
     {"timeout", VP_OPT_DURATION, offsetof(struct mark_opts, timeout), "5s", 1e6, 1e13, NULL,
      "give up when the server has not acknowledged after this long", false},
     {"json", VP_OPT_BOOL, offsetof(struct mark_opts, json), NULL, 0, 0, NULL,
-     "print the acknowledgement as JSON", false},
+     "print JSON (sections start, rounds (none), end with the acknowledgement, error)", false},
     VP_OPT_END,
 };
 
 static int send_mark(int argc, char **argv)
 {
-    struct mark_opts o;
+    struct mark_opts o = {0};
     struct vp_err err = {0};
+    struct vp_doc doc;
     struct vp_mark_client *c = NULL;
     struct vp_optset sets[] = {{mark_opt_table, &o}};
     char *pos[1];
@@ -46,6 +48,7 @@ static int send_mark(int argc, char **argv)
     struct vp_mark_ack ack = {0};
     int kind = vp_probe_kind_parse(argv[0]);
     struct vp_mark_client_cfg cfg = {0};
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     if ((rc = vp_opt_defaults(mark_opt_table, &o, &err)) < 0 ||
         (rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
         goto out;
@@ -70,18 +73,17 @@ static int send_mark(int argc, char **argv)
         (rc = vp_mark_send(c, kind, (uint32_t)o.round, &ack, &err)) < 0)
         goto out;
     if (o.json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_string(&j, "kind", argv[0]);
-        vp_json_string(&j, "run", o.run);
-        vp_json_string(&j, "appliance", o.appliance);
-        vp_json_int(&j, "round", o.round);
-        vp_json_int(&j, "server_ns", (int64_t)ack.server_ns);
-        vp_json_int(&j, "copies", ack.copies);
-        vp_json_int(&j, "stamped_copy", ack.stamped_copy);
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+        struct vp_json *j = vp_doc_start(&doc, stdout, false);
+        vp_json_string(j, "kind", argv[0]);
+        vp_json_string(j, "run", o.run);
+        vp_json_string(j, "appliance", o.appliance);
+        vp_json_int(j, "round", o.round);
+        vp_json_string(j, "timeserver", o.timeserver);
+        j = vp_doc_end(&doc);
+        vp_json_int(j, "server_ns", (int64_t)ack.server_ns);
+        vp_json_int(j, "copies", ack.copies);
+        vp_json_int(j, "stamped_copy", ack.stamped_copy);
+        vp_doc_close(&doc, NULL);
     } else {
         printf("%s %s %s round %lld: server_ns %llu (%d cop%s sent)\n", argv[0], o.run, o.appliance,
                (long long)o.round, (unsigned long long)ack.server_ns, ack.copies,
@@ -89,7 +91,7 @@ static int send_mark(int argc, char **argv)
     }
 out:
     vp_mark_client_close(c);
-    return rc < 0 ? vp_err_report(&err) : VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, o.json, &err) : VP_EXIT_OK;
 }
 
 static int new_token(int argc, char **argv)

@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "core/signals.h"
 #include "drivers/media_server.h"
@@ -12,25 +13,29 @@
 #include "rtp/g711.h"
 #include "rtp/media_server.h"
 
-static void print_counters(const struct vp_media_server_opts *o,
+/* The counters: the document's end (a server has no intervals), or a line. */
+static void print_counters(const struct vp_media_server_opts *o, unsigned port,
                            const struct vp_media_server_counters *c)
 {
     if (o->json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "received", (int64_t)c->received);
-        vp_json_int(&j, "relayed", (int64_t)c->relayed);
-        vp_json_int(&j, "transcoded", (int64_t)c->transcoded);
-        vp_json_int(&j, "not_rtp", (int64_t)c->not_rtp);
-        vp_json_int(&j, "send_errors", (int64_t)c->send_errors);
-        vp_json_int(&j, "rxq_drops", (int64_t)c->rxq_drops);
+        struct vp_doc d;
+        vp_doc_init(&d, VP_DOC_INTERVALS, 0, NULL);
+        struct vp_json *j = vp_doc_start(&d, stdout, false);
+        vp_json_string(j, "listen", o->listen);
+        vp_json_int(j, "port", port);
+        vp_json_options(j, "params", vp_media_server_opt_table, o);
+        j = vp_doc_end(&d);
+        vp_json_int(j, "received", (int64_t)c->received);
+        vp_json_int(j, "relayed", (int64_t)c->relayed);
+        vp_json_int(j, "transcoded", (int64_t)c->transcoded);
+        vp_json_int(j, "not_rtp", (int64_t)c->not_rtp);
+        vp_json_int(j, "send_errors", (int64_t)c->send_errors);
+        vp_json_int(j, "rxq_drops", (int64_t)c->rxq_drops);
         if (c->snmp_rcvbuf_errors >= 0)
-            vp_json_int(&j, "udp_rcvbuf_errors_host", c->snmp_rcvbuf_errors);
+            vp_json_int(j, "udp_rcvbuf_errors_host", c->snmp_rcvbuf_errors);
         else
-            vp_json_null(&j, "udp_rcvbuf_errors_host");
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+            vp_json_null(j, "udp_rcvbuf_errors_host");
+        vp_doc_close(&d, NULL);
         return;
     }
     printf("media-server: received %lu  relayed %lu  transcoded %lu  not RTP %lu  send errors "
@@ -46,14 +51,16 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_media_server *ms = NULL;
     struct vp_media_server_cfg cfg = {0};
+    struct vp_doc doc;
     int rc;
 
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
     vp_opt_defaults(vp_media_server_opt_table, &o, &err);
     struct vp_optset sets[] = {{vp_media_server_opt_table, &o}};
     char *pos[1];
     int npos;
     if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
     if (o.listen[0] == '\0')
         rc = vp_input_error(&err, "media-server: --listen HOST:PORT is required");
     else
@@ -61,13 +68,13 @@ static int run(int argc, char **argv)
     if (rc == 0 && o.peer[0])
         rc = vp_parse_hostport("peer", o.peer, &cfg.peer, &cfg.peer_len, &err);
     if (rc < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
     cfg.threads = (int)o.threads;
     cfg.transcode = o.work == VP_MEDIA_WORK_TRANSCODE;
     cfg.fir_taps = (int)o.fir_taps;
     cfg.gso = o.gso == VP_GSO_ON;
     if ((rc = vp_media_server_start(&cfg, &ms, &err)) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
     char host[VP_STR_MAX];
     snprintf(host, sizeof host, "%s", o.listen);
     char *colon = strrchr(host, ':');
@@ -83,8 +90,9 @@ static int run(int argc, char **argv)
     while (!vp_interrupted && (end == 0 || vp_now_ns() < end))
         vp_sleep_ns(50000000);
     struct vp_media_server_counters c;
+    unsigned port = vp_media_server_port(ms);
     vp_media_server_stop(ms, &c);
-    print_counters(&o, &c);
+    print_counters(&o, port, &c);
     return VP_EXIT_OK;
 }
 

@@ -170,20 +170,18 @@ static bool seen_before(const struct vp_exp_data *d, int i, bool platform)
 
 static int model_main(int argc, char **argv)
 {
-    struct vp_output_opts out;
+    struct vp_output_opts out = {0};
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_exp_data d = {0};
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}};
+    struct vp_doc doc;
+    struct vp_optset sets[] = {{vp_output_json_opt_table, &out}};
     char *pos[1], *end;
     int npos, rc;
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    vp_opt_defaults(vp_output_json_opt_table, &out, &err);
     if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 1, &npos, &err)) < 0)
         goto fail;
-    if (out.csv) {
-        rc = vp_input_error(&err, "model: --csv is not offered; use --json");
-        goto fail;
-    }
     long long id = npos == 1 ? strtoll(pos[0], &end, 10) : 0;
     if (npos != 1 || *end != '\0' || id <= 0) {
         rc = vp_input_error(&err, "model: name an experiment by its id (from `virtperf run`)");
@@ -192,37 +190,35 @@ static int model_main(int argc, char **argv)
     if ((rc = vp_output_open_store(&out, &st, &err)) < 0 ||
         (rc = vp_exp_store_load(st, id, &d, &err)) < 0)
         goto fail;
-    struct vp_json j;
-    if (out.json) {
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_object_begin(&j, "experiment");
-        vp_json_int(&j, "id", d.id);
-        vp_json_string(&j, "name", d.name);
-        vp_json_string(&j, "status", d.status);
-        vp_json_object_end(&j);
-        vp_json_array_begin(&j, "series");
+    struct vp_json *j = NULL;
+    if (out.json) { /* the tables are the summary: the model has no rounds of its own */
+        j = vp_doc_start(&doc, stdout, false);
+        vp_json_int(j, "experiment_id", d.id);
+        vp_json_string(j, "name", d.name);
+        vp_json_string(j, "file", d.file);
+        vp_json_string(j, "status", d.status);
+        j = vp_doc_end(&doc);
+        vp_json_array_begin(j, "series");
     } else {
         printf("experiment %lld: %s (%s), %s\n", id, d.name, d.file, d.status);
     }
     for (int i = 0; rc == 0 && i < d.npoints; i++)
         if (strcmp(d.points[i].kind, "run") == 0 && !seen_before(&d, i, false))
-            rc = print_series(st, &d, i, out.json ? &j : NULL, &err);
+            rc = print_series(st, &d, i, j, &err);
     if (out.json) {
-        vp_json_array_end(&j);
-        vp_json_array_begin(&j, "overhead");
+        vp_json_array_end(j);
+        vp_json_array_begin(j, "overhead");
     }
     for (int i = 0; rc == 0 && i < d.npoints; i++) {
         if (strcmp(d.points[i].kind, "idle") != 0 || seen_before(&d, i, true))
             continue;
         struct overhead o;
         overhead_of(&d, d.points[i].platform, &o);
-        print_overhead(&o, out.json ? &j : NULL);
+        print_overhead(&o, j);
     }
     if (out.json) {
-        vp_json_array_end(&j);
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+        vp_json_array_end(j);
+        vp_doc_close(&doc, vp_doc_error_of(&err));
     }
     if (rc < 0)
         goto fail;
@@ -232,7 +228,17 @@ static int model_main(int argc, char **argv)
 fail:
     vp_exp_data_free(&d);
     vp_store_close(st);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
+}
+
+static void model_help(FILE *f)
+{
+    fputs("Reads a stored experiment (`virtperf run`): per series, the measured elapsed\n"
+          "time per instance count with Estimate1 and its error; per platform, the host CPU\n"
+          "of idle appliances with the fit O(n) = a + b*n and R^2; and Estimate2 from both.\n"
+          "With --json the tables are the document's end (series, overhead).\n\noptions:\n",
+          f);
+    vp_opt_print_help(f, vp_output_json_opt_table);
 }
 
 const struct vp_command vp_cmd_model = {
@@ -240,5 +246,5 @@ const struct vp_command vp_cmd_model = {
     .run = model_main,
     .summary = "seed 002's queueing model of a stored experiment: Estimate1, overhead, Estimate2",
     .usage = "virtperf model EXPERIMENT [--json] [--store FILE]",
-    .help = NULL,
+    .help = model_help,
 };

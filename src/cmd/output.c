@@ -6,33 +6,31 @@
 #include "cmd/cmd.h"
 #include "core/json.h"
 
+#define JSON_OPT                                                                                   \
+    {                                                                                              \
+        "json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,              \
+            "print JSON (sections start, intervals or rounds, end, error) instead of a table",     \
+            false                                                                                  \
+    }
+#define STORE_OPT                                                                                  \
+    {                                                                                              \
+        "store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,          \
+            "results store (SQLite file) [default $VIRTPERF_STORE or "                             \
+            "~/.local/share/virtperf/results.db]",                                                 \
+            false                                                                                  \
+    }
+
 const struct vp_opt vp_output_opt_table[] = {
-    {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
-     "print JSON (sections start, rounds, end, error) instead of a table", false},
+    JSON_OPT,
     {"csv", VP_OPT_BOOL, offsetof(struct vp_output_opts, csv), NULL, 0, 0, NULL,
-     "print one CSV line per round instead of a table", false},
-    {"store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
-     "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
-     false},
+     "print the JSON's intervals or rounds as CSV (a header line, then a line each)", false},
+    STORE_OPT,
     VP_OPT_END,
 };
 
-int vp_output_fail(const struct vp_output_opts *o, const struct vp_err *err)
-{
-    if (o->json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_null(&j, "start");
-        vp_json_array_begin(&j, "rounds");
-        vp_json_array_end(&j);
-        vp_json_null(&j, "end");
-        vp_json_string(&j, "error", err->msg);
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
-    }
-    return vp_err_report(err);
-}
+const struct vp_opt vp_output_json_opt_table[] = {JSON_OPT, STORE_OPT, VP_OPT_END};
+
+const struct vp_opt vp_output_json_only_opt_table[] = {JSON_OPT, VP_OPT_END};
 
 int vp_run_subcommand(const struct vp_subcommand *subs, int argc, char **argv)
 {

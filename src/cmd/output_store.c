@@ -17,17 +17,15 @@ int vp_output_open_store(const struct vp_output_opts *o, struct vp_store **st, s
     return vp_store_open(path, st, err);
 }
 
-int vp_show_run(const struct vp_output_opts *o, struct vp_store *st, int64_t run_id,
-                struct vp_err *err)
+int vp_show_run(const struct vp_output_opts *o, struct vp_doc *d, struct vp_store *st,
+                int64_t run_id, struct vp_err *err)
 {
     struct vp_run_data run;
     int rc = vp_store_load_run(st, run_id, &run, err);
     if (rc < 0)
         return rc;
-    if (o->json)
-        vp_run_print_json(stdout, &run, vp_store_path(st));
-    else if (o->csv)
-        vp_run_print_csv(stdout, &run);
+    if (o->json || o->csv)
+        vp_run_print_doc(d, stdout, o->csv && !o->json, &run, vp_store_path(st));
     else
         vp_run_print_text(stdout, &run);
     vp_run_data_free(&run);

@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "core/signals.h"
 #include "core/units.h"
@@ -28,7 +29,9 @@ static const struct vp_opt profile_opt_table[] = {
     {"interval", VP_OPT_DURATION, offsetof(struct profile_opts, interval), "1s", 1e7, 3.6e12, NULL,
      "sampling interval, at least 10ms", false},
     {"json", VP_OPT_BOOL, offsetof(struct profile_opts, json), NULL, 0, 0, NULL,
-     "print the summary as JSON (sections start, series, end, error)", false},
+     "print the summary as JSON (sections start, intervals (none: the samples are in the "
+     "CSV and the store), end with each series, error)",
+     false},
     {"csv", VP_OPT_STRING, offsetof(struct profile_opts, csv), NULL, 0, 0, NULL,
      "write every sample to FILE (t_s,target,metric,value; counters as rates per second)", false},
     {"store", VP_OPT_STRING, offsetof(struct profile_opts, store), NULL, 0, 0, NULL,
@@ -183,8 +186,7 @@ static void print_row(void *arg, const struct vp_profiler_row *r)
 static void print_self(const struct vp_profiler_self *s, double proc_pct, bool interrupted,
                        struct vp_json *j)
 {
-    if (j) {
-        vp_json_object_begin(j, "end");
+    if (j) { /* the end section is open, after the series */
         vp_json_bool(j, "interrupted", interrupted);
         vp_json_int(j, "samples", (int64_t)s->samples);
         vp_json_int(j, "missed", (int64_t)s->missed);
@@ -195,7 +197,6 @@ static void print_self(const struct vp_profiler_self *s, double proc_pct, bool i
         vp_json_double(j, "lateness_p50_s", s->lateness_p50_s);
         vp_json_double(j, "lateness_p99_s", s->lateness_p99_s);
         vp_json_double(j, "lateness_max_s", s->lateness_max_s);
-        vp_json_object_end(j);
         return;
     }
     printf("\nprofiler: %llu samples in %.2f s, %llu missed%s; CPU %.3f%% of one core "
@@ -222,10 +223,14 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct target_arg *ta = calloc(MAX_TARGETS, sizeof *ta);
     struct vp_profiler *p = NULL;
+    struct vp_doc doc;
     int nta = 0, rc;
-    if (ta == NULL)
-        return vp_err_report(&err);
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
     vp_opt_defaults(profile_opt_table, &o, &err);
+    if (ta == NULL) {
+        vp_run_error(&err, ENOMEM, "profile");
+        return vp_doc_fail(&doc, o.json, &err);
+    }
     argc--;
     argv++;
     struct vp_optset sets[] = {{profile_opt_table, &o}};
@@ -263,61 +268,40 @@ static int run(int argc, char **argv)
         self.elapsed_s > 0 ? 100 * (double)(vp_cpu_self_ns() - cpu0) / 1e9 / self.elapsed_s : 0;
     if (rc < 0)
         goto out;
-    struct vp_json j;
     struct printer pr = {NULL};
-    if (o.json) {
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_object_begin(&j, "start");
-        vp_json_double(&j, "interval_s", (double)o.interval / 1e9);
-        vp_json_double(&j, "duration_s", (double)o.duration / 1e9);
-        vp_json_int(&j, "profile_id", vp_profiler_id(p));
-        vp_json_array_begin(&j, "targets");
+    if (o.json) { /* every sample is in --csv/--store; the document sums them up */
+        struct vp_json *j = vp_doc_start(&doc, stdout, false);
+        vp_json_double(j, "interval_s", (double)o.interval / 1e9);
+        vp_json_double(j, "duration_s", (double)o.duration / 1e9);
+        vp_json_int(j, "profile_id", vp_profiler_id(p));
+        vp_json_array_begin(j, "targets");
         for (int i = 0; i < nta; i++) {
-            vp_json_object_begin(&j, NULL);
-            vp_json_string(&j, "name", ta[i].name);
-            vp_json_string(&j, "kind",
+            vp_json_object_begin(j, NULL);
+            vp_json_string(j, "name", ta[i].name);
+            vp_json_string(j, "kind",
                            ta[i].kind == T_CGROUP ? "cgroup"
                            : ta[i].kind == T_PID  ? "pid"
                                                   : "iface");
-            vp_json_string(&j, "spec", ta[i].spec);
-            vp_json_object_end(&j);
+            vp_json_string(j, "spec", ta[i].spec);
+            vp_json_object_end(j);
         }
-        vp_json_array_end(&j);
-        vp_json_object_end(&j);
-        vp_json_array_begin(&j, "series");
-        pr.j = &j;
+        vp_json_array_end(j);
+        j = vp_doc_end(&doc);
+        vp_json_array_begin(j, "series");
+        pr.j = j;
     } else {
         printf("%-24s %-22s %10s %10s\n", "target", "metric", "mean", "max");
     }
     vp_profiler_summary(p, print_row, &pr);
     if (o.json)
-        vp_json_array_end(&j);
-    print_self(&self, proc_pct, interrupted, o.json ? &j : NULL);
-    if (o.json) {
-        vp_json_null(&j, "error");
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
-    }
+        vp_json_array_end(pr.j);
+    print_self(&self, proc_pct, interrupted, pr.j);
+    if (o.json)
+        vp_doc_close(&doc, NULL);
 out:
     vp_profiler_free(p);
     free(ta);
-    if (rc < 0) {
-        if (o.json) {
-            struct vp_json je;
-            vp_json_init(&je, stdout);
-            vp_json_object_begin(&je, NULL);
-            vp_json_null(&je, "start");
-            vp_json_array_begin(&je, "series");
-            vp_json_array_end(&je);
-            vp_json_null(&je, "end");
-            vp_json_string(&je, "error", err.msg);
-            vp_json_object_end(&je);
-            vp_json_finish(&je);
-        }
-        return vp_err_report(&err);
-    }
-    return VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, o.json, &err) : VP_EXIT_OK;
 }
 
 static void profile_help(FILE *f)

@@ -20,29 +20,33 @@ static const struct vp_opt list_opt_table[] = {
     VP_OPT_END,
 };
 
-static void print_list_json(const struct vp_run_data *runs, int n)
+/* The list is the document's summary (end.runs): it has no rounds. */
+static void print_list_json(struct vp_doc *d, const char *store, int64_t limit,
+                            const struct vp_run_data *runs, int n)
 {
-    struct vp_json j;
-    vp_json_init(&j, stdout);
-    vp_json_array_begin(&j, NULL);
+    struct vp_json *j = vp_doc_start(d, stdout, false);
+    vp_json_string(j, "store", store);
+    vp_json_int(j, "limit", limit);
+    j = vp_doc_end(d);
+    vp_json_array_begin(j, "runs");
     for (int i = 0; i < n; i++) {
         const struct vp_run_data *r = &runs[i];
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "run_id", r->id);
-        vp_json_string(&j, "kind", r->kind);
-        vp_json_string(&j, "subject", r->subject);
-        vp_json_string(&j, "status", r->status);
-        vp_json_string(&j, "started_at", r->started_at);
-        vp_json_string(&j, "finished_at", r->finished_at);
-        vp_json_int(&j, "rounds_stored", r->nrounds);
-        vp_json_int(&j, "rounds_planned", r->rounds_planned);
-        vp_json_int(&j, "warmup_planned", r->warmup_planned);
-        vp_json_raw(&j, "params", r->params);
-        vp_json_string(&j, "error", r->error);
-        vp_json_object_end(&j);
+        vp_json_object_begin(j, NULL);
+        vp_json_int(j, "run_id", r->id);
+        vp_json_string(j, "kind", r->kind);
+        vp_json_string(j, "subject", r->subject);
+        vp_json_string(j, "status", r->status);
+        vp_json_string(j, "started_at", r->started_at);
+        vp_json_string(j, "finished_at", r->finished_at);
+        vp_json_int(j, "rounds_stored", r->nrounds);
+        vp_json_int(j, "rounds_planned", r->rounds_planned);
+        vp_json_int(j, "warmup_planned", r->warmup_planned);
+        vp_json_raw(j, "params", r->params);
+        vp_json_string(j, "error", r->error);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
-    vp_json_finish(&j);
+    vp_json_array_end(j);
+    vp_doc_close(d, NULL);
 }
 
 static void print_list_text(const struct vp_run_data *runs, int n)
@@ -60,24 +64,26 @@ static void print_list_text(const struct vp_run_data *runs, int n)
 
 static int list(int argc, char **argv)
 {
-    struct vp_output_opts out;
+    struct vp_output_opts out = {0};
     struct list_opts lo;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {list_opt_table, &lo}};
+    struct vp_doc doc;
+    struct vp_optset sets[] = {{vp_output_json_opt_table, &out}, {list_opt_table, &lo}};
     char *pos[1];
     int npos, n;
     struct vp_run_data *runs;
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    vp_opt_defaults(vp_output_json_opt_table, &out, &err);
     vp_opt_defaults(list_opt_table, &lo, &err);
     if (vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err) < 0 ||
         vp_output_open_store(&out, &st, &err) < 0 ||
         vp_store_list_runs(st, (int)lo.limit, &runs, &n, &err) < 0) {
         vp_store_close(st);
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
     }
     if (out.json)
-        print_list_json(runs, n);
+        print_list_json(&doc, vp_store_path(st), lo.limit, runs, n);
     else
         print_list_text(runs, n);
     vp_run_list_free(runs, n);
@@ -87,13 +93,15 @@ static int list(int argc, char **argv)
 
 /* The output options and the one id argument of `results show|experiment`
  * (what: "run" or "experiment"). */
-static int parse_id(int argc, char **argv, const char *what, struct vp_output_opts *out,
-                    const struct vp_optset *extra, long long *id, struct vp_err *err)
+static int parse_id(int argc, char **argv, const char *what, const struct vp_opt *out_opts,
+                    struct vp_output_opts *out, const struct vp_optset *extra, long long *id,
+                    struct vp_err *err)
 {
-    struct vp_optset sets[] = {{vp_output_opt_table, out}, extra ? *extra : (struct vp_optset){0}};
+    struct vp_optset sets[] = {{out_opts, out}, extra ? *extra : (struct vp_optset){0}};
     char *pos[1], *end;
     int npos;
-    vp_opt_defaults(vp_output_opt_table, out, err);
+    *out = (struct vp_output_opts){0};
+    vp_opt_defaults(out_opts, out, err);
     if (extra)
         vp_opt_defaults(extra->opts, extra->base, err);
     if (vp_opt_parse_argv(sets, extra ? 2 : 1, argc - 1, argv + 1, pos, 1, &npos, err) < 0)
@@ -113,12 +121,14 @@ static int show(int argc, char **argv)
     struct vp_output_opts out;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
+    struct vp_doc doc;
     long long id;
-    if (parse_id(argc, argv, "run", &out, NULL, &id, &err) < 0)
-        return vp_output_fail(&out, &err);
-    if (vp_output_open_store(&out, &st, &err) < 0 || vp_show_run(&out, st, id, &err) < 0) {
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    if (parse_id(argc, argv, "run", vp_output_opt_table, &out, NULL, &id, &err) < 0)
+        return vp_doc_fail(&doc, out.json, &err);
+    if (vp_output_open_store(&out, &st, &err) < 0 || vp_show_run(&out, &doc, st, id, &err) < 0) {
         vp_store_close(st);
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
     }
     vp_store_close(st);
     return VP_EXIT_OK;
@@ -156,14 +166,16 @@ static int experiment(int argc, char **argv)
     struct vp_optset extra = {experiment_opt_table, &eo};
     struct vp_err err = {0};
     struct vp_store *st = NULL;
+    struct vp_doc doc;
     long long id;
-    if (parse_id(argc, argv, "experiment", &out, &extra, &id, &err) < 0 ||
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    if (parse_id(argc, argv, "experiment", vp_output_json_opt_table, &out, &extra, &id, &err) < 0 ||
         vp_output_open_store(&out, &st, &err) < 0 ||
         (eo.svg[0] && draw(st, id, eo.svg, &err) < 0)) {
         vp_store_close(st);
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
     }
-    int rc = vp_exp_view(st, id, out.json, true, NULL);
+    int rc = vp_exp_view(st, id, out.json ? &doc : NULL, true, NULL);
     vp_store_close(st);
     return rc;
 }
@@ -185,8 +197,10 @@ static void results_help(FILE *f)
     vp_opt_print_help(f, list_opt_table);
     fputs("experiment options:\n", f);
     vp_opt_print_help(f, experiment_opt_table);
-    fputs("Output options (list and show):\n", f);
+    fputs("Output options of show (its rounds as CSV with --csv):\n", f);
     vp_opt_print_help(f, vp_output_opt_table);
+    fputs("Output options of list and experiment:\n", f);
+    vp_opt_print_help(f, vp_output_json_opt_table);
 }
 
 const struct vp_command vp_cmd_results = {

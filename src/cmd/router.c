@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/host.h"
 #include "core/json.h"
 #include "router/forward.h"
 #include "router/store_router.h"
@@ -121,57 +122,55 @@ static void json_box(struct vp_json *j, const char *name, const struct vp_echo_r
     vp_json_object_end(j);
 }
 
-static void print_json(const struct router_opts *o, const struct vp_fwd_result *r, int64_t run_id)
+/* The document: the search's trials are its rounds. */
+static void print_doc(struct vp_doc *d, bool csv, const struct router_opts *o,
+                      const struct vp_fwd_result *r, int64_t run_id)
 {
     static const char *const verdicts[] = {"fail", "pass", "rejected"};
-    struct vp_json j;
-    vp_json_init(&j, stdout);
-    vp_json_object_begin(&j, NULL);
-    vp_json_options(&j, "params", router_opt_table, o);
-    vp_json_raw(&j, "platform", r->topo.platform);
-    vp_json_array_begin(&j, "install_s");
-    for (int i = 0; i < r->topo.cfg.routers; i++)
-        vp_json_double(&j, NULL, r->topo.r[i].routes_s);
-    vp_json_array_end(&j);
-    vp_json_array_begin(&j, "trials");
+    struct vp_json *j = vp_doc_start(d, stdout, csv);
+    vp_json_int(j, "run_id", run_id);
+    vp_json_options(j, "params", router_opt_table, o);
+    vp_json_raw(j, "platform", r->topo.platform);
+    vp_host_json_now(j, "host");
+    j = vp_doc_rows(d);
     for (int i = 0; i < r->ntrials; i++) {
         const struct vp_fwd_trial *t = &r->trials[i];
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "repeat", t->repeat);
-        vp_json_double(&j, "rate", t->rate);
-        vp_json_int(&j, "sent", (int64_t)t->sent);
-        vp_json_int(&j, "received", (int64_t)t->received);
-        vp_json_int(&j, "not_forwarded", (int64_t)t->not_forwarded);
-        vp_json_int(&j, "sink_drops", (int64_t)t->ring_drops);
-        vp_json_double(&j, "generator_cpu", t->gen_cpu);
-        vp_json_string(&j, "verdict", verdicts[t->verdict]);
-        vp_json_array_begin(&j, "per_router");
+        vp_json_object_begin(j, NULL);
+        vp_json_int(j, "repeat", t->repeat);
+        vp_json_double(j, "rate", t->rate);
+        vp_json_int(j, "sent", (int64_t)t->sent);
+        vp_json_int(j, "received", (int64_t)t->received);
+        vp_json_int(j, "not_forwarded", (int64_t)t->not_forwarded);
+        vp_json_int(j, "sink_drops", (int64_t)t->ring_drops);
+        vp_json_double(j, "generator_cpu", t->gen_cpu);
+        vp_json_string(j, "verdict", verdicts[t->verdict]);
+        vp_json_array_begin(j, "per_router");
         for (int p = 0; r->per_router && p < r->topo.cfg.routers; p++)
-            vp_json_int(&j, NULL, (int64_t)t->peer_received[p]);
-        vp_json_array_end(&j);
-        vp_json_object_end(&j);
+            vp_json_int(j, NULL, (int64_t)t->peer_received[p]);
+        vp_json_array_end(j);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
-    vp_json_object_begin(&j, "result");
-    vp_json_array_begin(&j, "rate_per_repeat");
+    j = vp_doc_end(d);
+    vp_json_array_begin(j, "install_s");
+    for (int i = 0; i < r->topo.cfg.routers; i++)
+        vp_json_double(j, NULL, r->topo.r[i].routes_s);
+    vp_json_array_end(j);
+    vp_json_array_begin(j, "rate_per_repeat");
     for (int i = 0; i < r->search.n; i++)
-        vp_json_double(&j, NULL, r->search.best[i]);
-    vp_json_array_end(&j);
-    vp_json_double(&j, "rate_mean", r->search.rate.mean);
-    vp_json_double(&j, "ci95_lo", r->search.rate.ci_lo);
-    vp_json_double(&j, "ci95_hi", r->search.rate.ci_hi);
-    vp_json_bool(&j, "generator_limited", r->search.generator_limited);
-    vp_json_array_begin(&j, "router_share");
+        vp_json_double(j, NULL, r->search.best[i]);
+    vp_json_array_end(j);
+    vp_json_double(j, "rate_mean", r->search.rate.mean);
+    vp_json_double(j, "ci95_lo", r->search.rate.ci_lo);
+    vp_json_double(j, "ci95_hi", r->search.rate.ci_hi);
+    vp_json_bool(j, "generator_limited", r->search.generator_limited);
+    vp_json_array_begin(j, "router_share");
     for (int p = 0; r->per_router && p < r->topo.cfg.routers; p++)
-        vp_json_double(&j, NULL, r->share[p]);
-    vp_json_array_end(&j);
-    json_box(&j, "latency_idle", &r->idle);
-    json_box(&j, "latency_loaded", &r->loaded);
-    vp_json_double(&j, "latency_loaded_rate", r->loaded_rate);
-    vp_json_object_end(&j);
-    vp_json_int(&j, "run_id", run_id);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
+        vp_json_double(j, NULL, r->share[p]);
+    vp_json_array_end(j);
+    json_box(j, "latency_idle", &r->idle);
+    json_box(j, "latency_loaded", &r->loaded);
+    vp_json_double(j, "latency_loaded_rate", r->loaded_rate);
+    vp_doc_close(d, NULL);
 }
 
 static int run(int argc, char **argv)
@@ -181,7 +180,9 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_fwd_result *r = calloc(1, sizeof *r);
+    struct vp_doc doc;
     int64_t run_id = 0;
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(router_opt_table, &o, &err);
     struct vp_optset sets[] = {{vp_output_opt_table, &out}, {router_opt_table, &o}};
@@ -224,14 +225,14 @@ static int run(int argc, char **argv)
     free(params);
     if (rc < 0)
         goto out;
-    if (out.json)
-        print_json(&o, r, run_id);
+    if (out.json || out.csv)
+        print_doc(&doc, !out.json, &o, r, run_id);
     else
         print_text(&o, r);
 out:
     free(r);
     vp_store_close(st);
-    return rc < 0 ? vp_output_fail(&out, &err) : VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, out.json, &err) : VP_EXIT_OK;
 }
 
 static void help(FILE *f)
@@ -255,6 +256,7 @@ const struct vp_command vp_cmd_router = {
     .run = run,
     .summary = "virtual routers' forwarding rate (RFC 2544, 95% CI) and echo latency",
     .usage = "virtperf router [--path bridge|routed|direct] [--routers N] [--routes N]\n"
-             "       [--frame N] [--trial T] [--repeats N] [--echoes N] [--json] [--store F]",
+             "       [--frame N] [--trial T] [--repeats N] [--echoes N] [--json | --csv]\n"
+             "       [--store F]",
     .help = help,
 };

@@ -14,18 +14,6 @@
 #include "rtp/report.h"
 #include "rtp/rtp.h"
 
-/* vp_output_opt_table's options, with what they mean here. */
-static const struct vp_opt out_opt_table[] = {
-    {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
-     "print JSON (sections start, intervals, streams, end, error) instead of a summary", false},
-    {"csv", VP_OPT_BOOL, offsetof(struct vp_output_opts, csv), NULL, 0, 0, NULL,
-     "print one CSV line per stream instead of a summary", false},
-    {"store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
-     "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
-     false},
-    VP_OPT_END,
-};
-
 /* The command line as one string, for the store. */
 static char *join_argv(int argc, char **argv)
 {
@@ -43,25 +31,6 @@ static char *join_argv(int argc, char **argv)
     return s;
 }
 
-static void print_stream_csv(const struct vp_rtp_client_cfg *cfg,
-                             const struct vp_rtp_client_result *r)
-{
-    puts("stream,ssrc,sent,received,lost,lost_rfc3550,duplicates,reordered,jitter_ms,"
-         "max_delta_ms,delay_min_ms,delay_mean_ms,delay_max_ms");
-    for (int i = 0; i < cfg->streams; i++) {
-        const struct vp_rtp_stream *st = &r->streams[i];
-        bool any = st->rx.received > 0;
-        printf("%d,%u,%lu,%lu,%ld,%ld,%lu,%lu,%.4f,%.4f,%.4f,%.4f,%.4f\n", i, st->ssrc,
-               (unsigned long)st->sent, (unsigned long)st->rx.received,
-               (long)vp_rtp_stream_lost(st), (long)vp_rtp_stream_lost_rfc(st),
-               (unsigned long)st->rx.duplicates, (unsigned long)st->rx.reordered,
-               vp_rtp_jitter_ms(&st->rx, cfg->clock_rate), (double)st->rx.max_delta_ns / 1e6,
-               any ? (double)st->rx.delay_min / 1e6 : 0,
-               any ? st->rx.delay_sum / (double)st->rx.received / 1e6 : 0,
-               (double)st->rx.delay_max / 1e6);
-    }
-}
-
 static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
@@ -69,13 +38,15 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_rtp_client_result res = {0};
+    struct vp_doc doc;
     char *command = NULL, *params = NULL;
     int64_t run_id = 0;
     int rc;
 
-    vp_opt_defaults(out_opt_table, &out, &err);
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(vp_rtp_client_opt_table, &o, &err);
-    struct vp_optset sets[] = {{out_opt_table, &out}, {vp_rtp_client_opt_table, &o}};
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_rtp_client_opt_table, &o}};
     char *pos[1];
     int npos;
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
@@ -122,50 +93,38 @@ static int run(int argc, char **argv)
     }
     rc = vp_rtp_store_run(st, command ? command : "", params ? params : "{}", &cfg, &res, &run_id,
                           &err);
+    struct vp_rtp_report_in in = {o.server, &cfg, &res, run_id};
     if (rc == 0 && o.interval_csv[0])
-        rc = vp_rtp_report_interval_csv(o.interval_csv, &cfg, &res, &err);
-    if (out.json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_rtp_report_json(&j, &cfg, &res, run_id);
-        vp_json_finish(&j);
-    } else if (out.csv) {
-        print_stream_csv(&cfg, &res);
-    } else {
-        vp_rtp_report_text(stdout, &cfg, &res);
-    }
-    fflush(stdout);
-    if (rc < 0) {
-        out.json = false; /* the document is out; the message goes to stderr */
-        goto fail;
-    }
-    if (res.silent_from >= 0) {
+        rc = vp_rtp_report_interval_csv(o.interval_csv, &in, &err);
+    if (rc == 0 && res.silent_from >= 0) {
         double from = (double)res.silent_from * (double)cfg.interval_ns / 1e9;
         vp_run_error(&err, 0,
                      "rtp-client: nothing came back from the media server from %.1f s on: 100%% "
                      "loss for the last %.1f s of sending",
                      from, (double)res.send_ns / 1e9 - from);
-        rc = vp_err_report(&err);
-        goto done;
-    }
-    if (res.interrupted) {
+    } else if (rc == 0 && res.interrupted) {
         vp_run_error(&err, 0, "rtp-client: interrupted; the partial run is stored");
-        rc = vp_err_report(&err);
-        goto done;
     }
-    rc = VP_EXIT_OK;
-done:
+    if (out.json || out.csv) {
+        vp_rtp_report_doc(&doc, stdout, !out.json, &in);
+        vp_doc_close(&doc, vp_doc_error_of(&err));
+    } else {
+        vp_rtp_report_text(stdout, &cfg, &res);
+    }
+    fflush(stdout);
+    if (err.kind != VP_ERR_NONE)
+        goto fail;
     vp_rtp_client_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return rc;
+    return VP_EXIT_OK;
 fail:
     vp_rtp_client_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
 }
 
 static void client_help(FILE *f)
@@ -179,7 +138,7 @@ static void client_help(FILE *f)
           "options:\n",
           f);
     vp_opt_print_help(f, vp_rtp_client_opt_table);
-    vp_opt_print_help(f, out_opt_table);
+    vp_opt_print_help(f, vp_output_opt_table);
 }
 
 const struct vp_command vp_cmd_rtp_client = {

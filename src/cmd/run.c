@@ -57,27 +57,27 @@ static char *read_file(const char *path)
 
 static int run_main(int argc, char **argv)
 {
-    struct vp_output_opts out;
+    struct vp_output_opts out = {0};
     struct run_opts ro;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
+    struct vp_doc doc;
     struct vp_plan plan = {0};
     struct vp_cpuset cpus;
     char *spec = NULL, *pos[1];
     int npos, rc;
     int64_t id = 0;
     struct vp_experiment *exp = calloc(1, sizeof *exp);
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {run_opt_table, &ro}};
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    struct vp_optset sets[] = {{vp_output_json_opt_table, &out}, {run_opt_table, &ro}};
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    vp_opt_defaults(vp_output_json_opt_table, &out, &err);
     vp_opt_defaults(run_opt_table, &ro, &err);
-    if (exp == NULL)
-        return vp_output_fail(&out, &err);
+    if (exp == NULL) {
+        vp_run_error(&err, ENOMEM, "run");
+        return vp_doc_fail(&doc, out.json, &err);
+    }
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 1, &npos, &err)) < 0)
         goto fail;
-    if (out.csv) {
-        rc = vp_input_error(&err, "run: --csv is not offered; use --json");
-        goto fail;
-    }
     if (npos != 1) {
         rc = vp_input_error(&err, "run: name an experiment file (see experiments/)");
         goto fail;
@@ -92,7 +92,7 @@ static int run_main(int argc, char **argv)
         goto fail;
     if (ro.dry_run) {
         if (out.json)
-            vp_plan_print_json(stdout, exp, &plan);
+            vp_plan_print_doc(&doc, stdout, exp, &plan);
         else
             vp_plan_print(stdout, exp, &plan);
         goto done;
@@ -104,13 +104,10 @@ static int run_main(int argc, char **argv)
     cfg.spec = spec;
     cfg.progress = vp_progress_wanted() && !out.json;
     rc = vp_runner_run(&cfg, &id, &err);
-    if (id > 0)
-        vp_exp_view(st, id, out.json, true, rc < 0 ? &err : NULL);
-    if (rc < 0) {
-        if (id > 0 && out.json)
-            out.json = false; /* the document carries the error */
+    if (id > 0) /* its document carries the run's error */
+        vp_exp_view(st, id, out.json ? &doc : NULL, true, rc < 0 ? &err : NULL);
+    if (rc < 0)
         goto fail;
-    }
 done:
     vp_plan_free(&plan);
     vp_store_close(st);
@@ -122,7 +119,7 @@ fail:
     vp_store_close(st);
     free(spec);
     free(exp);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
 }
 
 static void run_help(FILE *f)
@@ -151,7 +148,7 @@ static void run_help(FILE *f)
     vp_opt_print_help(f, vp_exp_load_opts);
     fputs("Options:\n", f);
     vp_opt_print_help(f, run_opt_table);
-    vp_opt_print_help(f, vp_output_opt_table);
+    vp_opt_print_help(f, vp_output_json_opt_table);
 }
 
 const struct vp_command vp_cmd_run = {

@@ -10,6 +10,7 @@
 #include "analysis/stats.h"
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "core/host.h"
 #include "core/json.h"
 #include "core/signals.h"
 #include "drivers/sip_capacity.h"
@@ -72,42 +73,40 @@ static int try_rate(void *ctx, int repeat, double rate, enum vp_verdict *verdict
     return 0;
 }
 
-static void print_json(const struct search *s, const double *best, int n,
-                       const struct vp_summary *sum, int64_t run_id)
+/* The document: the search's steps are its rounds. */
+static void print_doc(struct vp_doc *d, bool csv, const struct search *s, const double *best, int n,
+                      const struct vp_summary *sum, int64_t run_id)
 {
-    struct vp_json j;
-    vp_json_init(&j, stdout);
-    vp_json_object_begin(&j, NULL);
-    vp_json_options(&j, "params", vp_sip_capacity_opt_table, s->o);
-    vp_json_array_begin(&j, "steps");
+    struct vp_json *j = vp_doc_start(d, stdout, csv);
+    vp_json_int(j, "run_id", run_id);
+    vp_json_string(j, "target", s->o->target);
+    vp_json_options(j, "params", vp_sip_capacity_opt_table, s->o);
+    vp_host_json_now(j, "host");
+    j = vp_doc_rows(d);
     for (int i = 0; i < s->nsteps; i++) {
         const struct step *st = &s->steps[i];
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "repeat", st->repeat);
-        vp_json_double(&j, "rate", st->rate);
-        vp_json_string(&j, "verdict", st->verdict);
-        vp_sip_report_counts_json(&j, &st->r.total);
-        vp_json_int(&j, "abandoned", (int64_t)st->r.abandoned);
-        vp_json_double(&j, "invite_200_p95_ms",
+        vp_json_object_begin(j, NULL);
+        vp_json_int(j, "repeat", st->repeat);
+        vp_json_double(j, "rate", st->rate);
+        vp_json_string(j, "verdict", st->verdict);
+        vp_sip_report_counts_json(j, &st->r.total);
+        vp_json_int(j, "abandoned", (int64_t)st->r.abandoned);
+        vp_json_double(j, "invite_200_p95_ms",
                        st->r.inv200.count ? vp_hist_percentile(&st->r.inv200, 95) / 1e6 : 0);
-        vp_json_double(&j, "generator_cpu_fraction", st->r.cpu_fraction);
-        vp_json_bool(&j, "generator_bottleneck", st->r.generator_bottleneck);
-        vp_json_object_end(&j);
+        vp_json_double(j, "generator_cpu_fraction", st->r.cpu_fraction);
+        vp_json_bool(j, "generator_bottleneck", st->r.generator_bottleneck);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
-    vp_json_object_begin(&j, "result");
-    vp_json_array_begin(&j, "max_rate_per_repeat");
+    j = vp_doc_end(d);
+    vp_json_array_begin(j, "max_rate_per_repeat");
     for (int i = 0; i < n; i++)
-        vp_json_double(&j, NULL, best[i]);
-    vp_json_array_end(&j);
-    vp_json_double(&j, "max_rate_mean", sum->mean);
-    vp_json_double(&j, "ci95_lo", sum->ci_lo);
-    vp_json_double(&j, "ci95_hi", sum->ci_hi);
-    vp_json_bool(&j, "generator_limited", s->generator_limited);
-    vp_json_object_end(&j);
-    vp_json_int(&j, "run_id", run_id);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
+        vp_json_double(j, NULL, best[i]);
+    vp_json_array_end(j);
+    vp_json_double(j, "max_rate_mean", sum->mean);
+    vp_json_double(j, "ci95_lo", sum->ci_lo);
+    vp_json_double(j, "ci95_hi", sum->ci_hi);
+    vp_json_bool(j, "generator_limited", s->generator_limited);
+    vp_doc_close(d, NULL);
 }
 
 static int store(struct vp_store *st, struct search *s, const struct vp_summary *sum, int n,
@@ -152,9 +151,11 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct search *s = calloc(1, sizeof *s);
+    struct vp_doc doc;
     int rc;
     int64_t run_id = 0;
 
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(vp_sip_capacity_opt_table, &o, &err);
     struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_sip_capacity_opt_table, &o}};
@@ -195,8 +196,8 @@ static int run(int argc, char **argv)
     int n = s->found.n;
     if ((rc = store(st, s, &sum, n, argc, argv, &run_id, &err)) < 0)
         goto out;
-    if (out.json) {
-        print_json(s, best, n, &sum, run_id);
+    if (out.json || out.csv) {
+        print_doc(&doc, !out.json, s, best, n, &sum, run_id);
     } else {
         printf("max calls/s: %.1f", sum.mean);
         if (n > 1)
@@ -212,7 +213,7 @@ out:
     vp_store_close(st);
     if (rc == -EINTR && vp_interrupted)
         rc = vp_run_error(&err, 0, "sip-capacity: interrupted");
-    return rc < 0 ? vp_output_fail(&out, &err) : VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, out.json, &err) : VP_EXIT_OK;
 }
 
 static void cap_help(FILE *f)
@@ -233,6 +234,6 @@ const struct vp_command vp_cmd_sip_capacity = {
     .run = run,
     .summary = "closed-loop search for a SIP server's highest clean calls/s, with a 95% CI",
     .usage = "virtperf sip-capacity --target HOST:PORT [--fail-pct 1] [--retrans-pct 5]\n"
-             "       [--p95-ms 50] [--repeats 3] [--step 5s] [--json]",
+             "       [--p95-ms 50] [--repeats 3] [--step 5s] [--json | --csv] [--store FILE]",
     .help = cap_help,
 };

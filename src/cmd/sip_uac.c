@@ -90,10 +90,12 @@ static int run(int argc, char **argv)
     struct vp_store *st = NULL;
     struct vp_sip_uac_result res = {0};
     struct vp_sip_uac_cfg cfg;
+    struct vp_doc doc;
     char *command = NULL, *params = NULL;
     int64_t run_id = 0;
     int rc;
 
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(vp_sip_uac_opt_table, &o, &err);
     struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_sip_uac_opt_table, &o}};
@@ -119,37 +121,31 @@ static int run(int argc, char **argv)
         .r = &res,
     };
     rc = vp_sip_store_run(st, &sr, &cfg, &run_id, &err);
+    struct vp_sip_report_in in = {o.target, &cfg, &res, run_id};
     if (rc == 0 && o.interval_csv[0])
-        rc = vp_sip_report_interval_csv(o.interval_csv, &cfg, &res, &err);
-    if (out.json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_sip_report_json(&j, &cfg, &res, run_id);
-        vp_json_finish(&j);
+        rc = vp_sip_report_interval_csv(o.interval_csv, &in, &err);
+    if (rc == 0 && res.interrupted)
+        vp_run_error(&err, 0, "sip-uac: interrupted; the partial run is stored");
+    if (out.json || out.csv) {
+        vp_sip_report_doc(&doc, stdout, !out.json, &in);
+        vp_doc_close(&doc, vp_doc_error_of(&err));
     } else {
         vp_sip_report_text(stdout, &res);
     }
     fflush(stdout);
-    if (rc < 0) {
-        out.json = false;
+    if (err.kind != VP_ERR_NONE)
         goto fail;
-    }
-    rc = VP_EXIT_OK;
-    if (res.interrupted) {
-        vp_run_error(&err, 0, "sip-uac: interrupted; the partial run is stored");
-        rc = vp_err_report(&err);
-    }
     vp_sip_uac_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return rc;
+    return VP_EXIT_OK;
 fail:
     vp_sip_uac_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
 }
 
 static void uac_help(FILE *f)
@@ -172,6 +168,6 @@ const struct vp_command vp_cmd_sip_uac = {
     .summary = "SIP call generator: INVITE/ACK/BYE at a rate or ramp, outcomes and latency",
     .usage = "virtperf sip-uac --target HOST:PORT [--rate N | --ramp START,STEP,INTERVAL,MAX]\n"
              "       [--duration T] [--calls N] [--hold T] [--max-concurrent N]\n"
-             "       [--interval-csv FILE] [--json] [--store FILE]",
+             "       [--interval-csv FILE] [--json | --csv] [--store FILE]",
     .help = uac_help,
 };

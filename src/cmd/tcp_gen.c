@@ -17,16 +17,6 @@
 
 #define MAX_INTERVALS 100000
 
-/* vp_output_opt_table's options that mean something here. */
-static const struct vp_opt out_opt_table[] = {
-    {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
-     "print JSON (sections start, intervals, end, error) instead of lines", false},
-    {"store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
-     "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
-     false},
-    VP_OPT_END,
-};
-
 /* The command line as one string, for the store. */
 static char *join_argv(int argc, char **argv)
 {
@@ -50,7 +40,8 @@ static void on_interval(void *arg, const struct vp_tcp_result *r, int k)
     vp_tcp_report_interval(stdout, r, k);
 }
 
-static int make_cfg(const struct vp_tcp_gen_opts *o, struct vp_tcp_gen_cfg *cfg, bool json,
+/* quiet: no line per interval (a document is printed at the end). */
+static int make_cfg(const struct vp_tcp_gen_opts *o, struct vp_tcp_gen_cfg *cfg, bool quiet,
                     struct vp_err *err)
 {
     *cfg = (struct vp_tcp_gen_cfg){.streams = (int)o->streams,
@@ -61,7 +52,7 @@ static int make_cfg(const struct vp_tcp_gen_opts *o, struct vp_tcp_gen_cfg *cfg,
                                    .interval_ns = o->interval,
                                    .connect_timeout_ns = o->connect_timeout,
                                    .token = (uint64_t)o->token,
-                                   .on_interval = json ? NULL : on_interval};
+                                   .on_interval = quiet ? NULL : on_interval};
     if (o->target[0] == '\0')
         return vp_input_error(err, "tcp-gen: --target HOST:PORT is required");
     if (o->duration / o->interval > MAX_INTERVALS)
@@ -83,20 +74,22 @@ static int run(int argc, char **argv)
     struct vp_store *st = NULL;
     struct vp_tcp_result res = {0};
     struct vp_tcp_gen_cfg cfg;
+    struct vp_doc doc;
     char *command = NULL, *params = NULL;
     int64_t run_id = 0;
     int rc;
 
-    vp_opt_defaults(out_opt_table, &out, &err);
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
+    vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(vp_tcp_gen_opt_table, &o, &err);
-    struct vp_optset sets[] = {{out_opt_table, &out}, {vp_tcp_gen_opt_table, &o}};
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_tcp_gen_opt_table, &o}};
     char *pos[1];
     int npos;
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0 ||
-        (rc = make_cfg(&o, &cfg, out.json, &err)) < 0 ||
+        (rc = make_cfg(&o, &cfg, out.json || out.csv, &err)) < 0 ||
         (rc = vp_output_open_store(&out, &st, &err)) < 0)
         goto fail;
-    if (!out.json)
+    if (!out.json && !out.csv)
         vp_tcp_report_head(stdout, &cfg, o.target);
     if ((rc = vp_tcp_gen_run(&cfg, &res, &err)) < 0)
         goto fail;
@@ -107,38 +100,30 @@ static int run(int argc, char **argv)
         params = vp_json_buf_close(&pb);
     }
     rc = vp_tcp_store_run(st, command ? command : "", params ? params : "{}", &res, &run_id, &err);
-    if (out.json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_tcp_report_json(&j, &res, o.target, run_id);
-        vp_json_finish(&j);
+    if (rc == 0 && res.interrupted)
+        vp_run_error(&err, 0, "tcp-gen: interrupted; the partial run is stored");
+    if (out.json || out.csv) {
+        vp_tcp_report_doc(&doc, stdout, !out.json, &res, o.target, run_id);
+        vp_doc_close(&doc, vp_doc_error_of(&err));
     } else {
         vp_tcp_report_end(stdout, &res);
         if (run_id > 0)
             printf("stored as tcp run %lld\n", (long long)run_id);
     }
     fflush(stdout);
-    if (rc < 0) {
-        out.json = false; /* the document is out; the message goes to stderr */
+    if (err.kind != VP_ERR_NONE)
         goto fail;
-    }
-    if (res.interrupted) {
-        vp_run_error(&err, 0, "tcp-gen: interrupted; the partial run is stored");
-        rc = vp_err_report(&err);
-    } else {
-        rc = VP_EXIT_OK;
-    }
     vp_tcp_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return rc;
+    return VP_EXIT_OK;
 fail:
     vp_tcp_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
 }
 
 static void gen_help(FILE *f)
@@ -157,7 +142,7 @@ static void gen_help(FILE *f)
           "options:\n",
           f);
     vp_opt_print_help(f, vp_tcp_gen_opt_table);
-    vp_opt_print_help(f, out_opt_table);
+    vp_opt_print_help(f, vp_output_opt_table);
 }
 
 const struct vp_command vp_cmd_tcp_gen = {
@@ -165,7 +150,7 @@ const struct vp_command vp_cmd_tcp_gen = {
     .run = run,
     .summary = "TCP load: N streams up, down or both; goodput, retransmissions, RTT",
     .usage = "virtperf tcp-gen --target HOST:PORT [--streams N] [--direction up|down|both]\n"
-             "       [--duration T] [--interval T] [--length N] [--window N] [--json]\n"
-             "       [--store FILE]",
+             "       [--duration T] [--interval T] [--length N] [--window N]\n"
+             "       [--json | --csv] [--store FILE]",
     .help = gen_help,
 };

@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "core/signals.h"
 #include "drivers/tcp_sink.h"
@@ -45,36 +46,37 @@ static void print_run(FILE *out, int n, const struct vp_tcp_sink_run *r)
     fflush(out);
 }
 
-static void print_json(const struct served *s)
+/* The runs served: the document's end (a server has no intervals). */
+static void print_doc(struct vp_doc *d, const char *listen, int port, const struct served *s)
 {
-    struct vp_json j;
-    vp_json_init(&j, stdout);
-    vp_json_object_begin(&j, NULL);
-    vp_json_int(&j, "served", s->n);
-    vp_json_int(&j, "failed", s->failed);
-    vp_json_int(&j, "rx_bytes", (int64_t)s->rx_bytes);
-    vp_json_int(&j, "tx_bytes", (int64_t)s->tx_bytes);
-    vp_json_array_begin(&j, "runs");
+    struct vp_json *j = vp_doc_start(d, stdout, false);
+    vp_json_string(j, "listen", listen);
+    vp_json_int(j, "port", port);
+    j = vp_doc_end(d);
+    vp_json_int(j, "served", s->n);
+    vp_json_int(j, "failed", s->failed);
+    vp_json_int(j, "rx_bytes", (int64_t)s->rx_bytes);
+    vp_json_int(j, "tx_bytes", (int64_t)s->tx_bytes);
+    vp_json_array_begin(j, "runs");
     for (int i = 0; i < s->n && i < RUNS_KEPT; i++) {
         const struct vp_tcp_sink_run *r = &s->runs[i];
-        vp_json_object_begin(&j, NULL);
-        vp_json_string(&j, "peer", r->peer);
-        vp_json_bool(&j, "ok", r->ok);
+        vp_json_object_begin(j, NULL);
+        vp_json_string(j, "peer", r->peer);
+        vp_json_bool(j, "ok", r->ok);
         if (!r->ok)
-            vp_json_string(&j, "error", r->error);
-        vp_json_int(&j, "streams", r->streams);
-        vp_json_string(&j, "direction", r->dir ? vp_tcp_dir_names[r->dir - 1] : NULL);
-        vp_json_int(&j, "rx_bytes", (int64_t)r->rx_bytes);
-        vp_json_int(&j, "tx_bytes", (int64_t)r->tx_bytes);
-        vp_json_double(&j, "rx_seconds", (double)r->rx_elapsed_ns / 1e9);
-        vp_json_double(&j, "rx_mbps", mbps(r->rx_bytes, r->rx_elapsed_ns));
-        vp_json_double(&j, "receiver_cpu_pct", 100 * r->rx_cpu);
-        vp_json_double(&j, "sender_cpu_pct", 100 * r->tx_cpu);
-        vp_json_object_end(&j);
+            vp_json_string(j, "error", r->error);
+        vp_json_int(j, "streams", r->streams);
+        vp_json_string(j, "direction", r->dir ? vp_tcp_dir_names[r->dir - 1] : NULL);
+        vp_json_int(j, "rx_bytes", (int64_t)r->rx_bytes);
+        vp_json_int(j, "tx_bytes", (int64_t)r->tx_bytes);
+        vp_json_double(j, "rx_seconds", (double)r->rx_elapsed_ns / 1e9);
+        vp_json_double(j, "rx_mbps", mbps(r->rx_bytes, r->rx_elapsed_ns));
+        vp_json_double(j, "receiver_cpu_pct", 100 * r->rx_cpu);
+        vp_json_double(j, "sender_cpu_pct", 100 * r->tx_cpu);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
+    vp_json_array_end(j);
+    vp_doc_close(d, NULL);
 }
 
 static int run(int argc, char **argv)
@@ -84,22 +86,25 @@ static int run(int argc, char **argv)
     struct sockaddr_storage at;
     socklen_t at_len;
     struct vp_tcp_sink *k = NULL;
+    struct vp_doc doc;
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
     vp_opt_defaults(vp_tcp_sink_opt_table, &o, &err);
     struct vp_optset sets[] = {{vp_tcp_sink_opt_table, &o}};
     char *pos[1];
     int npos, rc;
     if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
     if (o.listen[0] == '\0')
         rc = vp_input_error(&err, "tcp-sink: --listen HOST:PORT is required");
     else
         rc = vp_parse_hostport("listen", o.listen, &at, &at_len, &err);
     if (rc < 0 || (rc = vp_tcp_sink_open(&at, at_len, &k, &err)) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
+    int port = vp_tcp_sink_port(k);
     char host[VP_STR_MAX];
     snprintf(host, sizeof host, "%s", o.listen);
     *strrchr(host, ':') = '\0';
-    fprintf(stderr, "tcp-sink: listening on %s:%d\n", host, vp_tcp_sink_port(k));
+    fprintf(stderr, "tcp-sink: listening on %s:%d\n", host, port);
     fflush(stderr);
     struct served s = {0};
     uint64_t end = o.duration ? vp_now_ns() + o.duration : 0;
@@ -129,9 +134,9 @@ static int run(int argc, char **argv)
     }
     vp_tcp_sink_close(k);
     if (err.kind == VP_ERR_NONE && o.json)
-        print_json(&s);
+        print_doc(&doc, o.listen, port, &s);
     free(s.runs);
-    return err.kind == VP_ERR_NONE ? VP_EXIT_OK : vp_err_report(&err);
+    return err.kind == VP_ERR_NONE ? VP_EXIT_OK : vp_doc_fail(&doc, o.json, &err);
 }
 
 static void sink_help(FILE *f)

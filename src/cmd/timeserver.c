@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "core/signals.h"
 #include "timing/server.h"
@@ -31,7 +32,7 @@ static const struct vp_opt ts_opt_table[] = {
     {"window", VP_OPT_DURATION, offsetof(struct ts_opts, window), "1h", 1e9, 1e15, NULL,
      "refuse marks whose sender clock reading is further than this from the server's", false},
     {"json", VP_OPT_BOOL, offsetof(struct ts_opts, json), NULL, 0, 0, NULL,
-     "print the counters as JSON on exit", false},
+     "print JSON on exit (sections start, rounds (none), end with the counters, error)", false},
     {"drop-acks", VP_OPT_INT, offsetof(struct ts_opts, drop_acks), "0", 0, 1000000, NULL,
      "test hook: do not send the first N acknowledgements", true},
     {"drop-marks", VP_OPT_INT, offsetof(struct ts_opts, drop_marks), "0", 0, 1000000, NULL,
@@ -39,42 +40,42 @@ static const struct vp_opt ts_opt_table[] = {
     VP_OPT_END,
 };
 
-static void print_json(const struct vp_timeserver_counters *c, const char *address)
+/* The counters: the document's end (a server has no rounds of its own). */
+static void print_doc(struct vp_doc *d, const struct vp_timeserver_counters *c, const char *address,
+                      const char *error)
 {
-    struct vp_json j;
-    vp_json_init(&j, stdout);
-    vp_json_object_begin(&j, NULL);
-    vp_json_string(&j, "address", address);
-    vp_json_object_begin(&j, "counters");
-    vp_json_int(&j, "received", (int64_t)c->received);
-    vp_json_int(&j, "accepted", (int64_t)c->accepted);
-    vp_json_int(&j, "duplicates", (int64_t)c->duplicates);
-    vp_json_int(&j, "acks_sent", (int64_t)c->acks_sent);
-    vp_json_int(&j, "acks_dropped", (int64_t)c->acks_dropped);
-    vp_json_int(&j, "marks_dropped", (int64_t)c->marks_dropped);
-    vp_json_int(&j, "truncated", (int64_t)c->truncated);
-    vp_json_int(&j, "malformed", (int64_t)c->malformed);
-    vp_json_int(&j, "bad_version", (int64_t)c->bad_version);
-    vp_json_int(&j, "bad_hmac", (int64_t)c->bad_hmac);
-    vp_json_int(&j, "replayed", (int64_t)c->replayed);
-    vp_json_int(&j, "out_of_window", (int64_t)c->out_of_window);
-    vp_json_int(&j, "no_room", (int64_t)c->no_room);
-    vp_json_int(&j, "no_kernel_ts", (int64_t)c->no_kernel_ts);
-    vp_json_int(&j, "store_errors", (int64_t)c->store_errors);
-    vp_json_object_end(&j);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
+    struct vp_json *j = vp_doc_start(d, stdout, false);
+    vp_json_string(j, "address", address);
+    j = vp_doc_end(d);
+    vp_json_int(j, "received", (int64_t)c->received);
+    vp_json_int(j, "accepted", (int64_t)c->accepted);
+    vp_json_int(j, "duplicates", (int64_t)c->duplicates);
+    vp_json_int(j, "acks_sent", (int64_t)c->acks_sent);
+    vp_json_int(j, "acks_dropped", (int64_t)c->acks_dropped);
+    vp_json_int(j, "marks_dropped", (int64_t)c->marks_dropped);
+    vp_json_int(j, "truncated", (int64_t)c->truncated);
+    vp_json_int(j, "malformed", (int64_t)c->malformed);
+    vp_json_int(j, "bad_version", (int64_t)c->bad_version);
+    vp_json_int(j, "bad_hmac", (int64_t)c->bad_hmac);
+    vp_json_int(j, "replayed", (int64_t)c->replayed);
+    vp_json_int(j, "out_of_window", (int64_t)c->out_of_window);
+    vp_json_int(j, "no_room", (int64_t)c->no_room);
+    vp_json_int(j, "no_kernel_ts", (int64_t)c->no_kernel_ts);
+    vp_json_int(j, "store_errors", (int64_t)c->store_errors);
+    vp_doc_close(d, error);
 }
 
 static int timeserver_main(int argc, char **argv)
 {
-    struct ts_opts o;
+    struct ts_opts o = {0};
     struct vp_err err = {0};
+    struct vp_doc doc;
     struct vp_timeserver *ts = NULL;
     struct vp_optset sets[] = {{ts_opt_table, &o}};
     char *pos[1];
     int npos, rc;
     char store[4096];
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     if ((rc = vp_opt_defaults(ts_opt_table, &o, &err)) < 0 ||
         (rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
         goto out;
@@ -100,13 +101,13 @@ static int timeserver_main(int argc, char **argv)
     struct vp_timeserver_counters c;
     vp_timeserver_counters(ts, &c);
     if (o.json)
-        print_json(&c, vp_timeserver_address(ts));
+        print_doc(&doc, &c, vp_timeserver_address(ts), rc < 0 ? err.msg : NULL);
     else
         vp_timeserver_print_counters(stdout, &c);
     fflush(stdout);
 out:
     vp_timeserver_close(ts);
-    return rc < 0 ? vp_err_report(&err) : VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, o.json, &err) : VP_EXIT_OK;
 }
 
 static void timeserver_help(FILE *f)

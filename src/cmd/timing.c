@@ -28,32 +28,33 @@ static const struct vp_opt show_opt_table[] = {
     VP_OPT_END,
 };
 
-static void print_json(const char *what, const struct vp_timing_row *rows, int n)
+/* The document (or its rounds as CSV). */
+static void print_doc(struct vp_doc *d, bool csv, const char *what, const char *store,
+                      const struct vp_timing_row *rows, int n)
 {
-    struct vp_json j;
     int flagged = 0;
-    vp_json_init(&j, stdout);
-    vp_json_object_begin(&j, NULL);
-    vp_json_string(&j, "run", what);
-    vp_json_array_begin(&j, "rounds");
+    struct vp_json *j = vp_doc_start(d, stdout, csv);
+    vp_json_string(j, "run", what);
+    vp_json_string(j, "store", store);
+    j = vp_doc_rows(d);
     for (int i = 0; i < n; i++) {
         const struct vp_timing_row *r = &rows[i];
         flagged += r->distorted;
-        vp_json_object_begin(&j, NULL);
-        vp_json_string(&j, "appliance", r->appliance);
-        vp_json_int(&j, "round", r->round);
-        vp_json_bool(&j, "warmup", r->warmup);
-        vp_json_double(&j, "external_s", r->external_s);
-        vp_json_double(&j, "internal_s", r->internal_s);
-        vp_json_double(&j, "ratio", r->ratio);
-        vp_json_bool(&j, "clock_distorted", r->distorted);
-        vp_json_int(&j, "copies", r->copies);
-        vp_json_object_end(&j);
+        vp_json_object_begin(j, NULL);
+        vp_json_string(j, "appliance", r->appliance);
+        vp_json_int(j, "round", r->round);
+        vp_json_bool(j, "warmup", r->warmup);
+        vp_json_double(j, "external_s", r->external_s);
+        vp_json_double(j, "internal_s", r->internal_s);
+        vp_json_double(j, "ratio", r->ratio);
+        vp_json_bool(j, "clock_distorted", r->distorted);
+        vp_json_int(j, "copies", r->copies);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
-    vp_json_int(&j, "clock_distorted_rounds", flagged);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
+    j = vp_doc_end(d);
+    vp_json_int(j, "rounds", n);
+    vp_json_int(j, "clock_distorted_rounds", flagged);
+    vp_doc_close(d, NULL);
 }
 
 static void print_text(const char *what, const struct vp_timing_row *rows, int n)
@@ -81,9 +82,11 @@ static int show(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_timing_row *rows = NULL;
+    struct vp_doc doc;
     int n = 0, npos, rc;
     char *pos[2];
     struct vp_optset sets[] = {{vp_output_opt_table, &out}, {show_opt_table, &so}};
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(show_opt_table, &so, &err);
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 2, &npos, &err)) < 0)
@@ -117,14 +120,14 @@ static int show(int argc, char **argv)
                             vp_store_path(st));
         goto out;
     }
-    if (out.json)
-        print_json(what, rows, n);
+    if (out.json || out.csv)
+        print_doc(&doc, !out.json, what, vp_store_path(st), rows, n);
     else
         print_text(what, rows, n);
 out:
     free(rows);
     vp_store_close(st);
-    return rc < 0 ? vp_output_fail(&out, &err) : VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, out.json, &err) : VP_EXIT_OK;
 }
 
 struct cal_opts {
@@ -144,7 +147,8 @@ static const struct vp_opt cal_opt_table[] = {
      "rounds of known length", false},
     {"length", VP_OPT_DURATION, offsetof(struct cal_opts, length), "10ms", 1e3, 6e10, NULL,
      "length of each round: a busy wait on CLOCK_MONOTONIC", false},
-    {"json", VP_OPT_BOOL, offsetof(struct cal_opts, json), NULL, 0, 0, NULL, "print JSON", false},
+    {"json", VP_OPT_BOOL, offsetof(struct cal_opts, json), NULL, 0, 0, NULL,
+     "print JSON (sections start, rounds, end, error) instead of a line", false},
     VP_OPT_END,
 };
 
@@ -188,9 +192,12 @@ static int calibrate(int argc, char **argv)
     struct vp_timeserver *ts = NULL;
     struct vp_mark_client *mc = NULL;
     double *err_us = NULL;
+    struct vp_doc doc;
     char *pos[1];
     int npos, rc;
     struct vp_mark_client_cfg cc = {.appliance = "calibrate"};
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    o.json = false;
     if ((rc = vp_opt_defaults(cal_opt_table, &o, &err)) < 0 ||
         (rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
         goto out;
@@ -225,20 +232,18 @@ static int calibrate(int argc, char **argv)
            max = err_us[n - 1], sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += err_us[i];
-    if (o.json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_string(&j, "timeserver", o.timeserver);
-        vp_json_bool(&j, "in_process", ts != NULL);
-        vp_json_int(&j, "rounds", o.rounds);
-        vp_json_double(&j, "length_s", (double)o.length / 1e9);
-        vp_json_double(&j, "error_mean_us", sum / (double)n);
-        vp_json_double(&j, "error_p50_us", p50);
-        vp_json_double(&j, "error_p99_us", p99);
-        vp_json_double(&j, "error_max_us", max);
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+    if (o.json) { /* the rounds' errors in summary: no rows */
+        struct vp_json *j = vp_doc_start(&doc, stdout, false);
+        vp_json_string(j, "timeserver", o.timeserver);
+        vp_json_bool(j, "in_process", ts != NULL);
+        vp_json_int(j, "rounds", o.rounds);
+        vp_json_double(j, "length_s", (double)o.length / 1e9);
+        j = vp_doc_end(&doc);
+        vp_json_double(j, "error_mean_us", sum / (double)n);
+        vp_json_double(j, "error_p50_us", p50);
+        vp_json_double(j, "error_p99_us", p99);
+        vp_json_double(j, "error_max_us", max);
+        vp_doc_close(&doc, NULL);
     } else {
         printf("%lld rounds of %.3f ms against %s%s: |external - true| mean %.1f us, p50 %.1f "
                "us, p99 %.1f us, max %.1f us\n",
@@ -249,7 +254,7 @@ out:
     vp_mark_client_close(mc);
     vp_timeserver_stop(ts);
     free(err_us);
-    return rc < 0 ? vp_err_report(&err) : VP_EXIT_OK;
+    return rc < 0 ? vp_doc_fail(&doc, o.json, &err) : VP_EXIT_OK;
 }
 
 static int timing_main(int argc, char **argv)
@@ -264,7 +269,7 @@ static void timing_help(FILE *f)
     fputs("External is the time server's clock (end mark's receive stamp minus the start\n"
           "mark's); internal the appliance's own (CLOCK_MONOTONIC around the round, or for\n"
           "`virtperf mark` the difference of the sender's clock readings). A round is flagged\n"
-          "DISTORTED when they differ by more than 1% and more than 2 ms.\n\nOptions:\n",
+          "DISTORTED when they differ by more than 1% and more than 2 ms.\n\nshow options:\n",
           f);
     vp_opt_print_help(f, show_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
@@ -279,7 +284,7 @@ const struct vp_command vp_cmd_timing = {
     .name = "timing",
     .run = timing_main,
     .summary = "per round external and internal elapsed, their ratio, clock distortion",
-    .usage = "virtperf timing show RUN [--json] [--store FILE]\n"
+    .usage = "virtperf timing show RUN [--json | --csv] [--store FILE]\n"
              "virtperf timing calibrate [--rounds N] [--length T] [--timeserver ADDR:PORT "
              "--key-file F]",
     .help = timing_help,

@@ -21,16 +21,6 @@
 #include "rtp/addr.h"
 #include "timing/probe.h"
 
-/* vp_output_opt_table's options, with what they mean here. */
-static const struct vp_opt out_opt_table[] = {
-    {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
-     "print JSON (sections start, intervals, end, error) instead of a summary", false},
-    {"store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
-     "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
-     false},
-    VP_OPT_END,
-};
-
 static const unsigned directions[] = {
     [VP_UDP_DIR_UP] = VP_UDP_UP,
     [VP_UDP_DIR_DOWN] = VP_UDP_DOWN,
@@ -71,9 +61,9 @@ static int preflight(const char *target, const struct vp_udp_gen_cfg *cfg, struc
 static int parse(int argc, char **argv, struct vp_output_opts *out, struct vp_udp_gen_opts *o,
                  struct vp_udp_gen_cfg *cfg, struct vp_err *err)
 {
-    vp_opt_defaults(out_opt_table, out, err);
+    vp_opt_defaults(vp_output_opt_table, out, err);
     vp_opt_defaults(vp_udp_gen_opt_table, o, err);
-    struct vp_optset sets[] = {{out_opt_table, out}, {vp_udp_gen_opt_table, o}};
+    struct vp_optset sets[] = {{vp_output_opt_table, out}, {vp_udp_gen_opt_table, o}};
     char *pos[1];
     int npos, rc;
     if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 0, &npos, err)) < 0)
@@ -105,9 +95,11 @@ static int run(int argc, char **argv)
     struct vp_udp_gen_result res = {0};
     struct vp_err err = {0};
     struct vp_store *st = NULL;
+    struct vp_doc doc;
     char *command = NULL, *params = NULL;
     int64_t run_id = 0;
     int rc;
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
     if ((rc = parse(argc, argv, &out, &o, &cfg, &err)) < 0 ||
         (rc = vp_output_open_store(&out, &st, &err)) < 0 ||
         (rc = vp_udp_gen_run(&cfg, &res, &err)) < 0)
@@ -121,38 +113,30 @@ static int run(int argc, char **argv)
     }
     rc = vp_udp_store_run(st, command ? command : "", params ? params : "{}", &in, &res, &run_id,
                           &err);
-    if (out.json) {
-        struct vp_json j;
-        vp_json_init(&j, stdout);
-        vp_udp_report_json(&j, &in, &res, run_id);
-        vp_json_finish(&j);
+    if (rc == 0 && res.interrupted)
+        vp_run_error(&err, 0, "udp-gen: interrupted; the partial run is stored");
+    if (out.json || out.csv) {
+        vp_udp_report_doc(&doc, stdout, !out.json, &in, &res, run_id);
+        vp_doc_close(&doc, vp_doc_error_of(&err));
     } else {
         vp_udp_report_text(stdout, &in, &res);
         if (run_id > 0)
             printf("  stored as udp run %lld in %s\n", (long long)run_id, vp_store_path(st));
     }
     fflush(stdout);
-    if (rc < 0) {
-        out.json = false; /* the document is out; the message goes to stderr */
+    if (err.kind != VP_ERR_NONE)
         goto fail;
-    }
-    if (res.interrupted) {
-        vp_run_error(&err, 0, "udp-gen: interrupted; the partial run is stored");
-        rc = vp_err_report(&err);
-    } else {
-        rc = VP_EXIT_OK;
-    }
     vp_udp_gen_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return rc;
+    return VP_EXIT_OK;
 fail:
     vp_udp_gen_result_free(&res);
     vp_store_close(st);
     free(command);
     free(params);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
 }
 
 static void gen_help(FILE *f)
@@ -168,7 +152,7 @@ static void gen_help(FILE *f)
           "udp_delay_hist.\n\noptions:\n",
           f);
     vp_opt_print_help(f, vp_udp_gen_opt_table);
-    vp_opt_print_help(f, out_opt_table);
+    vp_opt_print_help(f, vp_output_opt_table);
 }
 
 const struct vp_command vp_cmd_udp_gen = {
@@ -176,6 +160,7 @@ const struct vp_command vp_cmd_udp_gen = {
     .run = run,
     .summary = "UDP load: datagrams of one size, one or both ways, loss exact to the datagram",
     .usage = "virtperf udp-gen --target HOST:PORT [--size N] [--rate R|0] [--duration T]\n"
-             "       [--interval T] [--direction up|down|both] [--batch N] [--json] [--store FILE]",
+             "       [--interval T] [--direction up|down|both] [--batch N] [--json | --csv]\n"
+             "       [--store FILE]",
     .help = gen_help,
 };

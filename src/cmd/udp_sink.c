@@ -6,22 +6,30 @@
 
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "core/signals.h"
 #include "drivers/udp_sink.h"
 #include "net/udp_sink.h"
 #include "rtp/addr.h"
 
-static void print_counters(const struct vp_udp_sink_opts *o, const struct vp_udp_sink *s)
+/* The counters: the document's end (a server has no intervals), or a line. */
+static void print_counters(const struct vp_udp_sink_opts *o, int port, const struct vp_udp_sink *s)
 {
     const struct vp_udp_sink_flow *fl;
     int n = vp_udp_sink_flows(s, &fl);
     uint64_t received = 0, sent = 0;
-    struct vp_json j;
+    struct vp_doc d;
+    struct vp_json *j = NULL;
     if (o->json) {
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_array_begin(&j, "flows");
+        vp_doc_init(&d, VP_DOC_INTERVALS, 0, NULL);
+        j = vp_doc_start(&d, stdout, false);
+        vp_json_string(j, "listen", o->listen);
+        vp_json_int(j, "port", port);
+        vp_json_int(j, "sockets", o->sockets);
+        vp_json_bool(j, "echo", o->echo);
+        j = vp_doc_end(&d);
+        vp_json_array_begin(j, "flows");
     }
     for (int i = 0; i < n; i++) {
         const struct vp_udp_flow *f = fl[i].f;
@@ -31,29 +39,28 @@ static void print_counters(const struct vp_udp_sink_opts *o, const struct vp_udp
             received += f->received;
         if (!o->json)
             continue;
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "flow", fl[i].id);
-        vp_json_string(&j, "direction", fl[i].down ? "sent" : "received");
+        vp_json_object_begin(j, NULL);
+        vp_json_int(j, "flow", fl[i].id);
+        vp_json_string(j, "direction", fl[i].down ? "sent" : "received");
         if (fl[i].down) {
-            vp_json_int(&j, "sent", (int64_t)fl[i].sent);
+            vp_json_int(j, "sent", (int64_t)fl[i].sent);
         } else {
-            vp_json_int(&j, "received", (int64_t)f->received);
-            vp_json_int(&j, "bytes", (int64_t)f->bytes);
-            vp_json_int(&j, "duplicates", (int64_t)f->duplicates);
-            vp_json_int(&j, "reordered", (int64_t)f->reordered);
-            vp_json_int(&j, "too_late", (int64_t)f->too_late);
-            vp_json_double(&j, "jitter_ms", f->jitter_ns / 1e6);
+            vp_json_int(j, "received", (int64_t)f->received);
+            vp_json_int(j, "bytes", (int64_t)f->bytes);
+            vp_json_int(j, "duplicates", (int64_t)f->duplicates);
+            vp_json_int(j, "reordered", (int64_t)f->reordered);
+            vp_json_int(j, "too_late", (int64_t)f->too_late);
+            vp_json_double(j, "jitter_ms", f->jitter_ns / 1e6);
         }
-        vp_json_object_end(&j);
+        vp_json_object_end(j);
     }
     if (o->json) {
-        vp_json_array_end(&j);
-        vp_json_int(&j, "received", (int64_t)received);
-        vp_json_int(&j, "sent", (int64_t)sent);
-        vp_json_int(&j, "foreign", (int64_t)vp_udp_sink_foreign(s));
-        vp_json_int(&j, "flows_over_limit", (int64_t)vp_udp_sink_overflow(s));
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+        vp_json_array_end(j);
+        vp_json_int(j, "received", (int64_t)received);
+        vp_json_int(j, "sent", (int64_t)sent);
+        vp_json_int(j, "foreign", (int64_t)vp_udp_sink_foreign(s));
+        vp_json_int(j, "flows_over_limit", (int64_t)vp_udp_sink_overflow(s));
+        vp_doc_close(&d, NULL);
         return;
     }
     printf("udp-sink: %d flows, received %llu, sent %llu, foreign %llu, beyond %d flows %llu\n", n,
@@ -68,12 +75,14 @@ static int run(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_udp_rx_cfg cfg = {.batch = 64};
     struct vp_udp_sink *s = NULL;
+    struct vp_doc doc;
+    vp_doc_init(&doc, VP_DOC_INTERVALS, argc, argv);
     vp_opt_defaults(vp_udp_sink_opt_table, &o, &err);
     struct vp_optset sets[] = {{vp_udp_sink_opt_table, &o}};
     char *pos[1];
     int npos, rc;
     if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
     if (o.listen[0] == '\0')
         rc = vp_input_error(&err, "udp-sink: --listen HOST:PORT is required");
     else
@@ -81,12 +90,13 @@ static int run(int argc, char **argv)
     cfg.sockets = (int)o.sockets;
     cfg.echo = o.echo;
     if (rc < 0 || (rc = vp_udp_sink_open(&cfg, &s, &err)) < 0)
-        return vp_err_report(&err);
+        return vp_doc_fail(&doc, o.json, &err);
     char host[VP_STR_MAX];
     snprintf(host, sizeof host, "%s", o.listen);
     *strrchr(host, ':') = '\0';
-    fprintf(stderr, "udp-sink: listening on %s:%d, %d sockets%s\n", host, vp_udp_sink_port(s),
-            cfg.sockets, o.echo ? ", echoing" : "");
+    int port = vp_udp_sink_port(s); /* (not known once stopped) */
+    fprintf(stderr, "udp-sink: listening on %s:%d, %d sockets%s\n", host, port, cfg.sockets,
+            o.echo ? ", echoing" : "");
     fflush(stderr);
     uint64_t end = o.duration ? vp_now_ns() + o.duration : 0;
     while (!vp_interrupted && (end == 0 || vp_now_ns() < end))
@@ -96,9 +106,9 @@ static int run(int argc, char **argv)
     if (rc < 0)
         vp_run_error(&err, -rc, "udp-sink");
     else
-        print_counters(&o, s);
+        print_counters(&o, port, s);
     vp_udp_sink_free(s);
-    return err.kind == VP_ERR_NONE ? VP_EXIT_OK : vp_err_report(&err);
+    return err.kind == VP_ERR_NONE ? VP_EXIT_OK : vp_doc_fail(&doc, o.json, &err);
 }
 
 static void sink_help(FILE *f)

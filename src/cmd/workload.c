@@ -48,19 +48,22 @@ static const struct vp_opt round_opt_table[] = {
 
 static int list(int argc, char **argv)
 {
-    struct vp_output_opts out;
+    struct vp_output_opts out = {0};
     struct vp_err err = {0};
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}};
+    struct vp_doc doc;
+    struct vp_optset sets[] = {{vp_output_json_only_opt_table, &out}};
     char *pos[1];
     int npos;
-    if (vp_opt_defaults(vp_output_opt_table, &out, &err) < 0 ||
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
+    if (vp_opt_defaults(vp_output_json_only_opt_table, &out, &err) < 0 ||
         vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err) < 0)
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
 
-    struct vp_json j;
-    if (out.json) {
-        vp_json_init(&j, stdout);
-        vp_json_array_begin(&j, NULL);
+    struct vp_json *j = NULL;
+    if (out.json) { /* the list is the summary: there are no rounds */
+        vp_doc_start(&doc, stdout, false);
+        j = vp_doc_end(&doc);
+        vp_json_array_begin(j, "workloads");
     }
     for (int i = 0; vp_workloads[i]; i++) {
         const struct vp_workload *w = vp_workloads[i];
@@ -72,25 +75,25 @@ static int list(int argc, char **argv)
                 printf("%-12s %s\n", w->name, w->summary);
             continue;
         }
-        vp_json_object_begin(&j, NULL);
-        vp_json_string(&j, "name", w->name);
-        vp_json_string(&j, "summary", w->summary);
-        vp_json_string(&j, "origin", w->origin);
-        vp_json_string(&j, "small_preset", w->small_preset);
-        vp_json_string(&j, "unavailable", why);
-        vp_json_array_begin(&j, "options");
+        vp_json_object_begin(j, NULL);
+        vp_json_string(j, "name", w->name);
+        vp_json_string(j, "summary", w->summary);
+        vp_json_string(j, "origin", w->origin);
+        vp_json_string(j, "small_preset", w->small_preset);
+        vp_json_string(j, "unavailable", why);
+        vp_json_array_begin(j, "options");
         for (const struct vp_opt *o = w->opts; o->name; o++)
-            vp_json_string(&j, NULL, o->name);
-        vp_json_array_end(&j);
-        vp_json_array_begin(&j, "metrics");
+            vp_json_string(j, NULL, o->name);
+        vp_json_array_end(j);
+        vp_json_array_begin(j, "metrics");
         for (int m = 0; m < w->nmetrics; m++)
-            vp_json_string(&j, NULL, w->metrics[m].name);
-        vp_json_array_end(&j);
-        vp_json_object_end(&j);
+            vp_json_string(j, NULL, w->metrics[m].name);
+        vp_json_array_end(j);
+        vp_json_object_end(j);
     }
     if (out.json) {
-        vp_json_array_end(&j);
-        vp_json_finish(&j);
+        vp_json_array_end(j);
+        vp_doc_close(&doc, NULL);
     }
     return VP_EXIT_OK;
 }
@@ -137,22 +140,24 @@ static int run(int argc, char **argv)
     struct vp_workload proxy;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
+    struct vp_doc doc;
     void *params = NULL;
     char *command = NULL;
     int64_t run_id = 0;
     int rc;
 
+    vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(round_opt_table, &ro, &err);
     vp_opt_defaults(vp_timing_opt_table, &to, &err);
     if (argc < 2 || argv[1][0] == '-') {
         vp_input_error(&err, "workload run: name a workload (see `virtperf workload list`)");
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
     }
     const struct vp_workload *w = vp_workload_find(argv[1]);
     if (w == NULL) {
         vp_input_error(&err, "unknown workload \"%s\" (see `virtperf workload list`)", argv[1]);
-        return vp_output_fail(&out, &err);
+        return vp_doc_fail(&doc, out.json, &err);
     }
     params = calloc(1, w->params_size);
     if (params == NULL) {
@@ -218,16 +223,13 @@ static int run(int argc, char **argv)
     if (run_id > 0) {
         /* what is shown is read back from the store: every figure recomputable */
         struct vp_err show_err = {0};
-        if (vp_show_run(&out, st, run_id, &show_err) < 0 && rc == 0) {
+        if (vp_show_run(&out, &doc, st, run_id, &show_err) < 0 && rc == 0) {
             err = show_err;
             rc = -1;
         }
     }
-    if (rc < 0) {
-        if (run_id > 0 && out.json)
-            out.json = false; /* the document already carries the error */
-        goto fail;
-    }
+    if (rc < 0)
+        goto fail; /* a document shown already carries the run's error */
     vp_store_close(st);
     vp_timing_observer_close(timing);
     vp_remote_close(guest);
@@ -241,7 +243,7 @@ fail:
     vp_remote_close(guest);
     free(params);
     free(command);
-    return vp_output_fail(&out, &err);
+    return vp_doc_fail(&doc, out.json, &err);
 }
 
 static int workload_main(int argc, char **argv)
@@ -260,8 +262,10 @@ static void workload_help(FILE *f)
     vp_opt_print_help(f, round_opt_table);
     fputs("External timekeeping (timing/observer.h):\n", f);
     vp_opt_print_help(f, vp_timing_opt_table);
-    fputs("Output options:\n", f);
+    fputs("Output options (run):\n", f);
     vp_opt_print_help(f, vp_output_opt_table);
+    fputs("list options:\n", f);
+    vp_opt_print_help(f, vp_output_json_only_opt_table);
     for (int i = 0; vp_workloads[i]; i++) {
         const struct vp_workload *w = vp_workloads[i];
         fprintf(f, "\n%s — %s\n  (%s; small preset: %s)\n", w->name, w->summary, w->origin,

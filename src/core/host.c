@@ -95,6 +95,13 @@ void vp_host_json(struct vp_json *j, const char *key, const struct vp_host *h)
     vp_json_object_end(j);
 }
 
+void vp_host_json_now(struct vp_json *j, const char *key)
+{
+    struct vp_host h;
+    vp_host_read(&h);
+    vp_host_json(j, key, &h);
+}
+
 char *vp_host_json_text(void)
 {
     struct vp_json_buf b;

@@ -19,6 +19,9 @@ struct vp_host {
 
 void vp_host_read(struct vp_host *h);
 void vp_host_json(struct vp_json *j, const char *key, const struct vp_host *h);
+/* This machine's facts, read now, as member key of the object being written
+ * (a document's start). */
+void vp_host_json_now(struct vp_json *j, const char *key);
 /* This machine's facts as compact JSON text, for the store (malloc'd; NULL
  * when out of memory). */
 char *vp_host_json_text(void);

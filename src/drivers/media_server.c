@@ -24,7 +24,7 @@ const struct vp_opt vp_media_server_opt_table[] = {
     {"duration", VP_OPT_DURATION, offsetof(struct vp_media_server_opts, duration), "0s", 0, 0, NULL,
      "stop after this long (0: run until SIGINT/SIGTERM)", false},
     {"json", VP_OPT_BOOL, offsetof(struct vp_media_server_opts, json), NULL, 0, 0, NULL,
-     "print the final counters as JSON", false},
+     "print JSON at the end (sections start, intervals, end, error; the counters are end)", false},
     VP_OPT_END,
 };
 

@@ -7,7 +7,8 @@ const struct vp_opt vp_tcp_sink_opt_table[] = {
     {"duration", VP_OPT_DURATION, offsetof(struct vp_tcp_sink_opts, duration), "0", 0, 86400e9,
      NULL, "stop after this long (0: at SIGINT/SIGTERM)", false},
     {"json", VP_OPT_BOOL, offsetof(struct vp_tcp_sink_opts, json), NULL, 0, 0, NULL,
-     "print the runs served as one JSON document at the end", false},
+     "print JSON at the end (sections start, intervals, end, error; end lists the runs served)",
+     false},
     VP_OPT_END,
 };
 

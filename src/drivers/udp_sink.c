@@ -11,7 +11,7 @@ const struct vp_opt vp_udp_sink_opt_table[] = {
     {"duration", VP_OPT_DURATION, offsetof(struct vp_udp_sink_opts, duration), "0", 0, 86400e9,
      NULL, "stop after this long (0: at SIGINT/SIGTERM)", false},
     {"json", VP_OPT_BOOL, offsetof(struct vp_udp_sink_opts, json), NULL, 0, 0, NULL,
-     "print the counters as JSON", false},
+     "print JSON at the end (sections start, intervals, end, error; the counters are end)", false},
     VP_OPT_END,
 };
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/doc.h"
 #include "core/error.h"
 #include "core/opt.h"
 #include "drivers/server.h"
@@ -225,9 +226,11 @@ void vp_scheme_apply(struct vp_point *pt, const struct vp_cpuset *cpus);
  * keys skip says so of (skip may be NULL). */
 char *vp_point_params_json(const struct vp_point *pt, bool (*skip)(const char *key));
 
-/* The plan for people (--dry-run) or as JSON. */
+/* The plan for people (--dry-run), or as the document d (core/doc.h; a
+ * round per point, begun and closed here). */
 void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan);
-void vp_plan_print_json(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan);
+void vp_plan_print_doc(struct vp_doc *d, FILE *out, const struct vp_experiment *exp,
+                       const struct vp_plan *plan);
 
 /* Whether the point drives servers: some load that is not a background one
  * has a target instance. Its workloads then run until those loads end

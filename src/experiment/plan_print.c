@@ -144,55 +144,54 @@ void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_p
     }
 }
 
-void vp_plan_print_json(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan)
+void vp_plan_print_doc(struct vp_doc *d, FILE *out, const struct vp_experiment *exp,
+                       const struct vp_plan *plan)
 {
-    struct vp_json j;
-    vp_json_init(&j, out);
-    vp_json_object_begin(&j, NULL);
-    vp_json_object_begin(&j, "experiment");
-    vp_json_string(&j, "name", exp->s.name);
-    vp_json_string(&j, "file", exp->path);
-    vp_json_int(&j, "rounds", exp->s.rounds);
-    vp_json_int(&j, "warmup", exp->s.warmup);
-    vp_json_object_end(&j);
-    vp_json_array_begin(&j, "points");
+    struct vp_json *j = vp_doc_start(d, out, false);
+    vp_json_string(j, "name", exp->s.name);
+    vp_json_string(j, "file", exp->path);
+    vp_json_int(j, "rounds", exp->s.rounds);
+    vp_json_int(j, "warmup", exp->s.warmup);
+    vp_json_bool(j, "dry_run", true);
+    j = vp_doc_rows(d);
     for (int i = 0; i < plan->npoints; i++) {
         const struct vp_point *pt = &plan->points[i];
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "index", pt->index);
-        vp_json_string(&j, "kind", pt->kind == VP_POINT_RUN ? "run" : "idle");
+        vp_json_object_begin(j, NULL);
+        vp_json_int(j, "index", pt->index);
+        vp_json_string(j, "kind", pt->kind == VP_POINT_RUN ? "run" : "idle");
         char *params = vp_point_params_json(pt, NULL);
-        vp_json_raw(&j, "params", params ? params : "{}");
+        vp_json_raw(j, "params", params ? params : "{}");
         free(params);
-        vp_json_string(&j, "platform", pt->s.platform);
-        vp_json_string(&j, "scheme", scheme_text[pt->s.scheme]);
-        vp_json_int(&j, "cpus_available", pt->cpus_available);
-        vp_json_string(&j, "warning", pt->warning[0] ? pt->warning : NULL);
-        vp_json_array_begin(&j, "appliances");
+        vp_json_string(j, "platform", pt->s.platform);
+        vp_json_string(j, "scheme", scheme_text[pt->s.scheme]);
+        vp_json_int(j, "cpus_available", pt->cpus_available);
+        vp_json_string(j, "warning", pt->warning[0] ? pt->warning : NULL);
+        vp_json_array_begin(j, "appliances");
         for (int k = 0; k < pt->ninst; k++) {
             const struct vp_instance *in = &pt->inst[k];
             char cmd[1024];
-            vp_json_object_begin(&j, NULL);
-            vp_json_string(&j, "name", in->name);
-            vp_json_int(&j, "vcpus", in->f.vcpus);
-            vp_json_string(&j, "cpus", in->f.cpus);
-            vp_json_int(&j, "weight", in->f.weight);
-            vp_json_int(&j, "cap", in->f.cap);
-            vp_json_int(&j, "memory", (int64_t)in->f.memory);
-            vp_json_string(&j, "net", net_text[in->f.net]);
+            vp_json_object_begin(j, NULL);
+            vp_json_string(j, "name", in->name);
+            vp_json_int(j, "vcpus", in->f.vcpus);
+            vp_json_string(j, "cpus", in->f.cpus);
+            vp_json_int(j, "weight", in->f.weight);
+            vp_json_int(j, "cap", in->f.cap);
+            vp_json_int(j, "memory", (int64_t)in->f.memory);
+            vp_json_string(j, "net", net_text[in->f.net]);
             command_text(pt, in, cmd, sizeof cmd);
-            vp_json_string(&j, "role", vp_exp_role_names[in->f.role]);
-            vp_json_string(&j, "command", cmd);
-            vp_json_object_end(&j);
+            vp_json_string(j, "role", vp_exp_role_names[in->f.role]);
+            vp_json_string(j, "command", cmd);
+            vp_json_object_end(j);
         }
-        vp_json_array_end(&j);
-        vp_json_array_begin(&j, "loads");
+        vp_json_array_end(j);
+        vp_json_array_begin(j, "loads");
         if (pt->kind == VP_POINT_RUN)
-            each_generator(pt, json_generator, &j);
-        vp_json_array_end(&j);
-        vp_json_object_end(&j);
+            each_generator(pt, json_generator, j);
+        vp_json_array_end(j);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
+    j = vp_doc_end(d);
+    vp_json_int(j, "points", plan->npoints);
+    vp_json_int(j, "run_points", plan->nrun);
+    vp_doc_close(d, NULL);
 }

@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "core/host.h"
 #include "core/units.h"
 
 const char *vp_tcp_status(const struct vp_tcp_result *r)
@@ -136,12 +137,13 @@ static void dirs_json(struct vp_json *j, const struct vp_tcp_result *r, int k)
     }
 }
 
-void vp_tcp_report_json(struct vp_json *j, const struct vp_tcp_result *r, const char *target,
-                        int64_t run_id)
+void vp_tcp_report_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_tcp_result *r,
+                       const char *target, int64_t run_id)
 {
     const struct vp_tcp_gen_cfg *c = &r->cfg;
-    vp_json_object_begin(j, NULL);
-    vp_json_object_begin(j, "start");
+    struct vp_json *j = vp_doc_start(d, out, csv);
+    if (run_id > 0)
+        vp_json_int(j, "run_id", run_id);
     vp_json_string(j, "target", target);
     vp_json_int(j, "streams", c->streams);
     vp_json_string(j, "direction", dir_name(c->dir));
@@ -149,16 +151,15 @@ void vp_tcp_report_json(struct vp_json *j, const struct vp_tcp_result *r, const 
     vp_json_double(j, "interval_s", (double)c->interval_ns / 1e9);
     vp_json_int(j, "length", c->length);
     vp_json_int(j, "window", c->window);
-    vp_json_object_end(j);
-    vp_json_array_begin(j, "intervals");
+    vp_host_json_now(j, "host");
+    j = vp_doc_rows(d);
     for (int k = 1; k <= vp_tcp_intervals(r); k++) {
         vp_json_object_begin(j, NULL);
         vp_json_double(j, "start_s", vp_tcp_interval_start(r, k));
         dirs_json(j, r, k);
         vp_json_object_end(j);
     }
-    vp_json_array_end(j);
-    vp_json_object_begin(j, "end");
+    j = vp_doc_end(d);
     vp_json_string(j, "status", vp_tcp_status(r));
     dirs_json(j, r, 0);
     vp_json_double(j, "generator_cpu_pct", pct(r->cpu_ns, r->wall_ns));
@@ -167,8 +168,4 @@ void vp_tcp_report_json(struct vp_json *j, const struct vp_tcp_result *r, const 
     vp_json_double(j, "sink_receiver_cpu_pct", pct(r->sink_rx_cpu_ns, r->sink_rx_busy_ns));
     vp_json_double(j, "sink_sender_cpu_pct", pct(r->sink_tx_cpu_ns, r->sink_tx_busy_ns));
     vp_json_bool(j, "generator_limited", vp_tcp_generator_limited(r));
-    vp_json_object_end(j);
-    if (run_id > 0)
-        vp_json_int(j, "run_id", run_id);
-    vp_json_object_end(j);
 }

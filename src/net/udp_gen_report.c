@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "core/host.h"
+
 const char *const vp_udp_dir_names[2] = {"up", "down"};
 
 void vp_udp_totals(const struct vp_udp_gen_result *r, struct vp_udp_totals *t)
@@ -99,14 +101,15 @@ static void dir_json(struct vp_json *j, const struct vp_udp_gen_result *r, int i
     vp_json_object_end(j);
 }
 
-void vp_udp_report_json(struct vp_json *j, const struct vp_udp_run_info *in,
-                        const struct vp_udp_gen_result *r, int64_t run_id)
+void vp_udp_report_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_udp_run_info *in,
+                       const struct vp_udp_gen_result *r, int64_t run_id)
 {
     const struct vp_udp_gen_cfg *c = in->cfg;
     struct vp_udp_totals t;
     vp_udp_totals(r, &t);
-    vp_json_object_begin(j, NULL);
-    vp_json_object_begin(j, "start");
+    struct vp_json *j = vp_doc_start(d, out, csv);
+    if (run_id > 0)
+        vp_json_int(j, "run_id", run_id);
     vp_json_string(j, "target", in->target);
     vp_json_string(j, "direction", in->direction);
     vp_json_int(j, "size", c->size);
@@ -116,8 +119,8 @@ void vp_udp_report_json(struct vp_json *j, const struct vp_udp_run_info *in,
     vp_json_int(j, "batch", c->batch);
     vp_json_int(j, "path_mtu", r->mtu);
     vp_json_int(j, "link_mbps", r->link_mbps);
-    vp_json_object_end(j);
-    vp_json_array_begin(j, "intervals");
+    vp_host_json_now(j, "host");
+    j = vp_doc_rows(d);
     for (uint32_t k = 0; k < r->nintervals; k++) {
         vp_json_object_begin(j, NULL);
         vp_json_int(j, "interval", k);
@@ -127,11 +130,8 @@ void vp_udp_report_json(struct vp_json *j, const struct vp_udp_run_info *in,
                 ival_json(j, vp_udp_dir_names[i], &r->dir[i].iv[k]);
         vp_json_object_end(j);
     }
-    vp_json_array_end(j);
-    vp_json_object_begin(j, "end");
+    j = vp_doc_end(d);
     vp_json_string(j, "status", vp_udp_run_status(r));
-    if (run_id > 0)
-        vp_json_int(j, "run_id", run_id);
     /* the run over its directions; up's figures where only udp-gen sent */
     const struct vp_udp_dir *up = &r->dir[0];
     double secs = (double)(up->on ? up->elapsed_ns : r->dir[1].elapsed_ns) / 1e9;
@@ -158,8 +158,6 @@ void vp_udp_report_json(struct vp_json *j, const struct vp_udp_run_info *in,
     vp_json_bool(j, "generator_limited", r->generator_limited);
     for (int i = 0; i < 2; i++)
         dir_json(j, r, i, c->size);
-    vp_json_object_end(j);
-    vp_json_object_end(j);
 }
 
 static void dir_text(FILE *out, const struct vp_udp_gen_result *r, int i)

@@ -1,4 +1,4 @@
-/* Views of a udp-gen run (net/udp_gen.h): the JSON document (sections
+/* Views of a udp-gen run (net/udp_gen.h): its document (core/doc.h:
  * start, intervals, end, error), a terminal summary, and the rows kept in
  * the results store (tables udp_runs, udp_directions, udp_intervals,
  * udp_delay_hist: the delay's buckets, so its percentiles can be
@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "core/doc.h"
 #include "core/json.h"
 #include "net/udp_gen.h"
 #include "store/store.h"
@@ -32,8 +33,10 @@ void vp_udp_totals(const struct vp_udp_gen_result *r, struct vp_udp_totals *t);
 
 const char *vp_udp_run_status(const struct vp_udp_gen_result *r);
 
-void vp_udp_report_json(struct vp_json *j, const struct vp_udp_run_info *in,
-                        const struct vp_udp_gen_result *r, int64_t run_id);
+/* Begin d on out and write it up to its end section (the caller closes it
+ * with the run's error); csv: the intervals alone. run_id 0: not stored. */
+void vp_udp_report_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_udp_run_info *in,
+                       const struct vp_udp_gen_result *r, int64_t run_id);
 void vp_udp_report_text(FILE *out, const struct vp_udp_run_info *in,
                         const struct vp_udp_gen_result *r);
 

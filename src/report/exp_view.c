@@ -1,5 +1,5 @@
 /* A stored experiment for people (a line per point, its loads' figures
- * under it) or as a JSON document, every figure recomputed from the store
+ * under it) or as a document (core/doc.h), every figure recomputed from the store
  * (analysis/exp_stats.c, and each load's driver: drivers/). */
 #include "report/exp_view.h"
 
@@ -11,6 +11,7 @@
 
 #include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
+#include "core/doc.h"
 #include "core/json.h"
 #include "core/units.h"
 #include "drivers/driver.h"
@@ -184,29 +185,26 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
     return nloads;
 }
 
-/* The stored experiment as a table or a JSON document (with the error of a
- * failed run, when there is one). */
-int vp_exp_view(struct vp_store *st, int64_t id, bool json, bool footer,
+/* The stored experiment as a table or as the document d: start (the
+ * experiment), rounds (a point each), end (its status), error (the run's,
+ * when it failed). */
+int vp_exp_view(struct vp_store *st, int64_t id, struct vp_doc *doc, bool footer,
                 const struct vp_err *run_err)
 {
     struct vp_exp_data d;
     struct vp_err err = {0};
     if (vp_exp_store_load(st, id, &d, &err) < 0)
-        return vp_err_report(&err);
-    struct vp_json j;
-    if (json) {
-        vp_json_init(&j, stdout);
-        vp_json_object_begin(&j, NULL);
-        vp_json_object_begin(&j, "experiment");
-        vp_json_int(&j, "id", d.id);
-        vp_json_string(&j, "name", d.name);
-        vp_json_string(&j, "file", d.file);
-        vp_json_string(&j, "status", d.status);
-        vp_json_string(&j, "started_at", d.started_at);
-        vp_json_int(&j, "cpus_available", d.cpus_available);
-        vp_json_string(&j, "store", vp_store_path(st));
-        vp_json_object_end(&j);
-        vp_json_array_begin(&j, "points");
+        return doc ? vp_doc_fail(doc, true, &err) : vp_err_report(&err);
+    struct vp_json *j = NULL;
+    if (doc) {
+        j = vp_doc_start(doc, stdout, false);
+        vp_json_int(j, "experiment_id", d.id);
+        vp_json_string(j, "name", d.name);
+        vp_json_string(j, "file", d.file);
+        vp_json_string(j, "started_at", d.started_at);
+        vp_json_int(j, "cpus_available", d.cpus_available);
+        vp_json_string(j, "store", vp_store_path(st));
+        j = vp_doc_rows(doc);
     } else {
         printf("experiment %lld: %s (%s), %s\n\n%5s  %-34s %-11s %4s  %10s %10s %6s\n",
                (long long)d.id, d.name, d.file, d.status, "point", "params", "status", "apps",
@@ -214,13 +212,13 @@ int vp_exp_view(struct vp_store *st, int64_t id, bool json, bool footer,
     }
     int nloads = 0;
     for (int i = 0; i < d.npoints; i++)
-        nloads += show_point(st, d.id, &d.points[i], json ? &j : NULL);
-    if (json) {
-        vp_json_array_end(&j);
-        if (run_err && run_err->kind != VP_ERR_NONE)
-            vp_json_string(&j, "error", run_err->msg);
-        vp_json_object_end(&j);
-        vp_json_finish(&j);
+        nloads += show_point(st, d.id, &d.points[i], j);
+    if (doc) {
+        j = vp_doc_end(doc);
+        vp_json_string(j, "status", d.status);
+        vp_json_int(j, "points", d.npoints);
+        vp_json_int(j, "loads", nloads);
+        vp_doc_close(doc, vp_doc_error_of(run_err));
     } else if (footer) {
         printf("\nresults stored in %s", vp_store_path(st));
         if (nloads == 0 && !has_servers(st, d.id))

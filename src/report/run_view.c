@@ -143,83 +143,47 @@ static void json_summary(struct vp_json *j, const struct vp_run_data *run, int m
     vp_json_object_end(j);
 }
 
-void vp_run_print_json(FILE *out, const struct vp_run_data *run, const char *store_path)
+void vp_run_print_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_run_data *run,
+                      const char *store_path)
 {
-    struct vp_json j;
-    vp_json_init(&j, out);
-    vp_json_object_begin(&j, NULL);
+    struct vp_json *j = vp_doc_start(d, out, csv);
+    vp_json_int(j, "run_id", run->id);
+    vp_json_string(j, "kind", run->kind);
+    vp_json_string(j, "subject", run->subject);
+    vp_json_string(j, "command", run->command);
+    vp_json_string(j, "version", run->version);
+    vp_json_string(j, "started_at", run->started_at);
+    vp_json_int(j, "rounds_planned", run->rounds_planned);
+    vp_json_int(j, "warmup_planned", run->warmup_planned);
+    vp_json_string(j, "store", store_path);
+    vp_json_string(j, "run_token", run->run_token);
+    vp_json_raw(j, "params", run->params);
+    vp_json_raw(j, "host", run->host);
+    vp_json_raw(j, "platform", run->platform);
 
-    vp_json_object_begin(&j, "start");
-    vp_json_int(&j, "run_id", run->id);
-    vp_json_string(&j, "kind", run->kind);
-    vp_json_string(&j, "subject", run->subject);
-    vp_json_string(&j, "command", run->command);
-    vp_json_string(&j, "version", run->version);
-    vp_json_string(&j, "started_at", run->started_at);
-    vp_json_int(&j, "rounds_planned", run->rounds_planned);
-    vp_json_int(&j, "warmup_planned", run->warmup_planned);
-    vp_json_string(&j, "store", store_path);
-    vp_json_string(&j, "run_token", run->run_token);
-    vp_json_raw(&j, "params", run->params);
-    vp_json_raw(&j, "host", run->host);
-    vp_json_raw(&j, "platform", run->platform);
-    vp_json_object_end(&j);
-
-    vp_json_array_begin(&j, "rounds");
+    j = vp_doc_rows(d);
     for (int i = 0; i < run->nrounds; i++) {
         const struct vp_round_row *r = &run->rounds[i];
-        vp_json_object_begin(&j, NULL);
-        vp_json_int(&j, "round", r->round);
-        vp_json_bool(&j, "warmup", r->warmup);
-        vp_json_double(&j, "elapsed_s", r->elapsed_s);
-        vp_json_double(&j, "external_s", r->external_s);
-        vp_json_double(&j, "ratio", r->ratio);
-        vp_json_bool(&j, "clock_distorted", !isnan(r->external_s) && r->clock_distorted);
-        vp_json_object_begin(&j, "metrics");
+        vp_json_object_begin(j, NULL);
+        vp_json_int(j, "round", r->round);
+        vp_json_bool(j, "warmup", r->warmup);
+        vp_json_double(j, "elapsed_s", r->elapsed_s);
+        vp_json_double(j, "external_s", r->external_s);
+        vp_json_double(j, "ratio", r->ratio);
+        vp_json_bool(j, "clock_distorted", !isnan(r->external_s) && r->clock_distorted);
+        vp_json_object_begin(j, "metrics");
         for (int m = 0; m < run->nmetrics; m++)
-            vp_json_double(&j, run->metrics[m].name, r->values[m]);
-        vp_json_object_end(&j);
-        vp_json_object_end(&j);
+            vp_json_double(j, run->metrics[m].name, r->values[m]);
+        vp_json_object_end(j);
+        vp_json_object_end(j);
     }
-    vp_json_array_end(&j);
 
-    vp_json_object_begin(&j, "end");
-    vp_json_string(&j, "status", run->status);
-    vp_json_string(&j, "finished_at", run->finished_at);
-    vp_json_object_begin(&j, "summary");
+    j = vp_doc_end(d);
+    vp_json_string(j, "status", run->status);
+    vp_json_string(j, "finished_at", run->finished_at);
+    vp_json_object_begin(j, "summary");
     for (int m = VP_METRIC_ELAPSED - (has_external(run) ? 1 : 0); m < run->nmetrics; m++)
-        json_summary(&j, run, m);
-    vp_json_object_end(&j);
-    vp_json_object_end(&j);
-
-    vp_json_string(&j, "error", run->error);
-    vp_json_object_end(&j);
-    vp_json_finish(&j);
-}
-
-void vp_run_print_csv(FILE *out, const struct vp_run_data *run)
-{
-    fputs("run_id,round,warmup,elapsed_s", out);
-    bool ext = has_external(run);
-    for (int m = 0; m < run->nmetrics; m++)
-        fprintf(out, ",%s", run->metrics[m].name);
-    if (ext)
-        fputs(",external_s,ratio,clock_distorted", out);
-    fputc('\n', out);
-    for (int i = 0; i < run->nrounds; i++) {
-        const struct vp_round_row *r = &run->rounds[i];
-        fprintf(out, "%lld,%d,%d,%.9g", (long long)run->id, r->round, r->warmup, r->elapsed_s);
-        for (int m = 0; m < run->nmetrics; m++) {
-            if (isnan(r->values[m]))
-                fputc(',', out);
-            else
-                fprintf(out, ",%.9g", r->values[m]);
-        }
-        if (ext && isnan(r->external_s))
-            fputs(",,,", out);
-        else if (ext)
-            fprintf(out, ",%.9g,%.9g,%d", r->external_s, r->ratio, r->clock_distorted);
-        fputc('\n', out);
-    }
-    fflush(out);
+        json_summary(j, run, m);
+    vp_json_object_end(j);
+    vp_doc_close(d, run->error);
 }

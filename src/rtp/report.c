@@ -1,6 +1,5 @@
 #include "rtp/report.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "core/host.h"
@@ -78,11 +77,14 @@ static void jitter_summary(const struct vp_rtp_client_cfg *cfg,
     *mean = cfg->streams ? sum / cfg->streams : 0;
 }
 
-void vp_rtp_report_json(struct vp_json *j, const struct vp_rtp_client_cfg *cfg,
-                        const struct vp_rtp_client_result *r, int64_t run_id)
+void vp_rtp_report_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_rtp_report_in *in)
 {
-    vp_json_object_begin(j, NULL);
-    vp_json_object_begin(j, "start");
+    const struct vp_rtp_client_cfg *cfg = in->cfg;
+    const struct vp_rtp_client_result *r = in->r;
+    struct vp_json *j = vp_doc_start(d, out, csv);
+    if (in->run_id > 0)
+        vp_json_int(j, "run_id", in->run_id);
+    vp_json_string(j, "server", in->server);
     vp_json_int(j, "streams", cfg->streams);
     vp_json_int(j, "sockets", cfg->sockets);
     vp_json_double(j, "ptime_ms", (double)cfg->ptime_ns / 1e6);
@@ -93,28 +95,25 @@ void vp_rtp_report_json(struct vp_json *j, const struct vp_rtp_client_cfg *cfg,
     vp_json_int(j, "token", cfg->token);
     vp_json_int(j, "local_port", r->local_port0);
     vp_json_double(j, "tick_ms", (double)cfg->tick_ns / 1e6);
-    if (run_id > 0)
-        vp_json_int(j, "run_id", run_id);
-    struct vp_host host;
-    vp_host_read(&host);
-    vp_host_json(j, "host", &host);
-    vp_json_object_end(j);
+    vp_host_json_now(j, "host");
 
-    vp_json_array_begin(j, "intervals");
+    j = vp_doc_rows(d);
     for (int i = 0; i < r->nintervals; i++) {
         const struct vp_rtp_interval *iv = &r->intervals[i];
         vp_json_object_begin(j, NULL);
         vp_json_double(j, "t_s", (double)i * (double)cfg->interval_ns / 1e9);
         vp_json_int(j, "sent", (int64_t)iv->sent);
         vp_json_int(j, "received", (int64_t)iv->received);
+        vp_json_int(j, "lost", (int64_t)(iv->sent - iv->received));
         vp_json_double(j, "loss_pct", pct(iv->sent - iv->received, iv->sent));
         vp_json_double(j, "delay_p50_ms", vp_hist_percentile(&iv->delay, 50) / 1e6);
         vp_json_double(j, "delay_p99_ms", vp_hist_percentile(&iv->delay, 99) / 1e6);
         vp_json_double(j, "delay_max_ms", (double)(iv->delay.count ? iv->delay.max : 0) / 1e6);
         vp_json_object_end(j);
     }
-    vp_json_array_end(j);
 
+    j = vp_doc_end(d);
+    vp_json_string(j, "status", vp_rtp_run_status(r));
     vp_json_array_begin(j, "streams");
     for (int i = 0; i < cfg->streams; i++) {
         const struct vp_rtp_stream *st = &r->streams[i];
@@ -138,9 +137,6 @@ void vp_rtp_report_json(struct vp_json *j, const struct vp_rtp_client_cfg *cfg,
         vp_json_object_end(j);
     }
     vp_json_array_end(j);
-
-    vp_json_object_begin(j, "end");
-    vp_json_string(j, "status", vp_rtp_run_status(r));
     vp_json_int(j, "sent", (int64_t)r->sent);
     vp_json_int(j, "received", (int64_t)r->received);
     vp_json_int(j, "lost", (int64_t)(r->sent - r->received));
@@ -174,9 +170,6 @@ void vp_rtp_report_json(struct vp_json *j, const struct vp_rtp_client_cfg *cfg,
     vp_json_bool(j, "generator_late", r->generator_late);
     vp_json_int(j, "rcvbuf_drops", (int64_t)r->rcvbuf_drops);
     vp_json_int(j, "send_errors", (int64_t)r->send_errors);
-    vp_json_object_end(j);
-    vp_json_object_end(j);
-    vp_json_null(j, "error");
     vp_json_object_end(j);
 }
 
@@ -216,23 +209,14 @@ void vp_rtp_report_text(FILE *out, const struct vp_rtp_client_cfg *cfg,
                 (unsigned long)x->foreign_token, (unsigned long)x->foreign_ssrc);
 }
 
-int vp_rtp_report_interval_csv(const char *path, const struct vp_rtp_client_cfg *cfg,
-                               const struct vp_rtp_client_result *r, struct vp_err *err)
+static void interval_doc(struct vp_doc *d, FILE *f, const void *in)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return vp_input_error(err, "%s: cannot write: %s", path, strerror(errno));
-    fputs("t_s,sent,received,lost,loss_pct,delay_p50_ms,delay_p99_ms,delay_max_ms\n", f);
-    for (int i = 0; i < r->nintervals; i++) {
-        const struct vp_rtp_interval *iv = &r->intervals[i];
-        fprintf(f, "%.3f,%lu,%lu,%lu,%.4f,%.4f,%.4f,%.4f\n",
-                (double)i * (double)cfg->interval_ns / 1e9, (unsigned long)iv->sent,
-                (unsigned long)iv->received, (unsigned long)(iv->sent - iv->received),
-                pct(iv->sent - iv->received, iv->sent), vp_hist_percentile(&iv->delay, 50) / 1e6,
-                vp_hist_percentile(&iv->delay, 99) / 1e6,
-                (double)(iv->delay.count ? iv->delay.max : 0) / 1e6);
-    }
-    if (fclose(f) != 0)
-        return vp_run_error(err, errno, "%s", path);
-    return 0;
+    vp_rtp_report_doc(d, f, true, in);
+}
+
+int vp_rtp_report_interval_csv(const char *path, const struct vp_rtp_report_in *in,
+                               struct vp_err *err)
+{
+    return vp_doc_csv_file(path, "rtp-client: --interval-csv", VP_DOC_INTERVALS, interval_doc, in,
+                           err);
 }

@@ -1,8 +1,7 @@
 /* sip-uac results as JSON, text and CSV (see report.h). */
 #include "sip/report.h"
 
-#include <errno.h>
-#include <string.h>
+#include "core/host.h"
 
 double vp_sip_fail_pct(const struct vp_sip_counts *c)
 {
@@ -32,10 +31,9 @@ void vp_sip_report_counts_json(struct vp_json *j, const struct vp_sip_counts *c)
     vp_json_int(j, "retransmissions", (int64_t)c->retransmissions);
     vp_json_int(j, "response_duplicates", (int64_t)c->resp_dups);
     vp_json_int(j, "malformed", (int64_t)vp_sip_counts_malformed(c));
-    vp_json_object_begin(j, "malformed_by_cause");
+    vp_json_object_begin(j, "malformed_by_cause"); /* every cause: rows keep one shape */
     for (int i = 1; i < VP_SIP_E_COUNT; i++)
-        if (c->malformed[i])
-            vp_json_int(j, vp_sip_perr_name(i), (int64_t)c->malformed[i]);
+        vp_json_int(j, vp_sip_perr_name(i), (int64_t)c->malformed[i]);
     vp_json_object_end(j);
     vp_json_int(j, "stray", (int64_t)c->stray);
     vp_json_int(j, "limited", (int64_t)c->limited);
@@ -53,10 +51,14 @@ static void hist_json(struct vp_json *j, const char *key, const struct vp_hist *
     vp_json_object_end(j);
 }
 
-void vp_sip_report_json(struct vp_json *j, const struct vp_sip_uac_cfg *cfg,
-                        const struct vp_sip_uac_result *r, int64_t run_id)
+void vp_sip_report_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_sip_report_in *in)
 {
-    vp_json_object_begin(j, NULL);
+    const struct vp_sip_uac_cfg *cfg = in->cfg;
+    const struct vp_sip_uac_result *r = in->r;
+    struct vp_json *j = vp_doc_start(d, out, csv);
+    if (in->run_id > 0)
+        vp_json_int(j, "run_id", in->run_id);
+    vp_json_string(j, "target", in->target);
     vp_json_object_begin(j, "params");
     vp_json_double(j, "rate", cfg->rate);
     vp_json_double(j, "ramp_step", cfg->ramp_step);
@@ -67,7 +69,8 @@ void vp_sip_report_json(struct vp_json *j, const struct vp_sip_uac_cfg *cfg,
     vp_json_int(j, "threads", cfg->threads);
     vp_json_double(j, "hist_relative_error", VP_HIST_REL_ERROR);
     vp_json_object_end(j);
-    vp_json_array_begin(j, "intervals");
+    vp_host_json_now(j, "host");
+    j = vp_doc_rows(d);
     for (int i = 0; i < r->nintervals; i++) {
         const struct vp_sip_interval *iv = &r->iv[i];
         vp_json_object_begin(j, NULL);
@@ -78,15 +81,13 @@ void vp_sip_report_json(struct vp_json *j, const struct vp_sip_uac_cfg *cfg,
         hist_json(j, "invite_200", &iv->inv200);
         vp_json_object_end(j);
     }
-    vp_json_array_end(j);
-    vp_json_object_begin(j, "total");
+    j = vp_doc_end(d);
     vp_sip_report_counts_json(j, &r->total);
     vp_json_int(j, "abandoned", (int64_t)r->abandoned);
     vp_json_double(j, "failed_pct", vp_sip_fail_pct(&r->total));
     vp_json_double(j, "retransmission_pct", vp_sip_retrans_pct(&r->total));
     hist_json(j, "invite_100", &r->inv100);
     hist_json(j, "invite_200", &r->inv200);
-    vp_json_object_end(j);
     vp_json_object_begin(j, "self_check");
     vp_json_double(j, "lateness_p50_us",
                    r->lateness.count ? vp_hist_percentile(&r->lateness, 50) / 1e3 : 0);
@@ -102,9 +103,6 @@ void vp_sip_report_json(struct vp_json *j, const struct vp_sip_uac_cfg *cfg,
     vp_json_double(j, "tick_ms", (double)r->tick_ns / 1e6);
     vp_json_bool(j, "generator_bottleneck", r->generator_bottleneck);
     vp_json_bool(j, "interrupted", r->interrupted);
-    vp_json_object_end(j);
-    if (run_id > 0)
-        vp_json_int(j, "run_id", run_id);
     vp_json_object_end(j);
 }
 
@@ -141,28 +139,14 @@ void vp_sip_report_text(FILE *out, const struct vp_sip_uac_result *r)
                                     : "");
 }
 
-int vp_sip_report_interval_csv(const char *path, const struct vp_sip_uac_cfg *cfg,
-                               const struct vp_sip_uac_result *r, struct vp_err *err)
+static void interval_doc(struct vp_doc *d, FILE *f, const void *in)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return vp_input_error(err, "sip-uac: --interval-csv %s: %s", path, strerror(errno));
-    fputs("t_s,planned_rate,created,successful,failed_timeout,failed_4xx,failed_5xx,failed_6xx,"
-          "failed_unexpected,retransmissions,malformed,inv100_p50_ms,inv200_p50_ms,inv200_p95_ms,"
-          "inv200_p99_ms\n",
-          f);
-    for (int i = 0; i < r->nintervals; i++) {
-        const struct vp_sip_interval *iv = &r->iv[i];
-        const struct vp_sip_counts *c = &iv->c;
-        fprintf(
-            f, "%.3f,%.1f,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.3f,%.3f,%.3f,%.3f\n",
-            (double)i * (double)cfg->interval_ns / 1e9, iv->planned_rate, (unsigned long)c->created,
-            (unsigned long)c->successful, (unsigned long)c->failed[0], (unsigned long)c->failed[1],
-            (unsigned long)c->failed[2], (unsigned long)c->failed[3], (unsigned long)c->failed[4],
-            (unsigned long)c->retransmissions, (unsigned long)vp_sip_counts_malformed(c),
-            ms(&iv->inv100, 50), ms(&iv->inv200, 50), ms(&iv->inv200, 95), ms(&iv->inv200, 99));
-    }
-    if (fclose(f) != 0)
-        return vp_run_error(err, errno, "sip-uac: --interval-csv %s", path);
-    return 0;
+    vp_sip_report_doc(d, f, true, in);
+}
+
+int vp_sip_report_interval_csv(const char *path, const struct vp_sip_report_in *in,
+                               struct vp_err *err)
+{
+    return vp_doc_csv_file(path, "sip-uac: --interval-csv", VP_DOC_INTERVALS, interval_doc, in,
+                           err);
 }

@@ -1,5 +1,6 @@
-/* Views of a sip-uac run: the JSON document (sections params, intervals,
- * total, self_check), a terminal summary, the per-interval CSV; and the rows
+/* Views of a sip-uac run: its document (core/doc.h: start with the run,
+ * target, params and host; intervals; end with the totals and self_check),
+ * a terminal summary, the intervals as a CSV file; and the rows
  * kept in the results store (tables sip_runs, sip_intervals, sip_latency_hist,
  * and for capacity searches sip_capacity_steps). Latencies are in ms. */
 #ifndef VP_SIP_REPORT_H
@@ -7,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "core/doc.h"
 #include "core/json.h"
 #include "sip/uac.h"
 #include "store/store.h"
@@ -17,11 +19,21 @@ double vp_sip_fail_pct(const struct vp_sip_counts *c);
 double vp_sip_retrans_pct(const struct vp_sip_counts *c);
 
 void vp_sip_report_counts_json(struct vp_json *j, const struct vp_sip_counts *c);
-void vp_sip_report_json(struct vp_json *j, const struct vp_sip_uac_cfg *cfg,
-                        const struct vp_sip_uac_result *r, int64_t run_id);
+/* What a run's document shows: the run (run_id 0: not stored) and what it
+ * was asked. */
+struct vp_sip_report_in {
+    const char *target;
+    const struct vp_sip_uac_cfg *cfg;
+    const struct vp_sip_uac_result *r;
+    int64_t run_id;
+};
+/* Begin d on out and write it up to its end section (the caller closes it
+ * with the run's error); csv: the intervals alone. */
+void vp_sip_report_doc(struct vp_doc *d, FILE *out, bool csv, const struct vp_sip_report_in *in);
 void vp_sip_report_text(FILE *out, const struct vp_sip_uac_result *r);
-int vp_sip_report_interval_csv(const char *path, const struct vp_sip_uac_cfg *cfg,
-                               const struct vp_sip_uac_result *r, struct vp_err *err);
+/* The intervals as a CSV file (the document's rows). */
+int vp_sip_report_interval_csv(const char *path, const struct vp_sip_report_in *in,
+                               struct vp_err *err);
 
 /* One run's row; kind "uac" or "capacity". For a capacity search r is the
  * last step's result and cap (mean, ci_lo, ci_hi, n) the search's outcome. */

@@ -45,12 +45,12 @@ grep -q "would remove dir $left" "$work/out" || fail "dry run: $(cat "$work/out"
 [[ -d $left ]] || fail "--dry-run removed something"
 
 expect_exit 0 "$VP" cleanup --json
-jq -e --arg d "$left" '([.journals[].entries[]] | length) == 1 and .failed == 0 and
-    (.journals[0].entries[0] | .kind == "dir" and .what == $d and .result == "removed")' \
+jq -e --arg d "$left" '([.end.journals[].entries[]] | length) == 1 and .end.failed == 0 and
+    (.end.journals[0].entries[0] | .kind == "dir" and .what == $d and .result == "removed")' \
     "$work/out" >/dev/null || fail "cleanup --json: $(cat "$work/out")"
 [[ ! -e $left ]] || fail "scratch directory still there"
 [[ ! -e $VIRTPERF_RUNDIR/$pid.journal ]] || fail "journal still there"
 
 expect_exit 0 "$VP" cleanup --json
-jq -e '.journals == [] and .failed == 0' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
+jq -e '.end.journals == [] and .end.failed == 0' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
 echo ok

@@ -85,11 +85,11 @@ gone "$orphan_task" && fail "--dry-run killed the task"
 expect_exit 0 "$VP" cleanup --json
 jq -e --arg c "$cpu/virtperf/$dead" --arg m "$mem/virtperf/$dead" --arg j "$cpu/virtperf/$journaled" '
     def ours: .what == $c or .what == $m or (.what | startswith($c + "/") or startswith($m + "/"));
-    [.orphans[] | select(ours) | [.kind, .what, .result]] ==
+    [.end.orphans[] | select(ours) | [.kind, .what, .result]] ==
         [["cgroup", $c + "/x", "removed"], ["cgroup", $c, "removed"],
          ["cgroup", $m + "/x", "removed"], ["cgroup", $m, "removed"]]
-    and [.journals[].entries[].what] == [$j + "/y", $j]
-    and .failed == 0' "$work/out" >/dev/null || fail "cleanup --json: $(cat "$work/out")"
+    and [.end.journals[].entries[].what] == [$j + "/y", $j]
+    and .end.failed == 0' "$work/out" >/dev/null || fail "cleanup --json: $(cat "$work/out")"
 for _ in $(seq 1 100); do gone "$orphan_task" && break; sleep 0.05; done
 gone "$orphan_task" || fail "the orphan's task was not killed"
 for d in "$cpu/virtperf/$dead" "$mem/virtperf/$dead" "$cpu/virtperf/$journaled"; do
@@ -103,6 +103,6 @@ grep -qx "$alive_task" "$cpu/virtperf/$alive/x/cgroup.procs" || fail "the live r
 expect_exit 0 "$VP" cleanup --json
 # (another run's orphans on this host may be swept here; none is ours)
 jq -e --arg d "$dead" --arg a "$alive" --arg j "$journaled" '
-    [.orphans[].what | select(test("/virtperf/(" + $d + "|" + $a + "|" + $j + ")(/|$)"))] == []
-    and .journals == []' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
+    [.end.orphans[].what | select(test("/virtperf/(" + $d + "|" + $a + "|" + $j + ")(/|$)"))] == []
+    and .end.journals == []' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
 echo ok

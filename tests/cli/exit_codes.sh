@@ -44,9 +44,11 @@ expect_exit 2 "$VP" results frob
 
 # --json errors are still a document with an error section
 expect_exit 2 "$VP" workload run cpu-pi --digits 12Q --json
-jq -e '.error | test("digits")' "$work/out" >/dev/null || fail "--json error document lacks .error"
-jq -e '.start == null and .end == null and (.rounds | length) == 0' "$work/out" >/dev/null ||
-    fail "--json error document has wrong sections"
+# (slurped: jq -e passes on an empty file)
+jq -s -e 'length == 1 and (.[0].error | test("digits"))' "$work/out" >/dev/null ||
+    fail "--json error document lacks .error: $(cat "$work/out")"
+jq -s -e '.[0] | .start == {} and .end == {} and .rounds == [] and (keys | length) == 4' "$work/out" \
+    >/dev/null || fail "--json error document has wrong sections"
 
 # none of the refused runs left a row behind
 [[ $(sql "SELECT count(*) FROM runs") -eq 0 ]] || fail "an input error stored a run"

@@ -67,12 +67,12 @@ grep -q "runs virtperf sip-uas --listen ADDRESS:0 --json --work-us 50\$" "$work/
 grep -q "runs virtperf workload run cpu-pi --preset small --rounds 100000 --warmup 0 --json --until-stopped\$" \
     "$work/out" || fail "dry-run: the neighbour runs until stopped"
 expect_exit 0 "$VP" run "$data/load-sip.yaml" --dry-run --json
-jqe '.points | length == 2' "dry-run json points"
-jq -e --arg c "$cmd" '[.points[].loads] == [range(2) | [{load: "calls", driver: "sip-capacity",
+jqe '.rounds | length == 2' "dry-run json points"
+jq -e --arg c "$cmd" '[.rounds[].loads] == [range(2) | [{load: "calls", driver: "sip-capacity",
         target: "sip", cpus: "", command: $c}]]' "$work/out" >/dev/null ||
-    fail "dry-run json loads: $(jq -c '[.points[].loads]' "$work/out")"
-jqe '[.points[].appliances | map(.name + ":" + .role)] == [["sip:sip-server"],
-        ["sip:sip-server", "pi-1:workload"]]' "dry-run json appliances" '[.points[].appliances]'
+    fail "dry-run json loads: $(jq -c '[.rounds[].loads]' "$work/out")"
+jqe '[.rounds[].appliances | map(.name + ":" + .role)] == [["sip:sip-server"],
+        ["sip:sip-server", "pi-1:workload"]]' "dry-run json appliances" '[.rounds[].appliances]'
 [[ ! -e $VIRTPERF_STORE ]] || fail "a dry run created the store"
 
 # --- input errors: exit 2, one line, file:line:col, nothing created ---------
@@ -129,7 +129,7 @@ grep -qxF "virtperf: $why" "$work/err" || fail "genfail: stderr: $(cat "$work/er
 # the rest of the point still ended in order: the server's counters, the
 # workload's finished round
 [[ $(sql "SELECT count(*) FROM point_services WHERE address LIKE '127.0.0.1:%'
-            AND json_extract(counters, '$.counters.invites') = 0") -eq 1 ]] ||
+            AND json_extract(counters, '$.end.invites') = 0") -eq 1 ]] ||
     fail "genfail: point_services: $(sql 'SELECT * FROM point_services')"
 [[ $(sql "SELECT r.status FROM point_runs p JOIN runs r ON r.id = p.run_id") == complete ]] ||
     fail "genfail: the workload: $(sql 'SELECT id, status FROM runs')"
@@ -144,27 +144,27 @@ echo "failures: $((SECONDS - t0)) s"
 # --- SIP: capacity search on a container, alone and with a neighbour --------
 t1=$SECONDS
 run_exp 0 "$data/load-sip.yaml" --json
-jqe '.experiment.status == "complete" and (.points | length) == 2' "sip: experiment"
-jqe '[.points[] | .status] == ["complete", "complete"]' "sip: point status" '[.points[].status]'
-jqe '[.points[] | .params.case] == ["alone", "with cpu neighbour"]' "sip: cases" '[.points[].params]'
-jqe '[.points[] | .appliances | map(.name)] == [[], ["pi-1"]]' "sip: workload appliances" \
-    '[.points[].appliances]'
-jqe 'all(.points[]; (.loads | length) == 1 and (.loads[0] | .load == "calls" and .target == "sip"
+jqe '.end.status == "complete" and (.rounds | length) == 2' "sip: experiment"
+jqe '[.rounds[] | .status] == ["complete", "complete"]' "sip: point status" '[.rounds[].status]'
+jqe '[.rounds[] | .params.case] == ["alone", "with cpu neighbour"]' "sip: cases" '[.rounds[].params]'
+jqe '[.rounds[] | .appliances | map(.name)] == [[], ["pi-1"]]' "sip: workload appliances" \
+    '[.rounds[].appliances]'
+jqe 'all(.rounds[]; (.loads | length) == 1 and (.loads[0] | .load == "calls" and .target == "sip"
         and .driver == "sip-capacity" and .kind == "sip"
         and (.status == "complete" or .status == "generator_limited")
         and .run_id > 0 and .searches == 1 and .max_rate_mean > 0))' \
-    "sip: loads" '[.points[].loads]'
-# sip-uas prints {"counters": {...}}; the runner stores that object as is
-jqe 'all(.points[]; (.services | length) == 1 and (.services[0] | .appliance == "sip"
+    "sip: loads" '[.rounds[].loads]'
+# sip-uas prints its document (counters in end); the runner stores it as is
+jqe 'all(.rounds[]; (.services | length) == 1 and (.services[0] | .appliance == "sip"
         and .role == "sip-server" and (.address | test("^10\\.213\\.[0-9]+\\.[0-9]+:[0-9]+$"))
-        and .counters.counters.invites > 0))' "sip: services" '[.points[].services]'
-wl_run=$(jq '.points[1].appliances[0].run_id' "$work/out")
+        and .counters.end.invites > 0))' "sip: services" '[.rounds[].services]'
+wl_run=$(jq '.rounds[1].appliances[0].run_id' "$work/out")
 # the same document again from the store alone
 cp "$work/out" "$work/run.json"
-exp_id=$(jq '.experiment.id' "$work/run.json")
+exp_id=$(jq '.start.experiment_id' "$work/run.json")
 "$VP" results experiment "$exp_id" --json >"$work/again" || fail "results experiment: exit $?"
-[[ $(jq -c '[.points[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/again") == \
-   "$(jq -c '[.points[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/run.json")" ]] ||
+[[ $(jq -c '[.rounds[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/again") == \
+   "$(jq -c '[.rounds[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/run.json")" ]] ||
     fail "results experiment: not what run printed"
 expect_exit 0 "$VP" results experiment "$exp_id" --svg "$work/sip.svg"
 [[ $(grep -c 'class="bar"' "$work/sip.svg") -eq 2 && $(grep -c 'class="box"' "$work/sip.svg") -eq 0 ]] ||
@@ -192,7 +192,7 @@ jqe '.end.status == "complete" and .start.subject == "cpu-pi"
 [[ $(sql "SELECT count(DISTINCT run_id) FROM point_loads") -eq 2 ]] || fail "sip: runs shared by points"
 [[ $(sql "SELECT count(*) FROM point_services WHERE appliance = 'sip' AND role = 'sip-server'
             AND address LIKE '10.213.%:%' AND json_valid(counters)
-            AND json_extract(counters, '$.counters.invites') > 0") -eq 2 ]] ||
+            AND json_extract(counters, '$.end.invites') > 0") -eq 2 ]] ||
     fail "sip: point_services: $(sql 'SELECT * FROM point_services')"
 rm -f "$VIRTPERF_STORE"
 echo "sip: $((SECONDS - t1)) s"
@@ -200,20 +200,20 @@ echo "sip: $((SECONDS - t1)) s"
 # --- RTP: native media server next to a workload, two weights ---------------
 t1=$SECONDS
 run_exp 0 "$data/load-rtp.yaml" --json
-jqe '.experiment.status == "complete" and [.points[].status] == ["complete", "complete"]' \
-    "rtp: experiment" '[.experiment.status, .points[].status]'
-jqe '[.points[] | .params["cpu.weight"]] == [256, 1024]' "rtp: params" '[.points[].params]'
-jqe 'all(.points[]; (.appliances | map(.name)) == ["cpu"] and .appliances[0].run_id > 0)' \
-    "rtp: workload appliances" '[.points[].appliances]'
-jqe 'all(.points[]; (.loads | length) == 1 and (.loads[0] | .load == "rtp" and .target == "media"
+jqe '.end.status == "complete" and [.rounds[].status] == ["complete", "complete"]' \
+    "rtp: experiment" '[.end.status, .rounds[].status]'
+jqe '[.rounds[] | .params["cpu.weight"]] == [256, 1024]' "rtp: params" '[.rounds[].params]'
+jqe 'all(.rounds[]; (.appliances | map(.name)) == ["cpu"] and .appliances[0].run_id > 0)' \
+    "rtp: workload appliances" '[.rounds[].appliances]'
+jqe 'all(.rounds[]; (.loads | length) == 1 and (.loads[0] | .load == "rtp" and .target == "media"
         and .driver == "rtp" and .kind == "rtp" and .status == "complete" and .streams == 20
         and .sent > 0 and (.loss_pct | type) == "number" and .delay_samples > 0
         and (.delay_ms | [.min, .q1, .median, .q3, .max] | all(type == "number"))
         and .delay_ms.min <= .delay_ms.median and .delay_ms.median <= .delay_ms.max))' \
-    "rtp: loads" '[.points[].loads]'
-jqe 'all(.points[]; (.services | length) == 1 and (.services[0] | .appliance == "media"
+    "rtp: loads" '[.rounds[].loads]'
+jqe 'all(.rounds[]; (.services | length) == 1 and (.services[0] | .appliance == "media"
         and .role == "media-server" and (.address | test("^127\\.0\\.0\\.1:[0-9]+$"))
-        and .counters.received > 0))' "rtp: services" '[.points[].services]'
+        and .counters.end.received > 0))' "rtp: services" '[.rounds[].services]'
 [[ $(sql "SELECT count(*) FROM point_loads l JOIN rtp_runs r ON r.id = l.run_id
           WHERE l.kind = 'rtp' AND l.driver = 'rtp' AND l.target = 'media' AND r.sent > 0") -eq 2 ]] ||
     fail "rtp: point_loads vs rtp_runs: $(sql 'SELECT * FROM point_loads; SELECT id, status, sent FROM rtp_runs')"
@@ -224,7 +224,7 @@ jqe 'all(.points[]; (.services | length) == 1 and (.services[0] | .appliance == 
           WHERE p.appliance = 'cpu' AND r.status = 'complete'") -eq 2 ]] ||
     fail "rtp: point_runs: $(sql 'SELECT * FROM point_runs')"
 # the figure: a delay box per point with its loss under it, no capacity panel
-rtp_exp=$(jq '.experiment.id' "$work/out")
+rtp_exp=$(jq '.start.experiment_id' "$work/out")
 expect_exit 0 "$VP" results experiment "$rtp_exp" --svg "$work/rtp.svg"
 [[ $(head -c 4 "$work/rtp.svg") == "<svg" && $(tail -n 1 "$work/rtp.svg") == "</svg>" ]] ||
     fail "rtp: svg: $(head -c 200 "$work/rtp.svg")"

@@ -19,17 +19,17 @@ grep -q "runs virtperf workload run cpu-pi --preset small --digits 8k --rounds 3
 grep -q "warning: exclusive: 3 vCPUs but 2 cores" "$work/out" || fail "exclusive warning"
 
 expect_exit 0 "$VP" run "$data/good.yaml" --dry-run --json
-[[ $(jq '.points | length' "$work/out") -eq 8 ]] || fail "json points"
-[[ $(jq -r '.points[3].appliances[1].cpus' "$work/out") == 1 ]] || fail "json cpus"
-[[ $(jq -r '.points[3].params["pi.weight"]' "$work/out") == 768 ]] || fail "json params"
-[[ $(jq -r '.points[7].kind' "$work/out") == idle ]] || fail "json idle"
+[[ $(jq '.rounds | length' "$work/out") -eq 8 ]] || fail "json points"
+[[ $(jq -r '.rounds[3].appliances[1].cpus' "$work/out") == 1 ]] || fail "json cpus"
+[[ $(jq -r '.rounds[3].params["pi.weight"]' "$work/out") == 768 ]] || fail "json params"
+[[ $(jq -r '.rounds[7].kind' "$work/out") == idle ]] || fail "json idle"
 
 # the shipped experiments are valid here
 for f in "$(dirname "$0")"/../../experiments/*.yaml; do
     expect_exit 0 "$VP" run "$f" --dry-run
 done
 expect_exit 0 "$VP" run "$(dirname "$0")/../../experiments/cpu-queueing.yaml" --dry-run --json
-[[ $(jq '[.points[] | select(.kind == "run")] | length' "$work/out") -eq 14 ]] ||
+[[ $(jq '[.rounds[] | select(.kind == "run")] | length' "$work/out") -eq 14 ]] ||
     fail "cpu-queueing: 7 counts x 2 platforms"
 
 check_bad() { # file expected-message

@@ -16,30 +16,30 @@ mkdir "$VIRTPERF_RUNDIR"
 other_work_begin
 expect_exit 0 "$VP" run "$data/queueing-test.yaml" --json
 other_work_end
-[[ $(jq -r .experiment.status "$work/out") == complete ]] || fail "status: $(cat "$work/out")"
-id=$(jq -r .experiment.id "$work/out")
-[[ $(jq '[.points[] | select(.kind == "run")] | length' "$work/out") -eq 4 ]] || fail "4 points"
+[[ $(jq -r .end.status "$work/out") == complete ]] || fail "status: $(cat "$work/out")"
+id=$(jq -r .start.experiment_id "$work/out")
+[[ $(jq '[.rounds[] | select(.kind == "run")] | length' "$work/out") -eq 4 ]] || fail "4 points"
 [[ $(sql "SELECT count(*) FROM point_runs WHERE run_id IS NOT NULL") -eq 10 ]] ||
     fail "expected 1+2+3+4 stored runs"
 [[ $(sql "SELECT count(*) FROM runs WHERE status != 'complete'") -eq 0 ]] || fail "a run failed"
 
 expect_exit 0 "$VP" model "$id" --json
 cp "$work/out" "$work/model.json"
-P=$(jq '.series[0].P' "$work/model.json")
+P=$(jq '.end.series[0].P' "$work/model.json")
 [[ $P -ge 1 ]] || fail "P = $P"
-checked=$(jq "[.series[0].rows[] | select(.instances >= $P)] | length" "$work/model.json")
+checked=$(jq "[.end.series[0].rows[] | select(.instances >= $P)] | length" "$work/model.json")
 [[ $checked -ge 2 ]] || fail "no rows with i >= P = $P"
 # within 10% beyond what the measurements themselves are unsure of: the 95%
 # CI of the point and of ET_P (scaled as the estimate scales it): with a few
 # short rounds per instance ET_P alone swings by ~10% on a 2-vCPU VM
-bad=$(jq -r --argjson P "$P" '.series[0].rows as $rows
+bad=$(jq -r --argjson P "$P" '.end.series[0].rows as $rows
              | ($rows[] | select(.instances == $P) | .ci95_half_s // 0) as $ci_p
              | $rows[] | select(.estimate1_s != null)
              | select((.estimate1_s - .measured_s | fabs)
                       > 0.10 * .measured_s + (.ci95_half_s // 0) + $ci_p * .instances / $P)
              | "i=\(.instances) measured \(.measured_s) ± \(.ci95_half_s) estimate1 \(.estimate1_s)"' \
          "$work/model.json")
-unfair=$(jq -r '[.series[0].rows[].jain] | select(min <= 0.9) | tostring' "$work/model.json")
+unfair=$(jq -r '[.end.series[0].rows[].jain] | select(min <= 0.9) | tostring' "$work/model.json")
 if [[ -n ${VIRTPERF_SANITIZED:-} ]]; then
     # under ASan/UBSan round times swing by more than the model's 10%
     echo "sanitizer build: Estimate1 not judged${bad:+ (off: $bad)}"
@@ -51,8 +51,8 @@ else
     [[ -z $unfair ]] || fail "unfair: Jain's index per row $unfair"
 fi
 # the overhead fit exists and Estimate2 follows from it
-jq -e '.overhead[0].points | length == 2' "$work/model.json" >/dev/null || fail "overhead points"
-jq -e '.series[0].rows[-1] | .estimate2_s != null' "$work/model.json" >/dev/null ||
+jq -e '.end.overhead[0].points | length == 2' "$work/model.json" >/dev/null || fail "overhead points"
+jq -e '.end.series[0].rows[-1] | .estimate2_s != null' "$work/model.json" >/dev/null ||
     fail "no Estimate2"
 
 expect_exit 0 "$VP" model "$id"

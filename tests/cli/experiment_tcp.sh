@@ -30,26 +30,26 @@ expect_one_line_error "tcp drives a tcp-sink, and appliance sip is a sip-server"
 "$VP" run "$data/load-tcp.yaml" --json >"$work/out" 2>"$work/err" &
 pid=$!
 wait "$pid" || fail "run exited $?: $(cat "$work/err")"
-jqe '.experiment.status == "complete" and [.points[].status] == ["complete"]' "experiment" \
-    '[.experiment.status, .points[].status]'
-jqe '.points[0].loads | length == 1 and (.[0] | .driver == "tcp" and .kind == "tcp" and .target == "sink"
+jqe '.end.status == "complete" and [.rounds[].status] == ["complete"]' "experiment" \
+    '[.end.status, .rounds[].status]'
+jqe '.rounds[0].loads | length == 1 and (.[0] | .driver == "tcp" and .kind == "tcp" and .target == "sink"
         and .status == "complete" and .streams == 2 and .direction == "both" and .run_id > 0
         and .up.bytes > 0 and .down.bytes > 0 and .up.mbps > 0 and .down.mbps > 0
-        and (.generator_limited | type) == "boolean")' "loads" '.points[0].loads'
-jqe '.points[0].services | length == 1 and (.[0] | .role == "tcp-sink"
-        and (.address | test("^127\\.0\\.0\\.1:[0-9]+$")) and .counters.served == 1
-        and .counters.failed == 0)' "services" '.points[0].services'
+        and (.generator_limited | type) == "boolean")' "loads" '.rounds[0].loads'
+jqe '.rounds[0].services | length == 1 and (.[0] | .role == "tcp-sink"
+        and (.address | test("^127\\.0\\.0\\.1:[0-9]+$")) and .counters.end.served == 1
+        and .counters.end.failed == 0)' "services" '.rounds[0].services'
 # the sink counted what the generator says arrived, both ways
-jqe '.points[0] | .loads[0].up.bytes == .services[0].counters.rx_bytes
-        and .loads[0].down.bytes == .services[0].counters.tx_bytes' "sink vs load" \
-    '.points[0] | [.loads[0].up.bytes, .loads[0].down.bytes, .services[0].counters]'
-run=$(jq '.points[0].loads[0].run_id' "$work/out")
+jqe '.rounds[0] | .loads[0].up.bytes == .services[0].counters.end.rx_bytes
+        and .loads[0].down.bytes == .services[0].counters.end.tx_bytes' "sink vs load" \
+    '.rounds[0] | [.loads[0].up.bytes, .loads[0].down.bytes, .services[0].counters]'
+run=$(jq '.rounds[0].loads[0].run_id' "$work/out")
 [[ $(sql "SELECT l.kind || '|' || r.direction || '|' || r.streams || '|' || r.status
           FROM point_loads l JOIN tcp_runs r ON r.id = l.run_id") == "tcp|both|2|complete" ]] ||
     fail "store: $(sql 'SELECT * FROM point_loads; SELECT id, direction, status FROM tcp_runs')"
 [[ $(sql "SELECT sum(bytes) FROM tcp_streams WHERE run_id = $run AND direction = 'up'") -eq \
-   $(jq '.points[0].loads[0].up.bytes' "$work/out") ]] || fail "store: tcp_streams up bytes"
-exp=$(jq '.experiment.id' "$work/out")
+   $(jq '.rounds[0].loads[0].up.bytes' "$work/out") ]] || fail "store: tcp_streams up bytes"
+exp=$(jq '.start.experiment_id' "$work/out")
 expect_exit 0 "$VP" results experiment "$exp"
 grep -q "^ *tcp sink: 2 streams both, up [0-9.]* Mbit/s (retrans [0-9]*), down [0-9.]* Mbit/s" \
     "$work/out" || fail "results experiment: $(cat "$work/out")"

@@ -58,10 +58,10 @@ fi
 } >"$VIRTPERF_RUNDIR/$dead.journal"
 
 expect_exit 1 "$VP" cleanup --json
-refused=$(jq '[.journals[].entries[] | select(.result == "refused")] | length' "$work/out")
+refused=$(jq '[.end.journals[].entries[] | select(.result == "refused")] | length' "$work/out")
 [[ $refused -eq 12 ]] || fail "refused $refused of 12 forged lines: $(cat "$work/out")"
-jq -e --arg g "$genuine" '[.journals[].entries[] | select(.result == "removed") | .what] == [$g]
-    and ([.journals[].entries[] | select(.result == "refused" and .failure == false)] | length) == 1' \
+jq -e --arg g "$genuine" '[.end.journals[].entries[] | select(.result == "removed") | .what] == [$g]
+    and ([.end.journals[].entries[] | select(.result == "refused" and .failure == false)] | length) == 1' \
     "$work/out" >/dev/null || fail "genuine line or torn line: $(cat "$work/out")"
 [[ ! -e $genuine ]] || fail "the genuine scratch folder was not removed"
 for v in "${victims[@]}" ${cg:+"$cg"}; do [[ -d $v ]] || fail "$v was removed"; done

@@ -35,14 +35,20 @@ jq -e --slurpfile a "$work/run.json" '.rounds == $a[0].rounds and .end == $a[0].
 
 expect_exit 0 "$VP" results show "$id" --csv
 [[ $(wc -l <"$work/out") -eq 7 ]] || fail "CSV should have a header and 6 rounds"
-head -1 "$work/out" | grep -q "^run_id,round,warmup,elapsed_s" || fail "CSV header"
+head -1 "$work/out" | grep -q "^round,warmup,elapsed_s,.*,metrics.iterations$" ||
+    fail "CSV header: $(head -1 "$work/out")"
+# the CSV holds the JSON's rounds: the same elapsed times, in the same order
+jq -e -R -s --slurpfile a "$work/run.json" \
+    '[split("\n")[1:][] | select(length > 0) | split(",")[2] | tonumber] == [$a[0].rounds[].elapsed_s]' \
+    "$work/out" >/dev/null || fail "CSV rounds differ from the JSON's"
 
 expect_exit 0 "$VP" results list --json
-jq -e --argjson id "$id" '.[0].run_id == $id and .[0].rounds_stored == 6' "$work/out" >/dev/null ||
-    fail "results list"
+jq -e --argjson id "$id" '.end.runs[0].run_id == $id and .end.runs[0].rounds_stored == 6' \
+    "$work/out" >/dev/null || fail "results list"
 expect_exit 0 "$VP" workload list --json
-jq -e '[.[].name] == ["cpu-pi", "cpu-gzip", "mem-masr", "disk-zfg", "disk-files", "build"]' "$work/out" \
-    >/dev/null || fail "workload list: $(jq -c '[.[].name]' "$work/out")"
+jq -e '[.end.workloads[].name] == ["cpu-pi", "cpu-gzip", "mem-masr", "disk-zfg", "disk-files",
+        "build"]' "$work/out" >/dev/null ||
+    fail "workload list: $(jq -c '[.end.workloads[].name]' "$work/out")"
 
 # the stored rows are what the statistics came from
 [[ $(sql "SELECT count(*) FROM rounds WHERE run_id = $id AND warmup = 0") -eq 5 ]] ||

@@ -16,9 +16,9 @@ wait "$pid" 2>/dev/null || true
 
 [[ $(sql "PRAGMA integrity_check") == ok ]] || fail "integrity_check after SIGKILL"
 expect_exit 0 "$VP" results list --json
-jq -e '.[0].status == "incomplete" and .[0].rounds_stored >= 3' "$work/out" >/dev/null ||
-    fail "killed run: $(jq -c '.[0]' "$work/out")"
-id=$(jq '.[0].run_id' "$work/out")
+jq -e '.end.runs[0].status == "incomplete" and .end.runs[0].rounds_stored >= 3' "$work/out" \
+    >/dev/null || fail "killed run: $(jq -c '.end.runs[0]' "$work/out")"
+id=$(jq '.end.runs[0].run_id' "$work/out")
 expect_exit 0 "$VP" results show "$id" --json
 jq -e '.end.summary.elapsed.n >= 3' "$work/out" >/dev/null || fail "finished rounds not shown"
 echo ok

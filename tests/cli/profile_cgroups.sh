@@ -171,7 +171,7 @@ mk_cgroup profiler
 busy=(bash -c 'while :; do :; done')
 mean() { # FILE TARGET METRIC: the first such series (pin_a has a cgroup's and a pid's)
     jq -r --arg t "$2" --arg m "$3" \
-        '[.series[] | select(.target == $t and .metric == $m)][0].mean // empty' "$1"
+        '[.end.series[] | select(.target == $t and .metric == $m)][0].mean // empty' "$1"
 }
 within() { # VALUE LO HI WHAT
     awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }' ||
@@ -216,7 +216,7 @@ expect_exit 0 in_cgroup profiler "$VP" profile --appliance "busy=/$tag/busy" --a
 account_end "$pb" "$pc"
 cp "$work/out" "$work/p1.json"
 prof_json=$work/p1.json
-[[ -z ${VP_TEST_DEBUG:-} ]] || jq -c ".series[] | select(.target != \"host\")" "$work/p1.json" >&2
+[[ -z ${VP_TEST_DEBUG:-} ]] || jq -c ".end.series[] | select(.target != \"host\")" "$work/p1.json" >&2
 agrees "$(mean "$work/p1.json" busy cpu.total)" "$(account "$pb" cpu)" "busy cpu.total"
 agrees "$(mean "$work/p1.json" capped cpu.total)" "$(account "$pc" cpu)" "capped cpu.total"
 within "$(mean "$work/p1.json" idle cpu.total)" 0 0.01 "idle cpu.total"
@@ -316,7 +316,7 @@ rows=$(awk -F, '$2 == "pin_a" && $3 == "runq_wait"' "$work/p2.csv" | wc -l)
     grep ",pin_a,runq_wait," "$work/p2.csv" >&2
     fail "run-queue wait: $low of $rows windows of 3 intervals below 0.02 s/s"
 }
-max=$(jq -r '.series[] | select(.target == "ephemeral" and .metric == "cpu.total") | .max' \
+max=$(jq -r '.end.series[] | select(.target == "ephemeral" and .metric == "cpu.total") | .max' \
     "$work/p2.json")
 within "$max" 0.5 1.1 "ephemeral cpu.total after it came back"
 
@@ -367,10 +367,10 @@ if [[ $version == 1 && -d $root/blkio && -b $dev ]]; then
         dd if=/dev/zero of="$work/disk.bin" bs=1M count=8 oflag=direct status=none ||
         fail "dd failed"
     wait "$prof" || fail "profile exited $?: $(cat "$work/d.err")"
-    got=$(jq -r '.series[] | select(.target == "disk" and .metric == "io.write_bytes") | .total' \
+    got=$(jq -r '.end.series[] | select(.target == "disk" and .metric == "io.write_bytes") | .total' \
         "$work/d.json")
     [[ $got == 8388608 ]] || fail "disk io.write_bytes total ${got:-missing}, wrote 8388608"
-    ops=$(jq -r '.series[] | select(.target == "disk" and .metric == "io.write_ops") | .total' \
+    ops=$(jq -r '.end.series[] | select(.target == "disk" and .metric == "io.write_ops") | .total' \
         "$work/d.json")
     within "$ops" 1 100000 "disk io.write_ops"
     rm -f "$work/disk.bin"

@@ -53,7 +53,7 @@ wait "$prof" || fail "profile exited $?: $(cat "$work/net.err")"
 prof=
 total() { # TARGET METRIC
     jq -r --arg t "$1" --arg m "$2" \
-        '.series[] | select(.target == $t and .metric == $m) | .total' "$work/net.json"
+        '.end.series[] | select(.target == $t and .metric == $m) | .total' "$work/net.json"
 }
 frame=$((payload + 8 + 20 + 14)) # UDP, IPv4 and Ethernet headers
 want=$((count * frame))

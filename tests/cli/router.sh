@@ -32,32 +32,32 @@ for path in bridge routed direct; do
         --repeats 2 --start 5000 --max 20000 --echoes 50 --json
     cp "$work/out" "$work/$path.json"
     j() { jq -r "$1" "$work/$path.json"; }
-    [[ $(j '[.trials[] | select(.received > .sent or .not_forwarded != 0 or .sent == 0)] | length') -eq 0 ]] ||
-        fail "$path: the sink counted what was not sent or not forwarded: $(j '.trials')"
+    [[ $(j '[.rounds[] | select(.received > .sent or .not_forwarded != 0 or .sent == 0)] | length') -eq 0 ]] ||
+        fail "$path: the sink counted what was not sent or not forwarded: $(j '.rounds')"
     # at these rates nothing should be lost or late: when a trial was, the
     # host stalled the routers' or the generator's CPU (seen in nested VMs)
-    odd=$(j '[.trials[] | select(.verdict != "pass" or .received != .sent) | [.rate, .sent, .received, .verdict]]')
+    odd=$(j '[.rounds[] | select(.verdict != "pass" or .received != .sent) | [.rate, .sent, .received, .verdict]]')
     if [[ $odd != "[]" ]]; then
         busy="$path: trials at <= 20000 frames/s lost frames or fell behind (a stalled host): $(tr -d ' \n' <<<"$odd")"
     else
-        [[ $(j '.result.rate_mean') == 20000 ]] || fail "$path: rate $(j '.result.rate_mean'), not 20000"
-        [[ $(j '.result.generator_limited') == false ]] || fail "$path: generator-limited"
+        [[ $(j '.end.rate_mean') == 20000 ]] || fail "$path: rate $(j '.end.rate_mean'), not 20000"
+        [[ $(j '.end.generator_limited') == false ]] || fail "$path: generator-limited"
     fi
-    [[ $(j '.result.latency_idle.received') -eq 50 && $(j '.result.latency_loaded.received') -eq 50 ]] ||
-        fail "$path: echoes lost: $(j '.result.latency_idle.received'), $(j '.result.latency_loaded.received')"
+    [[ $(j '.end.latency_idle.received') -eq 50 && $(j '.end.latency_loaded.received') -eq 50 ]] ||
+        fail "$path: echoes lost: $(j '.end.latency_idle.received'), $(j '.end.latency_loaded.received')"
     if [[ $path != routed ]]; then # routed: every frame reaches the sink from the host's MAC
-        [[ $(j '.result.router_share | length') -eq 2 ]] || fail "$path: no per-router share"
-        [[ $(j '[.trials[] | select((.per_router[0] - .per_router[1]) | fabs > 1)] | length') -eq 0 ]] ||
-            fail "$path: the routers' shares differ: $(j '[.trials[].per_router]')"
+        [[ $(j '.end.router_share | length') -eq 2 ]] || fail "$path: no per-router share"
+        [[ $(j '[.rounds[] | select((.per_router[0] - .per_router[1]) | fabs > 1)] | length') -eq 0 ]] ||
+            fail "$path: the routers' shares differ: $(j '[.rounds[].per_router]')"
     fi
     # the store keeps the run; its rate recomputes from the trials
-    id=$(j '.run_id')
+    id=$(j '.start.run_id')
     [[ $(sql "SELECT path || ' ' || routers || ' ' || routes FROM router_runs WHERE id = $id") == "$path 2 1000" ]] ||
         fail "$path: run $id not stored"
     again=$(sql "SELECT avg(best) FROM (SELECT max(rate) AS best FROM router_trials
                  WHERE run_id = $id AND verdict = 'pass' GROUP BY repeat)")
-    [[ $(jq -n "$again - $(j '.result.rate_mean') | fabs < 0.001") == true ]] ||
-        fail "$path: the stored trials give $again, the run $(j '.result.rate_mean')"
+    [[ $(jq -n "$again - $(j '.end.rate_mean') | fabs < 0.001") == true ]] ||
+        fail "$path: the stored trials give $again, the run $(j '.end.rate_mean')"
     [[ $(sql "SELECT sum(count) FROM router_echo_hist WHERE run_id = $id AND series = 'idle'") -eq 50 ]] ||
         fail "$path: idle echoes not stored"
 done

@@ -23,15 +23,15 @@ expect_one_line_error "platform"
 expect_exit 0 "$VP" router --platform vm --routes 1000 --trial 0.3s --repeats 1 --start 500 \
     --max 2000 --echoes 20 --json
 j() { jq -r "$1" "$work/out"; }
-[[ $(j '.platform.name') == vm ]] || fail "platform: $(j '.platform')"
-accel=$(j '.platform.accel')
+[[ $(j '.start.platform.name') == vm ]] || fail "platform: $(j '.start.platform')"
+accel=$(j '.start.platform.accel')
 [[ $accel == tcg || $accel == kvm ]] || fail "accel: $accel"
-[[ $(j '[.trials[] | select(.received > .sent or .not_forwarded != 0 or .sent == 0)] | length') -eq 0 ]] ||
-    fail "the sink counted what was not sent or not forwarded: $(j '.trials')"
-rate=$(j '.result.rate_mean')
-awk -v r="$rate" 'BEGIN { exit !(r > 0) }' || fail "no rate: $(j '.trials')"
-[[ $(j '.result.latency_idle.received') -ge 18 ]] || fail "idle echoes: $(j '.result.latency_idle')"
-id=$(j '.run_id')
+[[ $(j '[.rounds[] | select(.received > .sent or .not_forwarded != 0 or .sent == 0)] | length') -eq 0 ]] ||
+    fail "the sink counted what was not sent or not forwarded: $(j '.rounds')"
+rate=$(j '.end.rate_mean')
+awk -v r="$rate" 'BEGIN { exit !(r > 0) }' || fail "no rate: $(j '.rounds')"
+[[ $(j '.end.latency_idle.received') -ge 18 ]] || fail "idle echoes: $(j '.end.latency_idle')"
+id=$(j '.start.run_id')
 [[ $(sql "SELECT json_extract(platform, '\$.name') || ' ' || json_extract(platform, '\$.accel')
           FROM router_runs WHERE id = $id") == "vm $accel" ]] || fail "run $id: platform not stored"
 echo "a $accel VM router on the bridge path: $rate frames/s"

@@ -37,7 +37,7 @@ if ! jq -e '.end.delay_ms.median < 5 and .end.delay_ms.p99 < 20' "$work/run1.jso
     [[ $other_pct -gt 10 ]] || fail "delays $delays with the host to this test (other work ${other_pct}%)"
     skip_judgement "delays $delays while other work used ${other_pct}% of the CPUs"
 fi
-jq -e '[.streams[] | select(.sent != 150 or .received != 150 or .lost_rfc3550 != 0)] | length == 0' \
+jq -e '[.end.streams[] | select(.sent != 150 or .received != 150 or .lost_rfc3550 != 0)] | length == 0' \
     "$work/run1.json" >/dev/null || fail "a stream lost packets"
 jq -e '.end.self_check.lateness_p50_us >= 0 and .end.self_check.cpu_fraction > 0' \
     "$work/run1.json" >/dev/null || fail "no self-check"
@@ -89,6 +89,6 @@ jq -e '.end.rejected == {"not_rtp": 1, "truncated": 1, "foreign_token": 1, "fore
     >/dev/null || fail "foreign packets: $(jq -c .end "$work/run2.json")"
 
 stop_media_server
-jq -e '.received == 30400 and .relayed == 30400 and .transcoded == 30400 and .rxq_drops == 0' \
+jq -e '.end | .received == 30400 and .relayed == 30400 and .transcoded == 30400 and .rxq_drops == 0' \
     "$work/ms.out" >/dev/null || fail "media-server counters: $(cat "$work/ms.out")"
 end_test

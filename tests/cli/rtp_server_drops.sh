@@ -27,14 +27,14 @@ for _ in $(seq 300); do
 done
 [[ $q -eq 0 ]] || fail "the server's socket still holds $q bytes after 30 s"
 stop_media_server
-drops=$(jq .rxq_drops "$work/ms.out")
-host=$(jq .udp_rcvbuf_errors_host "$work/ms.out")
+drops=$(jq .end.rxq_drops "$work/ms.out")
+host=$(jq .end.udp_rcvbuf_errors_host "$work/ms.out")
 lost=$(jq .end.lost "$work/out")
 ((drops > 10000)) || fail "server counted $drops drops: $(cat "$work/ms.out")"
 ((host >= drops)) || fail "host RcvbufErrors $host < the server's own $drops"
 # beyond the drops, the client may only miss what was still queued when it stopped listening
 ((lost >= drops && lost <= drops + 2000)) || fail "client lost $lost, the server dropped $drops"
-jq -e '.received == .relayed and .received + .rxq_drops == 200000' "$work/ms.out" >/dev/null ||
+jq -e '.end | .received == .relayed and .received + .rxq_drops == 200000' "$work/ms.out" >/dev/null ||
     fail "server counters: $(cat "$work/ms.out")"
 jq -e '.end.loss_pct > 10 and .end.self_check.rcvbuf_drops == 0' "$work/out" >/dev/null ||
     fail "client: $(jq -c '.end | {lost, loss_pct, self_check}' "$work/out")"

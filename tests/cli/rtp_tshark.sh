@@ -53,7 +53,7 @@ compare() {
     tshark -r "$work/cap.pcapng" -q -d "udp.port==$port,rtp" -z rtp,streams 2>/dev/null |
         awk -v p="$port" '$4 == p && $7 ~ /^0x/ { print $7, $9, $10, $14, $17 }' |
         while read -r ssrc rest; do echo "$((ssrc)) $rest"; done >"$work/tshark.txt"
-    jq -r '.streams[] | "\(.ssrc) \(.received) \(.lost_rfc3550) \(.max_delta_ms) \(.jitter_max_ms)"' \
+    jq -r '.end.streams[] | "\(.ssrc) \(.received) \(.lost_rfc3550) \(.max_delta_ms) \(.jitter_max_ms)"' \
         "$json" | sort >"$work/vp.txt"
     sort -o "$work/tshark.txt" "$work/tshark.txt"
     [[ $(wc -l <"$work/tshark.txt") -eq $(wc -l <"$work/vp.txt") ]] ||

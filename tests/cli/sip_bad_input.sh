@@ -45,12 +45,12 @@ expect_exit 0 timeout 30 "$VP" sip-uac --target "127.0.0.1:$port" --rate 50 --du
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 kill -CONT "$uas_pid"
 cp "$work/out" "$work/silent.json"
-created=$(json "$work/silent.json" .total.created)
+created=$(json "$work/silent.json" .end.created)
 [[ $created -eq 50 ]] || fail "created $created calls, expected 50"
-[[ $(json "$work/silent.json" .total.failed_by_cause.timeout) -eq 50 ]] ||
-    fail "expected 50 timeouts, got $(json "$work/silent.json" .total.failed_by_cause.timeout)"
-[[ $(json "$work/silent.json" .total.retransmissions) -ge 250 ]] ||
-    fail "timer A: too few retransmissions ($(json "$work/silent.json" .total.retransmissions))"
+[[ $(json "$work/silent.json" .end.failed_by_cause.timeout) -eq 50 ]] ||
+    fail "expected 50 timeouts, got $(json "$work/silent.json" .end.failed_by_cause.timeout)"
+[[ $(json "$work/silent.json" .end.retransmissions) -ge 250 ]] ||
+    fail "timer A: too few retransmissions ($(json "$work/silent.json" .end.retransmissions))"
 # the timeouts show in the intervals after 64*T1, none before
 first=$(jq '[.intervals[] | select(.failed_by_cause.timeout > 0) | .t_s] | min' "$work/silent.json")
 awk -v t="$first" 'BEGIN { exit !(t >= 3.0 && t <= 4.5) }' ||
@@ -67,10 +67,10 @@ if command -v sipp >/dev/null; then
     wait_udp "$port"
     expect_exit 0 timeout 30 "$VP" sip-uac --target "127.0.0.1:$port" --rate 50 --duration 1s --json
     cp "$work/out" "$work/bad.json"
-    [[ $(json "$work/bad.json" .total.created) -eq 50 ]] || fail "malformed: created"
-    [[ $(json "$work/bad.json" .total.malformed_by_cause.cseq) -eq 50 ]] ||
-        fail "malformed 100s not counted as cseq: $(jq -c .total.malformed_by_cause "$work/bad.json")"
-    [[ $(json "$work/bad.json" '.total.failed_by_cause["5xx"]') -eq 50 ]] || fail "503s not counted"
+    [[ $(json "$work/bad.json" .end.created) -eq 50 ]] || fail "malformed: created"
+    [[ $(json "$work/bad.json" .end.malformed_by_cause.cseq) -eq 50 ]] ||
+        fail "malformed 100s not counted as cseq: $(jq -c .end.malformed_by_cause "$work/bad.json")"
+    [[ $(json "$work/bad.json" '.end.failed_by_cause["5xx"]') -eq 50 ]] || fail "503s not counted"
     stop_peers
 fi
 echo ok

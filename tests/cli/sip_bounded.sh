@@ -62,15 +62,15 @@ slow=$(awk -v s="$started" -v f="$filled" 'BEGIN { print (f - s > 6) }')
 sleep "$(awk -v f="$filled" -v n="$(date +%s.%N)" 'BEGIN { w = 7.2 - (n - f); print (w > 0 ? w : 0) }')"
 expect_exit 0 "$VP" sip-uac --target "127.0.0.1:$port" --rate 50 --calls 20 --duration 2s \
     --t1 100ms --json
-[[ $(json "$work/out" .total.successful) -eq 20 ]] ||
-    fail "after Timer H: $(json "$work/out" .total.successful) of 20 calls successful"
+[[ $(json "$work/out" .end.successful) -eq 20 ]] ||
+    fail "after Timer H: $(json "$work/out" .end.successful) of 20 calls successful"
 
 kill -TERM "$uas_pid"
 wait "$uas_pid" || fail "sip-uas did not stop cleanly"
 pids=()
 elapsed=$(awk -v s="$started" -v n="$(date +%s.%N)" 'BEGIN { print n - s }')
-c() { json "$work/uas.json" ".counters.$1"; }
-echo "counters: $(jq -c '.counters | {invites, sent_100, sent_503, calls_max, rejected_table_full,
+c() { json "$work/uas.json" ".end.$1"; }
+echo "counters: $(jq -c '.end | {invites, sent_100, sent_503, calls_max, rejected_table_full,
     retransmitted_200, retransmissions_suppressed}' "$work/uas.json"), ${elapsed}s"
 [[ $(c calls_max) -eq $max ]] || fail "call table high-water mark $(c calls_max), expected $max"
 (($(c invites) >= 20000)) || fail "only $(c invites) INVITEs arrived"

@@ -12,17 +12,17 @@ wait_for "$work/uas.err" listening
 expect_exit 0 timeout 120 "$VP" sip-capacity --target "127.0.0.1:$port" --repeats 2 --step 500ms \
     --drain 500ms --settle 200ms --start 100 --max 1600 --precision 0.3 --t1 100ms --json
 cp "$work/out" "$work/cap.json"
-jq -e '.result.max_rate_per_repeat | length == 2' "$work/cap.json" >/dev/null || fail "2 repeats"
-mean=$(json "$work/cap.json" .result.max_rate_mean)
-limited=$(json "$work/cap.json" .result.generator_limited)
+jq -e '.end.max_rate_per_repeat | length == 2' "$work/cap.json" >/dev/null || fail "2 repeats"
+mean=$(json "$work/cap.json" .end.max_rate_mean)
+limited=$(json "$work/cap.json" .end.generator_limited)
 awk -v m="$mean" 'BEGIN { exit !(m < 600) }' || fail "capacity $mean calls/s beyond what 2 ms/call allows"
 if [[ $limited == false ]]; then
     awk -v m="$mean" 'BEGIN { exit !(m >= 100) }' || fail "capacity $mean calls/s, expected >= 100"
-    jq -e '[.steps[] | select(.verdict == "fail")] | length >= 2' "$work/cap.json" >/dev/null ||
+    jq -e '[.rounds[] | select(.verdict == "fail")] | length >= 2' "$work/cap.json" >/dev/null ||
         fail "no failing step bracketed the search"
 fi
-steps=$(jq '.steps | length' "$work/cap.json")
-run_id=$(json "$work/cap.json" .run_id)
+steps=$(jq '.rounds | length' "$work/cap.json")
+run_id=$(json "$work/cap.json" .start.run_id)
 [[ $(sql "SELECT count(*) FROM sip_capacity_steps WHERE run_id = $run_id") -eq $steps ]] ||
     fail "steps not stored"
 [[ $(sql "SELECT kind || ' ' || capacity_n FROM sip_runs WHERE id = $run_id") == "capacity 2" ]] ||

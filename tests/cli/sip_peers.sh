@@ -18,9 +18,9 @@ sipp -sn uac "127.0.0.1:$uas_port" -i 127.0.0.1 -p "$(free_port)" -r 500 -m 2500
 kill -TERM "$uas_pid"
 wait "$uas_pid" || fail "sip-uas did not stop cleanly on SIGTERM"
 pids=()
-[[ $(json "$work/uas.json" .counters.calls_completed) -eq 2500 ]] ||
-    fail "sip-uas completed $(json "$work/uas.json" .counters.calls_completed) of 2500 calls"
-[[ $(json "$work/uas.json" .counters.malformed) -eq 0 ]] || fail "sip-uas saw malformed messages"
+[[ $(json "$work/uas.json" .end.calls_completed) -eq 2500 ]] ||
+    fail "sip-uas completed $(json "$work/uas.json" .end.calls_completed) of 2500 calls"
+[[ $(json "$work/uas.json" .end.malformed) -eq 0 ]] || fail "sip-uas saw malformed messages"
 tail -1 "$work/sipp_uac.csv" | awk -F';' '{ if ($16 != 2500 || $18 != 0) exit 1 }' ||
     fail "sipp's statistics: not 2500 successful, 0 failed"
 
@@ -40,17 +40,17 @@ jq -e '[.intervals[0:3][] | .planned_rate] == [100, 200, 300]' "$work/ramp.json"
 jq -e '[.intervals[0:3][] | .created] as $c | ($c[0] - 100 | fabs) <= 3 and ($c[1] - 200 | fabs) <= 3
     and ($c[2] - 300 | fabs) <= 3' "$work/ramp.json" >/dev/null ||
     fail "ramp: created per interval $(jq -c '[.intervals[] | .created]' "$work/ramp.json")"
-[[ $(json "$work/ramp.json" .total.successful) -eq 600 ]] || fail "ramp: not all 600 calls successful"
+[[ $(json "$work/ramp.json" .end.successful) -eq 600 ]] || fail "ramp: not all 600 calls successful"
 expect_exit 0 "$VP" sip-uac --target "127.0.0.1:$uas_port" --rate 100 --duration 2s --hold 1s \
     --max-concurrent 50 --json
 cp "$work/out" "$work/limit.json"
-created=$(json "$work/limit.json" .total.created)
-limited=$(json "$work/limit.json" .total.limited)
-((created + limited == 200 && limited >= 80 && $(json "$work/limit.json" .self_check.max_active_calls) <= 50)) ||
+created=$(json "$work/limit.json" .end.created)
+limited=$(json "$work/limit.json" .end.limited)
+((created + limited == 200 && limited >= 80 && $(json "$work/limit.json" .end.self_check.max_active_calls) <= 50)) ||
     fail "max-concurrent 50 with 1 s hold at 100/s: created $created, limited $limited"
-[[ $(json "$work/limit.json" .total.successful) -eq $created ]] || fail "held calls failed"
+[[ $(json "$work/limit.json" .end.successful) -eq $created ]] || fail "held calls failed"
 expect_exit 0 "$VP" sip-uac --target "127.0.0.1:$uas_port" --rate 500 --calls 123 --duration 10s --json
-[[ $(jq .total.successful "$work/out") -eq 123 ]] || fail "--calls 123: $(jq .total.successful "$work/out")"
+[[ $(jq .end.successful "$work/out") -eq 123 ]] || fail "--calls 123: $(jq .end.successful "$work/out")"
 kill -TERM "$uas_pid"
 wait "$uas_pid" || fail "sip-uas did not stop cleanly"
 pids=()
@@ -65,13 +65,13 @@ wait_udp "$sipp_port"
 expect_exit 0 "$VP" sip-uac --target "127.0.0.1:$sipp_port" --rate 200 --duration 2s --hold 100ms \
     --json --interval-csv "$work/iv.csv"
 cp "$work/out" "$work/uac_sipp.json"
-created=$(json "$work/uac_sipp.json" .total.created)
+created=$(json "$work/uac_sipp.json" .end.created)
 [[ $created -eq 400 ]] || fail "sip-uac created $created calls, expected 400"
-[[ $(json "$work/uac_sipp.json" .total.successful) -eq 400 ]] ||
-    fail "sip-uac -> sipp uas: $(json "$work/uac_sipp.json" .total.successful) of 400 successful"
-[[ $(json "$work/uac_sipp.json" .total.invite_200.count) -eq 400 ]] || fail "INVITE->200 samples"
+[[ $(json "$work/uac_sipp.json" .end.successful) -eq 400 ]] ||
+    fail "sip-uac -> sipp uas: $(json "$work/uac_sipp.json" .end.successful) of 400 successful"
+[[ $(json "$work/uac_sipp.json" .end.invite_200.count) -eq 400 ]] || fail "INVITE->200 samples"
 [[ $(wc -l <"$work/iv.csv") -ge 3 ]] || fail "interval CSV too short"
-run_id=$(json "$work/uac_sipp.json" .run_id)
+run_id=$(json "$work/uac_sipp.json" .start.run_id)
 [[ $(sql "SELECT successful FROM sip_runs WHERE id = $run_id") -eq 400 ]] || fail "run not in the store"
 [[ $(sql "SELECT sum(successful) FROM sip_intervals WHERE run_id = $run_id") -eq 400 ]] ||
     fail "intervals not stored"
@@ -98,14 +98,14 @@ if command -v kamailio >/dev/null; then
     wait_udp "$kam_port"
     expect_exit 0 "$VP" sip-uac --target "127.0.0.1:$kam_port" --rate 200 --duration 3s --json
     cp "$work/out" "$work/uac_kam.json"
-    [[ $(json "$work/uac_kam.json" .total.created) -eq 600 ]] || fail "via kamailio: created"
-    [[ $(json "$work/uac_kam.json" .total.successful) -eq 600 ]] ||
-        fail "via kamailio: $(json "$work/uac_kam.json" .total.successful) of 600 successful"
+    [[ $(json "$work/uac_kam.json" .end.created) -eq 600 ]] || fail "via kamailio: created"
+    [[ $(json "$work/uac_kam.json" .end.successful) -eq 600 ]] ||
+        fail "via kamailio: $(json "$work/uac_kam.json" .end.successful) of 600 successful"
     kill -TERM "$uas_pid"
     wait "$uas_pid" || fail "sip-uas did not stop cleanly"
-    [[ $(json "$work/uas2.json" .counters.calls_completed) -eq 600 ]] ||
-        fail "sip-uas behind kamailio completed $(json "$work/uas2.json" .counters.calls_completed)"
-    [[ $(json "$work/uas2.json" .counters.sent_180) -eq 600 ]] || fail "no 180 with --ringing"
+    [[ $(json "$work/uas2.json" .end.calls_completed) -eq 600 ]] ||
+        fail "sip-uas behind kamailio completed $(json "$work/uas2.json" .end.calls_completed)"
+    [[ $(json "$work/uas2.json" .end.sent_180) -eq 600 ]] || fail "no 180 with --ringing"
 else
     echo "kamailio not installed: proxy case skipped" >&2
 fi

@@ -84,10 +84,10 @@ for dir in up down both; do
     down) exact "$work/$dir.json" down ;;
     both) exact "$work/$dir.json" up down ;;
     esac
-    jq -e --arg d "$dir" '.start.direction == $d and .end.status == "complete" and .run_id > 0
+    jq -e --arg d "$dir" '.start.direction == $d and .end.status == "complete" and .start.run_id > 0
         and (.intervals | length) >= 1 and (.intervals | length) <= 3
         and (.end | has("generator_limited"))' "$work/out" \
-        >/dev/null || fail "$dir: $(jq -c '.start, .end.status, .run_id' "$work/out")"
+        >/dev/null || fail "$dir: $(jq -c '.start, .end.status' "$work/out")"
     up=$((up + $(jq '.end.up.bytes // 0' "$work/out")))
     down=$((down + $(jq '.end.down.bytes // 0' "$work/out")))
     echo "$dir: $(jq -c '[.end.up.bits_per_second, .end.down.bits_per_second] | map((. // 0) / 1e6 | round)' "$work/out") Mbit/s"
@@ -98,13 +98,13 @@ grep -q "^0.00-0.1[0-9] *up " "$work/out" || fail "text: no first interval line:
 grep -q "^end (goodput from each receiver's count" "$work/out" || fail "text: no end: $(cat "$work/out")"
 grep -q "^stored as tcp run 4$" "$work/out" || fail "text: run id: $(cat "$work/out")"
 stop_sink
-jq -e '.served == 4 and .failed == 0 and (.runs | length) == 4
+jq -e '.end | .served == 4 and .failed == 0 and (.runs | length) == 4
     and .runs[0].direction == "up" and .runs[2].direction == "both"' "$work/sink.out" >/dev/null ||
-    fail "sink: $(jq -c 'del(.runs)' "$work/sink.out")"
+    fail "sink: $(jq -c '.end | del(.runs)' "$work/sink.out")"
 # the sink's own totals: the three JSON runs' bytes plus the text run's (up)
-[[ $(jq '[.runs[0:3][].rx_bytes] | add' "$work/sink.out") -eq $up &&
-   $(jq '.tx_bytes' "$work/sink.out") -eq $down ]] ||
-    fail "sink totals $(jq -c '[.rx_bytes, .tx_bytes]' "$work/sink.out"), generators up $up down $down"
+[[ $(jq '[.end.runs[0:3][].rx_bytes] | add' "$work/sink.out") -eq $up &&
+   $(jq '.end.tx_bytes' "$work/sink.out") -eq $down ]] ||
+    fail "sink totals $(jq -c '.end | [.rx_bytes, .tx_bytes]' "$work/sink.out"), generators up $up down $down"
 # the store: each interval row adds up to its run's figure
 [[ $(sql "SELECT count(*) FROM tcp_runs WHERE status = 'complete'") -eq 4 ]] ||
     fail "tcp_runs: $(sql 'SELECT id, status FROM tcp_runs')"

@@ -56,13 +56,14 @@ for factor in 2 0.5; do
     # the same figures in timing show, from the store
     id=$(jq .start.run_id "$f")
     expect_exit 0 "$VP" timing show "$id" --json
-    jq -e '.clock_distorted_rounds == 4 and (.rounds[0].appliance == "guest1")' "$work/out" \
+    jq -e '.end.clock_distorted_rounds == 4 and (.rounds[0].appliance == "guest1")' "$work/out" \
         >/dev/null || fail "timing show $id: $(cat "$work/out")"
     expect_exit 0 "$VP" timing show "$id"
     [[ $(grep -c DISTORTED "$work/out") -eq 4 ]] || fail "timing show table: $(cat "$work/out")"
     expect_exit 0 "$VP" results show "$id" --csv
-    head -1 "$work/out" | grep -q ',external_s,ratio,clock_distorted$' || fail "csv header"
-    [[ $(awk -F, 'NR > 1 && $NF == 1' "$work/out" | wc -l) -eq 4 ]] || fail "csv flags"
+    head -1 "$work/out" | grep -q ',external_s,ratio,clock_distorted,' || fail "csv header"
+    [[ $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "clock_distorted") c = i; next }
+                  $c == "true"' "$work/out" | wc -l) -eq 4 ]] || fail "csv flags"
     [[ $(sql "SELECT count(*) FROM timing_rounds WHERE run_id = $id AND clock_distorted = 1") -eq 4 ]] ||
         fail "store: timing_rounds"
 done

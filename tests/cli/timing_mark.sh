@@ -54,7 +54,7 @@ m() { "$VP" mark "$1" --run "$tok" --appliance vm1 --round "$2" --timeserver "$t
 now() { date +%s.%N; }
 t_a=$(now)
 expect_exit 0 m start 0
-jq -e '.copies == 3 and .stamped_copy == 1' "$work/out" >/dev/null ||
+jq -e '.end.copies == 3 and .end.stamped_copy == 1' "$work/out" >/dev/null ||
     fail "lost acks: $(cat "$work/out")"
 sleep 0.3
 expect_exit 0 m end 0
@@ -92,7 +92,7 @@ jq -e --argjson r0 "$(printf %.6f "$(echo "$t_b - $t_a" | bc -l)")" \
      .rounds[0].external_s >= 0.3 and .rounds[0].external_s <= $r0 and
      .rounds[1].external_s >= 0.1 and .rounds[1].external_s <= $r1 and
      (.rounds[0].internal_s - .rounds[0].external_s | fabs) < 0.01 and
-     .clock_distorted_rounds == 0' "$work/out" >/dev/null ||
+     .end.clock_distorted_rounds == 0' "$work/out" >/dev/null ||
     fail "timing show: $(cat "$work/out") (bounds $t_a $t_b $t_c)"
 
 # SIGINT stops a server cleanly with its counters

@@ -87,7 +87,7 @@ done
 jqe '.end.clocks_shared and .end.up.one_way_delay_ms.count == .end.up.received and
      .end.down.one_way_delay_ms.count == .end.down.received' "delay"
 # the store says the same
-run=$(jq .end.run_id "$work/out")
+run=$(jq .start.run_id "$work/out")
 [[ $(sql "SELECT direction || '|' || sent || '|' || lost FROM udp_runs WHERE id = $run") == \
    "both|$(jq .end.sent "$work/out")|$(jq .end.lost "$work/out")" ]] ||
     fail "udp_runs: $(sql "SELECT * FROM udp_runs")"
@@ -107,7 +107,7 @@ expect_exit 0 "$VP" udp-gen --target "127.0.0.1:$port" --size 64 --rate 2000 --d
 jqe '.end.up == null and .end.down.sent > 0 and .end.late_p99_us == null and
      ([.intervals[] | has("up")] | any | not)' "down alone"
 stop_sink
-jq -e '[.flows[] | select(.direction == "sent")] | length == 2' "$work/sink.out" >/dev/null ||
+jq -e '[.end.flows[] | select(.direction == "sent")] | length == 2' "$work/sink.out" >/dev/null ||
     fail "sink counters: $(cat "$work/sink.out")"
 
 # a sink whose clock is 3 s ahead (libfaketime): no one-way delay, and the

@@ -12,7 +12,7 @@
 data=$(cd "$(dirname "$0")/../data/experiments" && pwd)
 export VIRTPERF_RUNDIR=$work/rundir
 mkdir "$VIRTPERF_RUNDIR"
-jqe() { jq -e "$1" "$work/out" >/dev/null || fail "$2: $(jq -c "${3:-.points[0].loads}" "$work/out")"; }
+jqe() { jq -e "$1" "$work/out" >/dev/null || fail "$2: $(jq -c "${3:-.rounds[0].loads}" "$work/out")"; }
 
 # the plan
 expect_exit 0 "$VP" run "$data/load-udp.yaml" --dry-run
@@ -35,9 +35,9 @@ expect_one_line_error '"listen" is set by the runner, not the file'
 "$VP" run "$data/load-udp.yaml" --json >"$work/out" 2>"$work/err" &
 pid=$!
 wait "$pid" || { cat "$work/err" >&2; fail "run exited $?"; }
-jqe '.experiment.status == "complete" and [.points[].status] == ["complete"]' "experiment" \
-    '[.experiment.status, .points[].status]'
-jqe '.points[0].loads | length == 1 and (.[0] | .load == "udp" and .target == "sink"
+jqe '.end.status == "complete" and [.rounds[].status] == ["complete"]' "experiment" \
+    '[.end.status, .rounds[].status]'
+jqe '.rounds[0].loads | length == 1 and (.[0] | .load == "udp" and .target == "sink"
         and .driver == "udp" and .kind == "udp" and .status == "complete" and .run_id > 0
         and .direction == "both" and .size == 1472 and .rate == 2000
         and .up.sent > 0 and .down.sent > 0 and .sent == .up.sent + .down.sent
@@ -45,10 +45,10 @@ jqe '.points[0].loads | length == 1 and (.[0] | .load == "udp" and .target == "s
         and .clocks_shared and .delay_samples == .received
         and .delay_ms.min <= .delay_ms.median and .delay_ms.median <= .delay_ms.max)' "loads"
 # the sink's own counts: what it received of the up flow, what it sent down
-jqe '.points[0] | .services[0] as $s | .loads[0] as $l | $s.role == "udp-sink"
-        and ($s.address | test("^127\\.0\\.0\\.1:[0-9]+$")) and $s.counters.received == $l.up.received
-        and $s.counters.sent == $l.down.sent' "services" '.points[0].services'
-run=$(jq '.points[0].loads[0].run_id' "$work/out")
+jqe '.rounds[0] | .services[0] as $s | .loads[0] as $l | $s.role == "udp-sink"
+        and ($s.address | test("^127\\.0\\.0\\.1:[0-9]+$")) and $s.counters.end.received == $l.up.received
+        and $s.counters.end.sent == $l.down.sent' "services" '.rounds[0].services'
+run=$(jq '.rounds[0].loads[0].run_id' "$work/out")
 [[ $(sql "SELECT count(*) FROM point_loads l JOIN udp_runs u ON u.id = l.run_id
           WHERE l.kind = 'udp' AND l.driver = 'udp' AND u.direction = 'both'") -eq 1 ]] ||
     fail "point_loads vs udp_runs: $(sql 'SELECT * FROM point_loads; SELECT id, direction FROM udp_runs')"
@@ -59,9 +59,9 @@ run=$(jq '.points[0].loads[0].run_id' "$work/out")
           (SELECT sum(sent) FROM udp_intervals i WHERE i.run_id = d.run_id AND i.direction = d.direction)") -eq 2 ]] ||
     fail "udp_directions vs intervals: $(sql "SELECT * FROM udp_directions")"
 # the same from the store alone, and drawn
-exp_id=$(jq '.experiment.id' "$work/out")
+exp_id=$(jq '.start.experiment_id' "$work/out")
 "$VP" results experiment "$exp_id" --json >"$work/again" || fail "results experiment: exit $?"
-[[ $(jq -c '.points[0].loads' "$work/again") == "$(jq -c '.points[0].loads' "$work/out")" ]] ||
+[[ $(jq -c '.rounds[0].loads' "$work/again") == "$(jq -c '.rounds[0].loads' "$work/out")" ]] ||
     fail "results experiment: not what run printed"
 expect_exit 0 "$VP" results experiment "$exp_id"
 grep -q "udp sink: both, 1472 B at 2000/s: loss " "$work/out" || fail "results text: $(cat "$work/out")"

@@ -76,7 +76,7 @@ first=$(end received)
 expect_exit 0 "$VP" udp-gen --target "127.0.0.1:$port" --size 1472 --duration 300ms --json
 second=$(end received)
 stop_sink
-jq -e --argjson n $((first + second)) '.received == $n and (.flows | length) == 2 and .foreign == 0' \
+jq -e --argjson n $((first + second)) '.end | .received == $n and (.flows | length) == 2 and .foreign == 0' \
     "$work/sink.out" >/dev/null || fail "sink counters: $(cat "$work/sink.out")"
 
 # the sink gone: the generator says so and fails

@@ -45,7 +45,7 @@ EOF
 # accel auto: kvm where a guest boots under it, else tcg; either way named
 exp auto 2
 expect_exit 0 "$VP" run "$work/e.yaml" --json
-[[ $(jq -r .experiment.status "$work/out") == complete ]] || fail "status: $(cat "$work/out")"
+[[ $(jq -r .end.status "$work/out") == complete ]] || fail "status: $(cat "$work/out")"
 accel=$(sql "SELECT json_extract(platform, '$.accel') FROM runs ORDER BY id LIMIT 1")
 [[ $accel == kvm || $accel == tcg ]] || fail "accel auto stored as '$accel'"
 echo "accel auto: $accel"
@@ -147,7 +147,7 @@ for _ in $(seq 50); do [[ $(qemus) -eq 0 ]] && break; sleep 0.1; done
 [[ $(qemus) -eq 0 ]] || fail "QEMU outlived its runner"
 [[ -n $(ls -A "$VIRTPERF_RUNDIR") ]] || fail "the killed run left no journal to replay"
 expect_exit 0 "$VP" cleanup --json
-jq -e '.failed == 0' "$work/out" >/dev/null || fail "cleanup: $(cat "$work/out")"
+jq -e '.end.failed == 0' "$work/out" >/dev/null || fail "cleanup: $(cat "$work/out")"
 [[ -z $(ls -A "$VIRTPERF_RUNDIR" 2>/dev/null) ]] || fail "left in the run directory: $(ls -A "$VIRTPERF_RUNDIR")"
 [[ $(scratch) -eq $disks0 ]] || fail "a scratch disk was left in /var/tmp"
 [[ -z $(find /sys/fs/cgroup -maxdepth 4 -path "*virtperf/$runner*" 2>/dev/null) ]] ||

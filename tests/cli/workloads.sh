@@ -5,11 +5,11 @@
 
 mkdir "$work/disk"
 "$VP" workload list --json >"$work/list.json"
-names=$(jq -r '.[].name' "$work/list.json")
+names=$(jq -r '.end.workloads[].name' "$work/list.json")
 [[ $(wc -w <<<"$names") -ge 5 ]] || fail "expected at least five workloads"
 for w in $names; do
     extra=()
-    jq -e --arg w "$w" '.[] | select(.name == $w) | .options | index("dir")' "$work/list.json" \
+    jq -e --arg w "$w" '.end.workloads[] | select(.name == $w) | .options | index("dir")' "$work/list.json" \
         >/dev/null && extra=(--dir "$work/disk")
     expect_exit 0 "$VP" workload run "$w" --preset small --rounds 2 "${extra[@]}" --json
     jq -e '.end.status == "complete" and .end.summary.elapsed.n == 2' "$work/out" >/dev/null ||

@@ -1,10 +1,12 @@
-/* The streaming JSON writer (core/json): exact text, escaping, options. */
+/* The streaming JSON writer (core/json): exact text, escaping, options; its
+ * CSV rendering; and the command document built on it (core/doc). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "core/doc.h"
 #include "core/json.h"
 
 /* A memstream and the writer on it; done() closes it and returns the text. */
@@ -325,6 +327,166 @@ static void test_options(void)
     free(text);
 }
 
+/* A row as the commands write one: scalars, a nested object, an array. */
+static void row(struct vp_json *j, int64_t n, const char *name, double x)
+{
+    vp_json_object_begin(j, NULL);
+    vp_json_int(j, "n", n);
+    vp_json_string(j, "name", name);
+    vp_json_double(j, "x", x);
+    vp_json_bool(j, "ok", n % 2 == 0);
+    vp_json_null(j, "none");
+    vp_json_object_begin(j, "up");
+    vp_json_int(j, "sent", 10 * n);
+    vp_json_object_begin(j, "hist");
+    vp_json_double(j, "p50", 0.25);
+    vp_json_object_end(j);
+    vp_json_object_end(j);
+    vp_json_array_begin(j, "per");
+    vp_json_int(j, NULL, n);
+    vp_json_int(j, NULL, n + 1);
+    vp_json_array_end(j);
+    vp_json_object_begin(j, "empty");
+    vp_json_object_end(j);
+    vp_json_raw(j, "params", "{\"a\":1,\"b\":2}");
+    vp_json_object_end(j);
+}
+
+static void test_csv(void)
+{
+    struct doc d;
+    start(&d);
+    vp_json_init_csv(&d.j, d.f);
+    vp_json_int(&d.j, "outside", 1); /* not in a row: left out */
+    vp_json_array_begin(&d.j, "rows");
+    row(&d.j, 1, "plain", 0.1);
+    row(&d.j, 2, "a, \"quoted\"\nname", NAN);
+    vp_json_array_end(&d.j);
+    vp_json_finish(&d.j);
+    char *text = done(&d);
+    check_text(text,
+               "n,name,x,ok,none,up.sent,up.hist.p50,per.0,per.1,params\n"
+               "1,plain,0.1,false,,10,0.25,1,2,\"{\"\"a\"\":1,\"\"b\"\":2}\"\n"
+               "2,\"a, \"\"quoted\"\"\nname\",,true,,20,0.25,2,3,\"{\"\"a\"\":1,\"\"b\"\":2}\"\n");
+    free(text);
+
+    /* a muted writer writes nothing, in either form */
+    start(&d);
+    vp_json_mute(&d.j, true);
+    vp_json_object_begin(&d.j, NULL);
+    vp_json_int(&d.j, "n", 1);
+    vp_json_object_end(&d.j);
+    vp_json_mute(&d.j, false);
+    vp_json_int(&d.j, NULL, 2);
+    vp_json_finish(&d.j);
+    text = done(&d);
+    check_text(text, "2\n");
+    free(text);
+}
+
+/* The document d writes for a command with two intervals. */
+static char *doc_text(bool csv, bool rows, const char *error)
+{
+    struct doc m;
+    struct vp_doc d;
+    start(&m);
+    vp_doc_init(&d, VP_DOC_INTERVALS, 0, NULL);
+    struct vp_json *j = vp_doc_start(&d, m.f, csv);
+    vp_json_string(j, "target", "t");
+    if (rows) {
+        j = vp_doc_rows(&d);
+        for (int i = 0; i < 2; i++) {
+            vp_json_object_begin(j, NULL);
+            vp_json_int(j, "i", i);
+            vp_json_object_end(j);
+        }
+    }
+    j = vp_doc_end(&d);
+    vp_json_int(j, "sent", 5);
+    vp_doc_close(&d, error);
+    vp_doc_close(&d, "twice"); /* a closed document stays as it is */
+    return done(&m);
+}
+
+static void test_doc(void)
+{
+    char *text = doc_text(false, true, NULL);
+    check_text(text, "{\n"
+                     "  \"start\": {\n"
+                     "    \"target\": \"t\"\n"
+                     "  },\n"
+                     "  \"intervals\": [\n"
+                     "    {\n"
+                     "      \"i\": 0\n"
+                     "    },\n"
+                     "    {\n"
+                     "      \"i\": 1\n"
+                     "    }\n"
+                     "  ],\n"
+                     "  \"end\": {\n"
+                     "    \"sent\": 5\n"
+                     "  },\n"
+                     "  \"error\": null\n"
+                     "}\n");
+    free(text);
+    /* no rows written: the section is there, empty; the error is the run's */
+    text = doc_text(false, false, "lost");
+    check_text(text, "{\n"
+                     "  \"start\": {\n"
+                     "    \"target\": \"t\"\n"
+                     "  },\n"
+                     "  \"intervals\": [],\n"
+                     "  \"end\": {\n"
+                     "    \"sent\": 5\n"
+                     "  },\n"
+                     "  \"error\": \"lost\"\n"
+                     "}\n");
+    free(text);
+    /* CSV: the rows alone */
+    text = doc_text(true, true, NULL);
+    check_text(text, "i\n0\n1\n");
+    free(text);
+}
+
+static void test_doc_fail(void)
+{
+    struct vp_err err = {0};
+    vp_input_error(&err, "--x 3: out of range");
+    struct vp_doc d;
+    /* nothing asked JSON: nothing on stdout (the message goes to stderr) */
+    vp_doc_init(&d, VP_DOC_ROUNDS, 0, NULL);
+    CHECK_INT(vp_doc_fail(&d, false, &err), VP_EXIT_USAGE);
+    CHECK_INT(d.state, VP_DOC_IDLE);
+    /* --json on the command line, though the options stopped before it */
+    char *argv[] = {"cmd", "--x", "3", "--json", NULL};
+    vp_doc_init(&d, VP_DOC_ROUNDS, 4, argv);
+    CHECK(d.asked);
+    char *after[] = {"cmd", "--", "--json", NULL};
+    vp_doc_init(&d, VP_DOC_ROUNDS, 3, after);
+    CHECK(!d.asked);
+    char *no[] = {"cmd", "--json=false", NULL};
+    vp_doc_init(&d, VP_DOC_ROUNDS, 2, no);
+    CHECK(!d.asked);
+    /* one begun is closed with the error */
+    struct doc m;
+    start(&m);
+    vp_doc_init(&d, VP_DOC_ROUNDS, 0, NULL);
+    vp_doc_start(&d, m.f, false);
+    vp_run_error(&err, 0, "peer gone");
+    CHECK_INT(vp_doc_fail(&d, true, &err), VP_EXIT_FAILED);
+    char *text = done(&m);
+    check_text(text, "{\n"
+                     "  \"start\": {},\n"
+                     "  \"rounds\": [],\n"
+                     "  \"end\": {},\n"
+                     "  \"error\": \"peer gone\"\n"
+                     "}\n");
+    free(text);
+    CHECK(vp_doc_error_of(&err) == err.msg);
+    struct vp_err none = {0};
+    CHECK(vp_doc_error_of(&none) == NULL);
+}
+
 int main(void)
 {
     RUN(test_quote);
@@ -332,5 +494,8 @@ int main(void)
     RUN(test_doubles_round_trip);
     RUN(test_top_level);
     RUN(test_options);
+    RUN(test_csv);
+    RUN(test_doc);
+    RUN(test_doc_fail);
     return CHECK_DONE();
 }
