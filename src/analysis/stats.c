@@ -100,6 +100,17 @@ const char *vp_format_ci(char *buf, size_t len, const char *fmt, const struct vp
     return none ? "-" : VP_CI_TOO_FEW;
 }
 
+const char *vp_format_ci_range(char *buf, size_t len, const char *fmt, const struct vp_summary *s)
+{
+    char lo[32], hi[32];
+    if (!vp_ci_shown(s))
+        return vp_format_ci(buf, len, fmt, s);
+    snprintf(lo, sizeof lo, fmt, s->ci_lo);
+    snprintf(hi, sizeof hi, fmt, s->ci_hi);
+    snprintf(buf, len, "%s .. %s", lo, hi);
+    return buf;
+}
+
 int vp_welch(double m1, double sd1, int n1, double m2, double sd2, int n2, struct vp_welch *w)
 {
     w->t = w->df = w->p = NAN;

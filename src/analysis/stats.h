@@ -49,6 +49,8 @@ bool vp_ci_shown(const struct vp_summary *s);
  * below zero (see vp_ci_shown). Never "inf" or "nan". Returns the text. */
 #define VP_CI_TOO_FEW "n too small"
 const char *vp_format_ci(char *buf, size_t len, const char *fmt, const struct vp_summary *s);
+/* The same as "LO .. HI" (each in fmt): "-" or "n too small" as above. */
+const char *vp_format_ci_range(char *buf, size_t len, const char *fmt, const struct vp_summary *s);
 
 /* Welch's unequal-variance t-test of two means (the same as R's
  * t.test(var.equal = FALSE)): t = (m2 - m1) / se, Welch-Satterthwaite

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/stats.h"
+#include "report/run_view.h"
 #include "check.h"
 
 /* Reference quantile, written out independently: linear interpolation
@@ -326,6 +327,58 @@ static void test_welch(void)
     CHECK(isnan(w.p));
 }
 
+/* A run of three rounds of a rate {10, 1, 10} (harmonic) printed as
+ * `results show` prints it: "n too small" in the table, null in the JSON,
+ * never inf or nan anywhere. */
+static void test_print_run(void)
+{
+    struct vp_round_row rounds[3];
+    struct vp_run_data run = {
+        .id = 7,
+        .kind = "workload",
+        .subject = "cpu-gzip",
+        .command = "",
+        .params = "{}",
+        .status = "complete",
+        .started_at = "",
+        .finished_at = "",
+        .rounds_planned = 3,
+        .nmetrics = 1,
+        .nrounds = 3,
+        .rounds = rounds,
+    };
+    snprintf(run.metrics[0].name, sizeof run.metrics[0].name, "compress_rate");
+    snprintf(run.metrics[0].unit, sizeof run.metrics[0].unit, "MB/s");
+    run.metrics[0].harmonic = run.metrics[0].higher_is_better = true;
+    const double rate[] = {10, 1, 10};
+    for (int i = 0; i < 3; i++) {
+        rounds[i] = (struct vp_round_row){.round = i, .elapsed_s = 1 + i * 0.01};
+        rounds[i].values[0] = rate[i];
+        rounds[i].external_s = rounds[i].ratio = NAN;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    vp_run_print_text(f, &run);
+    fclose(f);
+    const char *line = strstr(text, "\ncompress_rate ");
+    CHECK(line != NULL);
+    CHECK(line && strstr(line, "n too small") != NULL);
+    CHECK(strstr(text, "inf") == NULL && strstr(text, "nan") == NULL);
+    free(text);
+
+    f = open_memstream(&text, &len);
+    vp_run_print_json(f, &run, "store.db");
+    fclose(f);
+    CHECK(strstr(text, "inf") == NULL && strstr(text, "nan") == NULL);
+    const char *m = strstr(text, "\"compress_rate\": {");
+    CHECK(m != NULL);
+    CHECK(m && strstr(m, "\"ci95_high\": null") != NULL);
+    CHECK(m && strstr(m, "\"ci95_half\": null") != NULL);
+    CHECK(m && strstr(m, "\"ci95_n_too_small\": true") != NULL);
+    free(text);
+}
+
 static void test_harmonic_rejects(void)
 {
     struct vp_summary s;
@@ -383,6 +436,7 @@ int main(void)
     RUN(test_harmonic_no_inf);
     RUN(test_format_ci);
     RUN(test_welch);
+    RUN(test_print_run);
     RUN(test_harmonic_rejects);
     RUN(test_ci_coverage);
     return CHECK_DONE();
