@@ -16,8 +16,22 @@ struct compare_opts {
 
 static const struct vp_opt compare_opt_table[] = {
     {"fail-if-worse", VP_OPT_DOUBLE, offsetof(struct compare_opts, fail_pct), "-1", -1, 1e9, NULL,
-     "exit 1 when a metric of B is worse than A's by more than PCT percent, significantly "
-     "(p < 0.05) (default -1: never)",
+     "exit 1 when a metric of B is significantly (p < 0.05) worse than A's by more than PCT "
+     "percent (-1: never)",
+     false},
+    VP_OPT_END,
+};
+
+/* The output options in compare's own words (the same struct as every
+ * reporting command's). */
+static const struct vp_opt output_opt_table[] = {
+    {"json", VP_OPT_BOOL, offsetof(struct vp_output_opts, json), NULL, 0, 0, NULL,
+     "print JSON: a, b, metrics (each side's n, mean, CI; ratio, worse_pct, t, df, p), error",
+     false},
+    {"csv", VP_OPT_BOOL, offsetof(struct vp_output_opts, csv), NULL, 0, 0, NULL,
+     "print one CSV line per metric instead of a table", false},
+    {"store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
+     "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
      false},
     VP_OPT_END,
 };
@@ -223,12 +237,12 @@ static int compare_main(int argc, char **argv)
     struct compare_opts co;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {compare_opt_table, &co}};
+    struct vp_optset sets[] = {{output_opt_table, &out}, {compare_opt_table, &co}};
     struct vp_cmp_ref a, b;
     struct vp_comparison c;
     char *pos[2];
     int npos, rc = VP_EXIT_OK;
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
+    vp_opt_defaults(output_opt_table, &out, &err);
     vp_opt_defaults(compare_opt_table, &co, &err);
     if (vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, 2, &npos, &err) < 0)
         return vp_output_fail(&out, &err);
@@ -271,7 +285,7 @@ static void compare_help(FILE *f)
           "Options:\n",
           f);
     vp_opt_print_help(f, compare_opt_table);
-    vp_opt_print_help(f, vp_output_opt_table);
+    vp_opt_print_help(f, output_opt_table);
 }
 
 const struct vp_command vp_cmd_compare = {
