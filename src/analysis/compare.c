@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
 #include "analysis/run_stats.h"
 #include "drivers/driver.h"
@@ -266,6 +267,30 @@ static const struct vp_exp_point_row *find_point(const struct vp_exp_data *d, co
     return NULL;
 }
 
+/* The point's figure: all its appliances' measured rounds as one sample
+ * (externally timed where they were), as `results experiment` shows it. */
+static int compare_pooled(struct vp_store *st, const struct vp_exp_point_row *pa,
+                          const struct vp_exp_point_row *pb, const char *point,
+                          struct vp_comparison *c, struct vp_err *err)
+{
+    struct vp_point_stats sa, sb;
+    struct vp_cmp_row *r;
+    int rc;
+    if ((rc = vp_point_stats(st, pa, &sa, err)) < 0 || (rc = vp_point_stats(st, pb, &sb, err)) < 0)
+        return rc;
+    if (sa.elapsed.n == 0 || sb.elapsed.n == 0)
+        return 0;
+    if ((r = add_row(c)) == NULL)
+        return vp_run_error(err, ENOMEM, "compare");
+    r->point = point;
+    snprintf(r->metric, sizeof r->metric, "elapsed");
+    snprintf(r->unit, sizeof r->unit, "s");
+    r->a = sa.elapsed;
+    r->b = sb.elapsed;
+    judge(r, &r->a, &r->b);
+    return 0;
+}
+
 /* The appliances' runs and the loads of two matched points. */
 static int compare_points(struct vp_store *st, const struct vp_exp_data *da,
                           const struct vp_exp_point_row *pa, const struct vp_exp_data *db,
@@ -282,6 +307,8 @@ static int compare_points(struct vp_store *st, const struct vp_exp_data *da,
         return vp_run_error(err, ENOMEM, "compare");
     }
     c->points[c->npoints++] = point;
+    if ((rc = compare_pooled(st, pa, pb, point, c, err)) < 0)
+        return rc;
     for (int i = 0; i < pa->nruns && rc == 0; i++) {
         int k = 0;
         while (k < pb->nruns && strcmp(pa->appliance[i], pb->appliance[k]) != 0)

@@ -5,7 +5,9 @@
  *
  * Runs are matched metric by metric (elapsed and the workload's metrics, by
  * name). Experiments are matched point by point (the same case label and
- * matrix values: the point's params), then appliance by appliance (the runs
+ * matrix values: the point's params): first the point's elapsed time (all
+ * its appliances' rounds as one sample, as `results experiment` has it; a
+ * row with neither appliance nor load), then appliance by appliance (the runs
  * of its instances, metric by metric as above) and load by load (name and
  * target: the driver's capacity with its CI; an rtp/udp load's median delay
  * and loss, one figure per run, so without a test).

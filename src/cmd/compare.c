@@ -49,8 +49,11 @@ static void print_group(const struct vp_cmp_row *r)
 {
     if (r->point == NULL)
         return;
-    printf("\npoint %s, %s %s\n", r->point, r->load[0] ? "load" : "appliance",
-           r->load[0] ? r->load : r->appliance);
+    if (!r->load[0] && !r->appliance[0])
+        printf("\npoint %s, all appliances' rounds\n", r->point);
+    else
+        printf("\npoint %s, %s %s\n", r->point, r->load[0] ? "load" : "appliance",
+               r->load[0] ? r->load : r->appliance);
 }
 
 static bool same_group(const struct vp_cmp_row *r, const struct vp_cmp_row *prev)
@@ -223,7 +226,10 @@ static int report_worse(const struct vp_comparison *c, double pct)
         char where[VP_STR_MAX + 160] = "";
         if (r->point)
             snprintf(where, sizeof where, "point %s %s %s: ", r->point,
-                     r->load[0] ? "load" : "appliance", r->load[0] ? r->load : r->appliance);
+                     r->load[0] ? "load" : "appliance",
+                     r->load[0]        ? r->load
+                     : r->appliance[0] ? r->appliance
+                                       : "(all)");
         fprintf(stderr, "virtperf: compare: %s%s is %.1f%% worse in B (p = %.2g), beyond %g%%\n",
                 where, r->metric, r->worse_pct, r->test.p, pct);
         n++;

@@ -129,11 +129,14 @@ for i in 1 2; do
     eval "e$i=$(jq -r .experiment.id "$work/out")"
 done
 expect_exit 0 "$VP" compare "exp:$e1" "exp:$e2" --json
-jq -e '.a.kind == "experiment" and (.metrics | length) == 6
+# each point's own figure first (all its instances' rounds: appliance null)
+jq -e '.a.kind == "experiment" and (.metrics | length) == 8
   and ([.metrics[] | "\(.point.count) \(.appliance) \(.metric)"]
-       == ["1 pi-1 elapsed", "1 pi-1 iterations", "2 pi-1 elapsed", "2 pi-1 iterations",
-           "2 pi-2 elapsed", "2 pi-2 iterations"])
-  and all(.metrics[]; .a.n == 3 and .b.n == 3) and .only_in_a == 0 and .only_in_b == 0' \
+       == ["1 null elapsed", "1 pi-1 elapsed", "1 pi-1 iterations", "2 null elapsed",
+           "2 pi-1 elapsed", "2 pi-1 iterations", "2 pi-2 elapsed", "2 pi-2 iterations"])
+  and ([.metrics[] | select(.appliance == null) | .a.n] == [3, 6])
+  and all(.metrics[] | select(.appliance != null); .a.n == 3 and .b.n == 3)
+  and .only_in_a == 0 and .only_in_b == 0' \
     "$work/out" >/dev/null || fail "compare experiments: $(cat "$work/out")"
 expect_exit 0 "$VP" compare "exp:$e1" "exp:$e2" --csv
 grep -q '^"{""count"":2}",pi-2,,elapsed,s,0,3,' "$work/out" || fail "CSV of experiments: $(cat "$work/out")"
