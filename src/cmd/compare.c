@@ -1,6 +1,16 @@
 /* virtperf compare A B: two stored runs or experiments side by side
  * (analysis/compare.c), as a table, JSON or CSV; --fail-if-worse for
- * users' CI. */
+ * users' CI.
+ *
+ * The JSON: {"a": {kind, id, label}, "b": {...}, "alpha": 0.05,
+ *   "metrics": [{point (the point's params object, null for runs),
+ *     appliance, load (null where none: a point's own row has neither),
+ *     metric, unit, higher_is_better, average ("harmonic" | "arithmetic"),
+ *     a: {n, mean, sd, ci95_low, ci95_high, ci95_half, ci95_n_too_small},
+ *     b: {...}, ratio (B/A), worse_pct (below 0: better), t, df, p,
+ *     significant, worse, beyond_limit}],
+ *   "only_in_a", "only_in_b", "fail_if_worse_pct", "error"}
+ * with null for every figure there is none of (never inf or NaN). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
