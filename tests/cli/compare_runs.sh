@@ -5,8 +5,8 @@
 # and with Welch's t and df computed here from the stored rounds;
 # --fail-if-worse exits 1 exactly when a metric got significantly worse by
 # more than its limit, naming it; the CSV has its header; experiments are
-# matched point by point and appliance by appliance; bad ids exit 2 with one
-# line.
+# matched point by point, appliance by appliance and load by load; bad ids
+# exit 2 with one line.
 . "$(dirname "$0")/lib.sh"
 
 nb=
@@ -140,6 +140,24 @@ jq -e '.a.kind == "experiment" and (.metrics | length) == 8
     "$work/out" >/dev/null || fail "compare experiments: $(cat "$work/out")"
 expect_exit 0 "$VP" compare "exp:$e1" "exp:$e2" --csv
 grep -q '^"{""count"":2}",pi-2,,elapsed,s,0,3,' "$work/out" || fail "CSV of experiments: $(cat "$work/out")"
+
+# a load's figures: one value a run (a median delay and a loss), so no test
+data=$(cd "$(dirname "$0")/../data/experiments" && pwd)
+for i in 1 2; do
+    expect_exit 0 "$VP" run "$data/load-udp.yaml" --json
+    eval "u$i=$(jq -r .experiment.id "$work/out")"
+done
+expect_exit 0 "$VP" compare "exp:$u1" "exp:$u2" --json
+jq -e '[.metrics[] | select(.load == "udp")] as $l
+  | ([$l[].metric] == ["delay_median", "loss"])
+  and all($l[]; .a.n == 1 and .b.n == 1 and .p == null and (.significant | not)
+      and .higher_is_better == false and .appliance == null)
+  and ($l[0] | .unit == "ms" and .a.mean > 0 and .b.mean > 0)
+  and ([.metrics[] | select(.appliance == "cpu") | .metric] | index("compress_rate") != null)
+  and ([.metrics[] | select(.metric == "compress_rate")][0]
+      | .average == "harmonic" and .higher_is_better)' "$work/out" >/dev/null ||
+    fail "compare experiments with loads: $(cat "$work/out")"
+expect_exit 0 "$VP" compare "exp:$u1" "exp:$u2" --fail-if-worse 0 # no test, never beyond
 
 # --- bad input: one line, exit 2
 expect_exit 2 "$VP" compare "$a" 99999
