@@ -11,4 +11,10 @@
  * measured rounds, warm-up excluded; n = 0 when no round has a value. */
 void vp_run_summary(const struct vp_run_data *run, int metric, struct vp_summary *s);
 
+/* The measured rounds' values of that metric (warm-up and missing values
+ * left out) into *x (malloc'd, free it; NULL on ENOMEM), and whether the
+ * summary of it is harmonic: a rate whose values are all above zero. Their
+ * number, or -ENOMEM. */
+int vp_run_samples(const struct vp_run_data *run, int metric, double **x, bool *harmonic);
+
 #endif

@@ -5,6 +5,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,10 +73,56 @@ int vp_summarize(const double *x, int n, bool harmonic, struct vp_summary *s)
     }
     s->ci_lo = 1.0 / inv.ci_hi;
     if (!(inv.ci_lo > 0)) { /* the interval of 1/x reaches zero: no upper bound on the rate */
-        s->ci_hi = s->ci_half = INFINITY;
+        s->ci_unbounded = true;
+        s->ci_hi = s->ci_half = NAN;
         return 0;
     }
     s->ci_hi = 1.0 / inv.ci_lo;
     s->ci_half = (s->ci_hi - s->ci_lo) / 2;
+    return 0;
+}
+
+bool vp_ci_shown(const struct vp_summary *s)
+{
+    if (s->n < 2 || s->ci_unbounded || !isfinite(s->ci_half) || !isfinite(s->ci_lo) ||
+        !isfinite(s->ci_hi))
+        return false;
+    return !(s->min >= 0 && s->ci_lo < 0);
+}
+
+const char *vp_format_ci(char *buf, size_t len, const char *fmt, const struct vp_summary *s)
+{
+    if (vp_ci_shown(s)) {
+        snprintf(buf, len, fmt, s->ci_half);
+        return buf;
+    }
+    bool none = s->n < 2 || (!s->ci_unbounded && isnan(s->ci_half));
+    return none ? "-" : VP_CI_TOO_FEW;
+}
+
+const char *vp_format_ci_range(char *buf, size_t len, const char *fmt, const struct vp_summary *s)
+{
+    char lo[32], hi[32];
+    if (!vp_ci_shown(s))
+        return vp_format_ci(buf, len, fmt, s);
+    snprintf(lo, sizeof lo, fmt, s->ci_lo);
+    snprintf(hi, sizeof hi, fmt, s->ci_hi);
+    snprintf(buf, len, "%s .. %s", lo, hi);
+    return buf;
+}
+
+int vp_welch(double m1, double sd1, int n1, double m2, double sd2, int n2, struct vp_welch *w)
+{
+    w->t = w->df = w->p = NAN;
+    if (n1 < 2 || n2 < 2 || !isfinite(m1) || !isfinite(m2) || !isfinite(sd1) || !isfinite(sd2))
+        return -EINVAL;
+    double v1 = sd1 * sd1 / n1, v2 = sd2 * sd2 / n2, se2 = v1 + v2;
+    if (!(se2 > 0)) { /* no spread on either side: the means are what they are */
+        w->p = m1 == m2 ? 1 : 0;
+        return 0;
+    }
+    w->t = (m2 - m1) / sqrt(se2);
+    w->df = se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1));
+    w->p = fmin(1, 2 * gsl_cdf_tdist_Q(fabs(w->t), w->df));
     return 0;
 }

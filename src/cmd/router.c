@@ -85,9 +85,10 @@ static void print_text(const struct router_opts *o, const struct vp_fwd_result *
     printf(")\n");
     printf("forwarding rate (%llu-byte frames, loss <= %g%%): %.0f frames/s",
            (unsigned long long)o->frame + 4, o->loss_pct, s->rate.mean);
+    char ci[80];
     if (s->n > 1)
-        printf(" (95%% CI %.0f .. %.0f, %d searches, %d trials)", s->rate.ci_lo, s->rate.ci_hi,
-               s->n, s->trials);
+        printf(" (95%% CI %s, %d searches, %d trials)",
+               vp_format_ci_range(ci, sizeof ci, "%.0f", &s->rate), s->n, s->trials);
     printf("%s\n", s->generator_limited
                        ? "; the tester was the limit in some trials (rejected): the routers may "
                          "forward more"

@@ -110,13 +110,12 @@ static void print(FILE *out, const struct vp_load_figures *f)
 {
     const struct vp_load_capacity *c = f->own;
     const struct vp_summary *m = &c->max_rate;
-    char mean[32], lo[32], hi[32];
+    char mean[32], ci[80];
     fprintf(out, "max %s calls/s",
             vp_format_figure(mean, sizeof mean, "%.1f", m->n ? m->mean : NAN));
     if (m->n > 1)
-        fprintf(out, " (95%% CI %s .. %s, %d searches)",
-                vp_format_figure(lo, sizeof lo, "%.1f", m->ci_lo),
-                vp_format_figure(hi, sizeof hi, "%.1f", m->ci_hi), m->n);
+        fprintf(out, " (95%% CI %s, %d searches)", vp_format_ci_range(ci, sizeof ci, "%.1f", m),
+                m->n);
     else if (m->n == 1)
         fprintf(out, " (1 search)");
     if (c->from_cache)

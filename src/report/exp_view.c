@@ -138,12 +138,11 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
             printf("%5d  %-34s %-11s %4d  host CPU %6.2f%% ± %.2f\n", p->point + 1, p->params,
                    p->status, p->instances, p->host_cpu_pct, p->host_cpu_ci_half);
         else
-            printf(
-                "%5d  %-34s %-11s %4d  %10s %10s %6s\n", p->point + 1, p->params, p->status,
-                p->instances,
-                vp_format_figure(m, sizeof m, "%.4g", ps.elapsed.n ? ps.elapsed.mean : NAN),
-                vp_format_figure(c, sizeof c, "%.4g", ps.elapsed.n > 1 ? ps.elapsed.ci_half : NAN),
-                vp_format_figure(jn, sizeof jn, "%.3f", ps.jain));
+            printf("%5d  %-34s %-11s %4d  %10s %10s %6s\n", p->point + 1, p->params, p->status,
+                   p->instances,
+                   vp_format_figure(m, sizeof m, "%.4g", ps.elapsed.n ? ps.elapsed.mean : NAN),
+                   vp_format_ci(c, sizeof c, "%.4g", &ps.elapsed),
+                   vp_format_figure(jn, sizeof jn, "%.3f", ps.jain));
         if (other > VP_OTHER_WORK_LIMIT)
             printf("       host: %.2f cores went to work outside the experiment during this "
                    "point: its figures are disturbed\n",
@@ -166,7 +165,8 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
     } else {
         vp_json_int(j, "n", ps.elapsed.n);
         vp_json_double(j, "elapsed_mean_s", ps.elapsed.n ? ps.elapsed.mean : NAN);
-        vp_json_double(j, "elapsed_ci95_half_s", ps.elapsed.n > 1 ? ps.elapsed.ci_half : NAN);
+        vp_json_double(j, "elapsed_ci95_half_s",
+                       vp_ci_shown(&ps.elapsed) ? ps.elapsed.ci_half : NAN);
         vp_json_double(j, "jain", ps.jain);
     }
     vp_json_array_begin(j, "appliances");

@@ -52,6 +52,13 @@ static void cell(FILE *out, double v)
         fprintf(out, " %11.4g", v);
 }
 
+/* A CI's half-width in the same column: "-" or "n too small" without one. */
+static void ci_cell(FILE *out, const struct vp_summary *s)
+{
+    char buf[32];
+    fprintf(out, " %11s", vp_format_ci(buf, sizeof buf, "%.4g", s));
+}
+
 void vp_run_print_text(FILE *out, const struct vp_run_data *run)
 {
     int measured = 0;
@@ -104,7 +111,7 @@ void vp_run_print_text(FILE *out, const struct vp_run_data *run)
                 m < VP_METRIC_ELAPSED ? "external_elapsed" : metric_name(run, m),
                 m < VP_METRIC_ELAPSED ? "s" : metric_unit(run, m), s.n);
         cell(out, s.n ? s.mean : NAN);
-        cell(out, s.n ? s.ci_half : NAN);
+        ci_cell(out, &s);
         cell(out, s.n > 1 ? s.sd : NAN);
         cell(out, s.n ? s.min : NAN);
         cell(out, s.n ? s.median : NAN);
@@ -132,9 +139,12 @@ static void json_summary(struct vp_json *j, const struct vp_run_data *run, int m
     vp_json_int(j, "n", s.n);
     vp_json_double(j, "mean", s.n ? s.mean : NAN);
     vp_json_double(j, "sd", s.n > 1 ? s.sd : NAN);
-    vp_json_double(j, "ci95_low", s.n > 1 ? s.ci_lo : NAN);
-    vp_json_double(j, "ci95_high", s.n > 1 ? s.ci_hi : NAN);
-    vp_json_double(j, "ci95_half", s.n > 1 ? s.ci_half : NAN);
+    /* null without a meaningful interval; ci95_n_too_small tells that from n < 2 */
+    bool ci = vp_ci_shown(&s);
+    vp_json_double(j, "ci95_low", ci ? s.ci_lo : NAN);
+    vp_json_double(j, "ci95_high", ci ? s.ci_hi : NAN);
+    vp_json_double(j, "ci95_half", ci ? s.ci_half : NAN);
+    vp_json_bool(j, "ci95_n_too_small", s.n > 1 && !ci);
     vp_json_double(j, "min", s.n ? s.min : NAN);
     vp_json_double(j, "q1", s.n ? s.q1 : NAN);
     vp_json_double(j, "median", s.n ? s.median : NAN);

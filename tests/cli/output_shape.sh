@@ -127,6 +127,9 @@ csv_of "results show" rounds "$run"
 [[ $(($(wc -l <"$work/out") - 1)) -eq $(jq '.rounds | length' "$work/results_show.json") ]] ||
     fail "results show: CSV and JSON rows differ in number"
 bad 2 "results show" rounds 99999
+ok compare rounds "$run" "run:$run"
+csv_of compare rounds "$run" "run:$run"
+bad 2 compare rounds "$run" 99999
 
 cat >"$work/exp.yaml" <<'EOF'
 name: shape

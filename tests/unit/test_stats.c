@@ -1,11 +1,14 @@
 /* Summary statistics and Student-t confidence intervals (analysis/stats). */
 #include <errno.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/stats.h"
+#include "report/run_view.h"
 #include "check.h"
+#include "core/doc.h"
 
 /* Reference quantile, written out independently: linear interpolation
  * between order statistics at position f*(n-1) (Hyndman & Fan type 7, what
@@ -179,11 +182,13 @@ static void test_harmonic(void)
                    s.mean * s.mean,
                1e-9);
     CHECK_NEAR(s.sd, 1.1222634, 1e-6);
-    CHECK(s.ci_lo < s.mean && s.mean < s.ci_hi);
+    CHECK(s.ci_lo < s.mean);
     /* so few, so spread: the interval of 1/x reaches below zero, so the
-     * rate has no upper bound; the lower bound is 1/(mean(1/x) + half) */
-    CHECK(isinf(s.ci_hi) && s.ci_hi > 0);
-    CHECK(isinf(s.ci_half));
+     * rate has no upper bound, said as such (never inf); the lower bound is
+     * 1/(mean(1/x) + half) */
+    CHECK(s.ci_unbounded);
+    CHECK(isnan(s.ci_hi) && isnan(s.ci_half));
+    CHECK(!vp_ci_shown(&s));
     double inv_mean = (1 + 0.5 + 0.25) / 3, inv_sd = 0.38188130791298663;
     CHECK_NEAR(s.ci_lo, 1 / (inv_mean + vp_t975(2) * inv_sd / sqrt(3.0)), 1e-9);
     CHECK_NEAR(s.ci_lo, 0.6527504, 1e-6);
@@ -205,6 +210,7 @@ static void test_harmonic_tight(void)
     CHECK_NEAR(s.ci_half, 6.9679298, 1e-6);
     CHECK(s.ci_lo < s.mean && s.mean < s.ci_hi);
     CHECK(isfinite(s.ci_hi));
+    CHECK(!s.ci_unbounded && vp_ci_shown(&s));
     /* the harmonic mean is below the arithmetic one */
     CHECK_INT(vp_summarize(x, 5, false, &a), 0);
     CHECK_NEAR(a.mean, 102.4, 1e-12);
@@ -212,6 +218,168 @@ static void test_harmonic_tight(void)
     CHECK_NEAR(a.sd, 5.5946403, 1e-6);
     CHECK_NEAR(a.ci_half, 6.9466634, 1e-6);
     CHECK_NEAR(s.median, a.median, 0);
+}
+
+/* The sample of issue 15's contended cpu-gzip run: one slow round among
+ * fast ones. Its rate's CI was inf (the interval of 1/x reaches zero,
+ * inverted); nothing of it may be inf now, and a table says why there is
+ * no interval. */
+static void test_harmonic_no_inf(void)
+{
+    const double x[] = {10, 1, 10};
+    struct vp_summary s;
+    char buf[32];
+    CHECK_INT(vp_summarize(x, 3, true, &s), 0);
+    CHECK_NEAR(s.mean, 3 / 1.2, 1e-12);
+    CHECK(!isinf(s.ci_half));
+    CHECK(!isinf(s.ci_hi));
+    CHECK(!isinf(s.ci_lo));
+    CHECK(isfinite(s.ci_lo) && s.ci_lo > 0 && s.ci_lo < s.mean);
+    CHECK_STR(vp_format_ci(buf, sizeof buf, "%.4g", &s), "n too small");
+    /* spread, but with enough rounds the interval closes again */
+    double many[24];
+    for (int i = 0; i < 24; i++)
+        many[i] = i % 3 == 1 ? 1 : 10;
+    CHECK_INT(vp_summarize(many, 24, true, &s), 0);
+    CHECK(!s.ci_unbounded && isfinite(s.ci_hi) && s.ci_lo > 0);
+    CHECK(s.ci_lo < s.mean && s.mean < s.ci_hi);
+    CHECK(strcmp(vp_format_ci(buf, sizeof buf, "%.4g", &s), "n too small") != 0);
+}
+
+/* What tables print for a CI: the half-width, "-" without one, "n too
+ * small" where a normal interval of a quantity that cannot be negative
+ * reaches below zero. */
+static void test_format_ci(void)
+{
+    struct vp_summary s;
+    char buf[32];
+    const double tight[] = {4, 5, 6};
+    CHECK_INT(vp_summarize(tight, 3, false, &s), 0);
+    CHECK_STR(vp_format_ci(buf, sizeof buf, "%.3f", &s), "2.484"); /* 4.3026527 * 1 / sqrt(3) */
+    CHECK(vp_ci_shown(&s));
+    const double one[] = {4};
+    CHECK_INT(vp_summarize(one, 1, false, &s), 0);
+    CHECK_STR(vp_format_ci(buf, sizeof buf, "%.3f", &s), "-");
+    CHECK(!vp_ci_shown(&s));
+    /* a rate of {1, 1, 9}: mean 3.67, half 11.5: the interval would go below zero */
+    const double wide[] = {1, 1, 9};
+    CHECK_INT(vp_summarize(wide, 3, false, &s), 0);
+    CHECK(s.ci_lo < 0);
+    CHECK_STR(vp_format_ci(buf, sizeof buf, "%.3f", &s), "n too small");
+    CHECK(!vp_ci_shown(&s));
+    /* the same spread where values can be negative is just wide */
+    const double signed_[] = {-1, 1, 9};
+    CHECK_INT(vp_summarize(signed_, 3, false, &s), 0);
+    CHECK(vp_ci_shown(&s));
+    CHECK(strcmp(vp_format_ci(buf, sizeof buf, "%.3f", &s), "n too small") != 0);
+    /* a summary made by hand without an interval */
+    memset(&s, 0, sizeof s);
+    s.n = 5;
+    s.mean = 3;
+    s.ci_half = s.ci_lo = s.ci_hi = NAN;
+    CHECK_STR(vp_format_ci(buf, sizeof buf, "%.3f", &s), "-");
+}
+
+/* Welch's t-test against R 4.x:
+ *   t.test(extra ~ group, data = sleep)  # var.equal = FALSE is the default
+ *   t = -1.8608, df = 17.776, p-value = 0.07939
+ * and, by hand, {1..5} against {2, 4, .., 10}: means 3 and 6, variances
+ * 2.5 and 10, se = sqrt(2.5/5 + 10/5) = 1.5811, t = -1.8974,
+ * df = 2.5^2 / (0.5^2/4 + 2^2/4) = 5.8824, and p = I_{df/(df+t^2)}(df/2, 1/2)
+ * (the regularized incomplete beta function).
+ * (R's t is mean(x) - mean(y) over se; ours is B - A, so ours is -R's with
+ * A = y.) */
+static void test_welch(void)
+{
+    const double g1[] = {0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0};
+    const double g2[] = {1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4};
+    struct vp_summary a, b;
+    struct vp_welch w;
+    CHECK_INT(vp_summarize(g1, 10, false, &a), 0);
+    CHECK_INT(vp_summarize(g2, 10, false, &b), 0);
+    CHECK_INT(vp_welch(b.mean, b.sd, b.n, a.mean, a.sd, a.n, &w), 0);
+    CHECK_NEAR(w.t, -1.8608, 5e-5);
+    CHECK_NEAR(w.df, 17.776, 5e-4);
+    CHECK_NEAR(w.p, 0.07939, 5e-6);
+    /* the other way round: t changes sign, p and df do not */
+    CHECK_INT(vp_welch(a.mean, a.sd, a.n, b.mean, b.sd, b.n, &w), 0);
+    CHECK_NEAR(w.t, 1.8608, 5e-5);
+    CHECK_NEAR(w.p, 0.07939, 5e-6);
+
+    const double x[] = {1, 2, 3, 4, 5}, y[] = {2, 4, 6, 8, 10};
+    CHECK_INT(vp_summarize(x, 5, false, &a), 0);
+    CHECK_INT(vp_summarize(y, 5, false, &b), 0);
+    CHECK_INT(vp_welch(b.mean, b.sd, b.n, a.mean, a.sd, a.n, &w), 0);
+    CHECK_NEAR(w.t, -1.8974, 5e-5);
+    CHECK_NEAR(w.df, 5.8824, 5e-5);
+    CHECK_NEAR(w.p, gsl_sf_beta_inc(w.df / 2, 0.5, w.df / (w.df + w.t * w.t)), 1e-9);
+    CHECK(w.p > 0.10 && w.p < 0.11);
+
+    /* no spread: equal means p = 1, different ones p = 0, no t */
+    CHECK_INT(vp_welch(3, 0, 4, 3, 0, 4, &w), 0);
+    CHECK_NEAR(w.p, 1, 0);
+    CHECK(isnan(w.t));
+    CHECK_INT(vp_welch(3, 0, 4, 4, 0, 4, &w), 0);
+    CHECK_NEAR(w.p, 0, 0);
+    /* too few, or nothing to test */
+    CHECK_INT(vp_welch(3, 1, 1, 4, 1, 4, &w), -EINVAL);
+    CHECK(isnan(w.p));
+    CHECK_INT(vp_welch(NAN, 1, 4, 4, 1, 4, &w), -EINVAL);
+    CHECK(isnan(w.p));
+}
+
+/* A run of three rounds of a rate {10, 1, 10} (harmonic) printed as
+ * `results show` prints it: "n too small" in the table, null in the JSON,
+ * never inf or nan anywhere. */
+static void test_print_run(void)
+{
+    struct vp_round_row rounds[3];
+    struct vp_run_data run = {
+        .id = 7,
+        .kind = "workload",
+        .subject = "cpu-gzip",
+        .command = "",
+        .params = "{}",
+        .status = "complete",
+        .started_at = "",
+        .finished_at = "",
+        .rounds_planned = 3,
+        .nmetrics = 1,
+        .nrounds = 3,
+        .rounds = rounds,
+    };
+    snprintf(run.metrics[0].name, sizeof run.metrics[0].name, "compress_rate");
+    snprintf(run.metrics[0].unit, sizeof run.metrics[0].unit, "MB/s");
+    run.metrics[0].harmonic = run.metrics[0].higher_is_better = true;
+    const double rate[] = {10, 1, 10};
+    for (int i = 0; i < 3; i++) {
+        rounds[i] = (struct vp_round_row){.round = i, .elapsed_s = 1 + i * 0.01};
+        rounds[i].values[0] = rate[i];
+        rounds[i].external_s = rounds[i].ratio = NAN;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    vp_run_print_text(f, &run);
+    fclose(f);
+    const char *line = strstr(text, "\ncompress_rate ");
+    CHECK(line != NULL);
+    CHECK(line && strstr(line, "n too small") != NULL);
+    CHECK(strstr(text, "inf") == NULL && strstr(text, "nan") == NULL);
+    free(text);
+
+    f = open_memstream(&text, &len);
+    struct vp_doc d;
+    vp_doc_init(&d, VP_DOC_ROUNDS, 0, NULL);
+    vp_run_print_doc(&d, f, false, &run, "store.db");
+    fclose(f);
+    CHECK(strstr(text, "inf") == NULL && strstr(text, "nan") == NULL);
+    const char *m = strstr(text, "\"compress_rate\": {");
+    CHECK(m != NULL);
+    CHECK(m && strstr(m, "\"ci95_high\": null") != NULL);
+    CHECK(m && strstr(m, "\"ci95_half\": null") != NULL);
+    CHECK(m && strstr(m, "\"ci95_n_too_small\": true") != NULL);
+    free(text);
 }
 
 static void test_harmonic_rejects(void)
@@ -268,6 +436,10 @@ int main(void)
     RUN(test_empty);
     RUN(test_harmonic);
     RUN(test_harmonic_tight);
+    RUN(test_harmonic_no_inf);
+    RUN(test_format_ci);
+    RUN(test_welch);
+    RUN(test_print_run);
     RUN(test_harmonic_rejects);
     RUN(test_ci_coverage);
     return CHECK_DONE();
