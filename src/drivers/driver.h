@@ -40,7 +40,7 @@ struct vp_load_figures {
     void *own; /* the driver's figures (figures_size bytes); NULL without a run */
 };
 
-/* The charts of an experiment's figure (report/exp_svg.c) a load can join. */
+/* The charts of an experiment's report (report/figures_loads.c) a load can join. */
 enum vp_chart {
     VP_CHART_NONE,
     VP_CHART_DELAY_BOX,    /* a delay boxplot (log axis) with the loss under it */

@@ -300,6 +300,7 @@ static int capacity_steps(struct vp_store *st, struct vp_json *j, const char *la
                           struct vp_err *err)
 {
     static const char *const verdicts[] = {"", "pass", "fail", "rejected"};
+    static const char *const colors[] = {"#888", "#3a3", "#d33", "#e90"};
     char title[320];
     int rc = 0;
     snprintf(title, sizeof title, "capacity search step by step: %s", label);
@@ -314,6 +315,7 @@ static int capacity_steps(struct vp_store *st, struct vp_json *j, const char *la
         vp_json_object_begin(j, NULL);
         vp_json_string(j, "name", v == 0 ? "search" : verdicts[v]);
         vp_json_string(j, "type", v == 0 ? "line" : "scatter");
+        vp_json_string(j, "color", colors[v]);
         vp_json_array_begin(j, "data");
         rc = each_row(st, STEPS, run, step_row, &c, err);
         vp_json_array_end(j);

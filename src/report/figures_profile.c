@@ -93,7 +93,8 @@ static int marks(struct vp_store *st, int64_t exp, struct vp_json *j, struct vp_
     int rc = vp_store_prepare(st,
                               OFFSETS "SELECT off.s + m.t_s, off.point FROM profile_marks m "
                                       "JOIN off ON off.id = m.profile_id "
-                                      "WHERE m.label LIKE '% start' ORDER BY 1",
+                                      "WHERE m.label = 'point ' || (off.point + 1) || ' start' "
+                                      "ORDER BY 1",
                               &q, err);
     if (rc < 0)
         return rc;

@@ -1,7 +1,8 @@
 /* A report as one self-contained HTML file: ECharts (the pinned copy
  * scripts/install-deps fetched, its path configured by meson), the
  * figures' JSON and the script that draws them (report.js), all inlined:
- * the file opens offline. */
+ * the file opens offline. VIRTPERF_ECHARTS, when set, names another copy
+ * of echarts.min.js. */
 #ifndef VP_REPORT_HTML_H
 #define VP_REPORT_HTML_H
 

@@ -1,8 +1,9 @@
 // virtperf report: draws the figures' JSON (src/report/fig.h says its form)
 // with ECharts, each figure followed by its table. No figure is computed
 // here: the numbers come from C, once; this only turns them into options.
-// The body's data-chart-count, data-series-points, data-empty-charts and
-// data-errors attributes summarise what was drawn (the tests read them).
+// The body's data-chart-count, data-series-points, data-empty-charts,
+// data-errors and data-render-ms (from navigation start to the last chart)
+// attributes summarise what was drawn (the tests read them).
 (function () {
   'use strict';
   var errors = [];
@@ -10,6 +11,7 @@
     errors.push(String(e.message));
     document.body.setAttribute('data-errors', errors.join(' | '));
   });
+  var t0 = performance.now();
   var doc = JSON.parse(document.getElementById('vp-data').textContent);
   var root = document.getElementById('report');
   var charts = 0, points = 0, empty = 0;
@@ -51,12 +53,16 @@
     };
   }
 
-  var axisLabel = { interval: 0, rotate: 30, width: 220, overflow: 'truncate' };
+  // Every category labelled while there are few; past 30, as many as fit
+  // (measuring a hundred slanted labels is most of a big report's time).
+  function axisLabel(n) {
+    return n > 30 ? { rotate: 30 } : { interval: 0, rotate: 30, width: 220, overflow: 'truncate' };
+  }
 
   var kinds = {
     bars: function (fig) {
       var o = base(fig);
-      o.xAxis = { type: 'category', data: fig.x, axisLabel: axisLabel };
+      o.xAxis = { type: 'category', data: fig.x, axisLabel: axisLabel(fig.x.length) };
       o.yAxis = { type: 'value', name: fig.y };
       o.series = [];
       fig.series.forEach(function (s) {
@@ -74,7 +80,7 @@
       var o = base(fig);
       o.tooltip = { trigger: 'item', confine: true };
       o.xAxis = {
-        type: 'category', axisLabel: axisLabel,
+        type: 'category', axisLabel: axisLabel(fig.x.length),
         data: fig.x.map(function (x, i) { return fig.sub ? x + '\n' + fig.sub[i] : x; }),
       };
       o.yAxis = { type: fig.ylog ? 'log' : 'value', name: fig.y };
@@ -92,10 +98,12 @@
       if (fig.y2) o.yAxis.push({ type: 'value', name: fig.y2 });
       o.dataZoom = [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 8 }];
       o.series = [];
+      var scatter = fig.series.some(function (s) { return s.type === 'scatter'; });
       fig.series.forEach(function (s) {
         o.series.push({
-          name: s.name, type: s.type, data: s.data, yAxisIndex: s.axis || 0,
-          showSymbol: s.type === 'scatter' || s.data.length < 60, symbolSize: 7,
+          name: s.name, type: s.type, data: s.data, yAxisIndex: s.axis || 0, color: s.color,
+          showSymbol: s.type === 'scatter' || (!scatter && s.data.length < 60),
+          symbolSize: s.type === 'scatter' ? 10 : 6, z: s.type === 'scatter' ? 5 : 2,
         });
         points += s.data.length;
         if (s.err) o.series.push(whiskers(s.name, s.err));
@@ -132,10 +140,10 @@
     if (kinds[fig.kind]) {
       var div = el('div', null, 'chart');
       box.appendChild(div);
-      var before = points;
+      var before = points, tf = performance.now();
       echarts.init(div, null, { renderer: 'canvas' }).setOption(kinds[fig.kind](fig));
       charts++;
-      div.setAttribute('data-points', String(points - before));
+      div.setAttribute('data-points', String(points - before)); div.setAttribute('data-ms', String(Math.round(performance.now() - tf)));
       if (points === before) empty++;
     }
     if (fig.table) {
@@ -162,5 +170,7 @@
   document.body.setAttribute('data-series-points', String(points));
   document.body.setAttribute('data-empty-charts', String(empty));
   document.body.setAttribute('data-errors', errors.join(' | '));
+  document.body.setAttribute('data-render-ms', String(Math.round(performance.now())));
+  document.body.setAttribute('data-script-ms', String(Math.round(performance.now() - t0)));
   document.body.setAttribute('data-done', '1');
 })();
