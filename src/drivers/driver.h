@@ -81,6 +81,10 @@ struct vp_driver {
     /* Which chart the load joins, with its values; VP_CHART_NONE when it
      * has nothing to draw. Optional (NULL: never drawn). */
     enum vp_chart (*draw)(const struct vp_load_figures *f, struct vp_chart_value *v);
+    /* The report's figures of the run over its time (report/figures_sip.c),
+     * one figure object each, label naming its point and load. Optional. */
+    int (*time_figures)(struct vp_store *st, struct vp_json *j, const char *label, int64_t run_id,
+                        struct vp_err *err);
 };
 
 /* Every driver, in the order errors list them, NULL-terminated. */

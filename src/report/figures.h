@@ -38,6 +38,13 @@ int vp_figures_profile(struct vp_store *st, const struct vp_exp_data *d, struct 
 int vp_figures_methods(struct vp_store *st, const struct vp_exp_data *d, struct vp_json *j,
                        struct vp_err *err);
 
+/* A load's run over its time, for the driver tables' time_figures
+ * (figures_sip.c): label names the point and load. */
+int vp_figures_sip_intervals(struct vp_store *st, struct vp_json *j, const char *label,
+                             int64_t run_id, struct vp_err *err);
+int vp_figures_capacity_steps(struct vp_store *st, struct vp_json *j, const char *label,
+                              int64_t run_id, struct vp_err *err);
+
 /* x axis label of point p in d (its platform added when d has several). */
 void vp_figures_label(char *buf, size_t len, const struct vp_exp_data *d,
                       const struct vp_exp_point_row *p);
