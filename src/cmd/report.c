@@ -18,6 +18,7 @@
 struct report_opts {
     char output[VP_STR_MAX];
     char title[VP_STR_MAX];
+    struct vp_output_opts out; /* its store only: the page is the report's one output */
 };
 
 static const struct vp_opt report_opt_table[] = {
@@ -25,6 +26,9 @@ static const struct vp_opt report_opt_table[] = {
      "the HTML file to write (-o FILE)", false},
     {"title", VP_OPT_STRING, offsetof(struct report_opts, title), NULL, 0, 0, NULL,
      "the page's title (default: what it reports)", false},
+    {"store", VP_OPT_STRING, offsetof(struct report_opts, out.store), NULL, 0, 0, NULL,
+     "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
+     false},
     VP_OPT_END,
 };
 
@@ -94,11 +98,10 @@ static int write_page(const char *path, const char *title, const char *data, str
 
 static int report_main(int argc, char **argv)
 {
-    struct vp_output_opts out;
-    struct report_opts ro;
+    struct report_opts ro = {0};
     struct vp_err err = {0};
     struct vp_store *st = NULL;
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {report_opt_table, &ro}};
+    struct vp_optset sets[] = {{report_opt_table, &ro}};
     struct item items[MAX_IDS];
     static char long_output[] = "--output";
     char *pos[MAX_IDS + 1], *data = NULL, title[VP_STR_MAX + 64];
@@ -106,9 +109,8 @@ static int report_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) /* -o is --output */
         if (strcmp(argv[i], "-o") == 0)
             argv[i] = long_output;
-    vp_opt_defaults(vp_output_opt_table, &out, &err);
     vp_opt_defaults(report_opt_table, &ro, &err);
-    if ((rc = vp_opt_parse_argv(sets, 2, argc - 1, argv + 1, pos, MAX_IDS + 1, &npos, &err)) < 0)
+    if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, MAX_IDS + 1, &npos, &err)) < 0)
         goto out;
     if (npos == 0 || npos > MAX_IDS) {
         rc =
@@ -129,7 +131,7 @@ static int report_main(int argc, char **argv)
                  items[0].run ? "run" : "experiment", items[0].id);
     else
         snprintf(title, sizeof title, "virtperf report: %d experiments and runs", npos);
-    if ((rc = vp_output_open_store(&out, &st, &err)) < 0 ||
+    if ((rc = vp_output_open_store(&ro.out, &st, &err)) < 0 ||
         (rc = document(st, items, npos, title, &data, &err)) < 0)
         goto out;
     rc = write_page(ro.output, title, data, &err);
@@ -149,7 +151,6 @@ static void report_help(FILE *f)
           "disturbance warnings. ECharts comes from scripts/install-deps.\n\noptions:\n",
           f);
     vp_opt_print_help(f, report_opt_table);
-    vp_opt_print_help(f, vp_output_opt_table);
 }
 
 const struct vp_command vp_cmd_report = {
