@@ -118,5 +118,8 @@ void vp_fig_point_label(char *buf, size_t len, int point, const char *params, si
         if (*c != '{' && *c != '}' && *c != '"')
             text[k++] = *c == ',' ? ' ' : *c;
     text[k] = '\0';
-    snprintf(buf, len, "%d %s", point + 1, text);
+    if (point < 0)
+        snprintf(buf, len, "%s", k ? text : "all");
+    else
+        snprintf(buf, len, "%d %s", point + 1, text);
 }

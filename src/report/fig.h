@@ -46,7 +46,8 @@ void vp_fig_table_end(struct vp_json *j);
 
 /* A point's label for x axes and tables: "3 D: defaults cpu.weight:256"
  * from its params JSON (without braces, quotes and the key "case"), cut
- * to max characters. */
+ * to max characters; without the number for a point < 0 ("all" when
+ * nothing is left). */
 void vp_fig_point_label(char *buf, size_t len, int point, const char *params, size_t max);
 
 #endif

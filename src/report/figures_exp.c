@@ -13,41 +13,138 @@
 #include "report/fig.h"
 #include "report/figures.h"
 
-/* The bars of the run points with rounds, and their table. */
-static void workload_bars(struct vp_store *st, const struct vp_exp_data *d,
-                          const struct vp_point_stats *ps, struct vp_json *j, struct vp_err *err)
+/* A point's case without its platform: its params less the member
+ * "platform" (the bars' groups, when the platform is their series). */
+static void case_of(char *buf, size_t len, const struct vp_exp_point_row *p)
 {
+    char params[1024];
+    snprintf(params, sizeof params, "%s", p->params);
+    char *m = strstr(params, "\"platform\":\""), *end = m ? strchr(m + 12, '"') : NULL;
+    if (end) {
+        end++;
+        if (*end == ',')
+            end++;
+        else if (m > params && m[-1] == ',')
+            m--;
+        memmove(m, end, strlen(end) + 1);
+    }
+    vp_fig_point_label(buf, len, -1, params, 120);
+}
+
+struct groups {
+    int n, nplat;
+    char (*label)[256];    /* per group */
+    bool *flag;            /* per group: a point of it disturbed */
+    const char **platform; /* per series */
+    int *g, *pl;           /* per point: its group and series, -1 when not drawn */
+};
+
+/* Group the drawn points: by case with a series per platform when some
+ * case ran on two or more platforms, else a bar per point. */
+static int group(struct vp_store *st, const struct vp_exp_data *d, const struct vp_point_stats *ps,
+                 struct groups *gr, struct vp_err *err)
+{
+    size_t n = (size_t)d->npoints + 1;
+    gr->label = calloc(n, sizeof *gr->label);
+    gr->flag = calloc(n, sizeof *gr->flag);
+    gr->platform = calloc(n, sizeof *gr->platform);
+    gr->g = calloc(n, sizeof *gr->g);
+    gr->pl = calloc(n, sizeof *gr->pl);
+    if (!gr->label || !gr->flag || !gr->platform || !gr->g || !gr->pl)
+        return vp_run_error(err, ENOMEM, "figures");
+    bool by_platform = false;
+    for (int pass = 0; pass < 2; pass++) {
+        gr->n = gr->nplat = 0;
+        for (int i = 0; i < d->npoints; i++) {
+            const struct vp_exp_point_row *p = &d->points[i];
+            char label[256];
+            gr->g[i] = gr->pl[i] = -1;
+            if (ps[i].elapsed.n == 0)
+                continue;
+            if (pass == 0 || by_platform)
+                case_of(label, sizeof label, p);
+            else
+                vp_figures_label(label, sizeof label, d, p);
+            int g = -1;
+            for (int k = 0; k < gr->n && g < 0 && (pass == 0 || by_platform); k++)
+                if (strcmp(gr->label[k], label) == 0)
+                    g = k;
+            if (g < 0) {
+                g = gr->n++;
+                snprintf(gr->label[g], sizeof gr->label[g], "%s", label);
+                gr->flag[g] = false;
+            }
+            int pl = -1;
+            for (int k = 0; k < gr->nplat && pl < 0; k++)
+                if (strcmp(gr->platform[k], p->platform) == 0)
+                    pl = k;
+            if (pl < 0) {
+                pl = gr->nplat++;
+                gr->platform[pl] = p->platform;
+            }
+            for (int k = 0; k < i; k++) /* a case on a second platform */
+                by_platform |= pass == 0 && gr->g[k] == g && gr->pl[k] != pl;
+            gr->g[i] = g;
+            gr->pl[i] = pass == 1 && !by_platform ? 0 : pl;
+            gr->flag[g] |= vp_point_other_work(st, d->id, p->point, err) > VP_OTHER_WORK_LIMIT;
+        }
+        if (pass == 1 && !by_platform)
+            gr->nplat = 1;
+    }
+    return 0;
+}
+
+static void groups_free(struct groups *gr)
+{
+    free(gr->label);
+    free(gr->flag);
+    free(gr->platform);
+    free(gr->g);
+    free(gr->pl);
+}
+
+/* The bars of the run points with rounds (grouped by case, a series per
+ * platform, when the experiment compares platforms), and their table. */
+static int workload_bars(struct vp_store *st, const struct vp_exp_data *d,
+                         const struct vp_point_stats *ps, struct vp_json *j, struct vp_err *err)
+{
+    struct groups gr = {0};
     char label[256];
+    int rc = group(st, d, ps, &gr, err);
+    if (rc < 0) {
+        groups_free(&gr);
+        return rc;
+    }
     vp_fig_begin(j, "bars", "workload: mean elapsed time per round, per case (95% CI)",
                  "the measured rounds of all the point's appliances as one sample; * marks a "
                  "point disturbed by other work on the host");
     vp_json_string(j, "y", "elapsed (s)");
     vp_json_array_begin(j, "x");
-    for (int i = 0; i < d->npoints; i++) {
-        if (ps[i].elapsed.n == 0)
-            continue;
-        vp_figures_label(label, sizeof label, d, &d->points[i]);
-        bool disturbed =
-            vp_point_other_work(st, d->id, d->points[i].point, err) > VP_OTHER_WORK_LIMIT;
-        vp_fig_cell(j, "%s%s", label, disturbed ? " *" : "");
-    }
+    for (int g = 0; g < gr.n; g++)
+        vp_fig_cell(j, "%s%s", gr.label[g], gr.flag[g] ? " *" : "");
     vp_json_array_end(j);
     vp_json_array_begin(j, "series");
-    vp_json_object_begin(j, NULL);
-    vp_json_string(j, "name", "elapsed");
-    static const char *const arrays[] = {"data", "lo", "hi"};
-    for (int a = 0; a < 3; a++) {
-        vp_json_array_begin(j, arrays[a]);
-        for (int i = 0; i < d->npoints; i++) {
-            const struct vp_summary *s = &ps[i].elapsed;
-            if (s->n == 0)
-                continue;
-            bool ok = vp_fig_ci_ok(s, true);
-            vp_fig_num(j, NULL, a == 0 ? s->mean : !ok ? NAN : a == 1 ? s->ci_lo : s->ci_hi);
+    for (int pl = 0; pl < gr.nplat; pl++) {
+        vp_json_object_begin(j, NULL);
+        vp_json_string(j, "name", gr.nplat > 1 ? gr.platform[pl] : "elapsed");
+        static const char *const arrays[] = {"data", "lo", "hi"};
+        for (int a = 0; a < 3; a++) {
+            vp_json_array_begin(j, arrays[a]);
+            for (int g = 0; g < gr.n; g++) {
+                double v = NAN;
+                for (int i = 0; i < d->npoints; i++) {
+                    const struct vp_summary *s = &ps[i].elapsed;
+                    if (gr.g[i] != g || gr.pl[i] != pl)
+                        continue;
+                    bool ok = vp_fig_ci_ok(s, true);
+                    v = a == 0 ? s->mean : !ok ? NAN : a == 1 ? s->ci_lo : s->ci_hi;
+                }
+                vp_fig_num(j, NULL, v);
+            }
+            vp_json_array_end(j);
         }
-        vp_json_array_end(j);
+        vp_json_object_end(j);
     }
-    vp_json_object_end(j);
     vp_json_array_end(j);
     static const char *const cols[] = {
         "point",    "platform", "appliances",         "n", "mean s", "95% CI",
@@ -72,6 +169,8 @@ static void workload_bars(struct vp_store *st, const struct vp_exp_data *d,
     }
     vp_fig_table_end(j);
     vp_fig_end(j);
+    groups_free(&gr);
+    return 0;
 }
 
 /* Jain's index of the points with two or more appliances. */
@@ -133,12 +232,11 @@ int vp_figures_workload(struct vp_store *st, const struct vp_exp_data *d, struct
         shown += ps[i].elapsed.n > 0;
         several += ps[i].appliances > 1;
     }
-    if (shown > 0)
-        workload_bars(st, d, ps, j, err);
-    if (several > 0)
+    int rc = shown > 0 ? workload_bars(st, d, ps, j, err) : 0;
+    if (rc == 0 && several > 0)
         fairness_bars(d, ps, j);
     free(ps);
-    return 0;
+    return rc;
 }
 
 /* An "xy" line over the rows' instance counts: column v of each row. */

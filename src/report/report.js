@@ -33,8 +33,9 @@
     };
   }
 
-  // A vertical 95% CI whisker per [x, lo, hi] (x a category index or value).
-  function whiskers(name, data) {
+  // A vertical 95% CI whisker per [x, lo, hi] (x a category index or value),
+  // on bar k of m in each category (the layout of kinds.bars' series).
+  function whiskers(name, data, k, m) {
     return {
       name: name, type: 'custom', z: 10, tooltip: { show: false },
       data: data.filter(function (d) { return d[1] !== null && d[2] !== null; }),
@@ -42,6 +43,11 @@
         var lo = api.coord([api.value(0), api.value(1)]);
         var hi = api.coord([api.value(0), api.value(2)]);
         var w = 6, style = { stroke: '#333', lineWidth: 1.2 };
+        if (m > 1) { // barCategoryGap 20%, barGap 30%
+          var avail = api.size([1, 0])[0] * 0.8, bw = avail / (m + (m - 1) * 0.3);
+          lo[0] = hi[0] = lo[0] - avail / 2 + k * bw * 1.3 + bw / 2;
+          w = Math.min(w, bw / 3);
+        }
         return {
           type: 'group', children: [
             { type: 'line', shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: style },
@@ -65,13 +71,14 @@
       o.xAxis = { type: 'category', data: fig.x, axisLabel: axisLabel(fig.x.length) };
       o.yAxis = { type: 'value', name: fig.y };
       o.series = [];
-      fig.series.forEach(function (s) {
-        o.series.push({ name: s.name, type: 'bar', data: s.data });
-        points += s.data.length;
+      var m = fig.series.length;
+      fig.series.forEach(function (s, k) {
+        o.series.push({ name: s.name, type: 'bar', data: s.data, barGap: '30%', barCategoryGap: '20%' });
+        points += s.data.filter(function (v) { return v !== null; }).length;
         if (s.lo) {
           o.series.push(whiskers(s.name + ' 95% CI', s.data.map(function (v, i) {
             return [i, s.lo[i], s.hi[i]];
-          })));
+          }), k, m));
         }
       });
       return o;
@@ -140,8 +147,10 @@
     if (kinds[fig.kind]) {
       var div = el('div', null, 'chart');
       box.appendChild(div);
-      var before = points, tf = performance.now();
-      echarts.init(div, null, { renderer: 'canvas' }).setOption(kinds[fig.kind](fig));
+      var before = points, tf = performance.now(), opt = kinds[fig.kind](fig);
+      opt.legend.data = opt.series.filter(function (s) { return s.type !== 'custom'; })
+        .map(function (s) { return s.name; });
+      echarts.init(div, null, { renderer: 'canvas' }).setOption(opt);
       charts++;
       div.setAttribute('data-points', String(points - before)); div.setAttribute('data-ms', String(Math.round(performance.now() - tf)));
       if (points === before) empty++;

@@ -122,7 +122,8 @@ expect_one_line_error "ECharts is missing: run scripts/install-deps"
 [[ -z $(ls "$work"/x.html* 2>/dev/null) ]] || fail "a failed report left $(ls "$work"/x.html*)"
 
 # 100 points, 1 h of 1 s samples per appliance (4 appliances, 3 metrics,
-# and an interface), made in SQL: the page's size and drawing time
+# and an interface), 50 cases on two platforms, made in SQL: the page's
+# size and drawing time, seed 003's bars (a series per platform)
 export VIRTPERF_STORE=$work/big.db
 "$VP" results list >/dev/null
 sql <<'EOF'
@@ -136,8 +137,9 @@ INSERT INTO profiles (id, command, interval_s, status, started_at)
 WITH RECURSIVE p(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM p WHERE n < 99)
 INSERT INTO experiment_points (experiment_id, point, kind, params, series, platform, instances,
   cpus_available, status, profile_id)
-  SELECT 1, n, 'run', '{"case":"case ' || n || '"}', '{"case":"case ' || n || '"}', 'native', 4, 2,
-         'complete', n + 1 FROM p;
+  SELECT 1, n, 'run', json_object('case', 'case ' || (n / 2), 'platform', pl),
+         json_object('case', 'case ' || (n / 2)), pl, 4, 2, 'complete', n + 1
+    FROM (SELECT n, CASE n % 2 WHEN 0 THEN 'native' ELSE 'container' END AS pl FROM p);
 WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM r WHERE n < 399)
 INSERT INTO runs (id, kind, subject, command, params, host, version, rounds_planned, warmup_planned,
   status, owner, started_at)
@@ -166,6 +168,9 @@ expect_exit 0 "$VP" report 1 -o "$work/big.html"
 size=$(stat -c %s "$work/big.html")
 [[ $size -lt 5000000 ]] || fail "100 points, 1 h of samples: $size B, expected < 5 MB"
 report_data "$work/big.html" >"$work/big.json"
+jq -e '.sections[0].figures[0] | (.x | length) == 50 and ([.series[].name] == ["native", "container"])
+        and all(.series[]; (.data | length) == 50 and all(.lo[]; . != null))' "$work/big.json" >/dev/null ||
+    fail "workload bars per case and platform: $(jq -c '.sections[0].figures[0] | [.x[0:3], [.series[] | [.name, .data[0:3]]]]' "$work/big.json")"
 # every series shown, none beyond VP_FIG_MAX_SAMPLES, all 3600 samples counted
 jq -e '[.sections[0].figures[] | select(.title | test("^(CPU|run-queue|network)")) | .series[].data | length]
         | length == 14 and all(. > 100 and . <= 600)' "$work/big.json" >/dev/null ||
