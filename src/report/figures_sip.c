@@ -29,11 +29,12 @@ static int each_row(struct vp_store *st, const char *sql, int64_t run_id,
     return rc == SQLITE_DONE ? n : vp_run_error(err, EIO, "reading the store");
 }
 
-/* A sip-uac run's intervals: rates from the counts over each interval. */
+/* A sip-uac run's intervals (t_s: each one's start), rates from the
+ * counts over each one's length (the last one as long as the one before). */
 #define SIP_INTERVALS                                                                              \
     "SELECT t_s, planned_rate, created, successful, inv200_p50_ms, inv200_p95_ms, inv200_p99_ms, " \
-    "t_s - coalesce(lag(t_s) OVER (ORDER BY interval), 0) FROM sip_intervals WHERE run_id = ?1 "   \
-    "ORDER BY interval"
+    "coalesce(lead(t_s) OVER w - t_s, t_s - lag(t_s) OVER w) FROM sip_intervals "                  \
+    "WHERE run_id = ?1 WINDOW w AS (ORDER BY interval) ORDER BY interval"
 
 struct sip_ctx {
     struct vp_json *j;

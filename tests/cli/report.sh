@@ -73,7 +73,7 @@ jq -e . "$work/r.json" >/dev/null || fail "the figures' JSON does not parse"
 # the figures each experiment should have, by title
 for want in '1:^workload: mean elapsed' '1:^RTP round-trip delay' '1:^SIP calls/s and response time.*1 one' \
     '1:^SIP calls/s and response time.*2 two' '1:^CPU used per appliance' '1:^fairness' \
-    '2:^seed 002.s model' '2:^host CPU cost of idle appliances' '2:^CPU used per appliance' \
+    '2:^seed 002.s model' '2:^host CPU cost of idle appliances' \
     '3:^elapsed' '1:^methods' '1:^disturbance warnings' '2:^methods'; do
     jq -e --argjson s "$((${want%%:*} - 1))" --arg t "${want#*:}" \
         'any(.sections[$s].figures[]; .title | test($t))' "$work/r.json" >/dev/null ||
@@ -92,8 +92,10 @@ jq -e '.sections[1].figures[] | select(.title | test("^seed 002")) | .table.rows
 # the delay boxes carry their loss; the SIP time series their intervals
 jq -e '.sections[0].figures[] | select(.kind == "box") | (.box | length) == 2 and all(.sub[]; test("^loss "))' \
     "$work/r.json" >/dev/null || fail "delay boxes: $(jq -c '.sections[0].figures[] | select(.kind == "box")' "$work/r.json")"
-jq -e '[.sections[0].figures[] | select(.title | test("^SIP calls/s")) | .series[0].data | length >= 1] == [true, true]' \
-    "$work/r.json" >/dev/null || fail "SIP intervals: none"
+jq -e '[.sections[0].figures[] | select(.title | test("^SIP calls/s"))
+        | (.series[0].data | length) >= 2 and all(.table.rows[]; .[2] != "-" and .[3] != "-")] == [true, true]' \
+    "$work/r.json" >/dev/null ||
+    fail "SIP intervals: $(jq -c '[.sections[0].figures[] | select(.title | test("^SIP calls/s")) | .table.rows]' "$work/r.json")"
 
 load "$work/r.html"
 charts=$(jq '[.sections[].figures[] | select(.kind != "table")] | length' "$work/r.json")
