@@ -1,12 +1,14 @@
 /* The figures of an HTML report as JSON, the one form report.js draws with
  * ECharts. A figure is an object {kind, title, note, ...} with a table of
- * the same numbers as text under it; kinds:
- *   "bars"  x: category labels, series: [{name, data: [mean], lo: [], hi: []}]
- *           (a 95% CI whisker where lo and hi are not null)
- *   "box"   x: labels, box: [[low whisker, q1, median, q3, high whisker]],
- *           outliers: [[x index, value]], ylog
- *   "xy"    series: [{name, type: "line"|"scatter", data: [[x, y]],
- *           err: [[x, lo, hi]]}], marks: [[x, label]] (vertical lines)
+ * the same numbers as text under it ({columns, rows of text}); kinds:
+ *   "bars"  x: category labels, y: axis name, series: [{name, data: [mean],
+ *           lo: [], hi: []}] (a 95% CI whisker where lo and hi are not null;
+ *           several series: grouped bars)
+ *   "box"   x: labels, sub: a text under each, box: [[low whisker, q1,
+ *           median, q3, high whisker]], outliers: [[x index, value]], ylog
+ *   "xy"    xname, y, y2 (a right axis), series: [{name, type: "line" |
+ *           "scatter", data: [[x, y]], err: [[x, lo, hi]], axis: 1 for the
+ *           right one, color}], marks: [[x, label]] (vertical lines)
  *   "table" the table alone
  * Numbers that cannot be given (NaN, inf) are written null, and a table
  * says "n too small" for a CI it cannot give: the report never shows them. */
