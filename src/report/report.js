@@ -28,7 +28,8 @@
       animation: false,
       tooltip: { trigger: 'axis', confine: true },
       legend: { type: 'scroll', top: 0 },
-      grid: { left: 70, right: fig.y2 ? 70 : 30, top: 40, bottom: fig.kind === 'xy' ? 70 : 110 },
+      grid: fig.kind === 'xy' ? { left: 70, right: fig.y2 ? 70 : 30, top: 40, bottom: 70 }
+        : { left: 60, right: 30, top: 40, bottom: 10, containLabel: true },
       toolbox: { feature: { dataZoom: {}, restore: {}, saveAsImage: {} } },
     };
   }
@@ -37,7 +38,7 @@
   // on bar k of m in each category (the layout of kinds.bars' series).
   function whiskers(name, data, k, m) {
     return {
-      name: name, type: 'custom', z: 10, tooltip: { show: false },
+      name: name, type: 'custom', z: 10, tooltip: { show: false }, encode: { x: 0, y: [1, 2] },
       data: data.filter(function (d) { return d[1] !== null && d[2] !== null; }),
       renderItem: function (params, api) {
         var lo = api.coord([api.value(0), api.value(1)]);
@@ -88,7 +89,7 @@
       o.tooltip = { trigger: 'item', confine: true };
       o.xAxis = {
         type: 'category', axisLabel: axisLabel(fig.x.length),
-        data: fig.x.map(function (x, i) { return fig.sub ? x + '\n' + fig.sub[i] : x; }),
+        data: fig.x.map(function (x, i) { return fig.sub ? fig.sub[i] + ' · ' + x : x; }),
       };
       o.yAxis = { type: fig.ylog ? 'log' : 'value', name: fig.y };
       o.series = [
