@@ -1,5 +1,5 @@
 /* virtperf report ID... -o FILE.html: stored experiments (ID) and runs
- * (run:ID) as one self-contained HTML page of ECharts figures, each with
+ * (run:ID, side by side) as one self-contained HTML page of ECharts figures, each with
  * its table, and the methods behind them (report/figures*.c build the
  * figures' JSON once; report/html.c writes the page). */
 #include <errno.h>
@@ -51,21 +51,28 @@ static int parse_item(const char *s, struct item *it, struct vp_err *err)
     return 0;
 }
 
-/* The figures' document of every item, as JSON text (malloc'd). */
+/* The figures' document: a section per experiment, in the order given,
+ * then the runs side by side in one; as JSON text (malloc'd). */
 static int document(struct vp_store *st, const struct item *items, int n, const char *title,
                     char **text, struct vp_err *err)
 {
     struct vp_json_buf b;
-    int rc = vp_json_buf_open(&b);
+    int64_t runs[MAX_IDS];
+    int nruns = 0, rc = vp_json_buf_open(&b);
     if (rc < 0)
         return vp_run_error(err, -rc, "report");
     vp_json_object_begin(&b.j, NULL);
     vp_json_string(&b.j, "title", title);
     vp_json_string(&b.j, "store", vp_store_path(st));
     vp_json_array_begin(&b.j, "sections");
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = items[i].run ? vp_figures_run(st, items[i].id, &b.j, err)
-                          : vp_figures_experiment(st, items[i].id, &b.j, err);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (items[i].run)
+            runs[nruns++] = items[i].id;
+        else
+            rc = vp_figures_experiment(st, items[i].id, &b.j, err);
+    }
+    if (rc == 0 && nruns > 0)
+        rc = vp_figures_runs(st, runs, nruns, &b.j, err);
     vp_json_array_end(&b.j);
     vp_json_object_end(&b.j);
     *text = vp_json_buf_close(&b);

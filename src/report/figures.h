@@ -22,7 +22,10 @@
 /* One section object per call (inside the document's "sections" array).
  * An unknown id is an input error. */
 int vp_figures_experiment(struct vp_store *st, int64_t id, struct vp_json *j, struct vp_err *err);
-int vp_figures_run(struct vp_store *st, int64_t id, struct vp_json *j, struct vp_err *err);
+/* Runs side by side, one section: a figure per metric (the elapsed time
+ * first) with a bar and its CI per run that has it, and their methods. */
+int vp_figures_runs(struct vp_store *st, const int64_t *ids, int n, struct vp_json *j,
+                    struct vp_err *err);
 
 /* Parts of an experiment's section, in figures_*.c; each writes its
  * figures (none when it has nothing to show) into the open "figures"

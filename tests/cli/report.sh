@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `virtperf report`, looked at as a person would: two small experiments (a
 # media and a SIP server under load next to a workload, two cases; seed
-# 002's queueing points with idle ones) and a run in a private store,
+# 002's queueing points with idle ones) and two runs in a private store,
 # written as one HTML page and loaded in headless Chromium: no console
 # error, every chart drawn and non-empty, the figures' JSON without a
 # non-finite number, a CI it cannot give said "n too small". Then a
@@ -65,8 +65,9 @@ EOF
 expect_exit 0 "$VP" run "$work/loads.yaml"
 expect_exit 0 "$VP" run "$work/model.yaml"
 run=$(sql "SELECT min(run_id) FROM point_runs WHERE experiment_id = 2")
+run2=$(sql "SELECT max(run_id) FROM point_runs WHERE experiment_id = 2")
 
-expect_exit 0 "$VP" report 1 2 "run:$run" -o "$work/r.html"
+expect_exit 0 "$VP" report 1 "run:$run" 2 "run:$run2" -o "$work/r.html"
 [[ ! -e $work/r.html.tmp ]] || fail "the temporary file was left"
 report_data "$work/r.html" >"$work/r.json"
 jq -e . "$work/r.json" >/dev/null || fail "the figures' JSON does not parse"
@@ -79,6 +80,10 @@ for want in '1:^workload: mean elapsed' '1:^RTP round-trip delay' '1:^SIP calls/
         'any(.sections[$s].figures[]; .title | test($t))' "$work/r.json" >/dev/null ||
         fail "section ${want%%:*}: no figure '${want#*:}': $(jq -c "[.sections[$((${want%%:*} - 1))].figures[].title]" "$work/r.json")"
 done
+# the runs side by side: a bar each, in the order given, and their methods
+jq -e --arg a "run $run cpu-pi" --arg b "run $run2 cpu-pi" '.sections[2].figures[0].x == [$a, $b]
+        and (.sections[2].figures[-1].table.rows | length) == 2' "$work/r.json" >/dev/null ||
+    fail "runs: $(jq -c '.sections[2].figures[] | [.title, .x]' "$work/r.json")"
 # every figure has its table, with rows; a drawn one has data
 jq -e 'all(.sections[].figures[]; (.table.rows | length) >= 1)' "$work/r.json" >/dev/null ||
     fail "a figure without its table: $(jq -c '[.sections[].figures[] | select((.table.rows | length) < 1) | .title]' "$work/r.json")"
