@@ -1,7 +1,8 @@
 /* virtperf report ID... -o FILE.html: stored experiments (ID) and runs
- * (run:ID, side by side) as one self-contained HTML page of ECharts figures, each with
- * its table, and the methods behind them (report/figures*.c build the
- * figures' JSON once; report/html.c writes the page). */
+ * (run:ID, side by side) as one self-contained HTML page of ECharts
+ * figures, each with its table, and the methods behind them
+ * (report/figures*.c build the figures' JSON once; report/html.c writes
+ * the page). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

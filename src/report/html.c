@@ -8,7 +8,7 @@
 #include "vp_config.h"
 
 /* A script file's text (malloc'd): one that would end its <script> early
- * is refused. */
+ * (or open an HTML comment in it) is refused. */
 static int read_script(const char *path, const char *fix, char **text, struct vp_err *err)
 {
     FILE *f = fopen(path, "r");
@@ -32,7 +32,8 @@ static int read_script(const char *path, const char *fix, char **text, struct vp
     int bad = ferror(f);
     fclose(f);
     buf[len] = '\0';
-    if (bad || strlen(buf) != len || strstr(buf, "</script") != NULL) {
+    if (bad || strlen(buf) != len || strstr(buf, "</script") != NULL ||
+        strstr(buf, "<!--") != NULL) {
         free(buf);
         return vp_run_error(err, EINVAL, "report: %s: not a script that can be inlined", path);
     }
@@ -51,12 +52,14 @@ static void html_text(FILE *out, const char *s)
             fputc(*p, out);
 }
 
-/* JSON inside <script>: "</" written "<\/" (the same string to JSON). */
+/* JSON inside <script>: every "<" written "\u003c" (the same string to
+ * JSON, where "<" is only ever inside a string), so no label can end the
+ * script or open a comment in it. */
 static void script_json(FILE *out, const char *s)
 {
     for (; *s; s++) {
-        if (s[0] == '<' && s[1] == '/')
-            fputs("<\\", out);
+        if (*s == '<')
+            fputs("\\u003c", out);
         else
             fputc(*s, out);
     }

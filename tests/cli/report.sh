@@ -67,6 +67,10 @@ expect_exit 0 "$VP" run "$work/model.yaml"
 run=$(sql "SELECT min(run_id) FROM point_runs WHERE experiment_id = 2")
 run2=$(sql "SELECT max(run_id) FROM point_runs WHERE experiment_id = 2")
 
+# a label that would end the page's script or open a comment in it, were
+# it inlined as is: it shows as text
+sql "UPDATE experiment_points SET params = '{\"case\":\"two </script><!-- <b>\"}'
+     WHERE experiment_id = 1 AND point = 1"
 expect_exit 0 "$VP" report 1 "run:$run" 2 "run:$run2" -o "$work/r.html"
 [[ ! -e $work/r.html.tmp ]] || fail "the temporary file was left"
 report_data "$work/r.html" >"$work/r.json"
@@ -112,6 +116,7 @@ charts=$(jq '[.sections[].figures[] | select(.kind != "table")] | length' "$work
     fail "a chart without points: $(grep -o 'class="chart"[^>]*' "$work/dom")"
 [[ $(grep -o '<table' "$work/dom" | wc -l) -eq $(jq '[.sections[].figures[]] | length' "$work/r.json") ]] ||
     fail "tables: $(grep -o '<table' "$work/dom" | wc -l)"
+grep -q '2 two &lt;/script&gt;&lt;!-- &lt;b&gt;' "$work/dom" || fail "a label with markup: not shown as text"
 echo "small report: $(stat -c %s "$work/r.html") B, $charts charts, $(attr data-render-ms) ms"
 
 # input errors: one line, exit 2, no file
