@@ -13,6 +13,7 @@ static const struct vp_command *const commands[] = {
     &vp_cmd_workload,
     &vp_cmd_results,
     &vp_cmd_compare,
+    &vp_cmd_report,
     &vp_cmd_demo,
     &vp_cmd_run,
     &vp_cmd_model,

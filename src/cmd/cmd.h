@@ -23,6 +23,7 @@ struct vp_command {
 extern const struct vp_command vp_cmd_workload;
 extern const struct vp_command vp_cmd_results;
 extern const struct vp_command vp_cmd_compare;
+extern const struct vp_command vp_cmd_report;
 extern const struct vp_command vp_cmd_demo;
 extern const struct vp_command vp_cmd_rtp_client;
 extern const struct vp_command vp_cmd_media_server;

@@ -7,41 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/exp_stats.h"
-#include "analysis/model.h"
+#include "analysis/model_exp.h"
 #include "cmd/cmd.h"
 #include "core/json.h"
 #include "experiment/exp_store.h"
 
-#define MAX_ROWS 64
-
-struct overhead {
-    const char *platform;
-    int n;
-    double count[MAX_ROWS], pct[MAX_ROWS], ci[MAX_ROWS];
-    struct vp_overhead_fit fit;
-    bool ok;
-};
-
-/* The idle points of one platform and their fit. */
-static void overhead_of(const struct vp_exp_data *d, const char *platform, struct overhead *o)
-{
-    memset(o, 0, sizeof *o);
-    o->platform = platform;
-    for (int i = 0; i < d->npoints && o->n < MAX_ROWS; i++) {
-        const struct vp_exp_point_row *p = &d->points[i];
-        if (strcmp(p->kind, "idle") != 0 || strcmp(p->platform, platform) != 0 ||
-            !isfinite(p->host_cpu_pct))
-            continue;
-        o->count[o->n] = p->instances;
-        o->pct[o->n] = p->host_cpu_pct;
-        o->ci[o->n] = p->host_cpu_ci_half;
-        o->n++;
-    }
-    o->ok = vp_overhead_fit(o->count, o->pct, o->n, &o->fit) == 0;
-}
-
-static void print_overhead(const struct overhead *o, struct vp_json *j)
+static void print_overhead(const struct vp_model_overhead *o, struct vp_json *j)
 {
     if (j) {
         vp_json_object_begin(j, NULL);
@@ -75,40 +46,18 @@ static void print_overhead(const struct overhead *o, struct vp_json *j)
         printf("fit O(n): needs idle points at two or more counts\n");
 }
 
-static int cmp_rows(const void *a, const void *b)
-{
-    return ((const struct vp_model_row *)a)->instances -
-           ((const struct vp_model_row *)b)->instances;
-}
-
 /* One series: its rows, estimates and table. */
 static int print_series(struct vp_store *st, const struct vp_exp_data *d, int first,
                         struct vp_json *j, struct vp_err *err)
 {
-    const struct vp_exp_point_row *s = &d->points[first];
-    struct vp_model_row rows[MAX_ROWS];
-    int nrows = 0, P = 0, rc, external = 0, samples = 0;
-    for (int i = first; i < d->npoints && nrows < MAX_ROWS; i++) {
-        const struct vp_exp_point_row *p = &d->points[i];
-        if (strcmp(p->kind, "run") != 0 || strcmp(p->series, s->series) != 0)
-            continue;
-        struct vp_point_stats ps;
-        if ((rc = vp_point_stats(st, p, &ps, err)) < 0)
-            return rc;
-        rows[nrows++] = (struct vp_model_row){.instances = p->instances,
-                                              .n = ps.elapsed.n,
-                                              .measured = ps.elapsed.n ? ps.elapsed.mean : NAN,
-                                              .ci_half = ps.elapsed.ci_half,
-                                              .jain = ps.jain};
-        external += ps.external;
-        samples += ps.elapsed.n;
-        if (p->cpus_available > P)
-            P = p->cpus_available;
-    }
-    qsort(rows, (size_t)nrows, sizeof rows[0], cmp_rows);
-    struct overhead o;
-    overhead_of(d, s->platform, &o);
-    bool have_p = vp_model_estimate(rows, nrows, P, o.ok ? &o.fit : NULL) == 0;
+    struct vp_model_series ms;
+    int rc = vp_model_series_of(st, d, first, &ms, err);
+    if (rc < 0)
+        return rc;
+    const struct vp_exp_point_row *s = ms.first;
+    const struct vp_model_row *rows = ms.rows;
+    int nrows = ms.nrows, P = ms.P, external = ms.external, samples = ms.samples;
+    bool have_p = ms.have_p;
     if (j) {
         vp_json_object_begin(j, NULL);
         vp_json_raw(j, "params", s->series);
@@ -156,18 +105,6 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
     return 0;
 }
 
-/* True when an earlier point has the same series or platform (field). */
-static bool seen_before(const struct vp_exp_data *d, int i, bool platform)
-{
-    for (int k = 0; k < i; k++) {
-        const struct vp_exp_point_row *a = &d->points[k], *b = &d->points[i];
-        if (strcmp(a->kind, b->kind) == 0 &&
-            strcmp(platform ? a->platform : a->series, platform ? b->platform : b->series) == 0)
-            return true;
-    }
-    return false;
-}
-
 static int model_main(int argc, char **argv)
 {
     struct vp_output_opts out = {0};
@@ -203,17 +140,17 @@ static int model_main(int argc, char **argv)
         printf("experiment %lld: %s (%s), %s\n", id, d.name, d.file, d.status);
     }
     for (int i = 0; rc == 0 && i < d.npoints; i++)
-        if (strcmp(d.points[i].kind, "run") == 0 && !seen_before(&d, i, false))
+        if (strcmp(d.points[i].kind, "run") == 0 && vp_model_first_of(&d, i))
             rc = print_series(st, &d, i, j, &err);
     if (out.json) {
         vp_json_array_end(j);
         vp_json_array_begin(j, "overhead");
     }
     for (int i = 0; rc == 0 && i < d.npoints; i++) {
-        if (strcmp(d.points[i].kind, "idle") != 0 || seen_before(&d, i, true))
+        if (strcmp(d.points[i].kind, "idle") != 0 || !vp_model_first_of(&d, i))
             continue;
-        struct overhead o;
-        overhead_of(&d, d.points[i].platform, &o);
+        struct vp_model_overhead o;
+        vp_model_overhead_of(&d, d.points[i].platform, &o);
         print_overhead(&o, j);
     }
     if (out.json) {

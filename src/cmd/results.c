@@ -2,11 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/json.h"
-#include "report/exp_svg.h"
 #include "report/exp_view.h"
 #include "store/query.h"
 
@@ -94,17 +92,14 @@ static int list(int argc, char **argv)
 /* The output options and the one id argument of `results show|experiment`
  * (what: "run" or "experiment"). */
 static int parse_id(int argc, char **argv, const char *what, const struct vp_opt *out_opts,
-                    struct vp_output_opts *out, const struct vp_optset *extra, long long *id,
-                    struct vp_err *err)
+                    struct vp_output_opts *out, long long *id, struct vp_err *err)
 {
-    struct vp_optset sets[] = {{out_opts, out}, extra ? *extra : (struct vp_optset){0}};
+    struct vp_optset sets[] = {{out_opts, out}};
     char *pos[1], *end;
     int npos;
     *out = (struct vp_output_opts){0};
     vp_opt_defaults(out_opts, out, err);
-    if (extra)
-        vp_opt_defaults(extra->opts, extra->base, err);
-    if (vp_opt_parse_argv(sets, extra ? 2 : 1, argc - 1, argv + 1, pos, 1, &npos, err) < 0)
+    if (vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 1, &npos, err) < 0)
         return -EINVAL;
     if (npos != 1)
         return vp_input_error(err, "results %s: name a%s %s id", argv[0], what[0] == 'e' ? "n" : "",
@@ -124,7 +119,7 @@ static int show(int argc, char **argv)
     struct vp_doc doc;
     long long id;
     vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
-    if (parse_id(argc, argv, "run", vp_output_opt_table, &out, NULL, &id, &err) < 0)
+    if (parse_id(argc, argv, "run", vp_output_opt_table, &out, &id, &err) < 0)
         return vp_doc_fail(&doc, out.json, &err);
     if (vp_output_open_store(&out, &st, &err) < 0 || vp_show_run(&out, &doc, st, id, &err) < 0) {
         vp_store_close(st);
@@ -134,44 +129,17 @@ static int show(int argc, char **argv)
     return VP_EXIT_OK;
 }
 
-struct experiment_opts {
-    char svg[VP_STR_MAX];
-};
-
-static const struct vp_opt experiment_opt_table[] = {
-    {"svg", VP_OPT_STRING, offsetof(struct experiment_opts, svg), NULL, 0, 0, NULL,
-     "also draw it to this SVG file: delay boxplots with loss, capacity with 95% CI", false},
-    VP_OPT_END,
-};
-
-/* Write the experiment's figure to path; nothing is left on failure. */
-static int draw(struct vp_store *st, long long id, const char *path, struct vp_err *err)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return vp_input_error(err, "--svg %s: %s", path, strerror(errno));
-    int rc = vp_exp_svg(st, id, f, err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = vp_run_error(err, errno, "--svg %s", path);
-    if (rc < 0)
-        unlink(path);
-    return rc;
-}
-
 /* A stored experiment as `virtperf run` printed it, recomputed. */
 static int experiment(int argc, char **argv)
 {
     struct vp_output_opts out;
-    struct experiment_opts eo;
-    struct vp_optset extra = {experiment_opt_table, &eo};
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_doc doc;
     long long id;
     vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
-    if (parse_id(argc, argv, "experiment", vp_output_json_opt_table, &out, &extra, &id, &err) < 0 ||
-        vp_output_open_store(&out, &st, &err) < 0 ||
-        (eo.svg[0] && draw(st, id, eo.svg, &err) < 0)) {
+    if (parse_id(argc, argv, "experiment", vp_output_json_opt_table, &out, &id, &err) < 0 ||
+        vp_output_open_store(&out, &st, &err) < 0) {
         vp_store_close(st);
         return vp_doc_fail(&doc, out.json, &err);
     }
@@ -195,8 +163,7 @@ static void results_help(FILE *f)
           "list options:\n",
           f);
     vp_opt_print_help(f, list_opt_table);
-    fputs("experiment options:\n", f);
-    vp_opt_print_help(f, experiment_opt_table);
+    fputs("Figures of an experiment: `virtperf report ID -o FILE.html`.\n", f);
     fputs("Output options of show (its rounds as CSV with --csv):\n", f);
     vp_opt_print_help(f, vp_output_opt_table);
     fputs("Output options of list and experiment:\n", f);
@@ -209,6 +176,6 @@ const struct vp_command vp_cmd_results = {
     .summary = "list stored runs, show one with its statistics, or an experiment",
     .usage = "virtperf results list [--limit N] [--json] [--store FILE]\n"
              "virtperf results show RUN [--json | --csv] [--store FILE]\n"
-             "virtperf results experiment ID [--svg FILE] [--json] [--store FILE]",
+             "virtperf results experiment ID [--json] [--store FILE]",
     .help = results_help,
 };

@@ -40,7 +40,7 @@ struct vp_load_figures {
     void *own; /* the driver's figures (figures_size bytes); NULL without a run */
 };
 
-/* The charts of an experiment's figure (report/exp_svg.c) a load can join. */
+/* The charts of an experiment's report (report/figures_loads.c) a load can join. */
 enum vp_chart {
     VP_CHART_NONE,
     VP_CHART_DELAY_BOX,    /* a delay boxplot (log axis) with the loss under it */
@@ -81,6 +81,10 @@ struct vp_driver {
     /* Which chart the load joins, with its values; VP_CHART_NONE when it
      * has nothing to draw. Optional (NULL: never drawn). */
     enum vp_chart (*draw)(const struct vp_load_figures *f, struct vp_chart_value *v);
+    /* The report's figures of the run over its time (report/figures_sip.c),
+     * one figure object each, label naming its point and load. Optional. */
+    int (*time_figures)(struct vp_store *st, struct vp_json *j, const char *label, int64_t run_id,
+                        struct vp_err *err);
 };
 
 /* Every driver, in the order errors list them, NULL-terminated. */

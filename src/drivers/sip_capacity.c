@@ -10,6 +10,7 @@
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/sip_uas.h"
+#include "report/figures.h"
 
 const struct vp_opt vp_sip_capacity_opt_table[] = {
     {"target", VP_OPT_STRING, offsetof(struct vp_sip_capacity_opts, target), NULL, 0, 0, NULL,
@@ -166,4 +167,5 @@ const struct vp_driver vp_driver_sip_capacity = {
     .generator_note = "generator-limited: rates where the generator fell behind were not "
                       "counted, so the server's maximum may be higher",
     .draw = draw,
+    .time_figures = vp_figures_capacity_steps,
 };

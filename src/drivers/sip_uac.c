@@ -10,6 +10,7 @@
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/sip_uas.h"
+#include "report/figures.h"
 
 const struct vp_opt vp_sip_uac_opt_table[] = {
     {"target", VP_OPT_STRING, offsetof(struct vp_sip_uac_opts, target), NULL, 0, 0, NULL,
@@ -129,4 +130,5 @@ const struct vp_driver vp_driver_sip_uac = {
     .json = json,
     .generator_note = "generator-limited: calls started late, the server got less than the plan",
     .draw = NULL, /* call counts have no chart of their own */
+    .time_figures = vp_figures_sip_intervals,
 };

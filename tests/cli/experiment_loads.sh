@@ -133,11 +133,12 @@ grep -qxF "virtperf: $why" "$work/err" || fail "genfail: stderr: $(cat "$work/er
     fail "genfail: point_services: $(sql 'SELECT * FROM point_services')"
 [[ $(sql "SELECT r.status FROM point_runs p JOIN runs r ON r.id = p.run_id") == complete ]] ||
     fail "genfail: the workload: $(sql 'SELECT id, status FROM runs')"
-# nothing to draw: an input error, and no file left behind
-expect_exit 2 "$VP" results experiment "$(sql 'SELECT max(id) FROM experiments')" \
-    --svg "$work/none.svg"
-grep -q 'nothing to draw' "$work/err" || fail "genfail: svg: $(cat "$work/err")"
-[[ ! -e $work/none.svg ]] || fail "genfail: an empty figure was left"
+# its report: no load figure, the failed load among the warnings
+expect_exit 0 "$VP" report "$(sql 'SELECT max(id) FROM experiments')" -o "$work/none.html"
+report_data "$work/none.html" >"$work/none.json"
+jq -e '[.sections[0].figures[] | select(.kind == "box" or (.title | test("calls/s")))] == []
+        and any(.sections[0].figures[].table.rows[]; .[1] == "load sip-uac on sip: failed")' \
+    "$work/none.json" >/dev/null || fail "genfail: report: $(jq -c '.sections[0].figures[].title' "$work/none.json")"
 rm -f "$VIRTPERF_STORE"
 echo "failures: $((SECONDS - t0)) s"
 
@@ -166,9 +167,14 @@ exp_id=$(jq '.start.experiment_id' "$work/run.json")
 [[ $(jq -c '[.rounds[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/again") == \
    "$(jq -c '[.rounds[] | [.status, .loads[0].max_rate_mean, .services[0].address]]' "$work/run.json")" ]] ||
     fail "results experiment: not what run printed"
-expect_exit 0 "$VP" results experiment "$exp_id" --svg "$work/sip.svg"
-[[ $(grep -c 'class="bar"' "$work/sip.svg") -eq 2 && $(grep -c 'class="box"' "$work/sip.svg") -eq 0 ]] ||
-    fail "sip: svg bars: $(grep -c 'class="bar"' "$work/sip.svg")"
+# the report: a capacity bar per point and each search step by step, no delay box
+expect_exit 0 "$VP" report "$exp_id" -o "$work/sip.html"
+report_data "$work/sip.html" >"$work/sip.json"
+jq -e '[.sections[0].figures[] | select(.title | test("^highest clean calls/s")) | .x | length] == [2]
+        and ([.sections[0].figures[] | select(.title | test("^capacity search step by step"))
+              | .table.rows | length >= 1] == [true, true])
+        and ([.sections[0].figures[] | select(.kind == "box")] == [])' "$work/sip.json" >/dev/null ||
+    fail "sip: report: $(jq -c '[.sections[0].figures[] | [.kind, .title]]' "$work/sip.json")"
 expect_exit 2 "$VP" results experiment 999999
 expect_exit 2 "$VP" results experiment nope
 expect_exit 0 "$VP" results show "$wl_run" --json
@@ -225,11 +231,13 @@ jqe 'all(.rounds[]; (.services | length) == 1 and (.services[0] | .appliance == 
     fail "rtp: point_runs: $(sql 'SELECT * FROM point_runs')"
 # the figure: a delay box per point with its loss under it, no capacity panel
 rtp_exp=$(jq '.start.experiment_id' "$work/out")
-expect_exit 0 "$VP" results experiment "$rtp_exp" --svg "$work/rtp.svg"
-[[ $(head -c 4 "$work/rtp.svg") == "<svg" && $(tail -n 1 "$work/rtp.svg") == "</svg>" ]] ||
-    fail "rtp: svg: $(head -c 200 "$work/rtp.svg")"
-[[ $(grep -c 'class="box"' "$work/rtp.svg") -eq 2 && $(grep -c 'class="bar"' "$work/rtp.svg") -eq 0 ]] ||
-    fail "rtp: svg boxes: $(grep -c 'class="box"' "$work/rtp.svg")"
-grep -q '>1 cpu.weight:256' "$work/rtp.svg" || fail "rtp: svg labels"
+expect_exit 0 "$VP" report "$rtp_exp" -o "$work/rtp.html"
+report_data "$work/rtp.html" >"$work/rtp.json"
+jq -e '[.sections[0].figures[] | select(.kind == "box") | .box | length] == [2]
+        and ([.sections[0].figures[] | select(.title | test("calls/s"))] == [])
+        and (.sections[0].figures[] | select(.kind == "box") | .x[0] | startswith("1 cpu.weight:256"))
+        and all(.sections[0].figures[] | select(.kind == "box") | .sub[]; test("^loss [0-9.e+-]+%$"))' \
+    "$work/rtp.json" >/dev/null ||
+    fail "rtp: report: $(jq -c '.sections[0].figures[] | select(.kind == "box")' "$work/rtp.json")"
 echo "rtp: $((SECONDS - t1)) s"
 echo "ok ($((SECONDS - t0)) s)"

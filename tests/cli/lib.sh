@@ -38,6 +38,11 @@ sql() {
     sqlite3 -batch -noheader "$VIRTPERF_STORE" "$@"
 }
 
+# report_data FILE: the figures' JSON a `virtperf report` page inlines.
+report_data() {
+    sed -n '/<script type="application\/json" id="vp-data">/,/<\/script>/p' "$1" | sed '1d;$d'
+}
+
 # Work of other processes on this machine while a test measures. A test
 # whose figures depend on having the CPUs says how much of them went
 # elsewhere, and skips (exit 77) instead of failing when that was a lot.

@@ -65,8 +65,10 @@ exp_id=$(jq '.start.experiment_id' "$work/out")
     fail "results experiment: not what run printed"
 expect_exit 0 "$VP" results experiment "$exp_id"
 grep -q "udp sink: both, 1472 B at 2000/s: loss " "$work/out" || fail "results text: $(cat "$work/out")"
-expect_exit 0 "$VP" results experiment "$exp_id" --svg "$work/udp.svg"
-[[ $(grep -c 'class="box"' "$work/udp.svg") -eq 1 ]] || fail "svg: no delay box"
+expect_exit 0 "$VP" report "$exp_id" -o "$work/udp.html"
+[[ $(report_data "$work/udp.html" | jq '[.sections[0].figures[] | select(.kind == "box") | .box | length]') == "[
+  1
+]" ]] || fail "report: no delay box"
 # nothing left: no process naming our store, no journal
 procs=$(pgrep -af -- "$VIRTPERF_STORE" || true)
 [[ -z $procs ]] || fail "left processes: $procs"
