@@ -10,11 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "core/json.h"
-#include "report/figures.h"
-#include "report/html.h"
-#include "vp_config.h"
-
-#define MAX_IDS 64
+#include "report/page.h"
 
 struct report_opts {
     char output[VP_STR_MAX];
@@ -33,68 +29,16 @@ static const struct vp_opt report_opt_table[] = {
     VP_OPT_END,
 };
 
-struct item {
-    bool run;
-    long long id;
-};
-
-/* "12" an experiment, "run:12" a run. */
-static int parse_item(const char *s, struct item *it, struct vp_err *err)
-{
-    char *end;
-    it->run = strncmp(s, "run:", 4) == 0;
-    it->id = strtoll(it->run ? s + 4 : s, &end, 10);
-    if (*end != '\0' || it->id <= 0 || end == (it->run ? s + 4 : s))
-        return vp_input_error(err,
-                              "report: \"%s\" is neither an experiment id (N) nor a run "
-                              "(run:N)",
-                              s);
-    return 0;
-}
-
-/* The figures' document: a section per experiment, in the order given,
- * then the runs side by side in one; as JSON text (malloc'd). */
-static int document(struct vp_store *st, const struct item *items, int n, const char *title,
-                    char **text, struct vp_err *err)
-{
-    struct vp_json_buf b;
-    int64_t runs[MAX_IDS];
-    int nruns = 0, rc = vp_json_buf_open(&b);
-    if (rc < 0)
-        return vp_run_error(err, -rc, "report");
-    vp_json_object_begin(&b.j, NULL);
-    vp_json_string(&b.j, "title", title);
-    vp_json_string(&b.j, "store", vp_store_path(st));
-    vp_json_array_begin(&b.j, "sections");
-    for (int i = 0; rc == 0 && i < n; i++) {
-        if (items[i].run)
-            runs[nruns++] = items[i].id;
-        else
-            rc = vp_figures_experiment(st, items[i].id, &b.j, err);
-    }
-    if (rc == 0 && nruns > 0)
-        rc = vp_figures_runs(st, runs, nruns, &b.j, err);
-    vp_json_array_end(&b.j);
-    vp_json_object_end(&b.j);
-    *text = vp_json_buf_close(&b);
-    if (rc == 0 && *text == NULL)
-        rc = vp_run_error(err, ENOMEM, "report");
-    if (rc < 0) {
-        free(*text);
-        *text = NULL;
-    }
-    return rc;
-}
-
 /* The page, written next to path and renamed over it: nothing half-done. */
-static int write_page(const char *path, const char *title, const char *data, struct vp_err *err)
+static int write_page(const char *path, struct vp_store *st, char *const *ids, int n,
+                      const char *title, struct vp_err *err)
 {
     char tmp[VP_STR_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return vp_input_error(err, "report: -o %s: %s", path, strerror(errno));
-    int rc = vp_report_html(f, title, data, err);
+    int rc = vp_report_page(st, ids, n, title, f, err);
     if (fclose(f) != 0 && rc == 0)
         rc = vp_run_error(err, errno, "report: -o %s", path);
     if (rc == 0 && rename(tmp, path) != 0)
@@ -110,41 +54,29 @@ static int report_main(int argc, char **argv)
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_optset sets[] = {{report_opt_table, &ro}};
-    struct item items[MAX_IDS];
     static char long_output[] = "--output";
-    char *pos[MAX_IDS + 1], *data = NULL, title[VP_STR_MAX + 64];
+    char *pos[VP_REPORT_MAX_IDS + 1];
     int npos, rc;
     for (int i = 1; i < argc; i++) /* -o is --output */
         if (strcmp(argv[i], "-o") == 0)
             argv[i] = long_output;
     vp_opt_defaults(report_opt_table, &ro, &err);
-    if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, MAX_IDS + 1, &npos, &err)) < 0)
+    if ((rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, VP_REPORT_MAX_IDS + 1, &npos,
+                                &err)) < 0)
         goto out;
-    if (npos == 0 || npos > MAX_IDS) {
-        rc =
-            vp_input_error(&err, "report: name 1 to %d experiments (ID) or runs (run:ID)", MAX_IDS);
+    if (npos == 0 || npos > VP_REPORT_MAX_IDS) {
+        rc = vp_input_error(&err, "report: name 1 to %d experiments (ID) or runs (run:ID)",
+                            VP_REPORT_MAX_IDS);
         goto out;
     }
     if (ro.output[0] == '\0') {
         rc = vp_input_error(&err, "report: name the HTML file to write with -o FILE");
         goto out;
     }
-    for (int i = 0; i < npos; i++)
-        if ((rc = parse_item(pos[i], &items[i], &err)) < 0)
-            goto out;
-    if (ro.title[0])
-        snprintf(title, sizeof title, "%s", ro.title);
-    else if (npos == 1)
-        snprintf(title, sizeof title, "virtperf report: %s %lld",
-                 items[0].run ? "run" : "experiment", items[0].id);
-    else
-        snprintf(title, sizeof title, "virtperf report: %d experiments and runs", npos);
-    if ((rc = vp_output_open_store(&ro.out, &st, &err)) < 0 ||
-        (rc = document(st, items, npos, title, &data, &err)) < 0)
+    if ((rc = vp_output_open_store(&ro.out, &st, &err)) < 0)
         goto out;
-    rc = write_page(ro.output, title, data, &err);
+    rc = write_page(ro.output, st, pos, npos, ro.title[0] ? ro.title : NULL, &err);
 out:
-    free(data);
     vp_store_close(st);
     return rc < 0 ? vp_err_report(&err) : VP_EXIT_OK;
 }

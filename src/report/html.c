@@ -74,12 +74,17 @@ static const char style[] =
     "td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}"
     "details>summary{cursor:pointer;color:#555;font-size:.9em}";
 
+int vp_report_echarts(char **text, struct vp_err *err)
+{
+    const char *path = getenv("VIRTPERF_ECHARTS"); /* another copy, or a test's missing one */
+    return read_script(path && path[0] ? path : VP_ECHARTS_JS,
+                       "ECharts is missing: run scripts/install-deps", text, err);
+}
+
 int vp_report_html(FILE *out, const char *title, const char *data, struct vp_err *err)
 {
     char *echarts = NULL, *script = NULL;
-    const char *path = getenv("VIRTPERF_ECHARTS"); /* another copy, or a test's missing one */
-    int rc = read_script(path && path[0] ? path : VP_ECHARTS_JS,
-                         "ECharts is missing: run scripts/install-deps", &echarts, err);
+    int rc = vp_report_echarts(&echarts, err);
     if (rc == 0)
         rc = read_script(VP_REPORT_JS, "the report's script is missing from the source tree",
                          &script, err);

@@ -14,4 +14,8 @@
  * ECharts or report.js is a run error naming the file and the fix. */
 int vp_report_html(FILE *out, const char *title, const char *data, struct vp_err *err);
 
+/* ECharts' text (malloc'd), for pages that load it rather than inline it
+ * (the dashboard); a missing copy is a run error naming the fix. */
+int vp_report_echarts(char **text, struct vp_err *err);
+
 #endif

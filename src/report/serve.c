@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "report/dashboard.h"
+#include "report/html.h"
 #include "report/live.h"
+#include "report/page.h"
 #include "rtp/addr.h"
 #include "store/query.h"
 
@@ -224,6 +226,50 @@ static enum MHD_Result events(struct vp_serve *s, struct MHD_Connection *c)
     return rc;
 }
 
+/* /report?ids=12,run:3: those experiments and runs as the report page. */
+static enum MHD_Result report(struct vp_serve *s, struct MHD_Connection *c)
+{
+    const char *arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ids");
+    char list[1024], *ids[VP_REPORT_MAX_IDS], *save = NULL;
+    int n = 0;
+    snprintf(list, sizeof list, "%s", arg ? arg : "");
+    for (char *t = strtok_r(list, ",", &save); t && n < VP_REPORT_MAX_IDS;
+         t = strtok_r(NULL, ",", &save))
+        ids[n++] = t;
+    if (n == 0)
+        return reply_text(c, MHD_HTTP_BAD_REQUEST, "name them: /report?ids=ID,run:ID\n");
+    struct vp_store *st = NULL;
+    struct vp_err err = {0};
+    char *page = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&page, &len);
+    if (f == NULL)
+        return MHD_NO;
+    int rc = vp_store_open(s->store, &st, &err);
+    if (rc == 0)
+        rc = vp_report_page(st, ids, n, NULL, f, &err);
+    vp_store_close(st);
+    fclose(f);
+    if (rc < 0) {
+        free(page);
+        char msg[sizeof err.msg + 2];
+        snprintf(msg, sizeof msg, "%s\n", err.msg);
+        return reply_text(
+            c, err.kind == VP_ERR_INPUT ? MHD_HTTP_NOT_FOUND : MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+    }
+    return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", page, len);
+}
+
+/* ECharts, for the dashboard's live charts. */
+static enum MHD_Result echarts(struct MHD_Connection *c)
+{
+    char *text = NULL;
+    struct vp_err err = {0};
+    if (vp_report_echarts(&text, &err) < 0)
+        return reply_text(c, MHD_HTTP_NOT_FOUND, err.msg);
+    return reply(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", text, strlen(text));
+}
+
 static bool authorised(const struct vp_serve *s, struct MHD_Connection *c)
 {
     if (s->token[0] == '\0')
@@ -261,6 +307,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         return reply_json(s, c, fill_runs);
     if (strcmp(url, "/events") == 0)
         return events(s, c);
+    if (strcmp(url, "/report") == 0)
+        return report(s, c);
+    if (strcmp(url, "/assets/echarts.min.js") == 0)
+        return echarts(c);
     return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 

@@ -5,6 +5,8 @@
  *   /api/runs          the newest runs
  *   /events            Server-Sent Events: every second, the experiments and
  *                      the running point's new profiler samples
+ *   /report?ids=12,run:3   those experiments and runs as the report page
+ *   /assets/echarts.min.js ECharts, for the dashboard's charts
  *
  * Only GET and HEAD are answered: nothing here can start, change or delete
  * work. On a loopback address anyone on the machine may read; on any other

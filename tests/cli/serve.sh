@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# virtperf serve: its JSON and its event stream follow an experiment while it
-# runs (the running point, the points done, the profiler's samples change
-# from event to event) and after; it only reads (POST: 405); off loopback
+# virtperf serve: its JSON, its event stream and its page in Chromium follow
+# an experiment while it runs (the running point, the points done, the
+# profiler's samples change from event to event; the page's numbers and
+# chart move) and after; each stored experiment and run has its report page; it only reads (POST: 405); off loopback
 # every request needs the printed token (tried in a network namespace of the
 # test's own, on a TEST-NET address); bad input is a one-line error, exit 2;
 # SIGTERM ends it at once, open event streams included.
@@ -29,7 +30,8 @@ jq -e '.runs | length == 1 and .[0].subject == "cpu-pi" and .[0].status == "comp
     "$work/runs.json" >/dev/null || fail "runs: $(cat "$work/runs.json")"
 [[ $(curl -s -o /dev/null -w '%{http_code}' -X POST "${url}api/runs") == 405 ]] || fail "POST answered"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}nothing") == 404 ]] || fail "no 404"
-curl -sf "$url" | grep -q "new EventSource(url('/events'))" || fail "no dashboard page"
+curl -sf "$url" >"$work/page.html" || fail "GET /"
+grep -q "new EventSource(url('/events'))" "$work/page.html" || fail "no dashboard page"
 
 # an experiment of three points of a second each (a udp load into a sink)
 # while the event stream is read
@@ -45,6 +47,14 @@ matrix:
 EOF
 curl -sN --max-time 60 "${url}events" >"$work/events" &
 reader=$!
+# and the dashboard in Chromium, read three times a second and a half apart
+page='JSON.stringify({events: +document.body.dataset.events, points: +(document.body.dataset.chartPoints || 0),
+                    running: document.querySelector("#experiments tbody").innerText.includes("running")})'
+browser=
+if command -v chromium >/dev/null; then
+    python3 "$(dirname "$0")/cdp.py" "$url" 1.5 "$page" "$page" "$page" >"$work/page" 2>"$work/console" &
+    browser=$!
+fi
 expect_exit 0 "$VP" run "$work/e.yaml"
 sleep 1.5 # one more event, after the end
 kill "$reader" 2>/dev/null || true
@@ -65,6 +75,23 @@ jq -se '.[-1].experiments[0] | .status == "complete" and .points.done == 3' "$wo
     fail "last event: $(tail -1 "$work/events.json")"
 curl -sf "${url}api/experiments" | jq -e '.experiments[0].name == "serve-live"' >/dev/null ||
     fail "/api/experiments"
+if [[ -n $browser ]]; then
+    wait "$browser" || fail "the dashboard in Chromium: $(cat "$work/console" "$work/page")"
+    # the page's numbers moved while the experiment ran, and its chart drew samples
+    jq -se 'length == 3 and ([.[] | fromjson | .events] | . == (sort | unique))
+            and ([.[] | fromjson | select(.running and .points > 0)] | length >= 1)' "$work/page" >/dev/null ||
+        fail "the dashboard did not follow the run: $(cat "$work/page")"
+else
+    echo "the dashboard was not loaded: no chromium"
+fi
+# a report page per experiment and run; ECharts for the dashboard
+curl -sf "${url}report?ids=1,run:1" >"$work/report.html" || fail "/report?ids=1,run:1"
+grep -q "<title>virtperf report: 2 experiments and runs</title>" "$work/report.html" ||
+    fail "/report?ids=1,run:1: $(head -c 300 "$work/report.html")"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "${url}report") == 400 ]] || fail "/report without ids"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "${url}report?ids=99") == 404 ]] || fail "/report?ids=99"
+curl -sf "${url}assets/echarts.min.js" >"$work/echarts.js" && grep -q "echarts" "$work/echarts.js" ||
+    fail "no ECharts at /assets"
 
 # SIGTERM with a stream open: it ends within two seconds, status 0
 curl -sN --max-time 30 "${url}events" >/dev/null &
