@@ -84,6 +84,7 @@ const char vp_dashboard_html[] =
     "  fill('profile', [...latest.values()]);\n"
     "  draw();\n"
     "}\n"
+    "window.addEventListener('resize', () => chart && chart.resize());\n"
     "const lib = document.createElement('script');\n"
     "lib.src = url('/assets/echarts.min.js');\n"
     "lib.onload = draw;\n"

@@ -26,11 +26,12 @@ static int planned_points(const char *file, const char *spec)
     return n;
 }
 
-/* Seconds since an ISO 8601 UTC stamp ("2026-12-06T20:31:05Z"); -1 if unreadable. */
+/* Seconds since an ISO 8601 UTC stamp ("2026-12-06T20:31:05.123Z", the
+ * fraction ignored); -1 if unreadable. */
 static double seconds_since(const char *iso)
 {
     struct tm tm = {0};
-    if (iso == NULL || strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+    if (iso == NULL || strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
         return -1;
     return difftime(time(NULL), timegm(&tm));
 }

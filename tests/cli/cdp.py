@@ -4,11 +4,13 @@ would see it: live pages (an event stream) never finish loading, so
 --dump-dom cannot. Speaks the DevTools protocol over --remote-debugging-pipe
 (JSON messages ended by NUL on fds 3 and 4).
 
-usage: cdp.py URL SECONDS EXPR [EXPR...]
+usage: cdp.py [--screenshot FILE.png] URL SECONDS EXPR [EXPR...]
 Opens URL, and every SECONDS (once per EXPR) evaluates the JavaScript EXPR
-in the page: prints each value as one JSON line. What the page printed on
+in the page: prints each value as one JSON line; --screenshot: the whole
+page as PNG after the last. What the page printed on
 its console and its uncaught exceptions go to stderr, each line starting
 "console:"; exit 1 if there were any, 2 on a protocol failure."""
+import base64
 import json
 import os
 import subprocess
@@ -92,9 +94,12 @@ def console_lines(events):
 
 
 def main():
-    if len(sys.argv) < 4:
+    args, shot = sys.argv[1:], None
+    if args[:1] == ["--screenshot"] and len(args) > 1:
+        shot, args = args[1], args[2:]
+    if len(args) < 3:
         sys.exit(__doc__)
-    url, every, exprs = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+    url, every, exprs = args[0], float(args[1]), args[2:]
     with tempfile.TemporaryDirectory() as profile:
         b = Browser(profile)
         try:
@@ -107,6 +112,14 @@ def main():
                 r = b.call("Runtime.evaluate", {"expression": expr, "returnByValue": True},
                            session=session)
                 print(json.dumps(r.get("result", {}).get("value")), flush=True)
+            if shot:
+                b.call("Emulation.setDeviceMetricsOverride",
+                       {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+                       session=session)
+                png = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+                             session=session)["data"]
+                with open(shot, "wb") as f:
+                    f.write(base64.b64decode(png))
             b.send("Browser.close")
         finally:
             try:

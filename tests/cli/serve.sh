@@ -33,7 +33,7 @@ jq -e '.runs | length == 1 and .[0].subject == "cpu-pi" and .[0].status == "comp
 curl -sf "$url" >"$work/page.html" || fail "GET /"
 grep -q "new EventSource(url('/events'))" "$work/page.html" || fail "no dashboard page"
 
-# an experiment of three points of a second each (a udp load into a sink)
+# an experiment of three points of two seconds each (a udp load into a sink)
 # while the event stream is read
 cat >"$work/e.yaml" <<EOF
 name: serve-live
@@ -41,7 +41,7 @@ profile-interval: 100ms
 appliances:
   - {name: sink, role: udp-sink, sockets: 1}
 loads:
-  - {driver: udp, target: sink, size: 64, duration: 1s, interval: 250ms}
+  - {driver: udp, target: sink, size: 64, duration: 2s, interval: 500ms}
 matrix:
   udp.rate: [500, 1000, 2000]
 EOF
@@ -63,7 +63,10 @@ sed -n 's/^data: //p' "$work/events" >"$work/events.json"
 n=$(wc -l <"$work/events.json")
 ((n >= 3)) || fail "$n events: $(head -c 600 "$work/events")"
 # while it ran: a running point, the plan's three points, samples of the appliance
-jq -se '[.[] | .experiments[0] | select(.status == "running" and .points.planned == 3 and .running.point >= 0)] | length >= 1' \
+jq -se '([.[] | .experiments[0] | select(.status == "running" and .points.planned == 3 and .running.point >= 0)]
+         | length >= 1)
+        and ([.[] | .experiments[0] | select(.status == "running" and .points.done >= 1 and .points.done < 3)]
+             | length >= 1 and all(.eta_s > 0))' \
     "$work/events.json" >/dev/null || fail "no event saw the experiment running: $(head -3 "$work/events.json")"
 jq -se '[.[] | .samples // [] | .[] | select(.[1] == "sink" and .[2] == "cpu.total")] | length >= 3' \
     "$work/events.json" >/dev/null || fail "no profiler samples of the sink streamed"
