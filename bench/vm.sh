@@ -50,7 +50,7 @@ echo
 echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), QEMU $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 }'); load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
 
 # 1. boot: virtperf's (one experiment per boot: a VM made and removed)
-exp "$work/boot.yaml" vm 1 0 "{name: boot, workload: mem-masr, size: 4k}"
+exp "$work/boot.yaml" vm 1 0 "{name: boot, workload: mem-masr, size: 4k, vcpus: 1}"
 for _ in $(seq "$boots"); do "$vp" run "$work/boot.yaml" >/dev/null; done
 used=$(sql "SELECT json_extract(platform, '$.accel') FROM runs LIMIT 1")
 ours=$(sql "SELECT json_extract(platform, '$.boot_s') FROM runs" | median)
@@ -120,7 +120,7 @@ echo "| ---: | ---: | ---: | --- |"
 printf '| %.4f | %.4f | %.2f%% | < 5%% |\n' "$int" "$ext" "$(echo "100 * ($ext - $int) / $int" | bc -l)"
 
 # 4. four 1-vCPU VMs released together
-exp "$work/four.yaml" vm 2 0 "{name: four, workload: cpu-pi, preset: small, count: 4}"
+exp "$work/four.yaml" vm 2 0 "{name: four, workload: cpu-pi, preset: small, count: 4, vcpus: 1}"
 echo "overcommit: true" >>"$work/four.yaml"
 "$vp" run "$work/four.yaml" >/dev/null
 spread=$(sql "SELECT (max(start_server_ns) - min(start_server_ns)) / 1e6 FROM timing_rounds

@@ -107,16 +107,16 @@ static char *domain_xml(const struct vp_appliance *a, const char *name)
     if (x == NULL)
         return NULL;
     bool kvm = a->accel == VP_ACCEL_KVM;
-    char net[128];
-    vp_vm_net_cmdline(a, net, sizeof net);
+    char cmdline[256];
+    vp_vm_cmdline(a, cmdline, sizeof cmdline);
     fprintf(x, "<domain type='%s'><name>%s</name>", kvm ? "kvm" : "qemu", name);
     fprintf(x, "<memory unit='MiB'>%llu</memory>", vp_vm_memory(a) >> 20);
     fprintf(x, "<vcpu placement='static'>%lld</vcpu>", (long long)vp_vm_vcpus(a));
     cputune(a, x);
     fprintf(x,
             "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel>"
-            "<initrd>%s</initrd><cmdline>" VP_VM_CMDLINE " vp.name=%s%s</cmdline></os>",
-            a->img.kernel, a->img.initrd, s->name, net);
+            "<initrd>%s</initrd><cmdline>%s</cmdline></os>",
+            a->img.kernel, a->img.initrd, cmdline);
     fprintf(x, "<features><acpi/></features><cpu mode='%s'/>",
             kvm ? "host-passthrough" : "maximum");
     fputs("<on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>"

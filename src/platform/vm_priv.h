@@ -18,7 +18,6 @@
 
 #define VP_VM_DEFAULT_MEMORY (512ull << 20)
 #define VP_VM_DEFAULT_DISK   (4ull << 30) /* sparse: it costs what is written */
-#define VP_VM_CMDLINE        "console=ttyS0 panic=-1 quiet pci=noacpi"
 
 /* Who runs the machine. */
 struct vm_backend {
@@ -99,9 +98,9 @@ int vp_vm_write_platform(struct vp_appliance *a, struct vp_err *err);
 long vp_vm_vcpus(const struct vp_appliance *a);
 unsigned long long vp_vm_memory(const struct vp_appliance *a);
 
-/* The guest's network on its kernel command line: " vp.addr=A/NN
- * vp.gw=H" (empty without a network). */
-void vp_vm_net_cmdline(const struct vp_appliance *a, char *out, size_t len);
+/* The guest kernel's command line: console, panic, "vp.name=NAME", and
+ * with a network "vp.addr=A/NN vp.gw=H". */
+void vp_vm_cmdline(const struct vp_appliance *a, char *out, size_t len);
 
 /* The CPU each vCPU is pinned to: one each, in list order, when the list
  * has a CPU per vCPU, else -1 (the whole list). */

@@ -55,16 +55,14 @@ static bool qemu_argv(const struct vp_appliance *a, struct vp_vm_argv *c)
              vp_vm_arg(c, "-device") &&
              vp_vm_arg(c, "virtio-net-pci,netdev=n0,mac=%s,romfile=", a->net.mac);
     }
-    char net[128];
-    vp_vm_net_cmdline(a, net, sizeof net);
-    /* pci=noacpi: the guest skips ACPI's PCI interrupt links, 0.4 s of a
-     * TCG boot; panic=-1 with -no-reboot: a panic ends QEMU */
+    char cmdline[256];
+    vp_vm_cmdline(a, cmdline, sizeof cmdline);
     return ok && vp_vm_arg(c, "-drive") &&
            vp_vm_arg(c, "file=%s,format=raw,if=virtio,cache=%s", a->disk,
                      a->disk_direct ? "none" : "writeback") &&
            vp_vm_arg(c, "-kernel") && vp_vm_arg(c, "%s", a->img.kernel) &&
            vp_vm_arg(c, "-initrd") && vp_vm_arg(c, "%s", a->img.initrd) &&
-           vp_vm_arg(c, "-append") && vp_vm_arg(c, VP_VM_CMDLINE " vp.name=%s%s", s->name, net);
+           vp_vm_arg(c, "-append") && vp_vm_arg(c, "%s", cmdline);
 }
 
 /* QEMU's process, before exec: its cgroup, and every thread on the list. */

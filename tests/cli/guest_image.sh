@@ -99,7 +99,7 @@ kill "$qemu" 2>/dev/null || true # the stand-in agent's exit may have powered it
 wait "$qemu" 2>/dev/null || true
 qemu=
 
-want="virtperf-guest: ports vp.agent.0; scratch /dev/vda; net eth0 10.0.2.15/24 via 10.0.2.2; name t1"
+want="virtperf-guest: ports vp.agent.0; scratch /dev/vda; net eth0 10.0.2.15/24 via 10.0.2.2; name t1; cgroup v2"
 # (SeaBIOS leaves terminal escapes ahead of init's first line)
 grep -qxF "$want" <(tr -d '\r' <"$console" | sed 's/^.*virtperf-guest: /virtperf-guest: /') || fail "no '$want' on the console: $(cat "$console")"
 ! grep -q 'virtperf-guest: init:' "$console" || fail "init failed: $(grep 'virtperf-guest: init:' "$console")"

@@ -1,8 +1,8 @@
 /* The vm and libvirt platforms (root; skipped where QEMU or the image's
  * inputs are missing; libvirt's cases where libvirtd does not answer): a
- * guest boots under TCG and runs commands through its agent, output and
- * exit status relayed; vCPU threads pinned as asked (read back from
- * /proc); cap 50 gives half a core within 5 points; two VMs on one core
+ * guest boots under TCG with every vCPU it was given and runs commands
+ * through its agent, output and exit status relayed; vCPU threads pinned
+ * as asked (read back from /proc); cap 50 gives half a core within 5 points; two VMs on one core
  * with weights 256 and 768 get CPU 1:3 within 10% (libvirt: its domain's
  * cgroup holds the shares and quota they map to); a guest marks its
  * rounds to a time server over its network; bad input is refused
@@ -307,6 +307,14 @@ static struct vp_appliance *boot_and_exec(const struct vp_platform_ops *ops,
     CHECK(strstr(out, "vp.name=vpt-vm") != NULL);
     CHECK(strstr(out, "/dev/vda on /scratch type ext4") != NULL); /* the scratch disk */
     CHECK(strstr(out, "\n/scratch\n") != NULL); /* disk workloads' default directory */
+    /* the guest has every vCPU it was given, not only the first */
+    char vcpus[16];
+    snprintf(vcpus, sizeof vcpus, "%lld\n", (long long)s->vcpus);
+    CHECK_INT(run_sh(ops, a, "nproc", out, sizeof out), 0);
+    if (strcmp(out, vcpus) != 0)
+        fprintf(stderr, "  %s: the guest has %.*s CPUs of %lld vCPUs\n", ops->name,
+                (int)strcspn(out, "\n"), out, (long long)s->vcpus);
+    CHECK_STR(out, vcpus);
     CHECK_INT(run_sh(ops, a, "echo oops >&2; exit 3", out, sizeof out), 3);
     /* a command that is not there: the guest says so, exit 127 */
     char *argv[] = {"/no/such/command", NULL};
