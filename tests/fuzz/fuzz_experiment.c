@@ -1,6 +1,7 @@
 /* Experiment files (experiment/parse*.c, plan.c): any bytes as a YAML file
  * give an experiment or an error with a message; an experiment's plan is
  * built, printed both ways and freed, as `virtperf run --dry-run` does. */
+#include "core/doc.h"
 #include "experiment/experiment.h"
 #include "fuzz.h"
 #include "platform/platform.h"
@@ -34,7 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_CHECK(plan.npoints >= plan.nrun && plan.nrun >= 1);
         vp_plan_print(null, &exp, &plan);
-        vp_plan_print_json(null, &exp, &plan);
+        struct vp_doc d;
+        vp_doc_init(&d, VP_DOC_ROUNDS, 0, NULL);
+        vp_plan_print_doc(&d, null, &exp, &plan);
         free(vp_point_params_json(&plan.points[0], NULL));
         vp_plan_free(&plan);
     }
