@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fds.h"
 #include "platform/cgroup.h"
 #include "platform/journal.h"
 #include "platform/net.h"
@@ -103,8 +104,7 @@ static void init_main(const struct vp_appliance_spec *s, int go, int status)
             _exit(1);
         _exit(1);
     }
-    for (int fd = 0; fd < 1024; fd++)
-        close(fd);
+    vp_fds_close_from(0);
     if (chdir("/") < 0)
         _exit(1);
     sigset_t set;
@@ -299,8 +299,7 @@ static int enter(void *arg, int status_fd)
     sigaddset(&usr1, SIGUSR1);
     sigprocmask(SIG_UNBLOCK, &usr1, NULL);
     close(status_fd); /* the caller hears the exec (or its failure) from c */
-    for (int i = 0; i < 1024; i++)
-        close(i);
+    vp_fds_close_from(0);
     int ws;
     while (waitpid(c, &ws, 0) < 0 && errno == EINTR)
         ;
