@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "drivers/driver.h"
 #include "experiment/experiment.h"
 
@@ -47,10 +48,18 @@ static void opt(struct builder *b, const char *name, const char *value)
     arg(b, value);
 }
 
-static void opts(struct builder *b, const struct vp_kv *kv, int n)
+/* The file's options for a command with option table t; paths made
+ * absolute here, before they enter an appliance that runs elsewhere. */
+static void opts(struct builder *b, const struct vp_opt *t, const struct vp_kv *kv, int n)
 {
-    for (int i = 0; i < n; i++)
-        opt(b, kv[i].key, kv[i].value);
+    for (int i = 0; i < n; i++) {
+        const struct vp_opt *o = vp_opt_find(t, kv[i].key);
+        char path[VP_STR_MAX];
+        bool is_path = o && (o->type == VP_OPT_PATH || o->type == VP_OPT_OUTPUT);
+        if (is_path && vp_path_absolute(kv[i].value, path, sizeof path) < 0)
+            b->ok = false;
+        opt(b, kv[i].key, is_path ? path : kv[i].value);
+    }
 }
 
 static int done(struct builder *b, const char *who, struct vp_err *err)
@@ -80,7 +89,7 @@ int vp_instance_cmdline(const struct vp_point *pt, const struct vp_instance *in,
     arg(&b, a->w->name);
     if (a->f.preset == 1)
         opt(&b, "preset", "small");
-    opts(&b, a->opts, a->nopts);
+    opts(&b, a->w->opts, a->opts, a->nopts);
     opt(&b, "rounds", until_stopped ? UNTIL_STOPPED_ROUNDS : rounds);
     opt(&b, "warmup", warmup);
     arg(&b, "--json");
@@ -108,7 +117,7 @@ int vp_server_cmdline(const struct vp_point *pt, const struct vp_instance *in, c
     arg(&b, a->server->command);
     opt(&b, "listen", listen);
     arg(&b, "--json");
-    opts(&b, a->opts, a->nopts);
+    opts(&b, a->server->options.opts, a->opts, a->nopts);
     return done(&b, in->name, err);
 }
 
@@ -123,6 +132,6 @@ int vp_load_cmdline(const struct vp_exp_load *l, const char *hostport, const cha
     arg(&b, "--json");
     if (store && store[0])
         opt(&b, "store", store);
-    opts(&b, l->opts, l->nopts);
+    opts(&b, l->driver->options.opts, l->opts, l->nopts);
     return done(&b, l->f.name, err);
 }

@@ -32,7 +32,7 @@ const struct vp_opt vp_exp_settings_opts[] = {
      "allow more vCPUs than cores", false},
     {"timeserver", VP_OPT_STRING, offsetof(struct vp_exp_settings, timeserver), NULL, 0, 0, NULL,
      "external time server host:port (default: internal timing)", false},
-    {"key-file", VP_OPT_STRING, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
+    {"key-file", VP_OPT_PATH, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
      "the time server's key file (with timeserver)", false},
     {"accel", VP_OPT_ENUM, offsetof(struct vp_exp_settings, accel), "auto", 0, 0, vp_accel_names,
      "vm: KVM when it works here (auto), or kvm or tcg; every point uses the same", false},
