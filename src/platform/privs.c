@@ -21,26 +21,27 @@ static int keep_only(const struct vp_exec *ex, capng_type_t sets)
 
 int vp_privs_drop(const struct vp_exec *ex)
 {
+    /* as root even the same user: its supplementary groups go */
+    bool other = ex->user && (geteuid() == 0 || ex->uid != geteuid() || ex->gid != getegid());
+    /* a process run as another user keeps its capabilities across exec as
+     * ambient ones; root gets its permitted set back from the bounding one */
+    bool ambient = ex->user && ex->uid != 0 && ex->caps;
+    capng_type_t sets = CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET |
+                        (ambient ? CAPNG_AMBIENT : 0);
     if (capng_get_caps_process() < 0)
         return -EPERM;
-    if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP)) {
-        /* a process run as another user keeps its capabilities across exec
-         * as ambient ones; root gets its permitted set back from the
-         * bounding one */
-        bool ambient = ex->user && ex->uid != 0 && ex->caps;
-        capng_type_t sets = CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE |
-                            CAPNG_BOUNDING_SET | (ambient ? CAPNG_AMBIENT : 0);
-        /* the bounding set first: dropping from it takes CAP_SETPCAP */
-        if (keep_only(ex, sets) < 0 || capng_apply(CAPNG_SELECT_BOUNDS) < 0)
-            return -EPERM;
-        if (ex->user ? capng_change_id((int)ex->uid, (int)ex->gid, CAPNG_DROP_SUPP_GRP) < 0
-                     : capng_apply(CAPNG_SELECT_CAPS) < 0)
-            return -EPERM;
-        if (ambient && capng_apply(CAPNG_SELECT_AMBIENT) < 0)
-            return -EPERM;
-    } else if (ex->user && (ex->uid != getuid() || ex->gid != getgid())) {
-        return -EPERM; /* another user takes root */
-    }
+    bool setpcap = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+    if (keep_only(ex, sets) < 0)
+        return -EINVAL;
+    /* the bounding set first: dropping from it takes CAP_SETPCAP (without
+     * it, no_new_privs below keeps an exec from regaining what goes here) */
+    if (setpcap && capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+        return -EPERM;
+    if (other ? capng_change_id((int)ex->uid, (int)ex->gid, CAPNG_DROP_SUPP_GRP) < 0
+              : capng_apply(CAPNG_SELECT_CAPS) < 0)
+        return -EPERM;
+    if (ambient && capng_apply(CAPNG_SELECT_AMBIENT) < 0)
+        return -EPERM;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return -errno;
     return 0;

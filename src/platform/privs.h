@@ -10,10 +10,10 @@
 
 /* In the child, right before exec: no_new_privs; the bounding, permitted,
  * effective and inheritable sets cut to ex->caps (ambient too, so that a
- * process run as another user keeps them across exec); with ex->user, that
- * uid and gid and no supplementary groups. Without CAP_SETPCAP (virtperf
- * not run as root) there is nothing to drop but the right to gain. 0 or
- * -errno. */
+ * process run as another user keeps them across exec; the bounding set only
+ * with CAP_SETPCAP); with ex->user, that uid and gid and no supplementary
+ * groups (another user takes CAP_SETUID and CAP_SETGID: root). 0 or -errno
+ * (-EPERM: a capability or a user this process cannot give). */
 int vp_privs_drop(const struct vp_exec *ex);
 
 /* A user as experiment files name it: a name from the user database, or a
