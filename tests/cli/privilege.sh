@@ -61,6 +61,6 @@ export VIRTPERF_STORE=$work/here/rel.db
 [[ -s $work/here/calls.log ]] || fail "no call record in $work/here/calls.log"
 [[ $(stat -c %U "$work/here/calls.log") == nobody ]] ||
     fail "calls.log is $(stat -c %U "$work/here/calls.log")'s, not nobody's"
-[[ $(sql "SELECT json_extract(counters, '$.counters.invites') > 0 FROM point_services") -eq 1 ]] ||
+[[ $(sql "SELECT json_extract(counters, '$.end.invites') > 0 FROM point_services") -eq 1 ]] ||
     fail "the server took no call: $(sql 'SELECT counters FROM point_services')"
 echo ok
