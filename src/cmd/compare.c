@@ -42,7 +42,7 @@ static const struct vp_opt output_opt_table[] = {
      false},
     {"csv", VP_OPT_BOOL, offsetof(struct vp_output_opts, csv), NULL, 0, 0, NULL,
      "print one CSV line per metric instead of a table", false},
-    {"store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
+    {"store", VP_OPT_OUTPUT, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,
      "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
      false},
     VP_OPT_END,

@@ -27,7 +27,7 @@ static const struct vp_opt mark_opt_table[] = {
      false},
     {"timeserver", VP_OPT_STRING, offsetof(struct mark_opts, timeserver), NULL, 0, 0, NULL,
      "ADDR:PORT of the time server", false},
-    {"key-file", VP_OPT_STRING, offsetof(struct mark_opts, key_file), NULL, 0, 0, NULL,
+    {"key-file", VP_OPT_PATH, offsetof(struct mark_opts, key_file), NULL, 0, 0, NULL,
      "the run key: 32 raw bytes or 64 hex digits, mode 600", false},
     {"timeout", VP_OPT_DURATION, offsetof(struct mark_opts, timeout), "5s", 1e6, 1e13, NULL,
      "give up when the server has not acknowledged after this long", false},

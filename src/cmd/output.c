@@ -14,7 +14,7 @@
     }
 #define STORE_OPT                                                                                  \
     {                                                                                              \
-        "store", VP_OPT_STRING, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,          \
+        "store", VP_OPT_OUTPUT, offsetof(struct vp_output_opts, store), NULL, 0, 0, NULL,          \
             "results store (SQLite file) [default $VIRTPERF_STORE or "                             \
             "~/.local/share/virtperf/results.db]",                                                 \
             false                                                                                  \

@@ -32,9 +32,9 @@ static const struct vp_opt profile_opt_table[] = {
      "print the summary as JSON (sections start, intervals (none: the samples are in the "
      "CSV and the store), end with each series, error)",
      false},
-    {"csv", VP_OPT_STRING, offsetof(struct profile_opts, csv), NULL, 0, 0, NULL,
+    {"csv", VP_OPT_OUTPUT, offsetof(struct profile_opts, csv), NULL, 0, 0, NULL,
      "write every sample to FILE (t_s,target,metric,value; counters as rates per second)", false},
-    {"store", VP_OPT_STRING, offsetof(struct profile_opts, store), NULL, 0, 0, NULL,
+    {"store", VP_OPT_OUTPUT, offsetof(struct profile_opts, store), NULL, 0, 0, NULL,
      "write samples to this results store (tables profiles, profile_samples)", false},
     {"prometheus", VP_OPT_STRING, offsetof(struct profile_opts, prometheus), NULL, 0, 0, NULL,
      "serve the Prometheus text format at ADDR:PORT (PORT or :PORT: loopback; port 0: any)", false},

@@ -19,11 +19,11 @@ struct report_opts {
 };
 
 static const struct vp_opt report_opt_table[] = {
-    {"output", VP_OPT_STRING, offsetof(struct report_opts, output), NULL, 0, 0, NULL,
+    {"output", VP_OPT_OUTPUT, offsetof(struct report_opts, output), NULL, 0, 0, NULL,
      "the HTML file to write (-o FILE)", false},
     {"title", VP_OPT_STRING, offsetof(struct report_opts, title), NULL, 0, 0, NULL,
      "the page's title (default: what it reports)", false},
-    {"store", VP_OPT_STRING, offsetof(struct report_opts, out.store), NULL, 0, 0, NULL,
+    {"store", VP_OPT_OUTPUT, offsetof(struct report_opts, out.store), NULL, 0, 0, NULL,
      "results store (SQLite file) [default $VIRTPERF_STORE or ~/.local/share/virtperf/results.db]",
      false},
     VP_OPT_END,

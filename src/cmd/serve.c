@@ -19,7 +19,7 @@ static const struct vp_opt serve_opt_table[] = {
      "HOST:PORT to serve on (numeric; port 0: any free one). Off loopback, every request "
      "needs the token printed at start",
      false},
-    {"store", VP_OPT_STRING, offsetof(struct serve_opts, store), NULL, 0, 0, NULL,
+    {"store", VP_OPT_OUTPUT, offsetof(struct serve_opts, store), NULL, 0, 0, NULL,
      "the results store to show (default: the default store)", false},
     {"duration", VP_OPT_DURATION, offsetof(struct serve_opts, duration), "0", 0, 0, NULL,
      "serve this long; 0 until SIGINT or SIGTERM", false},

@@ -21,9 +21,9 @@ struct ts_opts {
 static const struct vp_opt ts_opt_table[] = {
     {"listen", VP_OPT_STRING, offsetof(struct ts_opts, listen), "127.0.0.1:7807", 0, 0, NULL,
      "ADDR:PORT to receive marks on (port 0: any free port, printed on stderr)", false},
-    {"key-file", VP_OPT_STRING, offsetof(struct ts_opts, key_file), NULL, 0, 0, NULL,
+    {"key-file", VP_OPT_PATH, offsetof(struct ts_opts, key_file), NULL, 0, 0, NULL,
      "the run key: 32 raw bytes or 64 hex digits, mode 600 (required)", false},
-    {"store", VP_OPT_STRING, offsetof(struct ts_opts, store), NULL, 0, 0, NULL,
+    {"store", VP_OPT_OUTPUT, offsetof(struct ts_opts, store), NULL, 0, 0, NULL,
      "record accepted marks in this results store (table timing_marks) [default $VIRTPERF_STORE "
      "or ~/.local/share/virtperf/results.db]",
      false},

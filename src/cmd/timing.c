@@ -141,7 +141,7 @@ struct cal_opts {
 static const struct vp_opt cal_opt_table[] = {
     {"timeserver", VP_OPT_STRING, offsetof(struct cal_opts, timeserver), NULL, 0, 0, NULL,
      "ADDR:PORT of a time server [default: one in this process, on loopback]", false},
-    {"key-file", VP_OPT_STRING, offsetof(struct cal_opts, key_file), NULL, 0, 0, NULL,
+    {"key-file", VP_OPT_PATH, offsetof(struct cal_opts, key_file), NULL, 0, 0, NULL,
      "the server's key (with --timeserver)", false},
     {"rounds", VP_OPT_INT, offsetof(struct cal_opts, rounds), "1000", 1, 1000000, NULL,
      "rounds of known length", false},

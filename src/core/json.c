@@ -340,6 +340,8 @@ void vp_json_options(struct vp_json *j, const char *key, const struct vp_opt *op
             vp_json_double(j, o->name, *(const double *)field);
             break;
         case VP_OPT_STRING:
+        case VP_OPT_PATH:
+        case VP_OPT_OUTPUT:
             vp_json_string(j, o->name, field);
             break;
         case VP_OPT_ENUM:

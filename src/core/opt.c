@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "core/units.h"
 
 const struct vp_opt *vp_opt_find(const struct vp_opt *opts, const char *name)
@@ -106,6 +107,14 @@ static int set_value(const struct vp_opt *o, void *base, const char *v, struct v
                                   VP_STR_MAX - 1);
         strcpy(field, v);
         return 0;
+    case VP_OPT_PATH:
+    case VP_OPT_OUTPUT:
+        if ((rc = vp_path_absolute(v, field, VP_STR_MAX)) < 0)
+            return rc == -ENAMETOOLONG
+                       ? vp_input_error(err, "--%s %s: longer than %d characters made absolute",
+                                        o->name, v, VP_STR_MAX - 1)
+                       : vp_run_error(err, -rc, "--%s %s: working directory", o->name, v);
+        return 0;
     case VP_OPT_ENUM:
         for (int i = 0; o->choices[i]; i++) {
             if (strcmp(o->choices[i], v) == 0) {
@@ -147,6 +156,8 @@ int vp_opt_defaults(const struct vp_opt *opts, void *base, struct vp_err *err)
                 *(double *)field = 0;
                 break;
             case VP_OPT_STRING:
+            case VP_OPT_PATH:
+            case VP_OPT_OUTPUT:
                 field[0] = '\0';
                 break;
             case VP_OPT_ENUM:
@@ -273,6 +284,8 @@ void vp_opt_format(const struct vp_opt *o, const void *base, char *buf, size_t l
             snprintf(buf, len, "%.17g", *(const double *)field);
         break;
     case VP_OPT_STRING:
+    case VP_OPT_PATH:
+    case VP_OPT_OUTPUT:
         snprintf(buf, len, "%s", field);
         break;
     case VP_OPT_ENUM:
@@ -298,6 +311,9 @@ static const char *metavar(const struct vp_opt *o)
         return " X";
     case VP_OPT_STRING:
         return " TEXT";
+    case VP_OPT_PATH:
+    case VP_OPT_OUTPUT:
+        return " PATH";
     case VP_OPT_ENUM:
         return " WORD";
     }

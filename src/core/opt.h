@@ -26,6 +26,12 @@ enum vp_opt_type {
     VP_OPT_DOUBLE,   /* double */
     VP_OPT_STRING,   /* char[VP_STR_MAX] */
     VP_OPT_ENUM,     /* int: index into choices */
+    /* char[VP_STR_MAX], made absolute when set (core/path.h): a file or
+     * directory the command reads (PATH), or writes: a file, or a directory
+     * it writes in (OUTPUT). An appliance gets OUTPUT's writable, and
+     * either visible, inside (platform.h: binds). */
+    VP_OPT_PATH,
+    VP_OPT_OUTPUT,
 };
 
 struct vp_opt {

@@ -27,6 +27,9 @@ void vp_signals_install(void)
     sa.sa_handler = on_stop;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGUSR1, &sa, NULL);
+    /* a peer that closes a socket or pipe mid-write is an error return
+     * (EPIPE), not the death of a run with its rows and appliances left */
+    signal(SIGPIPE, SIG_IGN);
 
     /* a parent may have left it blocked; a stop must still arrive */
     sigset_t set;

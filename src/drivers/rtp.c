@@ -37,7 +37,7 @@ const struct vp_opt vp_rtp_client_opt_table[] = {
      "send a tick's packets of a socket as one UDP GSO message and receive with UDP GRO (off: "
      "one skb each, for a capture on lo or veth)",
      false},
-    {"interval-csv", VP_OPT_STRING, offsetof(struct vp_rtp_client_opts, interval_csv), NULL, 0, 0,
+    {"interval-csv", VP_OPT_OUTPUT, offsetof(struct vp_rtp_client_opts, interval_csv), NULL, 0, 0,
      NULL, "also write the intervals to this file, as --csv prints them", false},
     {"token", VP_OPT_INT, offsetof(struct vp_rtp_client_opts, token), "0", 0, 4294967295.0, NULL,
      "test hook: the run token carried in the probes (0: random)", true},

@@ -29,7 +29,7 @@ const struct vp_opt vp_sip_uac_opt_table[] = {
      NULL, "open calls at most; planned calls beyond are counted as limited (0: no limit)", false},
     {"interval", VP_OPT_DURATION, offsetof(struct vp_sip_uac_opts, interval), "1s", 1e7, 3600e9,
      NULL, "reporting interval", false},
-    {"interval-csv", VP_OPT_STRING, offsetof(struct vp_sip_uac_opts, interval_csv), NULL, 0, 0,
+    {"interval-csv", VP_OPT_OUTPUT, offsetof(struct vp_sip_uac_opts, interval_csv), NULL, 0, 0,
      NULL, "also write the intervals to this file, as --csv prints them", false},
     {"threads", VP_OPT_INT, offsetof(struct vp_sip_uac_opts, threads), "1", 1, 64, NULL,
      "event loops (one socket each)", false},

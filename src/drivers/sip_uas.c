@@ -10,7 +10,7 @@ const struct vp_opt vp_sip_uas_opt_table[] = {
      "worker threads, each with its own SO_REUSEPORT socket", false},
     {"work-us", VP_OPT_INT, offsetof(struct vp_sip_uas_opts, work), "0", 0, 10000000, NULL,
      "CPU time spent per call before the 200 OK (microseconds)", false},
-    {"disk-log", VP_OPT_STRING, offsetof(struct vp_sip_uas_opts, disk_log), NULL, 0, 0, NULL,
+    {"disk-log", VP_OPT_OUTPUT, offsetof(struct vp_sip_uas_opts, disk_log), NULL, 0, 0, NULL,
      "append one call record per call to this file", false},
     {"sync", VP_OPT_ENUM, offsetof(struct vp_sip_uas_opts, sync), "none", 0, 0, sync_names,
      "after each call record: none or fsync", false},

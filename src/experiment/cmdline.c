@@ -2,8 +2,10 @@
  * appliance, a load generator on the host. Every one runs virtperf itself
  * (/proc/self/exe), so appliance and host run the same build. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "drivers/driver.h"
 #include "experiment/experiment.h"
 
@@ -47,10 +49,18 @@ static void opt(struct builder *b, const char *name, const char *value)
     arg(b, value);
 }
 
-static void opts(struct builder *b, const struct vp_kv *kv, int n)
+/* The file's options for a command with option table t; paths made
+ * absolute here, before they enter an appliance that runs elsewhere. */
+static void opts(struct builder *b, const struct vp_opt *t, const struct vp_kv *kv, int n)
 {
-    for (int i = 0; i < n; i++)
-        opt(b, kv[i].key, kv[i].value);
+    for (int i = 0; i < n; i++) {
+        const struct vp_opt *o = vp_opt_find(t, kv[i].key);
+        char path[VP_STR_MAX];
+        bool is_path = o && (o->type == VP_OPT_PATH || o->type == VP_OPT_OUTPUT);
+        if (is_path && vp_path_absolute(kv[i].value, path, sizeof path) < 0)
+            b->ok = false;
+        opt(b, kv[i].key, is_path ? path : kv[i].value);
+    }
 }
 
 static int done(struct builder *b, const char *who, struct vp_err *err)
@@ -80,7 +90,7 @@ int vp_instance_cmdline(const struct vp_point *pt, const struct vp_instance *in,
     arg(&b, a->w->name);
     if (a->f.preset == 1)
         opt(&b, "preset", "small");
-    opts(&b, a->opts, a->nopts);
+    opts(&b, a->w->opts, a->opts, a->nopts);
     opt(&b, "rounds", until_stopped ? UNTIL_STOPPED_ROUNDS : rounds);
     opt(&b, "warmup", warmup);
     arg(&b, "--json");
@@ -108,7 +118,7 @@ int vp_server_cmdline(const struct vp_point *pt, const struct vp_instance *in, c
     arg(&b, a->server->command);
     opt(&b, "listen", listen);
     arg(&b, "--json");
-    opts(&b, a->opts, a->nopts);
+    opts(&b, a->server->options.opts, a->opts, a->nopts);
     return done(&b, in->name, err);
 }
 
@@ -123,6 +133,50 @@ int vp_load_cmdline(const struct vp_exp_load *l, const char *hostport, const cha
     arg(&b, "--json");
     if (store && store[0])
         opt(&b, "store", store);
-    opts(&b, l->opts, l->nopts);
+    opts(&b, l->driver->options.opts, l->opts, l->nopts);
     return done(&b, l->f.name, err);
+}
+
+/* Add the path and output options of a filled table to paths. */
+static int table_paths(const struct vp_opt *opts, const void *params, struct vp_path_use *paths,
+                       int n, int max)
+{
+    for (const struct vp_opt *o = opts; o->name && n < max; o++) {
+        if (o->type != VP_OPT_PATH && o->type != VP_OPT_OUTPUT)
+            continue;
+        struct vp_path_use *u = &paths[n];
+        vp_opt_format(o, params, u->path, sizeof u->path);
+        u->writes = o->type == VP_OPT_OUTPUT;
+        n += u->path[0] != '\0';
+    }
+    return n;
+}
+
+int vp_instance_paths(const struct vp_point *pt, const struct vp_instance *in,
+                      struct vp_path_use *paths, int max)
+{
+    const struct vp_exp_app *a = &pt->apps[in->app];
+    struct vp_opt_table t =
+        a->server ? a->server->options : (struct vp_opt_table){a->w->opts, a->w->params_size};
+    struct vp_err err = {0};
+    int n = 0;
+    if (pt->kind == VP_POINT_IDLE)
+        return 0;
+    if (a->server == NULL && pt->s.timeserver[0] && n < max) {
+        snprintf(paths[n].path, sizeof paths[n].path, "%s", pt->s.key_file);
+        paths[n++].writes = false;
+    }
+    /* the command's options as it will parse them (checked when the file was) */
+    void *params = calloc(1, t.size);
+    if (params == NULL)
+        return n;
+    int rc = vp_opt_defaults(t.opts, params, &err);
+    if (rc == 0 && a->server == NULL && a->f.preset == 1 && a->w->small_preset)
+        rc = vp_opt_apply_list(t.opts, params, a->w->small_preset, &err);
+    for (int i = 0; rc == 0 && i < a->nopts; i++)
+        rc = vp_opt_set(t.opts, params, a->opts[i].key, a->opts[i].value, &err);
+    if (rc == 0)
+        n = table_paths(t.opts, params, paths, n, max);
+    free(params);
+    return n;
 }

@@ -70,6 +70,10 @@ extern const struct vp_server *const vp_exp_roles[VP_ROLE_COUNT];
 /* Whether key is among a server's or driver's reserved options (the
  * runner's to set). */
 bool vp_exp_reserved(const char *const *reserved, const char *key);
+/* The field user: only a server takes one, and it must exist here (input
+ * error "user \"x\": ..."); empty is fine. */
+struct vp_exp_fields;
+int vp_exp_check_user(const struct vp_exp_fields *f, struct vp_err *err);
 
 /* The platform-neutral fields of an appliance template. */
 struct vp_exp_fields {
@@ -82,8 +86,9 @@ struct vp_exp_fields {
     char cpus[VP_STR_MAX];
     int64_t weight, cap;
     uint64_t memory;
-    int net;       /* enum vp_net_mode */
-    uint64_t disk; /* vm, libvirt: the scratch disk's size; 0 = the platform's default */
+    int net;               /* enum vp_net_mode */
+    uint64_t disk;         /* vm, libvirt: the scratch disk's size; 0 = the platform's default */
+    char user[VP_STR_MAX]; /* servers: the user they run as; empty = the runner's */
 };
 extern const struct vp_opt vp_exp_fields_opts[];
 
@@ -255,6 +260,16 @@ int vp_server_cmdline(const struct vp_point *pt, const struct vp_instance *in, c
  * HOST:PORT --json [--store FILE] [options]. */
 int vp_load_cmdline(const struct vp_exp_load *l, const char *hostport, const char *store,
                     struct vp_cmdline *cl, struct vp_err *err);
+/* The files and directories an instance's command names in its options of
+ * type path (read) and output (written), defaults and preset included,
+ * --store and the run's journal aside; writable for outputs. Returns how
+ * many it put in paths (at most max). */
+struct vp_path_use {
+    char path[VP_STR_MAX];
+    bool writes;
+};
+int vp_instance_paths(const struct vp_point *pt, const struct vp_instance *in,
+                      struct vp_path_use *paths, int max);
 
 /* What matrix and case values apply to: a point's settings, templates and
  * loads. */

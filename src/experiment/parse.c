@@ -32,7 +32,7 @@ const struct vp_opt vp_exp_settings_opts[] = {
      "allow more vCPUs than cores", false},
     {"timeserver", VP_OPT_STRING, offsetof(struct vp_exp_settings, timeserver), NULL, 0, 0, NULL,
      "external time server host:port (default: internal timing)", false},
-    {"key-file", VP_OPT_STRING, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
+    {"key-file", VP_OPT_PATH, offsetof(struct vp_exp_settings, key_file), NULL, 0, 0, NULL,
      "the time server's key file (with timeserver)", false},
     {"accel", VP_OPT_ENUM, offsetof(struct vp_exp_settings, accel), "auto", 0, 0, vp_accel_names,
      "vm: KVM when it works here (auto), or kvm or tcg; every point uses the same", false},
@@ -68,6 +68,10 @@ const struct vp_opt vp_exp_fields_opts[] = {
      "network mode", false},
     {"disk", VP_OPT_SIZE, offsetof(struct vp_exp_fields, disk), NULL, 0, 0, NULL,
      "vm: the scratch disk disk workloads write to (default 4G, sparse)", false},
+    {"user", VP_OPT_STRING, offsetof(struct vp_exp_fields, user), NULL, 0, 0, NULL,
+     "servers (native, container): the user, a name or a uid, they run as (default: "
+     "virtperf's)",
+     false},
     VP_OPT_END,
 };
 
@@ -277,6 +281,7 @@ bool vp_parse_valid_name(const char *name)
 static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a)
 {
     int rc;
+    struct vp_mark user = {0, 0};
     if (m->type != YAML_MAPPING_NODE)
         return vp_parse_at(p, m, "appliances: each entry must be a mapping, got %s",
                            vp_parse_kind_name(m));
@@ -292,6 +297,8 @@ static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a
         rc = vp_parse_set_opt(p, vp_exp_fields_opts, &a->f, key, v);
         if (rc == 0 && strcmp(key, "count") == 0)
             a->count_given = true;
+        if (rc == 0 && strcmp(key, "user") == 0)
+            user = vp_parse_mark_of(v);
         if (rc != -ENOENT) {
             if (rc < 0)
                 return rc;
@@ -308,6 +315,8 @@ static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a
     if (!vp_parse_valid_name(a->f.name))
         return vp_parse_at(p, m, "appliance name \"%s\": use at most 40 letters, digits, - and _",
                            a->f.name);
+    if ((rc = vp_exp_check_user(&a->f, p->err)) < 0)
+        return vp_parse_at_opt(p, user);
     return check_app_opts(p, a, m);
 }
 

@@ -75,6 +75,8 @@ static int apply_apps(const struct vp_exp_scope *sc, const char *target, const c
             rc = vp_opt_set(vp_exp_fields_opts, &a->f, key, value, err);
             if (strcmp(key, "count") == 0)
                 a->count_given = true;
+            if (rc == 0 && strcmp(key, "user") == 0)
+                rc = vp_exp_check_user(&a->f, err);
         } else if (t) {
             rc = apply_opt(t, a->opts, &a->nopts, key, value, err);
         } else {

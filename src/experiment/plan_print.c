@@ -104,9 +104,9 @@ static void fields_text(const struct vp_exp_fields *f, char *buf, size_t len)
         snprintf(mem, sizeof mem, "%llu", (unsigned long long)f->memory);
     else
         snprintf(mem, sizeof mem, "none");
-    snprintf(buf, len, "vcpus=%lld cpus=%s weight=%lld cap=%lld memory=%s net=%s",
+    snprintf(buf, len, "vcpus=%lld cpus=%s weight=%lld cap=%lld memory=%s net=%s%s%s",
              (long long)f->vcpus, f->cpus[0] ? f->cpus : "float", (long long)f->weight,
-             (long long)f->cap, mem, net_text[f->net]);
+             (long long)f->cap, mem, net_text[f->net], f->user[0] ? " user=" : "", f->user);
 }
 
 void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_plan *plan)
@@ -178,6 +178,7 @@ void vp_plan_print_doc(struct vp_doc *d, FILE *out, const struct vp_experiment *
             vp_json_int(j, "cap", in->f.cap);
             vp_json_int(j, "memory", (int64_t)in->f.memory);
             vp_json_string(j, "net", net_text[in->f.net]);
+            vp_json_string(j, "user", in->f.user[0] ? in->f.user : NULL);
             command_text(pt, in, cmd, sizeof cmd);
             vp_json_string(j, "role", vp_exp_role_names[in->f.role]);
             vp_json_string(j, "command", cmd);

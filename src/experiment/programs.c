@@ -7,6 +7,7 @@
 #include "drivers/udp_sink.h"
 #include "drivers/tcp_sink.h"
 #include "experiment/experiment.h"
+#include "platform/privs.h"
 
 const char *const vp_exp_role_names[] = {"workload", "sip-server", "media-server",
                                          "udp-sink", "tcp-sink",   NULL};
@@ -24,4 +25,17 @@ bool vp_exp_reserved(const char *const *reserved, const char *key)
         if (strcmp(reserved[i], key) == 0)
             return true;
     return false;
+}
+
+int vp_exp_check_user(const struct vp_exp_fields *f, struct vp_err *err)
+{
+    uid_t uid;
+    gid_t gid;
+    if (f->user[0] == '\0')
+        return 0;
+    /* a workload writes the store and the journal as virtperf does */
+    if (f->role == VP_ROLE_WORKLOAD)
+        return vp_input_error(err, "user \"%s\": only servers run as another user, not a workload",
+                              f->user);
+    return vp_user_lookup(f->user, &uid, &gid, err);
 }

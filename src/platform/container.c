@@ -2,8 +2,9 @@
  * a cgroup, the OpenVZ-like OS-level case. Needs root.
  *
  * create() starts the appliance's init, pid 1 of the new namespaces: it
- * sets the hostname to the appliance's name, mounts its own /proc and then
- * only reaps orphans; a forked helper that joins its network namespace sets
+ * sets the hostname to the appliance's name, makes its file system (the
+ * host's read-only, its own /tmp, the spec's binds: container_fs.h), mounts
+ * its own /proc and then only reaps orphans; a forked helper that joins its network namespace sets
  * up the network inside (net.h). start() forks a
  * helper that joins the cgroup and the namespaces and forks the process
  * (a child of the helper, inside the pid namespace); the helper exits with
@@ -18,7 +19,10 @@
  *   vcpus   when fewer than the CPUs it may use and no cap: a quota of
  *           vcpus full CPUs (OpenVZ's --cpus)
  *   memory  memory.limit_in_bytes (v1) / memory.max (v2)
- *   net     none: loopback only; bridge, routed, direct: see net.h */
+ *   net     none: loopback only; bridge, routed, direct: see net.h
+ *   binds   the host paths its processes use (container_fs.h)
+ * A process started in it gets no_new_privs and the capabilities and user
+ * its vp_exec says (privs.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -32,10 +36,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fds.h"
 #include "platform/cgroup.h"
+#include "platform/container_fs.h"
 #include "platform/journal.h"
 #include "platform/net.h"
 #include "platform/platform.h"
+#include "platform/privs.h"
 #include "platform/spawn.h"
 
 #define MAXPROCS 64
@@ -79,8 +86,12 @@ static int container_validate(const struct vp_appliance_spec *s, struct vp_err *
 struct init_failure {
     int err;  /* errno */
     int step; /* index into init_steps */
+    int bind; /* the spec's bind it was at, or -1 */
 };
-static const char *const init_steps[] = {"sethostname", "mount private /", "mount /proc"};
+/* the file system's steps (container_fs.h) follow the first three */
+static const char *const init_steps[] = {"sethostname", "mount private /",  "mount /proc", "bind",
+                                         "read-only /", "mount tmpfs /tmp", "bind"};
+#define INIT_FS_STEP 3
 
 /* pid 1 of the appliance: set itself up, report, then reap forever. It runs
  * right after a raw clone(), so it makes system calls only (no malloc): safe
@@ -88,23 +99,29 @@ static const char *const init_steps[] = {"sethostname", "mount private /", "moun
 static void init_main(const struct vp_appliance_spec *s, int go, int status)
 {
     char c;
-    struct init_failure f = {0, -1};
+    struct init_failure f = {0, -1, -1};
+    struct vp_cfs_failure fs;
+    int rc;
     if (read(go, &c, 1) != 1)
         _exit(1);
-    if (sethostname(s->name, strlen(s->name)) < 0)
+    if (sethostname(s->name, strlen(s->name)) < 0) {
         f.step = 0;
-    else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    } else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         f.step = 1;
-    else if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+    } else if ((rc = vp_container_fs(s, &fs)) < 0) {
+        f.step = INIT_FS_STEP + fs.step;
+        f.bind = fs.bind;
+        errno = -rc;
+    } else if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
         f.step = 2;
+    }
     if (f.step >= 0) {
         f.err = errno;
         if (write(status, &f, sizeof f) < 0)
             _exit(1);
         _exit(1);
     }
-    for (int fd = 0; fd < 1024; fd++)
-        close(fd);
+    vp_fds_close_from(0);
     if (chdir("/") < 0)
         _exit(1);
     sigset_t set;
@@ -205,8 +222,11 @@ static int start_init(struct vp_appliance *a, struct vp_err *err)
     }
     struct init_failure f;
     ssize_t n = vp_read_retry(st[0], &f, sizeof f);
-    if (n == (ssize_t)sizeof f && f.step >= 0 && f.step < 3)
-        rc = vp_run_error(err, f.err, "appliance %s: %s", a->spec.name, init_steps[f.step]);
+    int nsteps = (int)(sizeof init_steps / sizeof init_steps[0]);
+    if (n == (ssize_t)sizeof f && f.step >= 0 && f.step < nsteps)
+        rc = vp_run_error(err, f.err, "appliance %s: %s%s%s", a->spec.name, init_steps[f.step],
+                          f.bind >= 0 && f.bind < VP_SPEC_BINDS ? " " : "",
+                          f.bind >= 0 && f.bind < VP_SPEC_BINDS ? a->spec.binds[f.bind].path : "");
     else if (n != 0) /* init reports nothing when all went well */
         rc = vp_run_error(err, 0, "appliance %s: init died", a->spec.name);
     else
@@ -263,10 +283,17 @@ static void forward(int sig)
 }
 
 /* In the helper: join the cgroup and the namespaces of init, fork the
- * process (inside the pid namespace), wait for it and exit with its status. */
+ * process (inside the pid namespace: it drops to the privileges its
+ * vp_exec leaves), wait for it and exit with its status. */
+struct start {
+    struct vp_appliance *a;
+    const struct vp_exec *ex;
+};
+
 static int enter(void *arg, int status_fd)
 {
-    struct vp_appliance *a = arg;
+    const struct start *st = arg;
+    struct vp_appliance *a = st->a;
     struct vp_err err;
     static const char *const ns[] = {"ipc", "uts", "net", "pid", "mnt"};
     int fd[5];
@@ -288,7 +315,7 @@ static int enter(void *arg, int status_fd)
         return -errno;
     if (c == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        return 0; /* the process itself: on to exec */
+        return vp_privs_drop(st->ex); /* the process itself: on to exec */
     }
     helper_child = c; /* SIGTERM to the helper reaches the process */
     signal(SIGTERM, forward);
@@ -299,8 +326,7 @@ static int enter(void *arg, int status_fd)
     sigaddset(&usr1, SIGUSR1);
     sigprocmask(SIG_UNBLOCK, &usr1, NULL);
     close(status_fd); /* the caller hears the exec (or its failure) from c */
-    for (int i = 0; i < 1024; i++)
-        close(i);
+    vp_fds_close_from(0);
     int ws;
     while (waitpid(c, &ws, 0) < 0 && errno == EINTR)
         ;
@@ -312,7 +338,8 @@ static int container_start(struct vp_appliance *a, const struct vp_exec *ex, pid
 {
     if (a->nprocs == MAXPROCS)
         return vp_run_error(err, EMFILE, "appliance %s: too many processes", a->spec.name);
-    int rc = vp_spawn(a->j, ex, enter, a, pid, &a->proc_id[a->nprocs], err);
+    struct start st = {a, ex};
+    int rc = vp_spawn(a->j, ex, enter, &st, pid, &a->proc_id[a->nprocs], err);
     if (rc < 0)
         return rc;
     a->pid[a->nprocs++] = *pid;
@@ -395,4 +422,5 @@ const struct vp_platform_ops vp_platform_container = {
     .address = container_address,
     .destroy = container_destroy,
     .cgroup_path = container_cgroup_path,
+    .set_user = true,
 };

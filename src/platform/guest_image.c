@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fds.h"
 #include "guest/proto.h"
 #include "vp_config.h"
 
@@ -96,6 +97,8 @@ static int run_capture(char *const argv[], char *out, size_t len, char *why, siz
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(o[1], 1);
         dup2(e[1], 2);
+        vp_fds_close_from(3);
+        signal(SIGPIPE, SIG_DFL);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -218,6 +221,8 @@ static bool kvm_boots(const struct vp_guest_image *img)
         dup2(null, 0);
         dup2(o[1], 1);
         dup2(null, 2);
+        vp_fds_close_from(3);
+        signal(SIGPIPE, SIG_DFL);
         execvp(argv[0], argv);
         _exit(127);
     }

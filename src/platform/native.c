@@ -11,7 +11,10 @@
  * As root every native appliance gets a cgroup (so appliances compete as
  * sibling groups: a lone process would weigh as much as the whole virtperf
  * tree). Without root, weight 256, no cap, no vcpus limit and no memory
- * limit need none; stop() then kills each started process's group. */
+ * limit need none; stop() then kills each started process's group.
+ * A started process gets no_new_privs and only the capabilities its
+ * vp_exec keeps, as its user when it names one (privs.h); it shares the
+ * host's file system (binds mean nothing here). */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "platform/cgroup.h"
 #include "platform/journal.h"
 #include "platform/platform.h"
+#include "platform/privs.h"
 #include "platform/spawn.h"
 
 #define MAXPROCS 64
@@ -123,16 +127,24 @@ static int native_create(const struct vp_appliance_spec *s, struct vp_journal *j
     return 0;
 }
 
+struct start {
+    struct vp_appliance *a;
+    const struct vp_exec *ex;
+};
+
+/* In the child: the cgroup and the pinning, then down to the privileges
+ * ex leaves it. */
 static int prepare(void *arg, int status_fd)
 {
-    struct vp_appliance *a = arg;
+    const struct start *st = arg;
+    struct vp_appliance *a = st->a;
     struct vp_err err;
     (void)status_fd;
     if (a->cg && vp_cgroup_attach(a->cg, getpid(), &err) < 0)
         return -EPERM;
     if (a->pinned && sched_setaffinity(0, sizeof a->mask.bits, (cpu_set_t *)a->mask.bits) < 0)
         return -errno;
-    return 0;
+    return vp_privs_drop(st->ex);
 }
 
 static int native_start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *pid,
@@ -140,7 +152,8 @@ static int native_start(struct vp_appliance *a, const struct vp_exec *ex, pid_t 
 {
     if (a->nprocs == MAXPROCS)
         return vp_run_error(err, EMFILE, "appliance %s: too many processes", a->spec.name);
-    int rc = vp_spawn(a->j, ex, prepare, a, pid, &a->proc_id[a->nprocs], err);
+    struct start st = {a, ex};
+    int rc = vp_spawn(a->j, ex, prepare, &st, pid, &a->proc_id[a->nprocs], err);
     if (rc < 0)
         return rc;
     a->pid[a->nprocs++] = *pid;
@@ -202,4 +215,5 @@ const struct vp_platform_ops vp_platform_native = {
     .address = native_address,
     .destroy = native_destroy,
     .cgroup_path = native_cgroup_path,
+    .set_user = true,
 };

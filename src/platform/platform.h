@@ -13,6 +13,13 @@
  * and, for the virtual machine drivers (vm, libvirt):
  *   accel   auto | kvm | tcg (platform/guest_image.h)
  *   disk    the scratch disk's size in bytes (disk workloads run there)
+ * and, for the container (added for least privilege):
+ *   binds   the host's paths its processes use: the rest of the host's file
+ *           system is read-only inside, /tmp is a tmpfs of its own
+ *
+ * Processes in native and container appliances start with no_new_privs and
+ * only the capabilities vp_exec keeps (none by default), and, when vp_exec
+ * names a user, as that user (platform/privs.h).
  *
  * Everything a driver creates is recorded in the run's journal (journal.h)
  * before it is created, and removed by destroy() on every exit path; what a
@@ -32,6 +39,16 @@
 enum vp_net_mode { VP_NET_NONE, VP_NET_BRIDGE, VP_NET_ROUTED, VP_NET_DIRECT };
 
 #define VP_SPEC_MAX_NICS 2
+
+/* A host path an appliance's processes use, absolute: a directory or a
+ * file, read-only unless writable (a store, a scratch directory, a log). A
+ * container binds it from the host at the same place (under /tmp too); one
+ * that does not exist is left out. */
+struct vp_bind {
+    char path[VP_STR_MAX]; /* empty: unused */
+    bool writable;
+};
+#define VP_SPEC_BINDS 12
 
 struct vp_appliance_spec {
     char name[64];         /* unique within a run: "sip1", "cpu-3" */
@@ -54,15 +71,25 @@ struct vp_appliance_spec {
         int fd;
         char mac[18];
     } nic[VP_SPEC_MAX_NICS];
+    struct vp_bind binds[VP_SPEC_BINDS]; /* container: the host paths it uses */
 };
 
 /* How a process is started inside an appliance. The child gets stdin,
  * stdout and stderr from the given descriptors (-1 = /dev/null) and, when
- * sync_fd >= 0, that descriptor as fd 3 (the runner's start barrier). */
+ * sync_fd >= 0, that descriptor as fd 3 (the runner's start barrier); no
+ * other descriptor. */
 struct vp_exec {
     char *const *argv; /* argv[0] is looked up in PATH; "/proc/self/exe" runs virtperf */
     int stdin_fd, stdout_fd, stderr_fd;
     int sync_fd;
+    /* Added for least privilege (native and container; a VM's guest is
+     * its own): the capabilities the process keeps, bit n for capability n
+     * (0: none), and, when user is set, the uid and gid it runs as, with no
+     * supplementary groups (ops->set_user says which platforms can). */
+    uint64_t caps;
+    bool user;
+    uid_t uid;
+    gid_t gid;
 };
 
 /* CPU time and memory an appliance used, read from the host side. */
@@ -107,6 +134,9 @@ struct vp_platform_ops {
      * appliance is, as a JSON object ({"name": "vm", "accel": "tcg", ...},
      * what the runs in it store as their platform), or NULL. */
     const char *(*facts)(struct vp_appliance *a);
+    /* Added for least privilege: whether start() honours vp_exec's user
+     * (a server's `user:`); the vm drivers' guests do not. */
+    bool set_user;
 };
 
 extern const struct vp_platform_ops *const vp_platforms[];

@@ -10,10 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fds.h"
 #include "platform/journal.h"
 
 /* Give the child its descriptors: 0, 1, 2 and 3 (sync) from ex, /dev/null
- * for -1, everything else closed on exec. */
+ * for -1, every other one (however high) closed on exec. */
 static int set_fds(const struct vp_exec *ex)
 {
     int src[4] = {ex->stdin_fd, ex->stdout_fd, ex->stderr_fd, ex->sync_fd};
@@ -27,12 +28,7 @@ static int set_fds(const struct vp_exec *ex)
     for (int i = 0; i < ntarget; i++)
         if (dup2(tmp[i], i) < 0)
             return -errno;
-    for (int fd = ntarget; fd < 1024; fd++) {
-        int fl = fcntl(fd, F_GETFD);
-        if (fl >= 0 && !(fl & FD_CLOEXEC))
-            fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-    }
-    return 0;
+    return vp_fds_cloexec_from(ntarget);
 }
 
 static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg, int go, int status)
@@ -43,6 +39,7 @@ static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL); /* virtperf ignores it; an ignored signal stays so across exec */
     /* the stop request (SIGUSR1, `--until-stopped`) must reach the process
      * but must not kill it before virtperf has its handler: blocked, it
      * stays pending across the exec until vp_signals_install() unblocks it */

@@ -1,6 +1,7 @@
 /* A VM appliance's files, and the command lines both VM platforms make. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fds.h"
 #include "core/workdir.h"
 #include "platform/journal.h"
 #include "platform/vm_priv.h"
@@ -44,6 +46,8 @@ static int format_disk(const char *disk, struct vp_err *err)
         int null = open("/dev/null", O_RDWR);
         dup2(null, 1);
         dup2(null, 2);
+        vp_fds_close_from(3);
+        signal(SIGPIPE, SIG_DFL);
         execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E",
                "lazy_itable_init=1,lazy_journal_init=1,nodiscard", disk, (char *)NULL);
         _exit(127);

@@ -86,7 +86,8 @@ static int run_in(struct vp_fwd_topo *t, int i, char *const *argv, char *out, si
     pid_t pid;
     if (pipe2(p, O_CLOEXEC) < 0)
         return vp_run_error(err, errno, "pipe");
-    struct vp_exec ex = {argv, -1, p[1], -1, -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = -1, .sync_fd = -1};
     int rc = vm()->start(t->r[i].vm, &ex, &pid, err);
     close(p[1]);
     size_t n = 0;

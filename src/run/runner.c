@@ -20,6 +20,7 @@
 #include "core/signals.h"
 #include "experiment/exp_store.h"
 #include "platform/journal.h"
+#include "platform/privs.h"
 #include "profiler/profiler.h"
 #include "run/barrier.h"
 #include "platform/cgroup.h"
@@ -146,6 +147,23 @@ static int timeserver_reachable(const struct vp_point *pt, const struct vp_platf
     return 0;
 }
 
+/* A server's user: a platform that starts it as one, and the right to. */
+static int user_possible(const struct vp_platform_ops *ops, const char *user, struct vp_err *err)
+{
+    uid_t uid;
+    gid_t gid;
+    int rc = vp_user_lookup(user, &uid, &gid, err);
+    if (rc < 0)
+        return rc;
+    if (!ops->set_user)
+        return vp_input_error(err, "user \"%s\": platform %s cannot start a server as a user", user,
+                              ops->name);
+    if (geteuid() != 0 && (uid != geteuid() || gid != getegid()))
+        return vp_input_error(err, "user \"%s\": starting a server as another user needs root",
+                              user);
+    return 0;
+}
+
 int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
 {
     for (int p = 0; p < cfg->plan->npoints; p++) {
@@ -164,6 +182,8 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
             int rc = ops->validate ? ops->validate(&spec, err) : 0;
             if (rc == 0 && pt->kind == VP_POINT_RUN && server == NULL)
                 rc = timeserver_reachable(pt, ops, &spec, err);
+            if (rc == 0 && server && pt->inst[i].f.user[0])
+                rc = user_possible(ops, pt->inst[i].f.user, err);
             if (rc < 0) {
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
                 return rc;
@@ -302,6 +322,8 @@ static int create_all(struct runner *r, const struct vp_point *pt, struct vp_err
             generator_spec(s->load, &pt->inst[s->target], s->target, &spec);
         else
             make_spec(pt, s->in, &spec);
+        if (s->kind != SLOT_GENERATOR)
+            vp_runner_binds(pt, s->in, vp_store_path(r->cfg->st), &spec);
         snprintf(s->name, sizeof s->name, "%s", spec.name);
         if ((rc = s->ops->create(&spec, r->journal, &s->a, err)) < 0) {
             s->a = NULL;

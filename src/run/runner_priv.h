@@ -55,6 +55,11 @@ struct runner {
 };
 
 void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char *what);
+
+/* runner_binds.c: the host paths an instance's appliance uses (its store,
+ * the journal folder, what its command's options name) into spec->binds. */
+void vp_runner_binds(const struct vp_point *pt, const struct vp_instance *in, const char *store,
+                     struct vp_appliance_spec *spec);
 void vp_runner_mark(struct runner *r, const struct vp_point *pt, const char *what);
 
 /* runner_procs.c: start, watch, stop and record a point's processes. */

@@ -17,6 +17,7 @@
 #include "core/signals.h"
 #include "drivers/driver.h"
 #include "experiment/exp_store.h"
+#include "platform/privs.h"
 #include "run/barrier.h"
 #include "run/runner_priv.h"
 
@@ -38,21 +39,28 @@ static void close_pair(int p[2])
 }
 
 /* Start argv in slot s's appliance; stdout (and, when err_pipe, stderr)
- * come back through pipes, sync_fd goes to the child as its fd 3. */
+ * come back through pipes, sync_fd goes to the child as its fd 3. It keeps
+ * no capability (none of the workloads, servers and loads needs one) and
+ * a server runs as its user: when one is set. */
 static int start_in(struct slot *s, char *const *argv, bool err_pipe, int sync_fd,
                     struct vp_err *err)
 {
     int out[2] = {-1, -1}, ep[2] = {-1, -1};
     int rc = 0;
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stderr_fd = STDERR_FILENO, .sync_fd = sync_fd};
+    if (s->kind == SLOT_SERVER && s->in->f.user[0]) {
+        if ((rc = vp_user_lookup(s->in->f.user, &ex.uid, &ex.gid, err)) < 0)
+            return rc;
+        ex.user = true;
+    }
     if (pipe2(out, O_CLOEXEC) < 0 || (err_pipe && pipe2(ep, O_CLOEXEC) < 0)) {
         rc = vp_run_error(err, errno, "appliance %s: pipe", s->name);
         goto out;
     }
-    struct vp_exec ex = {.argv = argv,
-                         .stdin_fd = -1,
-                         .stdout_fd = out[1],
-                         .stderr_fd = err_pipe ? ep[1] : STDERR_FILENO,
-                         .sync_fd = sync_fd};
+    ex.stdout_fd = out[1];
+    if (err_pipe)
+        ex.stderr_fd = ep[1];
     if ((rc = s->ops->start(s->a, &ex, &s->pid, err)) < 0) {
         vp_err_prefix(err, "appliance %s", s->name);
         goto out;

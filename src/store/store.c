@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/path.h"
 #include "store/schema.h"
 #include "vp_config.h"
 
@@ -189,11 +190,17 @@ int vp_store_open(const char *path, struct vp_store **out, struct vp_err *err)
     int rc;
     if (st == NULL)
         return vp_run_error(err, ENOMEM, "store");
-    snprintf(st->path, sizeof st->path, "%s", path);
-    if ((rc = make_parent_dirs(path)) < 0) {
+    /* absolute: processes started in appliances open it by this name from
+     * other working directories */
+    if ((rc = vp_path_absolute(path, st->path, sizeof st->path)) < 0) {
         free(st);
-        return vp_input_error(err, "store %s: cannot create its directory: %s", path,
-                              strerror(-rc));
+        return vp_input_error(err, "store %s: %s", path, strerror(-rc));
+    }
+    path = st->path;
+    if ((rc = make_parent_dirs(path)) < 0) {
+        rc = vp_input_error(err, "store %s: cannot create its directory: %s", path, strerror(-rc));
+        free(st);
+        return rc;
     }
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {

@@ -16,7 +16,7 @@ const struct vp_opt vp_timing_opt_table[] = {
      "ADDR:PORT of a time server (virtperf timeserver): every round's start and end are "
      "marked there, and its clock gives the round's external elapsed time",
      false},
-    {"key-file", VP_OPT_STRING, offsetof(struct vp_timing_opts, key_file), NULL, 0, 0, NULL,
+    {"key-file", VP_OPT_PATH, offsetof(struct vp_timing_opts, key_file), NULL, 0, 0, NULL,
      "the time server's key: 32 raw bytes or 64 hex digits, mode 600", false},
     {"appliance", VP_OPT_STRING, offsetof(struct vp_timing_opts, appliance), NULL, 0, 0, NULL,
      "name of this appliance in the marks [default: the host name; in a VM, the guest's]", false},

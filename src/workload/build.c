@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fds.h"
 #include "core/signals.h"
 #include "core/workdir.h"
 #include "workload/build_tree.h"
@@ -49,7 +50,7 @@ static const struct vp_opt build_opts[] = {
      "make -j: compilers at once (0: the CPUs online)", false},
     {"cc", VP_OPT_STRING, offsetof(struct build_params, cc), "cc", 0, 0, NULL,
      "the C compiler (looked up in PATH)", false},
-    {"dir", VP_OPT_STRING, offsetof(struct build_params, dir), "/var/tmp", 0, 0, NULL,
+    {"dir", VP_OPT_OUTPUT, offsetof(struct build_params, dir), "/var/tmp", 0, 0, NULL,
      "directory under which the project is generated and built", false},
     VP_OPT_END,
 };
@@ -128,6 +129,8 @@ static int run(struct build *b, char *const argv[], struct vp_err *err)
         unsetenv("MFLAGS");
         unsetenv("MAKELEVEL");
         setenv("LC_ALL", "C", 1);
+        vp_fds_close_from(3);
+        signal(SIGPIPE, SIG_DFL); /* virtperf ignores it; make and cc must not */
         execvp(argv[0], argv);
         _exit(127);
     }

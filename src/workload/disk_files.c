@@ -49,7 +49,7 @@ static const struct vp_opt files_opts[] = {
      "subdirectories the files are spread over", false},
     {"file-size", VP_OPT_SIZE, offsetof(struct files_params, file_size), "1k", 0, 67108864.0, NULL,
      "bytes in each file", false},
-    {"dir", VP_OPT_STRING, offsetof(struct files_params, dir), "/var/tmp", 0, 0, NULL,
+    {"dir", VP_OPT_OUTPUT, offsetof(struct files_params, dir), "/var/tmp", 0, 0, NULL,
      "directory under which the scratch directory is made", false},
     VP_OPT_END,
 };

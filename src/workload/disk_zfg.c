@@ -65,7 +65,7 @@ static const struct vp_opt zfg_opts[] = {
      1125899906842624.0, NULL, "bytes of dirty data written before each round (mode dirty)", false},
     {"rest", VP_OPT_DURATION, offsetof(struct zfg_params, rest_ns), "30s", 0, 86400e9, NULL,
      "pause before each round (mode rest)", false},
-    {"dir", VP_OPT_STRING, offsetof(struct zfg_params, dir), "/var/tmp", 0, 0, NULL,
+    {"dir", VP_OPT_OUTPUT, offsetof(struct zfg_params, dir), "/var/tmp", 0, 0, NULL,
      "directory under which the scratch directory is made", false},
     VP_OPT_END,
 };

@@ -30,7 +30,11 @@ __attribute__((unused)) static int run_argv_out(const struct vp_platform_ops *op
     pid_t pid;
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    struct vp_exec ex = {argv, -1, p[1], both ? p[1] : 2, -1};
+    struct vp_exec ex = {.argv = argv,
+                         .stdin_fd = -1,
+                         .stdout_fd = p[1],
+                         .stderr_fd = both ? p[1] : 2,
+                         .sync_fd = -1};
     int rc = ops->start(a, &ex, &pid, &err);
     close(p[1]);
     if (rc < 0) {

@@ -76,7 +76,8 @@ static pid_t start_echo(struct vp_appliance *a)
     struct vp_err err = {0};
     pid_t pid = -1;
     CHECK_INT(pipe2(p, O_CLOEXEC), 0);
-    struct vp_exec ex = {argv, -1, p[1], 2, -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = 2, .sync_fd = -1};
     CHECK_INT(vp_platform_container.start(a, &ex, &pid, &err), 0);
     close(p[1]);
     CHECK(read(p[0], line, sizeof line - 1) > 0);

@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "check.h"
 #include "core/opt.h"
+#include "core/path.h"
 
 struct params {
     bool verbose;
@@ -561,6 +565,50 @@ static void test_help(void)
     free(h);
 }
 
+/* Paths and outputs are made absolute against the working directory when
+ * set (so a process that runs elsewhere, in an appliance, finds them). */
+struct files {
+    char in[VP_STR_MAX], out[VP_STR_MAX];
+};
+static const struct vp_opt fopts[] = {
+    {"key-file", VP_OPT_PATH, offsetof(struct files, in), NULL, 0, 0, NULL, "read", false},
+    {"log", VP_OPT_OUTPUT, offsetof(struct files, out), "/var/tmp", 0, 0, NULL, "written", false},
+    VP_OPT_END,
+};
+
+static void test_paths(void)
+{
+    struct files f;
+    struct vp_err err = {0};
+    char cwd[PATH_MAX], want[PATH_MAX + 64], out[VP_STR_MAX];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK_INT(vp_opt_defaults(fopts, &f, &err), 0);
+    CHECK_STR(f.in, "");
+    CHECK_STR(f.out, "/var/tmp");
+    CHECK_INT(vp_opt_set(fopts, &f, "key-file", "keys/k.txt", &err), 0);
+    snprintf(want, sizeof want, "%s/keys/k.txt", cwd);
+    CHECK_STR(f.in, want);
+    CHECK_INT(vp_opt_set(fopts, &f, "log", "./a/./b.log", &err), 0);
+    snprintf(want, sizeof want, "%s/a/b.log", cwd);
+    CHECK_STR(f.out, want);
+    CHECK_INT(vp_opt_set(fopts, &f, "log", "/abs/x", &err), 0);
+    CHECK_STR(f.out, "/abs/x");
+    CHECK_INT(vp_opt_set(fopts, &f, "log", "-", &err), 0); /* standard output */
+    CHECK_STR(f.out, "-");
+    CHECK_INT(vp_path_absolute(".", out, sizeof out), 0);
+    CHECK_STR(out, cwd);
+    CHECK_INT(vp_path_absolute("x", out, 2), -ENAMETOOLONG);
+    char longer[VP_STR_MAX];
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    CHECK_INT(vp_opt_set(fopts, &f, "log", longer, &err), -EINVAL);
+    CHECK(strstr(err.msg, "--log") && strstr(err.msg, "longer than"));
+    CHECK(chdir("/") == 0);
+    CHECK_INT(vp_path_absolute("etc/x", out, sizeof out), 0);
+    CHECK_STR(out, "/etc/x");
+    CHECK(chdir(cwd) == 0);
+}
+
 int main(void)
 {
     RUN(test_defaults);
@@ -578,5 +626,6 @@ int main(void)
     RUN(test_format);
     RUN(test_format_round_trip);
     RUN(test_help);
+    RUN(test_paths);
     return CHECK_DONE();
 }

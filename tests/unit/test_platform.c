@@ -77,10 +77,11 @@ static void test_container_isolation(void)
         return;
     char out[4096], host[256];
     gethostname(host, sizeof host);
-    CHECK_INT(run_sh(&vp_platform_container, a,
-                     "hostname; echo $$; ls /proc | grep -c '^[0-9]'; readlink /proc/1/exe", out,
-                     sizeof out),
-              0);
+    CHECK_INT(
+        run_sh(&vp_platform_container, a,
+               "hostname; echo $$; ls /proc | grep -c '^[0-9]'; tr '\\0' '\\n' </proc/1/cmdline",
+               out, sizeof out),
+        0);
     char name[128] = "", exe[256] = "";
     int pid = 0, nproc = 0;
     CHECK_INT(sscanf(out, "%127s %d %d %255s", name, &pid, &nproc, exe), 4);
@@ -93,7 +94,8 @@ static void test_container_isolation(void)
 
     /* SIGTERM to the pid start() gave ends the process inside */
     char *argv[] = {"/bin/sleep", "30", NULL};
-    struct vp_exec ex = {argv, -1, -1, -1, -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .sync_fd = -1};
     struct vp_err err = {0};
     pid_t p;
     CHECK_INT(vp_platform_container.start(a, &ex, &p, &err), 0);
@@ -140,7 +142,8 @@ static void test_start_failure(void)
         if (!a)
             continue;
         char *argv[] = {"/nonexistent/program", NULL};
-        struct vp_exec ex = {argv, -1, -1, -1, -1};
+        struct vp_exec ex = {
+            .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .sync_fd = -1};
         struct vp_err err = {0};
         pid_t p = 0;
         CHECK_INT(host_platforms[i]->start(a, &ex, &p, &err), -ENOENT);
@@ -171,7 +174,8 @@ static uint64_t cpu_ns(const struct vp_platform_ops *ops, struct vp_appliance *a
 static void spin(const struct vp_platform_ops *ops, struct vp_appliance *a)
 {
     char *argv[] = {"/bin/sh", "-c", "while :; do :; done", NULL};
-    struct vp_exec ex = {argv, -1, -1, -1, -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .sync_fd = -1};
     struct vp_err err = {0};
     pid_t pid;
     CHECK_INT(ops->start(a, &ex, &pid, &err), 0);
@@ -337,12 +341,21 @@ static void test_container_workdir(void)
     CHECK(mkdtemp(base) != NULL);
     struct vp_appliance_spec s;
     spec(&s, "vpt-wd", "");
+    /* what it writes: its scratch directory's base, and the journal there */
+    s.binds[0] = (struct vp_bind){.writable = true};
+    s.binds[1] = (struct vp_bind){.writable = true};
+    snprintf(s.binds[0].path, sizeof s.binds[0].path, "%s", base);
+    vp_journal_dir(s.binds[1].path, sizeof s.binds[1].path);
     struct vp_appliance *a = make(&vp_platform_container, journal, &s);
     if (!a)
         goto out;
-    char *argv[] = {(char *)virtperf, "workload", "run",   "disk-zfg", "--preset", "small",
-                    "--rounds",       "100000",   "--dir", base,       NULL};
-    struct vp_exec ex = {argv, -1, -1, -1, -1};
+    char store[600];
+    snprintf(store, sizeof store, "%s/store.db", base);
+    char *argv[] = {(char *)virtperf, "workload", "run",    "disk-zfg", "--preset",
+                    "small",          "--rounds", "100000", "--dir",    base,
+                    "--store",        store,      NULL};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .sync_fd = -1};
     struct vp_err err = {0};
     pid_t p;
     CHECK_INT(vp_platform_container.start(a, &ex, &p, &err), 0);

@@ -68,6 +68,8 @@ static void stop_on(const struct vp_platform_ops *ops)
     snprintf(db, sizeof db, "%s/%s.db", dir, ops->name);
     struct vp_appliance_spec s;
     vp_appliance_spec_init(&s, "vpt-stop");
+    s.binds[0].writable = true; /* the store's directory: the rest is read-only inside */
+    snprintf(s.binds[0].path, sizeof s.binds[0].path, "%s", dir);
     struct vp_appliance *a = make(ops, journal, &s);
     if (!a)
         return;
@@ -77,7 +79,8 @@ static void stop_on(const struct vp_platform_ops *ops)
     struct vp_err err = {0};
     pid_t pid = 0;
     CHECK_INT(pipe2(p, O_CLOEXEC), 0);
-    struct vp_exec ex = {argv, -1, p[1], 2, -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = 2, .sync_fd = -1};
     int rc = ops->start(a, &ex, &pid, &err);
     close(p[1]);
     CHECK_INT(rc, 0);

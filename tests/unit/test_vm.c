@@ -122,7 +122,8 @@ static void spin(const struct vp_platform_ops *ops, struct vp_appliance *a, int 
 {
     for (int i = 0; i < n; i++) {
         char *argv[] = {"/bin/sh", "-c", "while :; do :; done", NULL};
-        struct vp_exec ex = {argv, -1, -1, -1, -1};
+        struct vp_exec ex = {
+            .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .sync_fd = -1};
         struct vp_err err = {0};
         pid_t pid;
         CHECK_INT(ops->start(a, &ex, &pid, &err), 0);
@@ -271,7 +272,8 @@ static void check_signal(const struct vp_platform_ops *ops, struct vp_appliance 
     pid_t pid;
     char out[256] = "";
     CHECK_INT(pipe2(p, O_CLOEXEC), 0);
-    struct vp_exec ex = {argv, -1, p[1], 2, -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = 2, .sync_fd = -1};
     CHECK_INT(ops->start(a, &ex, &pid, &err), 0);
     close(p[1]);
     ssize_t n = read(p[0], out, sizeof out - 1); /* "ready": its trap is set */
@@ -403,7 +405,8 @@ static int run_sh_err(const struct vp_platform_ops *ops, struct vp_appliance *a,
     char *argv[] = {"/bin/sh", "-c", (char *)line, NULL};
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    struct vp_exec ex = {argv, -1, -1, p[1], -1};
+    struct vp_exec ex = {
+        .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = p[1], .sync_fd = -1};
     int rc = ops->start(a, &ex, &pid, &err);
     close(p[1]);
     size_t n = 0;
