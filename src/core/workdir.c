@@ -11,31 +11,35 @@
 
 #include "platform/journal.h"
 
-/* Make the directory with its name journaled first (so `virtperf cleanup`
- * removes it after a kill); the journal reference is dropped by vp_rmtree.
- * -1 when no journal can be written: the caller falls back to mkdtemp;
- * -2 (err set) when the journal folder is not ours: nothing is made. */
-static int journaled_mkdir(char *tmpl, struct vp_err *err)
+/* Make "<base>/virtperf-<run id>-<tag>.XXXXXX" with its name journaled
+ * first (so `virtperf cleanup` removes it after a kill); the journal
+ * reference is dropped by vp_rmtree. -1 when no journal can be written:
+ * the caller falls back to mkdtemp; -2 (err set) when the journal folder is
+ * not ours: nothing is made. */
+static int journaled_mkdir(const char *base, const char *tag, char *out, size_t len,
+                           struct vp_err *err)
 {
     struct vp_journal *j;
     struct vp_err jerr = {0};
-    char *x = tmpl + strlen(tmpl) - 6;
     if (vp_journal_open(&j, &jerr) < 0) {
         if (jerr.kind != VP_ERR_INPUT)
             return -1;
         *err = jerr;
         return -2;
     }
-    for (int attempt = 0; attempt < 100; attempt++) {
+    int n =
+        snprintf(out, len, "%s/%s%s-%s.XXXXXX", base, VP_WORKDIR_PREFIX, vp_journal_run(j), tag);
+    char *x = out + n - 6;
+    for (int attempt = 0; n > 0 && (size_t)n < len && attempt < 100; attempt++) {
         unsigned char r[6];
         if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
             break;
         for (int i = 0; i < 6; i++)
             x[i] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[r[i] % 62];
-        int id = vp_journal_add(j, VP_RES_DIR, tmpl, &jerr);
+        int id = vp_journal_add(j, VP_RES_DIR, out, &jerr);
         if (id < 0)
             break;
-        if (mkdir(tmpl, 0700) == 0)
+        if (mkdir(out, 0700) == 0)
             return 0;
         int e = errno;
         vp_journal_done(j, id);
@@ -45,7 +49,6 @@ static int journaled_mkdir(char *tmpl, struct vp_err *err)
             return -1;
         }
     }
-    memcpy(x, "XXXXXX", 6);
     vp_journal_close(j);
     return -1;
 }
@@ -55,17 +58,21 @@ int vp_workdir_make(const char *base, const char *tag, char *out, size_t len, st
     struct stat st;
     if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode))
         return vp_input_error(err, "--dir %s: not a directory", base);
-    int n = snprintf(out, len, "%s/%s%s.XXXXXX", base, VP_WORKDIR_PREFIX, tag);
+    /* the longer, journaled name must fit too */
+    int n = snprintf(out, len, "%s/%s%s-%s.XXXXXX", base, VP_WORKDIR_PREFIX, "12345678", tag);
     if (n < 0 || (size_t)n >= len)
         return vp_input_error(err, "--dir %s: path too long", base);
-    int jr = journaled_mkdir(out, err);
+    int jr = journaled_mkdir(base, tag, out, len, err);
     if (jr == -2)
         return -EINVAL;
-    if (jr < 0 && mkdtemp(out) == NULL) {
-        int e = errno;
-        if (e == EACCES || e == EROFS || e == EPERM)
-            return vp_input_error(err, "--dir %s: cannot create a directory there", base);
-        return vp_run_error(err, e, "%s: mkdtemp", base);
+    if (jr < 0) {
+        snprintf(out, len, "%s/%s%s.XXXXXX", base, VP_WORKDIR_PREFIX, tag);
+        if (mkdtemp(out) == NULL) {
+            int e = errno;
+            if (e == EACCES || e == EROFS || e == EPERM)
+                return vp_input_error(err, "--dir %s: cannot create a directory there", base);
+            return vp_run_error(err, e, "%s: mkdtemp", base);
+        }
     }
     return 0;
 }

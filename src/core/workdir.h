@@ -1,6 +1,7 @@
-/* Scratch directories for disk workloads: "<base>/virtperf-<tag>.XXXXXX",
- * always removed with everything in them (the prefix lets `virtperf cleanup`
- * find what a killed run left). */
+/* Scratch directories for disk workloads: "<base>/virtperf-<run>-<tag>.XXXXXX"
+ * (<run>: the id of the process's journal, which lists it; without a
+ * journal "<base>/virtperf-<tag>.XXXXXX"), always removed with everything
+ * in them (the prefix lets `virtperf cleanup` find what a killed run left). */
 #ifndef VP_CORE_WORKDIR_H
 #define VP_CORE_WORKDIR_H
 

@@ -338,7 +338,9 @@ int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct v
     return 0;
 }
 
-/* SIGKILL the tasks listed in dir/cgroup.procs; how many were listed. */
+/* SIGKILL the tasks listed in dir/cgroup.procs; how many were alive. A
+ * zombie stays listed until its parent reaps it (the host's init, when its
+ * parent died too): it is dead, nothing waits for it. */
 static int kill_tasks(const char *dir)
 {
     char path[PATH_MAX + 32];
@@ -351,7 +353,7 @@ static int kill_tasks(const char *dir)
     while (fscanf(f, "%ld", &pid) == 1) {
         if (pid > 1 && pid != (long)getpid())
             kill((pid_t)pid, SIGKILL);
-        n++;
+        n += vp_proc_starttime((pid_t)pid) != 0;
     }
     fclose(f);
     return n;
@@ -419,7 +421,8 @@ int vp_cgroup_remove_path(const char *path, bool dry_run)
         return 1;
     if (kill_until_empty(path) < 0)
         return -ETIMEDOUT;
-    for (int i = 0; i < 200; i++) { /* tasks just killed may take a moment to leave */
+    /* tasks just killed may take a moment to leave, zombies until reaped */
+    for (int i = 0; i < 600; i++) {
         if (rmdir(path) == 0 || errno == ENOENT)
             return 1;
         if (errno != EBUSY)
@@ -427,6 +430,33 @@ int vp_cgroup_remove_path(const char *path, bool dry_run)
         usleep(5000);
     }
     return errno == ENOTEMPTY ? 0 : -errno;
+}
+
+bool vp_cgroup_has_tasks(const char *path)
+{
+    char procs[PATH_MAX + 32];
+    long pid;
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
+    FILE *f = fopen(procs, "re");
+    bool any = false;
+    while (f && !any && fscanf(f, "%ld", &pid) == 1)
+        any = vp_proc_starttime((pid_t)pid) != 0; /* a zombie is no task that runs */
+    if (f)
+        fclose(f);
+    return any;
+}
+
+int vp_cgroup_kill_path(const char *path)
+{
+    /* only ever our own hierarchy (the caller's guard said so too) */
+    if (strncmp(path, CG_ROOT "/", strlen(CG_ROOT) + 1) != 0 || !strstr(path, "/virtperf"))
+        return -EINVAL;
+    char procs[PATH_MAX + 32];
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
+    if (access(procs, F_OK) != 0)
+        return 0;
+    int had = kill_tasks(path) > 0;
+    return kill_until_empty(path) < 0 ? -ETIMEDOUT : had;
 }
 
 void vp_cgroup_destroy(struct vp_cgroup *cg)

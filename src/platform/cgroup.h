@@ -62,7 +62,7 @@ const char *vp_cgroup_dir(const struct vp_cgroup *cg);
 /* The v2 cpu.weight for a weight (the mapping above). */
 int64_t vp_cgroup_v2_weight(int64_t weight);
 
-/* SIGKILL every task until none is left; 0 or -ETIMEDOUT. */
+/* SIGKILL every task until none is left alive; 0 or -ETIMEDOUT. */
 int vp_cgroup_kill(struct vp_cgroup *cg);
 /* Kill what is left, remove the directories (deepest first), free. */
 void vp_cgroup_destroy(struct vp_cgroup *cg);
@@ -71,6 +71,13 @@ void vp_cgroup_destroy(struct vp_cgroup *cg);
  * directory still holding other runs' children is left (returns 0).
  * Returns 1 removed, 0 gone or in use, -errno. */
 int vp_cgroup_remove_path(const char *path, bool dry_run);
+
+/* For the watcher of a killed run: SIGKILL every task of one directory
+ * (cgroup.kill on v2) until none is left; the directory stays. 1 when there
+ * were tasks, 0 none (or no such directory), -errno. */
+int vp_cgroup_kill_path(const char *path);
+/* Whether a cgroup directory has a live task (no zombie) in it. */
+bool vp_cgroup_has_tasks(const char *path);
 
 /* The fallback for runs whose journal was never written or is lost: in each
  * hierarchy (v1 cpu, cpuacct, cpuset, memory, blkio, at the mount and under

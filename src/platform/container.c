@@ -10,7 +10,11 @@
  * (a child of the helper, inside the pid namespace); the helper exits with
  * its status, so the caller can wait for it (and passes SIGTERM, SIGINT
  * and SIGUSR1 on to it). Killing init kills everything
- * in the namespace, and the namespace with it.
+ * in the namespace, and the namespace with it. When the runner dies, init
+ * gets SIGKILL (its parent-death signal) and the helper SIGHUP (its own),
+ * on which it kills its child and reaps it before it ends: no zombie of the
+ * namespace is left for the host's init, which the namespace's init would
+ * wait for.
  *
  * Field mapping (cgroup.h for the values):
  *   cpus    cpuset.cpus of the appliance's cgroup
@@ -195,6 +199,9 @@ static int start_init(struct vp_appliance *a, struct vp_err *err)
         goto out;
     }
     if (p == 0) {
+        /* the run's death kills init, and with it the whole namespace (a
+         * death before this closes go: init_main leaves; getppid() is 0 in
+         * a namespace of its own and cannot tell) */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(go[1]);
         close(st[0]);
@@ -282,6 +289,17 @@ static void forward(int sig)
         kill((pid_t)helper_child, sig);
 }
 
+/* The run died (the helper's parent-death signal): its process goes, and
+ * the helper reaps it before it ends itself. A child orphaned inside the
+ * namespace would be reaped by the host's init, whenever that comes round,
+ * and the namespace's init, killed too, waits for that before it ends. */
+static void orphaned(int sig)
+{
+    (void)sig;
+    if (helper_child > 0)
+        kill((pid_t)helper_child, SIGKILL);
+}
+
 /* In the helper: join the cgroup and the namespaces of init, fork the
  * process (inside the pid namespace: it drops to the privileges its
  * vp_exec leaves), wait for it and exit with its status. */
@@ -313,7 +331,7 @@ static int enter(void *arg, int status_fd)
     pid_t c = fork();
     if (c < 0)
         return -errno;
-    if (c == 0) {
+    if (c == 0) { /* inside the namespace: getppid() is 0 there, and init's end is its */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         return vp_privs_drop(st->ex); /* the process itself: on to exec */
     }
@@ -321,7 +339,11 @@ static int enter(void *arg, int status_fd)
     signal(SIGTERM, forward);
     signal(SIGINT, forward);
     signal(SIGUSR1, forward); /* the stop of `workload run --until-stopped` */
-    sigset_t usr1;            /* blocked since the spawn: one sent meanwhile is pending */
+    signal(SIGHUP, orphaned);
+    /* from now on the run's death is SIGHUP (was SIGKILL, vp_spawn's: one
+     * or the other is set at every moment) */
+    prctl(PR_SET_PDEATHSIG, SIGHUP);
+    sigset_t usr1; /* blocked since the spawn: one sent meanwhile is pending */
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
     sigprocmask(SIG_UNBLOCK, &usr1, NULL);

@@ -1,3 +1,5 @@
+/* This process's journal (journal.h): its folder and lock, its run id, its
+ * lines. Reading journal files back is journal_replay.c's. */
 #include "platform/journal.h"
 
 #include <dirent.h>
@@ -8,36 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#define WHAT_MAX 512
-
-struct entry {
-    enum vp_res kind;
-    bool live;
-    int id, line; /* line: in the file, for a replay's reports */
-    char what[WHAT_MAX];
-};
+#include "platform/journal_priv.h"
 
 struct vp_journal {
     int refs;
     pid_t owner;
-    char run[16];
+    char run[VP_RUN_ID_LEN + 1];
     char path[512];
-    int fd; /* -1 until the first entry */
+    int fd;    /* -1 until the first entry */
+    int watch; /* the watcher's pipe (journal_watch.c), -1 until one runs */
+    int block; /* the network block (net.h), -1 until claimed */
     bool slot[VP_JOURNAL_SLOTS];
-    struct entry *e;
+    struct vp_jentry *e;
     int n, cap;
 };
 
 /* The one journal of this process (a registry, like the signal flag). */
 static struct vp_journal *current;
 
-/* The journal directory when $VIRTPERF_RUNDIR is not set. */
-static void default_dir(char *out, size_t len)
+void vp_journal_default_dir(char *out, size_t len)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (geteuid() == 0)
@@ -54,7 +51,7 @@ void vp_journal_dir(char *out, size_t len)
     if (d && *d)
         snprintf(out, len, "%s", d);
     else
-        default_dir(out, len);
+        vp_journal_default_dir(out, len);
 }
 
 /* The folder is ours: a directory (not a link to one) owned by this user
@@ -105,11 +102,9 @@ int vp_journal_dir_make(char *out, size_t len, struct vp_err *err)
     return dir_make(out, len, &made, err);
 }
 
-/* The journal folder, open and flock'ed (how: LOCK_SH for a run creating
- * its file, LOCK_EX for a replay), waiting at most wait_ms; the descriptor,
- * or -errno. The lock is on the folder itself, so an empty one can still go;
- * a folder removed and made again meanwhile is locked again. */
-static int dir_lock(int how, int wait_ms, bool *made, struct vp_err *err)
+/* The lock is on the folder itself, so an empty one can still go; a folder
+ * removed and made again meanwhile is locked again. */
+int vp_journal_dir_lock(int how, int wait_ms, bool *made, struct vp_err *err)
 {
     char dir[400];
     for (int waited = 0;; waited += 20) {
@@ -144,51 +139,29 @@ static int dir_lock(int how, int wait_ms, bool *made, struct vp_err *err)
 int vp_journal_lock(int wait_ms, bool *made, struct vp_err *err)
 {
     *made = false;
-    return dir_lock(LOCK_EX, wait_ms, made, err);
+    return vp_journal_dir_lock(LOCK_EX, wait_ms, made, err);
+}
+
+int vp_journal_lock_shared(struct vp_err *err)
+{
+    return vp_journal_dir_lock(LOCK_SH, 30000, NULL, err);
 }
 
 void vp_journal_unlock(int fd, bool remove_dir)
 {
     if (fd < 0)
         return;
-    if (remove_dir) { /* only when nothing is left in it */
-        char dir[400];
+    if (remove_dir) { /* runs hold the folder shared while they use its lock files */
+        char dir[400], path[480];
         vp_journal_dir(dir, sizeof dir);
-        rmdir(dir);
+        snprintf(path, sizeof path, "%s/%s", dir, VP_JOURNAL_SUBNET_LOCK);
+        unlink(path);
+        rmdir(dir); /* only when nothing is left in it */
     }
     close(fd);
 }
 
-unsigned long long vp_proc_starttime(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    if (!p)
-        return 0;
-    unsigned long long start = 0;
-    /* after ") " come fields 3..; starttime is field 22 */
-    if (sscanf(p + 2,
-               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-               "%*d %llu",
-               &start) != 1)
-        return 0;
-    if (p[2] == 'Z') /* a zombie is gone for our purposes */
-        return 0;
-    return start;
-}
-
-/* The initial pid namespace's inode (PROC_PID_INIT_INO). */
-#define HOST_PIDNS 0xEFFFFFFCULL
-
-/* The pid namespace of pid (0: this process), as its nsfs inode; 0 if gone. */
-static unsigned long long pid_ns(pid_t pid)
+unsigned long long vp_journal_pid_ns(pid_t pid)
 {
     char path[64];
     struct stat st;
@@ -199,33 +172,70 @@ static unsigned long long pid_ns(pid_t pid)
     return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
-/* Whether any process visible here still lives in pid namespace ns. */
+/* Whether any process visible here still lives in pid namespace ns (a
+ * zombie does not: its namespace's init, killed, may wait to be reaped). */
 static bool pid_ns_alive(unsigned long long ns)
 {
     DIR *d = opendir("/proc");
     struct dirent *e;
     bool alive = false;
     while (d && !alive && (e = readdir(d)))
-        if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
-            alive = pid_ns((pid_t)atol(e->d_name)) == ns;
+        if (e->d_name[0] >= '1' && e->d_name[0] <= '9') {
+            pid_t pid = (pid_t)atol(e->d_name);
+            alive = vp_journal_pid_ns(pid) == ns && vp_proc_starttime(pid) != 0;
+        }
     if (d)
         closedir(d);
     return alive;
 }
 
-/* Whether the process that wrote a journal or made a run's resources may
- * still be running: its pid, start time (0: any process with that pid counts)
- * and pid namespace (0: this one). */
-static bool owner_alive(long pid, unsigned long long start, unsigned long long ns)
+bool vp_journal_owner_alive(long pid, unsigned long long start, unsigned long long ns)
 {
-    if (ns == 0 || ns == pid_ns(0)) {
+    if (ns == 0 || ns == vp_journal_pid_ns(0)) {
         unsigned long long now = pid > 0 ? vp_proc_starttime((pid_t)pid) : 0;
         return now != 0 && (start == 0 || now == start);
     }
-    if (pid_ns(0) != HOST_PIDNS) /* we may not see the writer: leave it */
+    if (vp_journal_pid_ns(0) != VP_HOST_PIDNS) /* we may not see the writer: leave it */
         return true;
     /* written in a container: its pid means nothing here; wait for the namespace to go */
     return pid_ns_alive(ns);
+}
+
+bool vp_journal_id_valid(const char *s)
+{
+    if (strlen(s) != VP_RUN_ID_LEN || s[0] < 'a' || s[0] > 'z')
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789") == VP_RUN_ID_LEN;
+}
+
+/* Whether a journal of run id is in dir. */
+static bool id_taken(const char *dir, const char *id)
+{
+    char path[480];
+    snprintf(path, sizeof path, "%s/%s.journal", dir, id);
+    return access(path, F_OK) == 0;
+}
+
+/* A fresh run id, none of whose journals is in this or the default folder
+ * (the file's O_EXCL creation settles a race of two that drew the same). */
+static int new_id(char *out)
+{
+    static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    char dir[400], def[400];
+    vp_journal_dir(dir, sizeof dir);
+    vp_journal_default_dir(def, sizeof def);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned char r[VP_RUN_ID_LEN];
+        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+            return -EIO;
+        out[0] = alnum[r[0] % 26];
+        for (int i = 1; i < VP_RUN_ID_LEN; i++)
+            out[i] = alnum[r[i] % 36];
+        out[VP_RUN_ID_LEN] = '\0';
+        if (!id_taken(dir, out) && !id_taken(def, out))
+            return 0;
+    }
+    return -EEXIST;
 }
 
 static void close_at_exit(void)
@@ -250,15 +260,14 @@ int vp_journal_open(struct vp_journal **out, struct vp_err *err)
         return vp_run_error(err, ENOMEM, "journal");
     j->refs = 1;
     j->owner = getpid();
-    j->fd = -1;
-    snprintf(j->run, sizeof j->run, "%ld", (long)j->owner);
+    j->fd = j->watch = j->block = -1;
+    if ((rc = new_id(j->run)) < 0) {
+        free(j);
+        return vp_run_error(err, -rc, "journal: a run id");
+    }
     char dir[400];
     vp_journal_dir(dir, sizeof dir);
-    unsigned long long ns = pid_ns(0);
-    if (ns == HOST_PIDNS || ns == 0)
-        snprintf(j->path, sizeof j->path, "%s/%ld.journal", dir, (long)j->owner);
-    else /* inside a container: its pids repeat in every container */
-        snprintf(j->path, sizeof j->path, "%s/%ld-%llu.journal", dir, (long)j->owner, ns);
+    snprintf(j->path, sizeof j->path, "%s/%s.journal", dir, j->run);
     current = j;
     if (!registered) {
         atexit(close_at_exit);
@@ -276,6 +285,16 @@ struct vp_journal *vp_journal_current(void)
 const char *vp_journal_run(const struct vp_journal *j)
 {
     return j->run;
+}
+
+int vp_journal_block(const struct vp_journal *j)
+{
+    return j->block;
+}
+
+void vp_journal_set_block(struct vp_journal *j, int block)
+{
+    j->block = block;
 }
 
 int vp_journal_slot_take(struct vp_journal *j)
@@ -297,7 +316,7 @@ void vp_journal_slot_give(struct vp_journal *j, int slot)
 /* One line: "<crc32 of text, 8 hex digits> <text>\n", in one write. */
 static int write_line(struct vp_journal *j, const char *text)
 {
-    char line[WHAT_MAX + 96];
+    char line[VP_JOURNAL_WHAT_MAX + 96];
     size_t tlen = strlen(text);
     int len =
         snprintf(line, sizeof line, "%08lx %s\n", crc32(0L, (const Bytef *)text, (uInt)tlen), text);
@@ -307,22 +326,6 @@ static int write_line(struct vp_journal *j, const char *text)
     if (w < 0)
         return -errno;
     return w == len ? 0 : -EIO;
-}
-
-const char *vp_journal_line_check(char *line, size_t len, char **text)
-{
-    if (len == 0 || line[len - 1] != '\n')
-        return "not terminated (a torn last line)";
-    line[--len] = '\0';
-    if (len < 9 || line[8] != ' ' || strspn(line, "0123456789abcdef") != 8)
-        return "no checksum";
-    if (memchr(line, '\0', len))
-        return "a NUL byte in the line";
-    unsigned long want = strtoul(line, NULL, 16);
-    if (crc32(0L, (const Bytef *)line + 9, (uInt)(len - 9)) != want)
-        return "checksum mismatch";
-    *text = line + 9;
-    return NULL;
 }
 
 /* Make a path absolute with its folder's symlinks resolved, so a replay
@@ -357,29 +360,24 @@ static int sync_file(int fd, const char *dir)
     return rc;
 }
 
-/* Create the file on first use (under a shared lock of the folder, so no
- * replay is reading a journal of a reused pid); an older journal left under
- * the same pid is renamed out of the way first. */
+/* Create the file on first use, under a shared lock of the folder (no
+ * replay reads meanwhile); it is new (O_EXCL): the run id is ours alone. */
 static int open_file(struct vp_journal *j, struct vp_err *err)
 {
     char dir[400];
-    int lock = dir_lock(LOCK_SH, 30000, NULL, err), rc = 0;
+    int lock = vp_journal_lock_shared(err), rc = 0;
     if (lock < 0)
         return lock;
     vp_journal_dir(dir, sizeof dir);
-    if (access(j->path, F_OK) == 0) {
-        char old[600];
-        snprintf(old, sizeof old, "%s/%ld-%ld.journal", dir, (long)j->owner, (long)time(NULL));
-        rename(j->path, old);
-    }
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (j->fd < 0) {
-        rc = vp_run_error(err, errno, "%s", j->path);
+        rc = vp_run_error(err, errno, "%s%s", j->path,
+                          errno == EEXIST ? " (the run id is another run's)" : "");
         goto out;
     }
-    char head[128];
-    snprintf(head, sizeof head, "virtperf-journal 2 %ld %llu %llu", (long)j->owner,
-             vp_proc_starttime(j->owner), pid_ns(0));
+    char head[160];
+    snprintf(head, sizeof head, "virtperf-journal 3 %s %ld %llu %llu", j->run, (long)j->owner,
+             vp_proc_starttime(j->owner), vp_journal_pid_ns(0));
     if ((rc = write_line(j, head)) < 0 || (rc = sync_file(j->fd, dir)) < 0)
         rc = vp_run_error(err, -rc, "%s", j->path);
 out:
@@ -390,23 +388,30 @@ out:
 int vp_journal_add(struct vp_journal *j, enum vp_res kind, const char *what, struct vp_err *err)
 {
     int rc;
-    char real[WHAT_MAX];
-    if (strlen(what) >= WHAT_MAX || strchr(what, '\n'))
+    char real[VP_JOURNAL_WHAT_MAX];
+    if (strlen(what) >= VP_JOURNAL_WHAT_MAX || strchr(what, '\n'))
         return vp_run_error(err, ENAMETOOLONG, "journal: %s", what);
     if (vp_res_is_path(kind) && (rc = canonical(what, real, sizeof real)) < 0)
         return vp_run_error(err, -rc, "journal: %s", what);
     if (j->fd < 0 && (rc = open_file(j, err)) < 0)
         return rc;
+    /* something that runs: from now on a watcher stops it if the run dies */
+    if (j->watch < 0 && vp_res_runs(kind) &&
+        (j->watch = vp_journal_watch_start(j->path, j->run)) < 0) {
+        rc = j->watch;
+        j->watch = -1;
+        return vp_run_error(err, -rc, "journal %s: its watcher", j->path);
+    }
     if (j->n == j->cap) {
         int cap = j->cap ? j->cap * 2 : 32;
-        struct entry *e = realloc(j->e, (size_t)cap * sizeof *e);
+        struct vp_jentry *e = realloc(j->e, (size_t)cap * sizeof *e);
         if (!e)
             return vp_run_error(err, ENOMEM, "journal");
         j->e = e;
         j->cap = cap;
     }
     int id = j->n;
-    char line[WHAT_MAX + 64];
+    char line[VP_JOURNAL_WHAT_MAX + 64];
     snprintf(line, sizeof line, "+ %d %s %s", id, vp_res_name(kind),
              vp_res_is_path(kind) ? real : what);
     /* on disk before the caller creates the resource */
@@ -414,7 +419,7 @@ int vp_journal_add(struct vp_journal *j, enum vp_res kind, const char *what, str
         return vp_run_error(err, -rc, "%s", j->path);
     j->e[id].kind = kind;
     j->e[id].live = true;
-    snprintf(j->e[id].what, WHAT_MAX, "%s", what); /* as the caller names it (forget) */
+    snprintf(j->e[id].what, VP_JOURNAL_WHAT_MAX, "%s", what); /* as the caller names it (forget) */
     j->n++;
     return id;
 }
@@ -462,222 +467,9 @@ void vp_journal_close(struct vp_journal *j)
         if (!left) /* a failed removal stays for `virtperf cleanup` */
             unlink(j->path);
     }
+    vp_journal_watch_stop(j->watch);
     if (current == j)
         current = NULL;
     free(j->e);
     free(j);
-}
-
-/* A replay of one journal file. */
-struct replay {
-    const char *path;
-    const struct vp_sweep_fn *fn;
-    struct entry *e;
-    int n, cap;
-    bool left; /* something stays: the file is kept */
-};
-
-static void refuse(struct replay *r, int line, const char *what, const char *reason, bool failure)
-{
-    r->left |= failure;
-    if (r->fn->refused)
-        r->fn->refused(r->fn->arg, r->path, line, what, reason, failure);
-}
-
-/* One checked line of the body: "+ <id> <kind> <what>" or "- <id>". */
-static int replay_line(struct replay *r, int lineno, const char *text)
-{
-    int id, off = 0, end = 0;
-    char kind[16];
-    if (sscanf(text, "- %d%n", &id, &end) == 1 && !text[end]) {
-        for (int i = r->n - 1; i >= 0; i--)
-            if (r->e[i].id == id)
-                r->e[i].live = false;
-        return 0;
-    }
-    if (sscanf(text, "+ %d %15s %n", &id, kind, &off) < 2 || off == 0 ||
-        (r->n && id <= r->e[r->n - 1].id)) {
-        refuse(r, lineno, NULL, "not a journal line", true);
-        return 0;
-    }
-    int k = vp_res_parse(kind);
-    if (k < 0) {
-        refuse(r, lineno, text + off, "a kind this build does not know", true);
-        return 0;
-    }
-    if (r->n == r->cap) {
-        int cap = r->cap ? r->cap * 2 : 32;
-        struct entry *ne = realloc(r->e, (size_t)cap * sizeof *ne);
-        if (!ne)
-            return -ENOMEM;
-        r->e = ne;
-        r->cap = cap;
-    }
-    struct entry *e = &r->e[r->n++];
-    e->kind = (enum vp_res)k;
-    e->live = true;
-    e->id = id;
-    e->line = lineno;
-    snprintf(e->what, WHAT_MAX, "%s", text + off);
-    return 0;
-}
-
-/* Open and check one journal file, replay it, and delete it when nothing
- * of it stays. */
-static int sweep_file(const char *path, bool dry_run, const struct vp_sweep_fn *fn)
-{
-    struct replay r = {.path = path, .fn = fn};
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return errno == ELOOP ? (refuse(&r, 0, NULL, "a symbolic link", true), 0) : -errno;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-        close(fd);
-        refuse(&r, 0, NULL, "not a regular file of ours", true);
-        return 0;
-    }
-    FILE *f = fdopen(fd, "r");
-    if (!f) {
-        close(fd);
-        return -errno;
-    }
-    int rc = vp_journal_replay(f, path, dry_run ? VP_REPLAY_DRY_RUN : VP_REPLAY_REMOVE, fn);
-    fclose(f);
-    if (rc == 1 && !dry_run)
-        unlink(path);
-    return rc < 0 ? rc : 0;
-}
-
-int vp_journal_replay(FILE *f, const char *path, enum vp_replay_mode mode,
-                      const struct vp_sweep_fn *fn)
-{
-    struct replay r = {.path = path, .fn = fn};
-    char *line = NULL, *text;
-    size_t size = 0;
-    ssize_t len;
-    long pid = 0;
-    unsigned long long start = 0, ns = 0;
-    const char *why = "empty";
-    int end = 0, rc = 0, lineno = 0;
-    if ((len = getline(&line, &size, f)) > 0) {
-        lineno = 1;
-        why = vp_journal_line_check(line, (size_t)len, &text);
-        if (!why &&
-            (sscanf(text, "virtperf-journal 2 %ld %llu %llu%n", &pid, &start, &ns, &end) < 3 ||
-             text[end] || pid <= 0))
-            why = "not a journal header (virtperf-journal 2 ...)";
-    }
-    if (why) {
-        refuse(&r, 1, NULL, why, true);
-        goto out;
-    }
-    bool in_use = start != 0 && owner_alive(pid, start, ns);
-    if (fn->journal)
-        fn->journal(fn->arg, path, pid, in_use);
-    r.left = in_use;
-    if (in_use)
-        goto out;
-    while ((len = getline(&line, &size, f)) > 0) {
-        lineno++;
-        bool terminated = line[len - 1] == '\n'; /* else: the last line */
-        if ((why = vp_journal_line_check(line, (size_t)len, &text))) {
-            /* a torn last line was being written when the run died: its
-             * resource was not made yet (lines are synced first) */
-            refuse(&r, lineno, NULL, why, terminated);
-            continue;
-        }
-        if ((rc = replay_line(&r, lineno, text)) < 0)
-            goto out;
-    }
-    /* a damaged line in the middle is no torn write: trust none of it */
-    bool damaged = r.left;
-    char run[24];
-    snprintf(run, sizeof run, "%ld", pid);
-    struct vp_res_owner owner = {run, start};
-    for (int i = r.n - 1; i >= 0; i--) {
-        struct entry *e = &r.e[i];
-        if (!e->live)
-            continue;
-        if ((why = damaged ? "in a damaged journal" : vp_res_guard(e->kind, e->what, &owner))) {
-            refuse(&r, e->line, e->what, why, true);
-            continue;
-        }
-        int res = mode == VP_REPLAY_GUARD_ONLY
-                      ? 0
-                      : vp_res_remove(e->kind, e->what, mode == VP_REPLAY_DRY_RUN);
-        r.left |= res < 0;
-        if (fn->entry)
-            fn->entry(fn->arg, e->kind, e->what, res);
-    }
-out:
-    free(line);
-    free(r.e);
-    return rc < 0 ? rc : !r.left; /* a refused header or an owner alive left it */
-}
-
-int vp_journal_sweep(bool dry_run, const struct vp_sweep_fn *fn, struct vp_err *err)
-{
-    char dir[400];
-    int rc = vp_journal_dir_check(err);
-    if (rc < 0)
-        return rc;
-    vp_journal_dir(dir, sizeof dir);
-    struct dirent **names;
-    int n = scandir(dir, &names, NULL, alphasort);
-    if (n < 0)
-        return errno == ENOENT ? 0 : vp_run_error(err, errno, "%s", dir);
-    for (int i = 0; i < n; i++) {
-        const char *name = names[i]->d_name;
-        size_t len = strlen(name);
-        if (len > 8 && strcmp(name + len - 8, ".journal") == 0) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, name);
-            int r = sweep_file(path, dry_run, fn);
-            if (r < 0 && rc == 0)
-                rc = vp_run_error(err, -r, "%s", path);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return rc;
-}
-
-/* Whether dir holds a journal of pid: <pid>.journal, <pid>-<pidns>.journal,
- * or <pid>-<time>.journal put aside for a reused pid. */
-static bool journal_in(const char *dir, long pid)
-{
-    char prefix[32];
-    int plen = snprintf(prefix, sizeof prefix, "%ld", pid);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    bool found = false;
-    while (d && !found && (e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        found = strncmp(e->d_name, prefix, (size_t)plen) == 0 &&
-                (e->d_name[plen] == '.' || e->d_name[plen] == '-') && len > 8 &&
-                strcmp(e->d_name + len - 8, ".journal") == 0;
-    }
-    if (d)
-        closedir(d);
-    return found;
-}
-
-bool vp_journal_run_in_use(const char *run)
-{
-    char *end;
-    errno = 0;
-    long pid = strtol(run, &end, 10);
-    if (run[0] < '1' || run[0] > '9' || *end || errno || pid > INT_MAX)
-        return true;             /* not a tag vp_journal_open makes */
-    if (pid_ns(0) != HOST_PIDNS) /* the tag may be a pid of another namespace */
-        return true;
-    if (owner_alive(pid, 0, 0))
-        return true;
-    char dir[400];
-    vp_journal_dir(dir, sizeof dir);
-    if (journal_in(dir, pid))
-        return true;
-    /* a cleanup pointed at another $VIRTPERF_RUNDIR leaves default runs alone */
-    default_dir(dir, sizeof dir);
-    return journal_in(dir, pid);
 }

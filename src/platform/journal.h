@@ -1,23 +1,29 @@
 /* The state journal: every resource a run creates (process, network
- * namespace holder, cgroup, host link, scratch directory, file) is appended
- * to /run/virtperf/<pid>.journal (see vp_journal_dir for other users and
- * $VIRTPERF_RUNDIR) BEFORE it is created and marked removed after. Destroy paths undo entries
- * through it; vp_journal_close() undoes whatever is still live in reverse
- * order and deletes the file; `virtperf cleanup` replays the journals of
- * processes that are gone.
+ * namespace holder, cgroup, host link, scratch directory, file, address
+ * lease) is appended to /run/virtperf/<run id>.journal (see vp_journal_dir
+ * for other users and $VIRTPERF_RUNDIR) BEFORE it is created and marked
+ * removed after. Destroy paths undo entries through it; vp_journal_close()
+ * undoes whatever is still live in reverse order and deletes the file;
+ * `virtperf cleanup` replays the journals of processes that are gone.
  *
  * There is one journal per process, opened on demand and reference counted
  * (so a scratch directory joins the run's journal when one is open); an
- * atexit handler closes it if the process exits with it still open. The
- * file is written only once the first resource is added. Inside a
- * container (not the initial pid namespace) the file is <pid>-<pidns>.journal
- * and `virtperf cleanup` on the host replays it once that namespace is gone.
- * Each line is "<crc32 of text, 8 hex digits> <text>\n"; a "+" line is on
- * disk (fdatasync, and the folder's fsync for a new file) before the
- * resource is made. Texts:
- *   virtperf-journal 2 <pid> <starttime> <pid namespace inode>
+ * atexit handler closes it if the process exits with it still open. Each
+ * journal is a run with an id of its own (never a pid): eight characters,
+ * a letter then letters and digits, unique among the journals in the
+ * folder, and every name the run gives (cgroups virtperf/<id>/..., links
+ * vp<id>..., scratch folders virtperf-<id>-..., VM names vp-<id>-...)
+ * carries it. The file is written only once the first resource is added;
+ * with the first process, namespace or cgroup a watcher starts beside the
+ * run (journal_watch.c), which stops those when the run dies without
+ * closing its journal (SIGKILL). Each line is "<crc32 of text, 8 hex
+ * digits> <text>\n"; a "+" line is on disk (fdatasync, and the folder's
+ * fsync for a new file) before the resource is made. Texts:
+ *   virtperf-journal 3 <run id> <pid> <starttime> <pid namespace inode>
  *   + <id> <kind> <what>      (paths absolute, the folder's symlinks resolved)
  *   - <id>
+ * (Journals of version 2, from before run ids, name the run by its pid:
+ * "virtperf-journal 2 <pid> <starttime> <pidns>"; they are still replayed.)
  * A replay acts on no line that is torn, fails its checksum, or names what
  * virtperf does not make (resources.h: vp_res_guard); the folder must be
  * ours (vp_journal_dir_check), and replays hold its lock. */
@@ -40,14 +46,23 @@ void vp_journal_close(struct vp_journal *j);
 /* The journal open in this process, or NULL. */
 struct vp_journal *vp_journal_current(void);
 
-/* The run's tag (the owner's pid) used in resource names. */
+/* The run's id, used in resource names. */
 const char *vp_journal_run(const struct vp_journal *j);
-/* Whether the run a tag (as vp_journal_run makes them) names may still be in
- * use, so its resources must be left alone: its owner is alive, a journal of
- * it is still there (in this or the default journal directory; its replay
- * owns them), or that cannot be told (not a pid tag, or this process is not
- * in the initial pid namespace). */
+#define VP_RUN_ID_LEN 8
+/* Whether s is a run id as vp_journal_open makes them (a letter, then
+ * VP_RUN_ID_LEN - 1 letters or digits, lower case). */
+bool vp_journal_id_valid(const char *s);
+/* Whether the run a name (a run id, or a pid for runs from before ids)
+ * names may still be in use, so its resources must be left alone: a journal
+ * of it is still there (in this or the default journal folder: its owner
+ * lives, or its replay owns them); for an id, its watcher lives (a run of
+ * another journal folder); for a pid, its owner is alive; or that cannot be
+ * told (neither an id nor a pid, or a pid while this process is not in the
+ * initial pid namespace). */
 bool vp_journal_run_in_use(const char *run);
+/* The run's network block (platform/net.h), -1 until one is claimed. */
+int vp_journal_block(const struct vp_journal *j);
+void vp_journal_set_block(struct vp_journal *j, int block);
 /* Per-run appliance numbers (link names, addresses): the smallest free
  * one in 0..VP_JOURNAL_SLOTS-1, or -ENOSPC; given back on destroy. */
 #define VP_JOURNAL_SLOTS 253
@@ -96,6 +111,14 @@ int vp_journal_replay(FILE *f, const char *path, enum vp_replay_mode mode,
  * text (NUL-terminated in place), or why it is refused. */
 const char *vp_journal_line_check(char *line, size_t len, char **text);
 
+/* What the watcher does once the owner of a journal file is gone: stop
+ * every live entry that is running (vp_res_stop: processes, namespace
+ * holders, the tasks of cgroups), newest first, removing nothing else and
+ * leaving the file for `virtperf cleanup`. Refused lines (as a replay
+ * refuses them) go to fn->refused. Nothing is done while the owner lives.
+ * 0, or -errno when the file cannot be read. */
+int vp_journal_stop_file(const char *path, const struct vp_sweep_fn *fn);
+
 /* The journal directory: $VIRTPERF_RUNDIR, else /run/virtperf for root,
  * else $XDG_RUNTIME_DIR/virtperf or /tmp/virtperf-<uid>. */
 void vp_journal_dir(char *out, size_t len);
@@ -109,6 +132,14 @@ int vp_journal_dir_check(struct vp_err *err);
  * replay, waiting at most wait_ms for another: a descriptor, or -EBUSY
  * ("busy") / -errno. Unlock, removing the folder when asked and empty. */
 int vp_journal_lock(int wait_ms, bool *made, struct vp_err *err);
+/* Unlock; with remove_dir, the folder's lock files go too and the folder
+ * when nothing else is left in it. */
 void vp_journal_unlock(int fd, bool remove_dir);
+/* Hold the folder (made if need be) shared, as a run does while it makes a
+ * file there, so no replay runs meanwhile: a descriptor to close, or -errno. */
+int vp_journal_lock_shared(struct vp_err *err);
+/* A lock file of the folder that vp_journal_unlock(fd, true) removes
+ * (taken while the folder is held shared): "<folder>/<name>". */
+#define VP_JOURNAL_SUBNET_LOCK "subnet.lock"
 
 #endif

@@ -42,52 +42,11 @@ int vp_net_link_remove(const char *name, bool dry_run)
     return rc == 0 || rc == -ENODEV ? 1 : rc;
 }
 
-#define NBLOCKS 84 /* blocks of three /24s (bridge, routed, direct) in 10.213.0.0/16 */
-
-/* Whether a host link belongs to this run: vpbr<run>, vpm<run>, vp<run>r<k>. */
-static bool ours(const char *name, const char *run)
-{
-    char want[IFNAMSIZ + 8];
-    size_t n = strlen(run);
-    snprintf(want, sizeof want, "vpbr%s", run);
-    if (strcmp(name, want) == 0)
-        return true;
-    snprintf(want, sizeof want, "vpm%s", run);
-    if (strcmp(name, want) == 0)
-        return true;
-    return strncmp(name, "vp", 2) == 0 && strncmp(name + 2, run, n) == 0 && name[2 + n] == 'r';
-}
-
-/* The run's block: the one its links already use, else the first block from
- * pid % 84 on that no host address uses (another run's, or anyone's). */
+/* The third octet of the run's /24 for mode (its block claimed already). */
 static int octet(const struct vp_journal *j, int mode)
 {
-    const char *run = vp_journal_run(j);
-    bool used[NBLOCKS] = {false};
-    int mine = -1;
-    struct ifaddrs *ifa = NULL;
-    if (getifaddrs(&ifa) == 0) {
-        for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
-                continue;
-            uint32_t a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
-            if ((a >> 16) != ((10u << 8) | 213u) || ((a >> 8) & 0xff) >= 3 * NBLOCKS)
-                continue;
-            int block = (int)((a >> 8) & 0xff) / 3;
-            if (ours(i->ifa_name, run))
-                mine = block;
-            else
-                used[block] = true;
-        }
-        freeifaddrs(ifa);
-    }
-    int start = atoi(run) % NBLOCKS, block = start;
-    for (int k = 0; mine < 0 && k < NBLOCKS; k++)
-        if (!used[(start + k) % NBLOCKS]) {
-            block = (start + k) % NBLOCKS;
-            break;
-        }
-    return (mine >= 0 ? mine : block) * 3 + (mode - VP_NET_BRIDGE);
+    int block = vp_journal_block(j);
+    return (block < 0 ? 0 : block) * 3 + (mode - VP_NET_BRIDGE);
 }
 
 void vp_net_host_address(const struct vp_journal *j, int mode, char *out, size_t len)
@@ -159,15 +118,17 @@ int vp_net_attach(struct vp_journal *j, int mode, int index, pid_t pid, char *ad
         return vp_input_error(err, "network: at most 253 appliances at once");
     const char *run = vp_journal_run(j);
     char host[32], name[IFNAMSIZ], shared[IFNAMSIZ];
+    int rc, br, ifi, parent, hostmv;
+    if (mode != VP_NET_NONE && (rc = vp_net_block(j, err)) < 0)
+        return rc;
     vp_net_host_address(j, mode, host, sizeof host);
     snprintf(addr, len, "10.213.%d.%d", octet(j, mode), index + 2);
     struct vp_rtnl nl = {0};
-    int rc, br, ifi, parent, hostmv;
     if ((rc = vp_rtnl_open(&nl, err)) < 0)
         return rc;
     switch (mode) {
     case VP_NET_BRIDGE: {
-        snprintf(shared, sizeof shared, "vpbr%s", run);
+        snprintf(shared, sizeof shared, "vp%sbr", run);
         if ((rc = shared_link(&nl, j, shared, "bridge", 0, host, 24, &br, err)) < 0)
             break;
         snprintf(name, sizeof name, "vp%sb%d", run, index);
@@ -188,10 +149,10 @@ int vp_net_attach(struct vp_journal *j, int mode, int index, pid_t pid, char *ad
         break;
     }
     case VP_NET_DIRECT: {
-        snprintf(shared, sizeof shared, "vpd%s", run);
+        snprintf(shared, sizeof shared, "vp%sd", run);
         if ((rc = shared_link(&nl, j, shared, "dummy", 0, NULL, 0, &parent, err)) < 0)
             break;
-        snprintf(name, sizeof name, "vpm%s", run);
+        snprintf(name, sizeof name, "vp%sm", run);
         if ((rc = shared_link(&nl, j, name, "macvlan", parent, host, 24, &hostmv, err)) < 0)
             break;
         /* the appliance's macvlan is made right in its namespace */
@@ -270,6 +231,9 @@ int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size
         return vp_input_error(err, "network: at most 253 appliances at once");
     const char *run = vp_journal_run(j);
     char host[32], shared[IFNAMSIZ], hostmv[IFNAMSIZ];
+    int rc, br, ifi, parent, hmv;
+    if (mode != VP_NET_NONE && (rc = vp_net_block(j, err)) < 0)
+        return rc;
     int octet3 = octet(j, mode);
     unsigned char mac[6] = {
         0x52, 0x54, 0x00, 0xd5, (unsigned char)octet3, (unsigned char)(index + 2)};
@@ -278,12 +242,11 @@ int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size
     vp_net_host_address(j, mode, host, sizeof host);
     snprintf(addr, len, "10.213.%d.%d", octet3, index + 2);
     struct vp_rtnl nl = {0};
-    int rc, br, ifi, parent, hmv;
     if ((rc = vp_rtnl_open(&nl, err)) < 0)
         return rc;
     switch (mode) {
     case VP_NET_BRIDGE:
-        snprintf(shared, sizeof shared, "vpbr%s", run);
+        snprintf(shared, sizeof shared, "vp%sbr", run);
         snprintf(vm->tap, sizeof vm->tap, "vp%st%d", run, index);
         if ((rc = shared_link(&nl, j, shared, "bridge", 0, host, 24, &br, err)) == 0)
             rc = make_tap(&nl, j, vm->tap, br, &ifi, link_id, err);
@@ -297,8 +260,8 @@ int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size
             rc = fail(err, rc, "addresses and routes on", vm->tap);
         break;
     case VP_NET_DIRECT: {
-        snprintf(shared, sizeof shared, "vpd%s", run);
-        snprintf(hostmv, sizeof hostmv, "vpm%s", run);
+        snprintf(shared, sizeof shared, "vp%sd", run);
+        snprintf(hostmv, sizeof hostmv, "vp%sm", run);
         if ((rc = shared_link(&nl, j, shared, "dummy", 0, NULL, 0, &parent, err)) < 0 ||
             (rc = shared_link(&nl, j, hostmv, "macvlan", parent, host, 24, &hmv, err)) < 0)
             break;

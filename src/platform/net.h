@@ -1,20 +1,21 @@
 /* Appliance networks, set up by rtnetlink (libmnl), never by running `ip`.
  *
  * Addresses come from 10.213.0.0/16, a /24 per run and mode: third octet
- * 3b + {0 bridge, 1 routed, 2 direct}, where block b is the one the run's
- * links already use, else the first from pid % 84 on that holds no host
- * address; the host is .1 and appliance k gets .(k + 2).
- *   bridge  a veth pair: the host end is a port of the run's bridge
- *           vpbr<run> (10.213.X.1/24), the other end is eth0 in the appliance
- *           (.N/24, default route via .1).
+ * 3b + {0 bridge, 1 routed, 2 direct}, where block b is the run's own
+ * (vp_net_block: chosen under a lock, leased while its journal lasts); the
+ * host is .1 and appliance k gets .(k + 2). Host links are named
+ * vp<run id><suffix>, at most 14 characters:
+ *   bridge  a veth pair: the host end vp<run>b<k> is a port of the run's
+ *           bridge vp<run>br (10.213.X.1/24), the other end is eth0 in the
+ *           appliance (.N/24, default route via .1).
  *   routed  a veth pair and no bridge (layer 3, like Xen's routed mode or
  *           OpenVZ's venet): the host end vp<run>r<k> holds .1/32, forwards,
  *           and routes .N/32 to it; the appliance has .N/32, a link route to
  *           .1 and a default route via .1.
  *   direct  macvlan in bridge mode (the bypass path) over the run's parent
- *           link vpd<run> (a dummy, or a port-less bridge where the kernel
+ *           link vp<run>d (a dummy, or a port-less bridge where the kernel
  *           has no dummy driver): eth0 in the appliance is a macvlan, and the
- *           host reaches it through its own macvlan vpm<run> (.1/24), since
+ *           host reaches it through its own macvlan vp<run>m (.1/24), since
  *           a macvlan's parent cannot talk to its macvlans.
  * In every mode loopback is up in the appliance. Host links are journaled;
  * the appliance's end lives and dies with its namespace. */
@@ -27,6 +28,14 @@
 #include "core/error.h"
 
 struct vp_journal;
+
+#define VP_NET_BLOCKS 84 /* blocks of three /24s (bridge, routed, direct) in 10.213.0.0/16 */
+
+/* The run's block (0..VP_NET_BLOCKS-1), claimed on first use: under an
+ * flock of the journal folder's VP_JOURNAL_SUBNET_LOCK, the first from a
+ * random one on that no live lease and no host address holds, leased
+ * (journaled) to the run. -ENOSPC with a one-line error when none is free. */
+int vp_net_block(struct vp_journal *j, struct vp_err *err);
 
 /* Host side for appliance number index, whose network namespace is held by
  * pid: links journaled and created, the appliance's eth0 created in its
@@ -62,7 +71,8 @@ int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size
  * lo up, eth0 up with its address and routes. mode VP_NET_NONE: lo only. */
 int vp_net_configure_inside(int mode, const char *addr, struct vp_err *err);
 
-/* The host's address on the run's network for mode ("10.213.X.1"). */
+/* The host's address on the run's network for mode ("10.213.X.1"), once
+ * the run has a block (an appliance's network is attached). */
 void vp_net_host_address(const struct vp_journal *j, int mode, char *out, size_t len);
 
 /* For the journal: delete a host link by name. 1 removed, 0 gone, -errno. */

@@ -171,6 +171,9 @@ int vp_cpu_is_online(int cpu);
  * (for the container, a helper outside that waits for the process inside and
  * exits with its status), so waitpid() works. Appliance processes and the
  * container's init die with the thread that created them (PR_SET_PDEATHSIG):
- * create and start appliances from the thread that outlives them. */
+ * create and start appliances from the thread that outlives them. What they
+ * start in turn dies with the run too: the journal's watcher kills every
+ * process and cgroup task the journal lists once the run is gone
+ * (journal.h). */
 
 #endif

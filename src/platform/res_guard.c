@@ -3,6 +3,7 @@
 #include "platform/res_guard.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/workdir.h"
+#include "platform/journal.h"
 
 #define CG_ROOT   "/sys/fs/cgroup"
 #define CG1_MAGIC 0x27e0eb
@@ -117,22 +119,30 @@ static bool all_digits(const char *s)
     return true;
 }
 
+/* What follows vp<run> in a link name: "br", "d", "m" (one per run: the
+ * bridge, the direct parent, the host's macvlan) or a letter and the
+ * appliance's number (vp<run>b3). */
+static bool link_suffix(const char *s)
+{
+    return strcmp(s, "br") == 0 || strcmp(s, "d") == 0 || strcmp(s, "m") == 0 ||
+           (s[0] >= 'a' && s[0] <= 'z' && all_digits(s + 1));
+}
+
 const char *vp_guard_link(const char *what, const struct vp_res_owner *o)
 {
     size_t n = strlen(o->run);
     if (strlen(what) >= 16 || strncmp(what, "vp", 2) != 0)
         return "not a virtperf interface name (vp...)";
     const char *r = what + 2;
-    /* shared per run: vpbr<run>, vpd<run>, vpm<run> */
+    if (strncmp(r, o->run, n) == 0 && link_suffix(r + n))
+        return NULL;
+    /* a run from before run ids (named by its pid): vpbr<run>, vpd<run>, vpm<run> */
     static const char *const shared[] = {"br", "d", "m"};
-    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++) {
+    for (size_t i = 0; all_digits(o->run) && i < sizeof shared / sizeof shared[0]; i++) {
         size_t k = strlen(shared[i]);
         if (strncmp(r, shared[i], k) == 0 && strcmp(r + k, o->run) == 0)
             return NULL;
     }
-    /* per appliance: vp<run><letter><index> */
-    if (strncmp(r, o->run, n) == 0 && r[n] >= 'a' && r[n] <= 'z' && all_digits(r + n + 1))
-        return NULL;
     return "not an interface name of this run";
 }
 
@@ -152,6 +162,20 @@ static bool workdir_name(const char *name)
     return true;
 }
 
+/* Whether a scratch folder's name is this run's: virtperf-<run>-<tag>.XXXXXX
+ * for a run with an id; for a run from before ids, one without an id. */
+static bool workdir_of(const char *name, const char *run)
+{
+    const char *tag = name + strlen(VP_WORKDIR_PREFIX);
+    char id[VP_RUN_ID_LEN + 1];
+    snprintf(id, sizeof id, "%s", tag);
+    bool has_id =
+        strlen(tag) > VP_RUN_ID_LEN && tag[VP_RUN_ID_LEN] == '-' && vp_journal_id_valid(id);
+    if (!vp_journal_id_valid(run))
+        return !has_id;
+    return has_id && strcmp(id, run) == 0;
+}
+
 /* An existing path must belong to whoever replays (root's or the user's). */
 static const char *owned(const char *path)
 {
@@ -163,18 +187,19 @@ static const char *owned(const char *path)
 
 const char *vp_guard_dir(const char *what, const struct vp_res_owner *o)
 {
-    (void)o;
     const char *why = vp_guard_path(what, 0);
     if (why)
         return why;
-    if (!workdir_name(strrchr(what, '/') + 1))
-        return "not a virtperf scratch folder (" VP_WORKDIR_PREFIX "<tag>.XXXXXX)";
+    const char *name = strrchr(what, '/') + 1;
+    if (!workdir_name(name))
+        return "not a virtperf scratch folder (" VP_WORKDIR_PREFIX "<run>-<tag>.XXXXXX)";
+    if (!workdir_of(name, o->run))
+        return "another run's scratch folder";
     return owned(what);
 }
 
 const char *vp_guard_file(const char *what, const struct vp_res_owner *o)
 {
-    (void)o;
     const char *why = vp_guard_path(what, 0);
     if (why)
         return why;
@@ -183,9 +208,32 @@ const char *vp_guard_file(const char *what, const struct vp_res_owner *o)
     int n = components(what, buf, sizeof buf, c);
     bool inside = false;
     for (int i = 0; i < n - 1 && !inside; i++)
-        inside = workdir_name(c[i]);
+        inside = workdir_name(c[i]) && workdir_of(c[i], o->run);
     if (!inside)
-        return "not inside a virtperf scratch folder";
+        return "not inside a scratch folder of this run";
+    return owned(what);
+}
+
+const char *vp_guard_lease(const char *what, const struct vp_res_owner *o)
+{
+    char dir[400], real[PATH_MAX], want[PATH_MAX + 32], got[64] = "";
+    int block = -1, end = 0;
+    vp_journal_dir(dir, sizeof dir);
+    const char *slash = strrchr(what, '/');
+    if (!realpath(dir, real) || !slash || (size_t)(slash - what) != strlen(real) ||
+        strncmp(what, real, strlen(real)) != 0)
+        return "not in the journal folder";
+    if (sscanf(slash + 1, "subnet-%d.lease%n", &block, &end) != 1 || slash[1 + end] || block < 0)
+        return "not a network lease (subnet-<block>.lease)";
+    snprintf(want, sizeof want, "%s\n", o->run);
+    FILE *f = fopen(what, "re");
+    if (!f)
+        return errno == ENOENT ? NULL : "cannot be read";
+    size_t len = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[len] = '\0';
+    if (strcmp(got, want) != 0)
+        return "another run's lease";
     return owned(what);
 }
 

@@ -18,12 +18,16 @@ struct vp_res_owner {
 const char *vp_guard_proc(const char *what, const struct vp_res_owner *o);
 /* <cgroup root>/.../virtperf[/<run>[/<name>]], on a cgroup filesystem. */
 const char *vp_guard_cgroup(const char *what, const struct vp_res_owner *o);
-/* vp<run>..., vpbr<run>, vpd<run>, vpm<run> (platform/net.c's names). */
+/* vp<run> and br, d, m or a letter and a number (platform/net.c's names;
+ * runs from before ids: vpbr<pid>, vpd<pid>, vpm<pid>, vp<pid><letter><n>). */
 const char *vp_guard_link(const char *what, const struct vp_res_owner *o);
-/* .../virtperf-<tag>.XXXXXX (core/workdir.c's scratch folders). */
+/* .../virtperf-<run>-<tag>.XXXXXX (core/workdir.c's scratch folders; a
+ * run from before ids: virtperf-<tag>.XXXXXX without one). */
 const char *vp_guard_dir(const char *what, const struct vp_res_owner *o);
-/* A file inside such a scratch folder. */
+/* A file inside such a scratch folder of the run. */
 const char *vp_guard_file(const char *what, const struct vp_res_owner *o);
+/* <journal folder>/subnet-<block>.lease holding the run's id (net.h). */
+const char *vp_guard_lease(const char *what, const struct vp_res_owner *o);
 /* "<uri> vp-<run>-<name>" (platform/vm_libvirt.c). */
 const char *vp_guard_domain(const char *what, const struct vp_res_owner *o);
 

@@ -37,6 +37,30 @@ static int remove_proc(const char *what, bool dry_run)
     return -ETIMEDOUT;
 }
 
+/* Kill a process recorded as "<pid> <starttime>" if it is still that one,
+ * and the process group it leads (what it forked and kept there); no wait. */
+static int stop_proc(const char *what)
+{
+    long pid;
+    unsigned long long start;
+    if (sscanf(what, "%ld %llu", &pid, &start) != 2 || pid <= 1)
+        return -EINVAL;
+    if (vp_proc_starttime((pid_t)pid) != start)
+        return 0;
+    if (getpgid((pid_t)pid) == (pid_t)pid)
+        kill(-(pid_t)pid, SIGKILL);
+    kill((pid_t)pid, SIGKILL);
+    return 1;
+}
+
+static bool proc_alive(const char *what)
+{
+    long pid;
+    unsigned long long start;
+    return sscanf(what, "%ld %llu", &pid, &start) == 2 && pid > 1 &&
+           vp_proc_starttime((pid_t)pid) == start;
+}
+
 static int remove_dir(const char *path, bool dry_run)
 {
     struct stat st;
@@ -57,21 +81,28 @@ static int remove_file(const char *path, bool dry_run)
     return unlink(path) == 0 ? 1 : -errno;
 }
 
-/* name, remover, the guard a replay passes first (res_guard.h), and whether
- * `what` is a path (journaled absolute, symlinks resolved). */
+/* name, remover, the guard a replay passes first (res_guard.h), whether
+ * `what` is a path (journaled absolute, symlinks resolved), and how what
+ * runs there is stopped when the run dies and whether it still runs (NULL:
+ * nothing runs; a libvirt domain is started to be destroyed with the run's
+ * connection). */
 static const struct {
     const char *name;
     int (*remove)(const char *what, bool dry_run);
     const char *(*guard)(const char *what, const struct vp_res_owner *o);
     bool path;
+    int (*stop)(const char *what);
+    bool (*alive)(const char *what);
 } kinds[] = {
-    [VP_RES_PROC] = {"proc", remove_proc, vp_guard_proc, false},
-    [VP_RES_NETNS] = {"netns", remove_proc, vp_guard_proc, false},
-    [VP_RES_CGROUP] = {"cgroup", vp_cgroup_remove_path, vp_guard_cgroup, true},
-    [VP_RES_LINK] = {"link", vp_net_link_remove, vp_guard_link, false},
-    [VP_RES_DIR] = {"dir", remove_dir, vp_guard_dir, true},
-    [VP_RES_FILE] = {"file", remove_file, vp_guard_file, true},
-    [VP_RES_DOMAIN] = {"domain", vp_libvirt_domain_remove, vp_guard_domain, false},
+    [VP_RES_PROC] = {"proc", remove_proc, vp_guard_proc, false, stop_proc, proc_alive},
+    [VP_RES_NETNS] = {"netns", remove_proc, vp_guard_proc, false, stop_proc, proc_alive},
+    [VP_RES_CGROUP] = {"cgroup", vp_cgroup_remove_path, vp_guard_cgroup, true, vp_cgroup_kill_path,
+                       vp_cgroup_has_tasks},
+    [VP_RES_LINK] = {"link", vp_net_link_remove, vp_guard_link, false, NULL, NULL},
+    [VP_RES_DIR] = {"dir", remove_dir, vp_guard_dir, true, NULL, NULL},
+    [VP_RES_FILE] = {"file", remove_file, vp_guard_file, true, NULL, NULL},
+    [VP_RES_DOMAIN] = {"domain", vp_libvirt_domain_remove, vp_guard_domain, false, NULL, NULL},
+    [VP_RES_LEASE] = {"lease", remove_file, vp_guard_lease, true, NULL, NULL},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -100,6 +131,21 @@ const char *vp_res_guard(enum vp_res kind, const char *what, const struct vp_res
     if ((int)kind < 0 || (int)kind >= NKINDS)
         return "unknown kind";
     return kinds[kind].guard(what, o);
+}
+
+bool vp_res_runs(enum vp_res kind)
+{
+    return (int)kind >= 0 && (int)kind < NKINDS && kinds[kind].stop;
+}
+
+int vp_res_stop(enum vp_res kind, const char *what)
+{
+    return vp_res_runs(kind) ? kinds[kind].stop(what) : 0;
+}
+
+bool vp_res_alive(enum vp_res kind, const char *what)
+{
+    return vp_res_runs(kind) && kinds[kind].alive(what);
 }
 
 bool vp_res_is_path(enum vp_res kind)

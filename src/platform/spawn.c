@@ -31,12 +31,14 @@ static int set_fds(const struct vp_exec *ex)
     return vp_fds_cloexec_from(ntarget);
 }
 
-static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg, int go, int status)
+static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg, int go, int status,
+                  pid_t parent)
 {
     char c;
     int rc;
     setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (vp_die_with_parent(parent, SIGKILL) < 0)
+        _exit(127);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL); /* virtperf ignores it; an ignored signal stays so across exec */
@@ -52,12 +54,23 @@ static void child(const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg,
         _exit(127);
     if ((prepare && (rc = prepare(arg, status)) < 0) || (rc = set_fds(ex)) < 0)
         goto fail;
+    /* again: a change of user (a server run as one) clears it (a parent
+     * gone in between leaves this process to the run's watcher) */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     execvp(ex->argv[0], ex->argv);
     rc = -errno;
 fail:
     if (write(status, &rc, sizeof rc) < 0)
         _exit(126);
     _exit(127);
+}
+
+int vp_die_with_parent(pid_t parent, int sig)
+{
+    if (prctl(PR_SET_PDEATHSIG, sig) < 0)
+        return -errno;
+    /* the parent may have died before the call: nothing would come then */
+    return getppid() == parent ? 0 : -ESRCH;
 }
 
 ssize_t vp_read_retry(int fd, void *buf, size_t len)
@@ -83,13 +96,13 @@ int vp_spawn(struct vp_journal *j, const struct vp_exec *ex, vp_spawn_prepare pr
         rc = vp_run_error(err, errno, "pipe");
         goto out;
     }
-    pid_t p = fork();
+    pid_t parent = getpid(), p = fork();
     if (p < 0) {
         rc = vp_run_error(err, errno, "fork");
         goto out;
     }
     if (p == 0)
-        child(ex, prepare, arg, go[0], st[1]);
+        child(ex, prepare, arg, go[0], st[1], parent);
     close(st[1]);
     st[1] = -1;
     char what[64];

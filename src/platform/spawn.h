@@ -20,6 +20,11 @@ typedef int (*vp_spawn_prepare)(void *arg, int status_fd);
 int vp_spawn(struct vp_journal *j, const struct vp_exec *ex, vp_spawn_prepare prepare, void *arg,
              pid_t *pid, int *proc_id, struct vp_err *err);
 
+/* In a child just forked by parent: receive sig when the thread that
+ * forked it ends (PR_SET_PDEATHSIG); -ESRCH when the parent is already gone
+ * (the child should exit: no signal will come). Async-signal-safe. */
+int vp_die_with_parent(pid_t parent, int sig);
+
 /* read() and waitpid(pid, NULL, 0) that go on after a signal (SIGINT and
  * SIGTERM interrupt system calls: the run stops after the step at hand). */
 ssize_t vp_read_retry(int fd, void *buf, size_t len);

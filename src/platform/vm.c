@@ -32,7 +32,7 @@
  * command runs in the guest under `virtperf guest-exec`, its output and
  * exit status relayed. Each takes a free agent port.
  *
- * The appliance's directory (journal directory/virtperf-vm.XXXXXX) holds
+ * The appliance's directory (journal directory/virtperf-<run>-vm.XXXXXX) holds
  * the agent and QMP sockets (mode 0600), console.log and platform.json;
  * everything is journaled before it exists and goes with the run. */
 #include <errno.h>

@@ -96,7 +96,7 @@ int vp_vm_make_files(struct vp_appliance *a, struct vp_err *err)
     if (rc < 0)
         return rc;
     /* a UNIX socket's path has 108 bytes: the sockets' directory must be short */
-    if (strlen(jdir) + sizeof "/" VP_WORKDIR_PREFIX "vm.XXXXXX/agent.0.sock" > 108)
+    if (strlen(jdir) + sizeof "/" VP_WORKDIR_PREFIX "12345678-vm.XXXXXX/agent.0.sock" > 108)
         return vp_input_error(err, "journal directory %s: too long for a VM's sockets", jdir);
     rc = vp_workdir_make(jdir, "vm", a->dir, sizeof a->dir, err);
     if (rc < 0)

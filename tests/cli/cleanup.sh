@@ -23,7 +23,7 @@ expect_exit 0 "$VP" cleanup
 expect_exit 0 "$VP" workload run disk-files --preset small --rounds 1 --warmup 0 --dir "$scratch"
 "$VP" workload run disk-zfg --preset small --rounds 100000 --dir "$scratch" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do [[ -e $VIRTPERF_RUNDIR/$pid.journal ]] && break; sleep 0.05; done
+for _ in $(seq 1 100); do compgen -G "$VIRTPERF_RUNDIR/*.journal" >/dev/null && break; sleep 0.05; done
 kill -INT "$pid"
 wait "$pid" || true
 [[ -z $(ls -A "$scratch") ]] || fail "scratch left after SIGINT: $(ls "$scratch")"
@@ -36,9 +36,13 @@ for _ in $(seq 1 100); do [[ -n $(ls -A "$scratch") ]] && break; sleep 0.05; don
 sleep 0.2
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
-left=$(ls -d "$scratch"/virtperf-zfg.*)
+left=$(ls -d "$scratch"/virtperf-*-zfg.*)
 [[ -d $left ]] || fail "the killed run left no scratch directory"
-grep -q "dir $left" "$VIRTPERF_RUNDIR/$pid.journal" || fail "scratch dir not journaled"
+journal=$(ls "$VIRTPERF_RUNDIR"/*.journal)
+# named after the run's id, which the scratch directory carries too
+run=$(basename "$journal" .journal)
+[[ $left == "$scratch/virtperf-$run-zfg."* ]] || fail "scratch dir $left not named after run $run"
+grep -q "dir $left" "$journal" || fail "scratch dir not journaled"
 
 expect_exit 0 "$VP" cleanup --dry-run
 grep -q "would remove dir $left" "$work/out" || fail "dry run: $(cat "$work/out")"
@@ -49,7 +53,7 @@ jq -e --arg d "$left" '([.end.journals[].entries[]] | length) == 1 and .end.fail
     (.end.journals[0].entries[0] | .kind == "dir" and .what == $d and .result == "removed")' \
     "$work/out" >/dev/null || fail "cleanup --json: $(cat "$work/out")"
 [[ ! -e $left ]] || fail "scratch directory still there"
-[[ ! -e $VIRTPERF_RUNDIR/$pid.journal ]] || fail "journal still there"
+[[ ! -e $journal ]] || fail "journal still there"
 
 expect_exit 0 "$VP" cleanup --json
 jq -e '.end.journals == [] and .end.failed == 0' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"

@@ -16,10 +16,10 @@ command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86 not in
 export VIRTPERF_RUNDIR=$work/rundir
 mkdir "$VIRTPERF_RUNDIR"
 qemus() { # live QEMU processes of this test's appliances (-name vp-RUN-vmt-...)
-    pgrep -f -- "-name (guest=)?vp-[0-9]+-vmt-" | wc -l
+    pgrep -f -- "-name (guest=)?vp-[a-z0-9]+-vmt-" | wc -l
 }
 scratch() { # the scratch disks' directories in /var/tmp
-    find /var/tmp -maxdepth 1 -name 'virtperf-vm-disk.*' | wc -l
+    find /var/tmp -maxdepth 1 -name 'virtperf-*-vm-disk.*' | wc -l
 }
 disks0=$(scratch)
 

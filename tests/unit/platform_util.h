@@ -80,9 +80,10 @@ make(const struct vp_platform_ops *ops, struct vp_journal *j, const struct vp_ap
     return rc < 0 ? NULL : a;
 }
 
-/* What is left of run (a pid): cgroup directories virtperf/<run> under any
- * controller, links named after it, its journal. Prints and counts them. */
-__attribute__((unused)) static int leftovers(long run)
+/* What is left of run (its id, vp_journal_run): cgroup directories
+ * virtperf/<run> under any controller, links named after it, its journal,
+ * its network lease. Prints and counts them. */
+__attribute__((unused)) static int leftovers(const char *run)
 {
     static const char *const ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", ""};
     int n = 0;
@@ -102,16 +103,15 @@ __attribute__((unused)) static int leftovers(long run)
         }
         if (f)
             fclose(f);
-        snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s/virtperf/%ld", ctrls[c], own, run);
+        snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s/virtperf/%s", ctrls[c], own, run);
         if (access(path, F_OK) == 0) {
             fprintf(stderr, "  left: %s\n", path);
             n++;
         }
     }
-    const char *fmts[] = {"vpbr%ld", "vpd%ld",  "vpm%ld", "vp%ldb0",
-                          "vp%ldr0", "vp%ldb1", "vp%ldr1"};
-    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
-        snprintf(name, sizeof name, fmts[i], run);
+    const char *sfx[] = {"br", "d", "m", "b0", "r0", "b1", "r1", "t0", "v0"};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        snprintf(name, sizeof name, "vp%s%s", run, sfx[i]);
         if (if_nametoindex(name) != 0) {
             fprintf(stderr, "  left: link %s\n", name);
             n++;
@@ -119,14 +119,24 @@ __attribute__((unused)) static int leftovers(long run)
     }
     char dir[256];
     vp_journal_dir(dir, sizeof dir);
-    const char *jfmts[] = {"%s/%ld.journal", "%s/%ld-*.journal"}; /* host, container */
+    const char *jfmts[] = {"%s/%s.journal", "%s/subnet-*.lease"};
     for (int i = 0; i < 2; i++) {
         glob_t g;
         snprintf(path, sizeof path, jfmts[i], dir, run);
         if (glob(path, 0, NULL, &g) == 0) {
-            for (size_t k = 0; k < g.gl_pathc; k++)
-                fprintf(stderr, "  left: %s\n", g.gl_pathv[k]);
-            n += (int)g.gl_pathc;
+            for (size_t k = 0; k < g.gl_pathc; k++) {
+                FILE *f = i == 1 ? fopen(g.gl_pathv[k], "r") : NULL;
+                char who[32] = "";
+                if (f && !fgets(who, sizeof who, f))
+                    who[0] = '\0';
+                if (f)
+                    fclose(f);
+                who[strcspn(who, "\n")] = '\0';
+                if (i == 0 || strcmp(who, run) == 0) {
+                    fprintf(stderr, "  left: %s\n", g.gl_pathv[k]);
+                    n++;
+                }
+            }
             globfree(&g);
         }
     }

@@ -87,10 +87,12 @@ static void test_v2_lifecycle(void)
     CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
     vp_cgroup_destroy(cg);
 out:
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     char path[512];
-    snprintf(path, sizeof path, "/sys/fs/cgroup/unified/virtperf/%ld", (long)getpid());
+    snprintf(path, sizeof path, "/sys/fs/cgroup/unified/virtperf/%s", run);
     CHECK(access(path, F_OK) != 0);
     CHECK_INT(vp_journal_open(&journal, &err), 0);
     unsetenv("VIRTPERF_CGROUP2_ROOT");
@@ -104,7 +106,9 @@ int main(void)
     RUN(test_v2_weight_mapping);
     RUN(test_v1_files);
     RUN(test_v2_lifecycle);
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     return CHECK_DONE();
 }

@@ -88,9 +88,81 @@ static void test_guards(void)
     CHECK(vp_res_guard(VP_RES_DOMAIN, "qemu:///system prod-db", &o) != NULL);
 }
 
+/* A run with an id: only names carrying that id are its own. */
+static void test_guards_id(void)
+{
+    struct vp_res_owner o = {"k3x9a0zq", 1000};
+    char dir[] = "/var/tmp/vp-guard-test.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/virtperf-k3x9a0zq-zfg.AbC123", dir);
+    CHECK(vp_res_guard(VP_RES_DIR, path, &o) == NULL);
+    snprintf(path, sizeof path, "%s/virtperf-k3x9a0zq-zfg.AbC123/f", dir);
+    CHECK(vp_res_guard(VP_RES_FILE, path, &o) == NULL);
+    snprintf(path, sizeof path, "%s/virtperf-b7y2c4dd-zfg.AbC123", dir); /* another run's */
+    CHECK(vp_res_guard(VP_RES_DIR, path, &o) != NULL);
+    snprintf(path, sizeof path, "%s/virtperf-b7y2c4dd-zfg.AbC123/f", dir);
+    CHECK(vp_res_guard(VP_RES_FILE, path, &o) != NULL);
+    snprintf(path, sizeof path, "%s/virtperf-zfg.AbC123", dir); /* no id: not a run with one */
+    CHECK(vp_res_guard(VP_RES_DIR, path, &o) != NULL);
+    struct vp_res_owner old = {"4242", 1000}; /* and an old run never takes an id's */
+    snprintf(path, sizeof path, "%s/virtperf-k3x9a0zq-zfg.AbC123", dir);
+    CHECK(vp_res_guard(VP_RES_DIR, path, &old) != NULL);
+    rmdir(dir);
+
+    CHECK(vp_res_guard(VP_RES_CGROUP, "/sys/fs/cgroup/cpu/virtperf/k3x9a0zq/a1", &o) == NULL);
+    CHECK(vp_res_guard(VP_RES_CGROUP, "/sys/fs/cgroup/cpu/virtperf/b7y2c4dd/a1", &o) != NULL);
+    const char *ok[] = {"vpk3x9a0zqbr",   "vpk3x9a0zqd",  "vpk3x9a0zqm",  "vpk3x9a0zqr0",
+                        "vpk3x9a0zqb252", "vpk3x9a0zqt3", "vpk3x9a0zqv12"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        CHECK(strlen(ok[i]) <= 15); /* IFNAMSIZ - 1 */
+        CHECK(vp_res_guard(VP_RES_LINK, ok[i], &o) == NULL);
+    }
+    const char *bad[] = {"vpbrk3x9a0zq", "vpk3x9a0zq",  "vpk3x9a0zqbx",
+                         "vpb7y2c4ddbr", "vpk3x9a0zqr", "vpk3x9a0zqR1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(vp_res_guard(VP_RES_LINK, bad[i], &o) != NULL);
+    CHECK(vp_res_guard(VP_RES_DOMAIN, "qemu:///system vp-k3x9a0zq-a", &o) == NULL);
+    CHECK(vp_res_guard(VP_RES_DOMAIN, "qemu:///system vp-b7y2c4dd-a", &o) != NULL);
+
+    CHECK(vp_journal_id_valid("k3x9a0zq"));
+    CHECK(!vp_journal_id_valid("3kx9a0zq")); /* a letter first */
+    CHECK(!vp_journal_id_valid("k3x9a0z"));
+    CHECK(!vp_journal_id_valid("k3x9a0zqq"));
+    CHECK(!vp_journal_id_valid("K3x9a0zq"));
+    CHECK(!vp_journal_id_valid("4242"));
+}
+
+/* Leases live in the journal folder and hold their run's id. */
+static void test_guard_lease(void)
+{
+    char dir[] = "/var/tmp/vp-lease-test.XXXXXX", path[300];
+    CHECK(mkdtemp(dir) != NULL);
+    setenv("VIRTPERF_RUNDIR", dir, 1);
+    struct vp_res_owner o = {"k3x9a0zq", 1000};
+    snprintf(path, sizeof path, "%s/subnet-7.lease", dir);
+    CHECK(vp_res_guard(VP_RES_LEASE, path, &o) == NULL); /* not there: "already gone" */
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("k3x9a0zq\n", f);
+    fclose(f);
+    CHECK(vp_res_guard(VP_RES_LEASE, path, &o) == NULL);
+    struct vp_res_owner other = {"b7y2c4dd", 1000};
+    CHECK(vp_res_guard(VP_RES_LEASE, path, &other) != NULL); /* taken over since */
+    CHECK(vp_res_guard(VP_RES_LEASE, "/etc/subnet-7.lease", &o) != NULL);
+    snprintf(path, sizeof path, "%s/passwd", dir);
+    CHECK(vp_res_guard(VP_RES_LEASE, path, &o) != NULL);
+    snprintf(path, sizeof path, "%s/subnet-7.lease", dir);
+    unlink(path);
+    unsetenv("VIRTPERF_RUNDIR");
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_lines);
     RUN(test_guards);
+    RUN(test_guards_id);
+    RUN(test_guard_lease);
     return CHECK_DONE();
 }

@@ -185,7 +185,9 @@ int main(int argc, char **argv)
     RUN(test_bridge);
     RUN(test_routed);
     RUN(test_direct);
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     return CHECK_DONE();
 }

@@ -312,7 +312,7 @@ static void test_sigterm(void)
             _exit(1);
         spin(&vp_platform_container, a);
         spin(&vp_platform_native, b);
-        if (write(ready[1], "r", 1) < 0)
+        if (write(ready[1], vp_journal_run(j), VP_RUN_ID_LEN + 1) < 0)
             _exit(1);
         while (!vp_interrupted)
             pause();
@@ -322,15 +322,15 @@ static void test_sigterm(void)
         exit(0);
     }
     close(ready[1]);
-    char c;
-    CHECK_INT(read(ready[0], &c, 1), 1);
+    char run[VP_RUN_ID_LEN + 1] = "";
+    CHECK_INT(read(ready[0], run, sizeof run), (int)sizeof run);
     close(ready[0]);
-    CHECK(leftovers((long)child) > 0);
+    CHECK(leftovers(run) > 0);
     kill(child, SIGTERM);
     int ws = 0;
     waitpid(child, &ws, 0);
     CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
-    CHECK_INT(leftovers((long)child), 0);
+    CHECK_INT(leftovers(run), 0);
 }
 
 /* A disk workload killed inside a container: its journal waits for the
@@ -365,7 +365,7 @@ static void test_container_workdir(void)
         DIR *d = opendir(base);
         struct dirent *e;
         while (d && (e = readdir(d)))
-            if (strncmp(e->d_name, "virtperf-zfg.", 13) == 0)
+            if (strncmp(e->d_name, "virtperf-", 9) == 0 && strstr(e->d_name, "-zfg."))
                 snprintf(dir, sizeof dir, "%s/%s", base, e->d_name);
         if (d)
             closedir(d);
@@ -394,9 +394,11 @@ out:
 static void test_no_leak_after_run(void)
 {
     /* everything the tests above made is gone once the journal closes */
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
     journal = NULL;
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     CHECK(vp_journal_open(&journal, &(struct vp_err){0}) == 0);
 }
 
@@ -429,32 +431,34 @@ static void test_cleanup_after_kill(void)
             _exit(1);
         spin(&vp_platform_container, a);
         spin(&vp_platform_native, c);
-        if (write(ready[1], dir, strlen(dir) + 1) < 0)
+        if (write(ready[1], vp_journal_run(j), VP_RUN_ID_LEN + 1) < 0 ||
+            write(ready[1], dir, strlen(dir) + 1) < 0)
             _exit(1);
         pause();
         _exit(0);
     }
     close(ready[1]);
-    ssize_t n = read(ready[0], dir, sizeof dir - 1);
+    char run[VP_RUN_ID_LEN + 1] = "";
+    ssize_t n = read(ready[0], run, sizeof run);
+    if (n == (ssize_t)sizeof run)
+        n = read(ready[0], dir, sizeof dir - 1);
     close(ready[0]);
     CHECK(n > 0);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     if (n <= 0)
         return;
-    CHECK(leftovers((long)child) > 0); /* there was something to clean */
+    CHECK(leftovers(run) > 0); /* there was something to clean */
     char out[8192];
     run_cleanup(virtperf, out, sizeof out);
     CHECK(strstr(out, "\"kind\": \"cgroup\"") != NULL);
     CHECK(strstr(out, "\"kind\": \"link\"") != NULL);
     CHECK(strstr(out, "\"kind\": \"dir\"") != NULL);
-    CHECK_INT(leftovers((long)child), 0);
+    CHECK_INT(leftovers(run), 0);
     CHECK(access(dir, F_OK) != 0);
     /* idempotent: a second pass finds nothing of it */
     run_cleanup(virtperf, out, sizeof out);
-    char mine[64];
-    snprintf(mine, sizeof mine, "%ld", (long)child);
-    CHECK(strstr(out, mine) == NULL);
+    CHECK(strstr(out, run) == NULL);
 }
 
 int main(void)
@@ -478,7 +482,9 @@ int main(void)
         RUN(test_container_workdir);
         RUN(test_cleanup_after_kill);
     }
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     return CHECK_DONE();
 }

@@ -283,7 +283,9 @@ int main(void)
     RUN(test_fd_2000);
     RUN(test_tmp_private);
     RUN(test_readonly);
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     return CHECK_DONE();
 }

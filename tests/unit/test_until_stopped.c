@@ -139,8 +139,10 @@ int main(void)
     CHECK_INT(vp_journal_open(&journal, &err), 0);
     RUN(test_stop_native);
     RUN(test_stop_container);
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
     CHECK_INT(vp_rmtree(dir), 0);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     return CHECK_DONE();
 }

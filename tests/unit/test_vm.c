@@ -72,7 +72,7 @@ static int vm_dirs(void)
     glob_t g;
     vp_journal_dir(pattern, sizeof pattern);
     snprintf(pattern + strlen(pattern), sizeof pattern - strlen(pattern),
-             "/" VP_WORKDIR_PREFIX "vm.*");
+             "/" VP_WORKDIR_PREFIX "*-vm.*");
     int n = glob(pattern, 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
     if (n)
         globfree(&g);
@@ -592,8 +592,7 @@ static void test_cleanup_after_kill(const struct vp_platform_ops *ops)
         if (!a)
             _exit(1);
         spin(ops, a, 1);
-        snprintf(dir, sizeof dir, "%s", "ok");
-        if (write(ready[1], dir, strlen(dir) + 1) < 0)
+        if (write(ready[1], vp_journal_run(j), VP_RUN_ID_LEN + 1) < 0)
             _exit(1);
         pause();
         _exit(0);
@@ -616,7 +615,7 @@ static void test_cleanup_after_kill(const struct vp_platform_ops *ops)
     CHECK(strstr(out, "\"kind\": \"dir\"") != NULL);
     if (ops == &vp_platform_vm)
         CHECK(strstr(out, "\"kind\": \"cgroup\"") != NULL);
-    CHECK_INT(leftovers((long)child), 0);
+    CHECK_INT(leftovers(dir), 0);
     CHECK_INT(vm_dirs(), dirs_before);
 }
 
@@ -660,7 +659,9 @@ int main(void)
         if (virtperf)
             test_cleanup_after_kill(ops);
     }
+    char run[VP_RUN_ID_LEN + 1];
+    snprintf(run, sizeof run, "%s", vp_journal_run(journal));
     vp_journal_close(journal);
-    CHECK_INT(leftovers((long)getpid()), 0);
+    CHECK_INT(leftovers(run), 0);
     return CHECK_DONE();
 }
