@@ -25,10 +25,13 @@ int vp_exp_store_begin(struct vp_store *st, const struct vp_experiment *exp, con
     int rc =
         vp_store_prepare(st,
                          "INSERT INTO experiments (name, file, spec, host, cpus_available, status, "
-                         "started_at) VALUES (?, ?, ?, ?, ?, 'running', " NOW ")",
+                         "started_at, owner) VALUES (?, ?, ?, ?, ?, 'running', " NOW ", ?)",
                          &q, err);
     if (rc < 0)
         return rc;
+    char owner[128];
+    vp_store_owner(owner, sizeof owner);
+    sqlite3_bind_text(q, 6, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 1, exp->s.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, exp->path, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, spec ? spec : "", -1, SQLITE_STATIC);

@@ -55,9 +55,12 @@ static int store_open(struct vp_prof_out *o, const struct vp_profiler_cfg *cfg, 
     iso_now(when, sizeof when);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO profiles (run_id, command, interval_s, started_at, "
-                           "status) VALUES (?, ?, ?, ?, 'running')",
+                           "status, owner) VALUES (?, ?, ?, ?, 'running', ?)",
                            -1, &q, NULL) != SQLITE_OK)
         return db_error(o, err, "profiles");
+    char owner[128];
+    vp_store_owner(owner, sizeof owner);
+    sqlite3_bind_text(q, 5, owner, -1, SQLITE_TRANSIENT);
     if (cfg->run_id > 0)
         sqlite3_bind_int64(q, 1, cfg->run_id);
     else

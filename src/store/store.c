@@ -119,7 +119,8 @@ static int migrate(struct vp_store *st, struct vp_err *err)
     return 0;
 }
 
-/* "boot-id:pid:start-time": names this process uniquely across pid reuse. */
+/* "boot-id:pid:start-time": names this process uniquely across pid reuse
+ * (start time 0 for a zombie: it has died, only no one reaped it yet). */
 static void owner_of(pid_t pid, char *buf, size_t len)
 {
     char boot[64] = "?", path[64], stat[1024];
@@ -136,7 +137,7 @@ static void owner_of(pid_t pid, char *buf, size_t len)
         /* field 22 (starttime) follows the ')' that ends the command name */
         if (fgets(stat, sizeof stat, f)) {
             char *p = strrchr(stat, ')');
-            if (p)
+            if (p && p[1] == ' ' && p[2] != 'Z')
                 sscanf(p + 2,
                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
                        "%*d %*d %*d %llu",
@@ -147,40 +148,64 @@ static void owner_of(pid_t pid, char *buf, size_t len)
     snprintf(buf, len, "%s:%d:%llu", boot, (int)pid, start);
 }
 
-/* Runs left 'running' by a process that is gone become 'incomplete'. */
+void vp_store_owner(char *buf, size_t len)
+{
+    owner_of(getpid(), buf, len);
+}
+
+/* Rows a process writes while it runs: those still 'running' whose owner is
+ * gone become 'incomplete' (an experiment's points with it). Rows from
+ * before owners were kept (NULL) are left as they are. */
+static const struct {
+    const char *rows;    /* id, owner of the rows still running */
+    const char *mark[2]; /* the updates for one id */
+} orphan_rows[] = {
+    {"SELECT id, owner FROM runs WHERE status = 'running'",
+     {"UPDATE runs SET status = 'incomplete' WHERE id = ?1 AND status = 'running'"}},
+    {"SELECT id, owner FROM experiments WHERE status = 'running' AND owner IS NOT NULL",
+     {"UPDATE experiments SET status = 'incomplete' WHERE id = ?1 AND status = 'running'",
+      "UPDATE experiment_points SET status = 'incomplete' WHERE experiment_id = ?1 AND status = "
+      "'running'"}},
+    {"SELECT id, owner FROM profiles WHERE status = 'running' AND owner IS NOT NULL",
+     {"UPDATE profiles SET status = 'incomplete' WHERE id = ?1 AND status = 'running'"}},
+};
+
+/* Whether the process an owner string names ("boot:pid:start") still runs. */
+static bool owner_alive(const char *owner)
+{
+    const char *colon = owner ? strchr(owner, ':') : NULL;
+    int pid = colon ? atoi(colon + 1) : 0;
+    char now[128];
+    if (pid <= 0)
+        return false;
+    owner_of(pid, now, sizeof now);
+    return strcmp(now, owner) == 0; /* still being written */
+}
+
 static int mark_orphans(struct vp_store *st, struct vp_err *err)
 {
-    sqlite3_stmt *q, *u;
     int rc = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT id, owner FROM runs WHERE status = 'running'", -1, &q,
-                           NULL) != SQLITE_OK)
-        return vp_store_sql_error(st, err, "reading runs");
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE runs SET status = 'incomplete' WHERE id = ? AND status = "
-                           "'running'",
-                           -1, &u, NULL) != SQLITE_OK) {
-        sqlite3_finalize(q);
-        return vp_store_sql_error(st, err, "marking incomplete runs");
-    }
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *owner = (const char *)sqlite3_column_text(q, 1);
-        int pid = 0;
-        char now[128];
-        const char *colon = owner ? strchr(owner, ':') : NULL;
-        if (colon)
-            pid = atoi(colon + 1);
-        if (pid > 0) {
-            owner_of(pid, now, sizeof now);
-            if (strcmp(now, owner) == 0)
-                continue; /* still being written */
+    for (size_t t = 0; rc == 0 && t < sizeof orphan_rows / sizeof orphan_rows[0]; t++) {
+        sqlite3_stmt *q, *u[2] = {NULL, NULL};
+        if (sqlite3_prepare_v2(st->db, orphan_rows[t].rows, -1, &q, NULL) != SQLITE_OK)
+            return vp_store_sql_error(st, err, "reading rows still running");
+        for (int k = 0; rc == 0 && k < 2 && orphan_rows[t].mark[k]; k++)
+            if (sqlite3_prepare_v2(st->db, orphan_rows[t].mark[k], -1, &u[k], NULL) != SQLITE_OK)
+                rc = vp_store_sql_error(st, err, "marking incomplete rows");
+        while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+            if (owner_alive((const char *)sqlite3_column_text(q, 1)))
+                continue;
+            for (int k = 0; k < 2 && u[k]; k++) {
+                sqlite3_bind_int64(u[k], 1, sqlite3_column_int64(q, 0));
+                if (sqlite3_step(u[k]) != SQLITE_DONE)
+                    rc = vp_store_sql_error(st, err, "marking incomplete rows");
+                sqlite3_reset(u[k]);
+            }
         }
-        sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
-        if (sqlite3_step(u) != SQLITE_DONE)
-            rc = vp_store_sql_error(st, err, "marking incomplete runs");
-        sqlite3_reset(u);
+        sqlite3_finalize(q);
+        sqlite3_finalize(u[0]);
+        sqlite3_finalize(u[1]);
     }
-    sqlite3_finalize(q);
-    sqlite3_finalize(u);
     return rc;
 }
 
@@ -214,10 +239,12 @@ int vp_store_open(const char *path, struct vp_store **out, struct vp_err *err)
         rc = vp_input_error(err, "store %s: cannot write: %s", path, sqlite3_errmsg(st->db));
         goto fail;
     }
-    if ((rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err)) < 0)
+    if ((rc = exec(st, "PRAGMA synchronous = NORMAL", err)) < 0)
         goto fail;
     /* migrations and the orphan sweep under one write lock, taken up front so
-     * that stores opened by several processes at once wait rather than fail */
+     * that stores opened by several processes at once wait rather than fail;
+     * foreign keys only after it: a migration that remakes a table drops the
+     * old one, which must not delete its children */
     if ((rc = exec(st, "BEGIN IMMEDIATE", err)) < 0)
         goto fail;
     if ((rc = migrate(st, err)) < 0 || (rc = mark_orphans(st, err)) < 0 ||
@@ -225,6 +252,8 @@ int vp_store_open(const char *path, struct vp_store **out, struct vp_err *err)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         goto fail;
     }
+    if ((rc = exec(st, "PRAGMA foreign_keys = ON", err)) < 0)
+        goto fail;
     *out = st;
     return 0;
 fail:

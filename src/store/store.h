@@ -2,8 +2,9 @@
  *
  * A run is a row in runs; each finished round is committed in its own
  * transaction with its metrics, so a killed run keeps its completed rounds.
- * A run left 'running' by a process that no longer exists reads as
- * 'incomplete'. Everything a report shows is recomputed from these rows. */
+ * A run, an experiment (with its points) or a profile left 'running' by a
+ * process that no longer exists reads as 'incomplete' (when the store is
+ * next opened). Everything a report shows is recomputed from these rows. */
 #ifndef VP_STORE_STORE_H
 #define VP_STORE_STORE_H
 
@@ -24,6 +25,10 @@ void vp_store_default_path(char *buf, size_t len);
 int vp_store_open(const char *path, struct vp_store **out, struct vp_err *err);
 void vp_store_close(struct vp_store *st);
 const char *vp_store_path(const struct vp_store *st);
+
+/* "boot id:pid:start time": names this process across pid reuse, for the
+ * owner column of rows it writes while it runs. */
+void vp_store_owner(char *buf, size_t len);
 
 /* The schema version this build writes. */
 int vp_store_schema_version(void);

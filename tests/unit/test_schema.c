@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -29,6 +30,7 @@ static const char *const released[] = {
     "487ab2727123302c3b682a10f43b407b6eeeda8f288b9f37df093907d2e765af", /* 12 -> 13 tcp_runs */
     "b8c5a13cf7c94472a905f8f6f1a18365c923baf97642185c20fa1cf8e60fe4ff", /* 13 -> 14 router platform
                                                                          */
+    "7beb053d0a057d9a6b3aceb3575f133ce5099ee1e7792a0a6cd78fbd2005c100", /* 14 -> 15 incomplete */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 
@@ -53,6 +55,8 @@ static void test_pinned(void)
 }
 
 /* A store at version N-1 (the last migration not run) is migrated on open. */
+static void remove_store(const char *path);
+
 static void test_upgrade(void)
 {
     char path[] = "/tmp/vp-schema-test.XXXXXX";
@@ -82,21 +86,168 @@ static void test_upgrade(void)
         SQLITE_OK);
     CHECK_INT(sqlite3_exec(vp_store_db(st),
                            "SELECT count(*) FROM tcp_runs, tcp_streams, tcp_intervals;"
-                           "INSERT INTO point_loads SELECT * FROM point_loads WHERE 0",
+                           "INSERT INTO point_loads SELECT * FROM point_loads WHERE 0;"
+                           "SELECT experiments.owner, profiles.owner FROM experiments, profiles",
                            NULL, NULL, NULL),
               SQLITE_OK);
     vp_store_close(st);
+    remove_store(path);
+}
+
+static void remove_store(const char *path)
+{
+    char side[512];
     unlink(path);
-    char side[sizeof path + 8];
     snprintf(side, sizeof side, "%s-wal", path);
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
 }
 
+/* The first row of sql as an integer (-1 when none). */
+static long long one(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "  %s: %s\n", sql, sqlite3_errmsg(db));
+        return -2;
+    }
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* The migration that remakes experiments, their points and profiles keeps
+ * every row of theirs and of their children (an experiment's points, runs,
+ * loads and services; a profile's samples and marks), foreign keys whole. */
+static void test_remake_keeps_children(void)
+{
+    char path[] = "/tmp/vp-schema-test.XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    int last = vp_schema_version() - 1;
+    for (int i = 0; i < last; i++)
+        CHECK_INT(sqlite3_exec(db, vp_schema_migration(i), NULL, NULL, NULL), SQLITE_OK);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", last);
+    CHECK_INT(
+        sqlite3_exec(
+            db,
+            "PRAGMA foreign_keys = ON;"
+            "INSERT INTO runs (id, kind, subject, command, params, host, version, rounds_planned,"
+            "  warmup_planned, status, owner, started_at) VALUES (1, 'workload', 'cpu-pi', 'c',"
+            "  '{}', '{}', 'v', 3, 0, 'complete', 'x:1:1', 't');"
+            "INSERT INTO profiles (id, command, interval_s, status, started_at) VALUES"
+            "  (5, 'p', 1, 'running', 't');"
+            "INSERT INTO profile_samples VALUES (5, 0.5, 'a', 'cpu', 1), (5, 1.0, 'a', 'cpu', 2);"
+            "INSERT INTO profile_marks VALUES (5, 0.5, 'point 1 start');"
+            "INSERT INTO experiments (id, name, file, spec, host, cpus_available, status,"
+            "  started_at) VALUES (7, 'e', 'e.yaml', '', '{}', 2, 'running', 't');"
+            "INSERT INTO experiment_points (experiment_id, point, kind, params, series, platform,"
+            "  instances, cpus_available, status, profile_id) VALUES"
+            "  (7, 0, 'run', '{}', '{}', 'native', 1, 2, 'complete', 5),"
+            "  (7, 1, 'run', '{}', '{}', 'native', 1, 2, 'running', NULL);"
+            "INSERT INTO point_runs VALUES (7, 0, 'pi', 1);"
+            "INSERT INTO point_loads VALUES (7, 0, 'l', 'pi', 'udp', 'udp', NULL);"
+            "INSERT INTO point_services (experiment_id, point, appliance, role, address) VALUES"
+            "  (7, 0, 'pi', 'sip-server', 'a');",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    struct vp_store *st = NULL;
+    struct vp_err err = {0};
+    CHECK_INT(vp_store_open(path, &st, &err), 0);
+    if (!st)
+        return;
+    db = vp_store_db(st);
+    CHECK_INT(one(db, "SELECT count(*) FROM experiment_points"), 2);
+    CHECK_INT(one(db, "SELECT count(*) FROM point_runs"), 1);
+    CHECK_INT(one(db, "SELECT count(*) FROM point_loads"), 1);
+    CHECK_INT(one(db, "SELECT count(*) FROM point_services"), 1);
+    CHECK_INT(one(db, "SELECT count(*) FROM profile_samples"), 2);
+    CHECK_INT(one(db, "SELECT count(*) FROM profile_marks"), 1);
+    CHECK_INT(one(db, "SELECT profile_id FROM experiment_points WHERE point = 0"), 5);
+    CHECK_INT(one(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    CHECK_INT(one(db, "PRAGMA foreign_keys"), 1); /* on again after the migration */
+    /* rows from before owners: their status is left as it was */
+    CHECK_INT(one(db, "SELECT count(*) FROM experiments WHERE status = 'running'"), 1);
+    /* and the cascade still works on the new tables */
+    CHECK_INT(sqlite3_exec(db, "DELETE FROM experiments WHERE id = 7", NULL, NULL, NULL),
+              SQLITE_OK);
+    CHECK_INT(one(db, "SELECT count(*) FROM point_runs"), 0);
+    vp_store_close(st);
+    remove_store(path);
+}
+
+/* Experiments (their points too) and profiles whose owner is gone read as
+ * incomplete once the store is opened; those of a live owner stay running. */
+static void test_orphan_rows(void)
+{
+    char path[] = "/tmp/vp-schema-test.XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    struct vp_store *st = NULL;
+    struct vp_err err = {0};
+    CHECK_INT(vp_store_open(path, &st, &err), 0);
+    if (!st)
+        return;
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    char mine[128], gone[160], sql[2048];
+    vp_store_owner(mine, sizeof mine);
+    snprintf(gone, sizeof gone, "%.*s:%ld:12345", (int)strcspn(mine, ":"), mine, (long)dead);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO experiments (id, name, file, spec, host, cpus_available, status,"
+             "  started_at, owner) VALUES (1, 'a', 'a', '', '{}', 2, 'running', 't', '%s'),"
+             "  (2, 'b', 'b', '', '{}', 2, 'running', 't', '%s'),"
+             "  (3, 'c', 'c', '', '{}', 2, 'complete', 't', '%s');"
+             "INSERT INTO experiment_points (experiment_id, point, kind, params, series,"
+             "  platform, instances, cpus_available, status) VALUES"
+             "  (1, 0, 'run', '{}', '{}', 'native', 1, 2, 'complete'),"
+             "  (1, 1, 'run', '{}', '{}', 'native', 1, 2, 'running'),"
+             "  (2, 0, 'run', '{}', '{}', 'native', 1, 2, 'running');"
+             "INSERT INTO profiles (id, command, interval_s, status, started_at, owner) VALUES"
+             "  (1, 'p', 1, 'running', 't', '%s'), (2, 'q', 1, 'running', 't', '%s');",
+             gone, mine, gone, gone, mine);
+    CHECK_INT(sqlite3_exec(vp_store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+    vp_store_close(st);
+    CHECK_INT(vp_store_open(path, &st, &err), 0);
+    if (!st)
+        return;
+    sqlite3 *db = vp_store_db(st);
+    CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'incomplete'"), 1);
+    CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'running'"), 2);
+    CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'complete'"), 3);
+    CHECK_INT(one(db, "SELECT count(*) FROM experiment_points WHERE experiment_id = 1 AND"
+                      "  status = 'incomplete'"),
+              1);
+    CHECK_INT(one(db, "SELECT point FROM experiment_points WHERE experiment_id = 1 AND"
+                      "  status = 'complete'"),
+              0);
+    CHECK_INT(one(db, "SELECT count(*) FROM experiment_points WHERE experiment_id = 2 AND"
+                      "  status = 'running'"),
+              1);
+    CHECK_INT(one(db, "SELECT id FROM profiles WHERE status = 'incomplete'"), 1);
+    CHECK_INT(one(db, "SELECT id FROM profiles WHERE status = 'running'"), 2);
+    vp_store_close(st);
+    remove_store(path);
+}
+
 int main(void)
 {
     RUN(test_pinned);
     RUN(test_upgrade);
+    RUN(test_remake_keeps_children);
+    RUN(test_orphan_rows);
     return CHECK_DONE();
 }
