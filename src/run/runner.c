@@ -226,6 +226,17 @@ void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char 
     vp_progress(true, "point %d/%d %s  ETA %s", pt->index + 1, r->cfg->plan->npoints, what, eta);
 }
 
+/* A phase of a point begins: "<point> <phase>" appended to the file
+ * $VIRTPERF_TRACE names (a test's hook: tests/crash-test kills the runner
+ * in the phase it wants and reads where it died). One write per line. */
+static void trace(struct runner *r, const struct vp_point *pt, const char *phase)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %s\n", pt->index + 1, phase);
+    if (r->trace_fd >= 0 && write(r->trace_fd, line, (size_t)n) != n)
+        r->trace_fd = -1;
+}
+
 /* Whether a started process has ended: reaped when it is our child, else
  * no longer there. */
 static bool gone(pid_t pid)
@@ -428,6 +439,7 @@ static int profile_stop(struct runner *r, struct vp_err *err)
 static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
     bool loaded = vp_point_has_load(pt);
+    trace(r, pt, "creating");
     int rc = create_all(r, pt, err);
     r->run_floor = r->cfg->progress ? vp_exp_store_max_run(r->cfg->st) : 0;
     if (rc == 0)
@@ -447,6 +459,7 @@ static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     }
     if (rc == 0)
         rc = profile_pids(r, err);
+    trace(r, pt, "mid-round");
     if (rc == 0)
         rc = vp_runner_collect(r, pt, err);
     if (loaded)
@@ -454,6 +467,7 @@ static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     if (rc == 0)
         rc = vp_runner_wind_down(r, pt, err);
     vp_runner_mark(r, pt, "end");
+    trace(r, pt, "storing");
     if (rc == 0)
         rc = vp_runner_record(r, pt, err);
     return rc;
@@ -507,6 +521,7 @@ static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     } else if (prc < 0) {
         vp_err_report(&prof_err);
     }
+    trace(r, pt, "removing");
     teardown(r);
     const char *status = rc == 0 ? "complete" : vp_interrupted ? "interrupted" : "failed";
     if (vp_exp_store_point_end(r->cfg->st, r->exp_id, pt->index, status, rc ? err->msg : NULL,
@@ -515,17 +530,21 @@ static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err 
         *err = store_err;
         rc = -EIO;
     }
+    trace(r, pt, "ended");
     return rc;
 }
 
 int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_err *err)
 {
-    struct runner r = {.cfg = cfg, .t0 = vp_now_ns()};
+    struct runner r = {.cfg = cfg, .t0 = vp_now_ns(), .trace_fd = -1};
     struct vp_cpuset cpus;
     int rc;
     *exp_id = 0;
     if ((rc = vp_runner_validate(cfg, err)) < 0)
         return rc;
+    const char *tr = getenv("VIRTPERF_TRACE");
+    if (tr && *tr)
+        r.trace_fd = open(tr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     vp_cpuset_self(&cpus);
     for (int p = 0; p < cfg->plan->npoints; p++) {
         r.work_total += point_work(cfg->exp, &cfg->plan->points[p]);
@@ -555,5 +574,7 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
         *err = end_err;
         rc = -EIO;
     }
+    if (r.trace_fd >= 0)
+        close(r.trace_fd);
     return rc;
 }

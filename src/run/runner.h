@@ -25,7 +25,11 @@
  * profile_id. Rounds run in the children and are tied to samples by time:
  * the profile's t_s starts at its started_at, and rounds carry their own
  * wall-clock times. Idle points are not profiled (the sampler's own CPU
- * would count as the appliances' overhead). */
+ * would count as the appliances' overhead).
+ *
+ * $VIRTPERF_TRACE (a test's hook) names a file the runner appends
+ * "<point> <phase>" to as each phase of a point begins: creating, mid-round,
+ * storing, removing, ended. */
 #ifndef VP_RUN_RUNNER_H
 #define VP_RUN_RUNNER_H
 

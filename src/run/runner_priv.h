@@ -52,6 +52,7 @@ struct runner {
     int nslots;
     int64_t run_floor;        /* runs newer than this are the point's (progress) */
     struct vp_profiler *prof; /* the point's profile, or NULL */
+    int trace_fd;             /* $VIRTPERF_TRACE, or -1 */
 };
 
 void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char *what);
