@@ -135,17 +135,23 @@ static void v1_base(const char *ctrl, char *out, size_t len)
  * cpus and mems so tasks can join them. */
 static int make_dir(struct vp_cgroup *cg, const char *path, bool cpuset, struct vp_err *err)
 {
-    int id = vp_journal_add(cg->j, VP_RES_CGROUP, path, err);
+    struct cgdir *d = NULL;
+    for (int i = 0; i < cg->ndirs && !d; i++) /* made again (make_levels): journaled already */
+        d = strcmp(cg->dir[i].path, path) == 0 ? &cg->dir[i] : NULL;
+    int id = d ? d->id : vp_journal_add(cg->j, VP_RES_CGROUP, path, err);
     if (id < 0)
         return id;
     if (mkdir(path, 0755) != 0 && errno != EEXIST) {
         int e = errno;
-        vp_journal_done(cg->j, id);
+        if (!d)
+            vp_journal_done(cg->j, id);
         return vp_run_error(err, e, "cgroup %s", path);
     }
-    struct cgdir *d = &cg->dir[cg->ndirs++];
-    snprintf(d->path, sizeof d->path, "%s", path);
-    d->id = id;
+    if (!d) {
+        d = &cg->dir[cg->ndirs++];
+        snprintf(d->path, sizeof d->path, "%s", path);
+        d->id = id;
+    }
     if (cpuset) {
         char parent[PATH_MAX], buf[256];
         snprintf(parent, sizeof parent, "%s", path);
@@ -161,24 +167,33 @@ static int make_dir(struct vp_cgroup *cg, const char *path, bool cpuset, struct 
     return 0;
 }
 
+/* base/virtperf/<run>/<name>, each level made if need be. Another run
+ * that ends meanwhile removes the shared virtperf level when it holds no
+ * run: a level gone under us (ENOENT) is made again, from the top. */
 static int make_levels(struct vp_cgroup *cg, const char *base, const char *name, bool cpuset,
                        bool v2, char *leaf, struct vp_err *err)
 {
     char path[PATH_MAX];
     const char *parts[LEVELS] = {"virtperf", vp_journal_run(cg->j), name};
-    int rc;
-    snprintf(path, sizeof path, "%s", base);
-    for (int l = 0; l < LEVELS; l++) {
-        if (v2) /* enable the controllers for the level below */
-            for (int c = 0; c < 3; c++) {
-                const char *en[] = {"+cpu", "+cpuset", "+memory"};
-                write_file(path, "cgroup.subtree_control", en[c]);
-            }
-        size_t n = strlen(path);
-        snprintf(path + n, sizeof path - n, "/%s", parts[l]);
-        if ((rc = make_dir(cg, path, cpuset, err)) < 0)
-            return rc;
+    int rc = 0;
+    for (int tries = 0; tries < 5; tries++) {
+        snprintf(path, sizeof path, "%s", base);
+        for (int l = 0; l < LEVELS; l++) {
+            if (v2) /* enable the controllers for the level below */
+                for (int c = 0; c < 3; c++) {
+                    const char *en[] = {"+cpu", "+cpuset", "+memory"};
+                    write_file(path, "cgroup.subtree_control", en[c]);
+                }
+            size_t n = strlen(path);
+            snprintf(path + n, sizeof path - n, "/%s", parts[l]);
+            if ((rc = make_dir(cg, path, cpuset, err)) < 0)
+                break;
+        }
+        if (rc != -ENOENT) /* else a level went under us: from the top again */
+            break;
     }
+    if (rc < 0)
+        return rc;
     snprintf(leaf, PATH_MAX, "%s", path);
     return 0;
 }
