@@ -454,6 +454,22 @@ bool vp_journal_forget(struct vp_journal *j, enum vp_res kind, const char *what)
     return false;
 }
 
+/* The folder's subnet lock file goes with the last run that used it: when
+ * the folder can be held alone, no run is choosing a block (that holds it
+ * shared) and the file keeps nothing (leases do). */
+static void drop_subnet_lock(void)
+{
+    struct vp_err err;
+    char dir[400], path[480];
+    int fd = vp_journal_dir_lock(LOCK_EX, 0, NULL, &err);
+    if (fd < 0)
+        return;
+    vp_journal_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, VP_JOURNAL_SUBNET_LOCK);
+    unlink(path);
+    close(fd);
+}
+
 void vp_journal_close(struct vp_journal *j)
 {
     if (!j || j->owner != getpid() || --j->refs > 0)
@@ -468,6 +484,8 @@ void vp_journal_close(struct vp_journal *j)
             unlink(j->path);
     }
     vp_journal_watch_stop(j->watch);
+    if (j->block >= 0)
+        drop_subnet_lock();
     if (current == j)
         current = NULL;
     free(j->e);
