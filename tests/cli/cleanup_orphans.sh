@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `virtperf cleanup` without journals: cgroups made here by hand the way a
-# run makes them (virtperf/<owner pid>/x, in the cpu mount and under this
-# process's own memory cgroup, a sleeping task in them) whose owner is gone
-# and that no journal lists are reported by --dry-run and left, then removed
-# with the task killed; those of a live owner (this shell) stay, as do the
-# virtperf directories; a dead run with a journal is left to the journal.
+# run from before run ids made them (virtperf/<owner pid>/x, in the cpu mount
+# and under this process's own memory cgroup, a sleeping task in them) whose
+# owner is gone and that no journal lists are reported by --dry-run and left,
+# then removed with the task killed; those of a live owner (this shell) stay,
+# as do the virtperf directories; a dead run with a journal is left to the
+# journal. The same for runs named by id: no journal and no live watcher
+# (vpw-<id>) is an orphan.
 # Runs alone (meson is_parallel false): any other `virtperf cleanup` would
 # rightly sweep these orphans too.
 . "$(dirname "$0")/lib.sh"
@@ -51,7 +53,7 @@ gone() { # PID: killed (a zombie of ours until reaped) or gone
     [[ ! -e /proc/$1 || $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]]
 }
 
-# run tags are the owner's pid (vp_journal_run)
+# runs from before run ids: named by the owner's pid
 dead=$(dead_pid)
 alive=$$
 journaled=$(dead_pid)
@@ -105,4 +107,25 @@ expect_exit 0 "$VP" cleanup --json
 jq -e --arg d "$dead" --arg a "$alive" --arg j "$journaled" '
     [.end.orphans[].what | select(test("/virtperf/(" + $d + "|" + $a + "|" + $j + ")(/|$)"))] == []
     and .end.journals == []' "$work/out" >/dev/null || fail "second pass: $(cat "$work/out")"
+
+# runs named by id (vp_journal_run): one with no journal and no watcher is an
+# orphan; one whose watcher (vpw-<id>) lives, a run of another journal
+# folder, is left alone
+gone_id=n$(printf '%07d' $((RANDOM * 32768 + RANDOM)) | tail -c 7)
+live_id=m$(printf '%07d' $((RANDOM * 32768 + RANDOM)) | tail -c 7)
+cp /bin/sleep "$work/vpw-$live_id" # its name (comm) is the watcher's
+"$work/vpw-$live_id" 300 &
+pids+=($!)
+mk "$cpu/virtperf/$gone_id/x"
+sleeper "$cpu/virtperf/$gone_id/x"
+gone_task=$sp
+mk "$cpu/virtperf/$live_id/x"
+expect_exit 0 "$VP" cleanup --json
+jq -e --arg g "$cpu/virtperf/$gone_id" --arg l "$cpu/virtperf/$live_id" '
+    [.end.orphans[] | select(.what | startswith($g) or startswith($l)) | [.what, .result]] ==
+        [[$g + "/x", "removed"], [$g, "removed"]]' "$work/out" >/dev/null ||
+    fail "runs by id: $(cat "$work/out")"
+for _ in $(seq 1 100); do gone "$gone_task" && break; sleep 0.05; done
+gone "$gone_task" || fail "the orphan's task (run $gone_id) was not killed"
+[[ -d $cpu/virtperf/$live_id/x ]] || fail "the cgroup of run $live_id, whose watcher lives, was removed"
 echo ok
