@@ -2,7 +2,8 @@
  * 3): runs at once get distinct ids and network blocks; no block left is an
  * error; an old journal replayed beside a live run cannot touch what that
  * run made; a run killed with SIGKILL takes every process of its appliances
- * with it, those its processes forked and moved out of their group too. */
+ * with it, those its processes forked and moved out of their group too, and
+ * its direct children die even without the watcher. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -451,6 +452,89 @@ static void test_killed_runner_takes_all(void)
     rundir_drop(dir);
 }
 
+/* The pid of the process named name (its comm), or 0. */
+static pid_t named(const char *name)
+{
+    char cmd[128], out[32] = "";
+    snprintf(cmd, sizeof cmd, "pgrep -x %s", name);
+    FILE *p = popen(cmd, "r");
+    if (p && !fgets(out, sizeof out, p))
+        out[0] = '\0';
+    if (p)
+        pclose(p);
+    return (pid_t)atol(out);
+}
+
+/* Its direct children die with the runner by themselves, also one run as
+ * another user (a change of user clears the parent-death signal, so it is
+ * set again after): with the watcher killed first, the runner's SIGKILL
+ * still takes both. */
+static void test_children_die_without_watcher(void)
+{
+    char dir[] = "/var/tmp/vp-ids.XXXXXX";
+    rundir_make(dir);
+    int ready[2];
+    CHECK_INT(pipe(ready), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        struct vp_journal *j;
+        struct vp_err err = {0};
+        struct vp_appliance_spec s;
+        close(ready[0]);
+        if (vp_journal_open(&j, &err) < 0)
+            _exit(1);
+        vp_appliance_spec_init(&s, "vpt-pd");
+        struct vp_appliance *a = make(&vp_platform_native, j, &s);
+        char *argv[] = {"/bin/sleep", "300", NULL};
+        struct vp_exec root = {.argv = argv,
+                               .stdin_fd = -1,
+                               .stdout_fd = -1,
+                               .stderr_fd = -1,
+                               .sync_fd = -1},
+                       user = root;
+        user.user = true;
+        user.uid = user.gid = 65534;
+        pid_t p[2];
+        if (!a || vp_platform_native.start(a, &root, &p[0], &err) < 0 ||
+            vp_platform_native.start(a, &user, &p[1], &err) < 0)
+            _exit(1);
+        if (write(ready[1], vp_journal_run(j), VP_RUN_ID_LEN + 1) < 0 ||
+            write(ready[1], p, sizeof p) < 0)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    close(ready[1]);
+    char run[VP_RUN_ID_LEN + 1] = "", watcher[32];
+    pid_t p[2] = {0, 0};
+    CHECK_INT(read(ready[0], run, sizeof run), (int)sizeof run);
+    CHECK_INT(read(ready[0], p, sizeof p), (int)sizeof p);
+    close(ready[0]);
+    snprintf(watcher, sizeof watcher, "vpw-%s", run);
+    pid_t w = named(watcher);
+    CHECK(w > 0);
+    if (w > 0)
+        kill(w, SIGKILL);
+    for (int i = 0; i < 200 && w > 0 && runs(w); i++)
+        usleep(5000);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    uint64_t t0 = vp_now_ns();
+    while ((runs(p[0]) || runs(p[1])) && vp_now_ns() - t0 < 2000000000ull)
+        usleep(5000);
+    for (int i = 0; i < 2; i++)
+        if (p[i] > 0 && runs(p[i])) {
+            fprintf(stderr, "  the sleep run as %s outlived the runner\n",
+                    i ? "uid 65534" : "root");
+            kill(p[i], SIGKILL);
+            check_failures++;
+        }
+    char out[8192];
+    run_cleanup(virtperf, out, sizeof out);
+    CHECK_INT(leftovers(run), 0);
+    rundir_drop(dir);
+}
+
 int main(void)
 {
     RUN(test_runs_at_once);
@@ -463,5 +547,6 @@ int main(void)
     }
     RUN(test_old_journal_vs_live_run);
     RUN(test_killed_runner_takes_all);
+    RUN(test_children_die_without_watcher);
     return CHECK_DONE();
 }
