@@ -140,7 +140,9 @@ export VIRTPERF_STORE=$work/big.db
 "$VP" results list >/dev/null
 sql <<'EOF'
 BEGIN;
-INSERT INTO experiments VALUES (1, 'big', 'big.yaml', '', '{"hostname":"synthetic","kernel":"Linux"}',
+INSERT INTO experiments (id, name, file, spec, host, cpus_available, status, error, started_at,
+                         finished_at)
+  VALUES (1, 'big', 'big.yaml', '', '{"hostname":"synthetic","kernel":"Linux"}',
   2, 'complete', NULL, '2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z');
 WITH RECURSIVE p(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM p WHERE n < 99)
 INSERT INTO profiles (id, command, interval_s, status, started_at)

@@ -656,7 +656,8 @@ int main(void)
         } else {
             test_libvirt_guest(ops);
         }
-        if (virtperf)
+        /* the vm platform's killed runs: vm_experiment.sh and router_vm.sh */
+        if (virtperf && ops != vm)
             test_cleanup_after_kill(ops);
     }
     char run[VP_RUN_ID_LEN + 1];
