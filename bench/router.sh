@@ -9,11 +9,19 @@
 # keeps the committed table) with seed 004's findings beside it.
 #
 # usage: bench/router.sh [TRIAL] [REPEATS]   (about 15 minutes with 0.5s 3)
+# PLATFORM=vm makes the routers QEMU guests (bridge and routed paths only);
+# PATHS, ROUTERS and ROUTES narrow the sweep ("bridge routed", "1 2", "1000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 trial=${1:-0.5s}
 repeats=${2:-3}
+platform=${PLATFORM:-netns}
+default_paths="bridge routed direct"
+[[ $platform == vm ]] && default_paths="bridge routed"
+paths=${PATHS:-$default_paths}
+routers_list=${ROUTERS:-1 2 4}
+routes_list=${ROUTES:-1000 10000 100000}
 vp=${VIRTPERF:-./build/src/virtperf}
 [[ -x $vp ]] || { echo "build first: make" >&2; exit 1; }
 command -v jq >/dev/null || { echo "missing jq: scripts/install-deps" >&2; exit 1; }
@@ -26,19 +34,20 @@ echo "## Virtual routers: forwarding rate and latency"
 echo
 echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1),"
 echo "kernel $(uname -r); generator on CPU 0, routers' work steered to the others (RPS);"
-echo "64-byte frames, loss <= 0.1 %, trials of $trial, $repeats searches per row."
+echo "64-byte frames, loss <= 0.1 %, trials of $trial, $repeats searches per row;"
+echo "routers: $platform."
 echo
-echo "| path | routers | routes | frames/s (mean) | 95% CI | per router (min-max %) | echo idle median µs | echo loaded median µs | routes installed in s | tester the limit |"
-echo "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | --- |"
-for path in bridge routed direct; do
-    for routers in 1 2 4; do
-        for routes in 1000 10000 100000; do
-            "$vp" router --path "$path" --routers "$routers" --routes "$routes" --trial "$trial" \
+echo "| path | routers | routes | accel | frames/s (mean) | 95% CI | per router (min-max %) | echo idle median µs | echo loaded median µs | routes installed in s | tester the limit |"
+echo "| --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | --- |"
+for path in $paths; do
+    for routers in $routers_list; do
+        for routes in $routes_list; do
+            "$vp" router --platform "$platform" --path "$path" --routers "$routers" --routes "$routes" --trial "$trial" \
                 --repeats "$repeats" --echoes 300 --store "$work/store.db" --json >"$work/r.json"
             jq -r --arg path "$path" '
                 def k: . / 1000 | round | tostring + "k";
                 .end as $r |
-                "| \($path) | \(.start.params.routers) | \(.start.params.routes) | \($r.rate_mean | round) | " +
+                "| \($path) | \(.start.params.routers) | \(.start.params.routes) | \(.start.platform.accel // "-") | \($r.rate_mean | round) | " +
                 (if $r.ci95_lo == null then "-" else "\($r.ci95_lo | k) .. \($r.ci95_hi | k)" end) +
                 " | " + (if ($r.router_share | length) > 1
                          then "\($r.router_share | min * 1000 | round / 10)-\($r.router_share | max * 1000 | round / 10)"
