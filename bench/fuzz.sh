@@ -3,9 +3,9 @@
 # or FUZZ_MAX_SECONDS (1800) a target, whichever comes first, from its
 # corpus; the counts go into bench/results/reliability.md's "Fuzzing"
 # section (the rows of the targets run replaced, the machine and date with
-# them). Timing: run
-# it alone, `flock /work/bench.lock bench/fuzz.sh`. Logs in bench/out/fuzz.
-# Usage: bench/fuzz.sh [TARGET...]
+# them). FUZZ_JOBS targets run at a time (1). Timing: run it alone,
+# `flock /work/bench.lock bench/fuzz.sh`. Logs in bench/out/fuzz.
+# Usage: [FUZZ_JOBS=N] bench/fuzz.sh [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${FUZZ_RUNS:-10000000}
@@ -20,30 +20,49 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || for d in tests/fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
 group() { sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta' <<<"$1"; } # 10000000 -> 10,000,000
-rows=()
-failed=0
-for t in "${targets[@]}"; do
+jobs=${FUZZ_JOBS:-1} # targets fuzzed at a time (each fuzzer is one process)
+
+# One target: its row of the table in $out/$t.row, its exit status non-zero on a finding.
+fuzz_one() {
+    local t=$1 work start elapsed secs last cov ft execs rate full crashes=0
     work=$(mktemp -d)
-    opts=(-runs="$runs" -max_total_time="$cap" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-          -artifact_prefix="$out/$t-")
+    local opts=(-runs="$runs" -max_total_time="$cap" -timeout=10 -rss_limit_mb=2048
+                -print_final_stats=1 -artifact_prefix="$out/$t-")
     [[ -f tests/fuzz/$t.dict ]] && opts+=(-dict="tests/fuzz/$t.dict")
     start=$(date +%s.%N)
-    crashes=0
     build-fuzz/tests/fuzz/fuzz_"$t" "${opts[@]}" "$work" "tests/fuzz/corpus/$t" >"$out/$t.log" 2>&1 ||
-        crashes=1 failed=1
+        crashes=1
     elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
     secs=$(awk -v e="$elapsed" 'BEGIN { printf "%.0f", e }')
     rm -rf "$work"
-    stat() { sed -n "s/^stat::$1: *//p" "$out/$t.log" | tail -1; }
     last=$(grep -E '^#[0-9]+' "$out/$t.log" | tail -1)
     cov=$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<<"$last")
     ft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$last")
-    execs=$(stat number_of_executed_units)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log" | tail -1)
     rate=$(awk -v n="${execs:-0}" -v e="$elapsed" 'BEGIN { printf "%.0f", n / e }')
     full=$(awk -v r="$rate" -v n="$runs" 'BEGIN { printf "%.0f", n / (r > 0 ? r : 1) / 60 }')
-    rows+=("| $t | $(group "${execs:-0}") | $(group "$rate") | $cov | $ft | $secs | $full | $crashes |")
-    echo "${rows[-1]}"
+    echo "| $t | $(group "${execs:-0}") | $(group "$rate") | $cov | $ft | $secs | $full | $crashes |" |
+        tee "$out/$t.row"
+    return "$crashes"
+}
+
+failed=0
+running=0
+for t in "${targets[@]}"; do
+    if ((running == jobs)); then
+        wait -n || failed=1
+        running=$((running - 1))
+    fi
+    rm -f "$out/$t.row"
+    fuzz_one "$t" &
+    running=$((running + 1))
 done
+while ((running > 0)); do
+    wait -n || failed=1
+    running=$((running - 1))
+done
+rows=()
+for t in "${targets[@]}"; do rows+=("$(cat "$out/$t.row")"); done
 
 # rows of targets not run this time stay (a rerun of one target keeps the others)
 if [[ -f $results ]]; then
@@ -58,7 +77,8 @@ section=$(
     echo
     echo "\`flock /work/bench.lock bench/fuzz.sh [TARGET...]\` (last $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)):"
     echo "each libFuzzer target of tests/fuzz (clang $(clang -dumpversion), ASan + UBSan, leaks"
-    echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first."
+    echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first,"
+    echo "The last run fuzzed $jobs target(s) at a time (its exec/s per target, CPUs shared)."
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)."
     echo "Coverage: libFuzzer's edges (cov) and features (ft) at the end. A crash, leak,"
     echo "undefined behaviour, input over 10 s or 2 GiB counts in crashes. \"min for all\": the"

@@ -157,15 +157,14 @@ int vp_appliance_spec_check(const struct vp_appliance_spec *spec, struct vp_err 
 int vp_appliance_spec_no_nics(const struct vp_appliance_spec *spec, const char *platform,
                               struct vp_err *err);
 
-/* Parse a cpulist "0,2-3" into a mask of at most 1024 CPUs; input error
- * naming field. Returns the number of CPUs in it. */
+/* Parse a cpulist "0,2-3" into a mask of at most 1024 CPUs, each online;
+ * input error naming field. Returns the number of CPUs in it. */
 struct vp_cpumask {
     unsigned long bits[1024 / (8 * sizeof(unsigned long))];
 };
 int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, struct vp_err *err);
-/* Online CPUs (sysconf), and whether CPU cpu is online now. */
+/* Online CPUs (sysconf). */
 int vp_cpus_online(void);
-int vp_cpu_is_online(int cpu);
 
 /* Notes for the runner: start() returns a pid that is the caller's own child
  * (for the container, a helper outside that waits for the process inside and

@@ -38,24 +38,10 @@ int vp_cpus_online(void)
     return n > 0 ? (int)n : 1;
 }
 
-int vp_cpu_is_online(int cpu)
-{
-    char path[96];
-    if (cpu < 0 || cpu >= 1024)
-        return 0;
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d", cpu);
-    if (access(path, F_OK) != 0)
-        return 0;
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/online", cpu);
-    FILE *f = fopen(path, "r");
-    if (!f) /* cpu0 often has no "online" file: it cannot go offline */
-        return 1;
-    int c = fgetc(f);
-    fclose(f);
-    return c == '1';
-}
-
-int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, struct vp_err *err)
+/* The CPU ranges of list as bits of m, and their count; syntax and the
+ * mask's bound only. */
+static int parse_ranges(const char *field, const char *list, struct vp_cpumask *m,
+                        struct vp_err *err)
 {
     memset(m, 0, sizeof *m);
     const size_t w = 8 * sizeof(unsigned long);
@@ -83,13 +69,46 @@ int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, 
             return vp_input_error(err, "%s \"%s\": CPU %ld does not exist or is offline", field,
                                   list, b);
         for (long c = a; c <= b; c++) {
-            if (!vp_cpu_is_online((int)c))
-                return vp_input_error(err, "%s \"%s\": CPU %ld does not exist or is offline", field,
-                                      list, c);
             if (!(m->bits[c / w] & (1UL << (c % w))))
                 count++;
             m->bits[c / w] |= 1UL << (c % w);
         }
+    }
+    return count;
+}
+
+/* The online CPUs: the kernel's own list, read once (a file read per CPU
+ * named made a long list cost thousands of system calls). */
+static void online_cpus(struct vp_cpumask *online)
+{
+    char buf[4096] = "";
+    FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    struct vp_err ignored = {0};
+    if (buf[0] && parse_ranges("online", buf, online, &ignored) > 0)
+        return;
+    snprintf(buf, sizeof buf, "0-%d", vp_cpus_online() - 1); /* no sysfs: count them */
+    parse_ranges("online", buf, online, &ignored);
+}
+
+int vp_cpulist_parse(const char *field, const char *list, struct vp_cpumask *m, struct vp_err *err)
+{
+    int count = parse_ranges(field, list, m, err);
+    if (count <= 0)
+        return count;
+    struct vp_cpumask online;
+    online_cpus(&online);
+    const size_t w = 8 * sizeof(unsigned long);
+    for (size_t i = 0; i < sizeof m->bits / sizeof m->bits[0]; i++) {
+        unsigned long missing = m->bits[i] & ~online.bits[i];
+        if (missing)
+            return vp_input_error(err, "%s \"%s\": CPU %zu does not exist or is offline", field,
+                                  list, i * w + (size_t)__builtin_ctzl(missing));
     }
     return count;
 }
