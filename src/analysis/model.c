@@ -4,11 +4,14 @@
 #include <gsl/gsl_fit.h>
 #include <math.h>
 
+#include "analysis/stats.h"
+
 int vp_overhead_fit(const double *count, const double *pct, int n, struct vp_overhead_fit *fit)
 {
     double c0, c1, cov00, cov01, cov11, sumsq;
-    fit->a = fit->b = fit->r2 = NAN;
+    fit->a = fit->b = fit->b_ci_half = fit->r2 = NAN;
     fit->n = n;
+    fit->trend = false;
     if (n < 2)
         return -EINVAL;
     bool distinct = false;
@@ -25,7 +28,11 @@ int vp_overhead_fit(const double *count, const double *pct, int n, struct vp_ove
         sstot += (pct[k] - mean) * (pct[k] - mean);
     fit->a = c0;
     fit->b = c1;
-    fit->r2 = sstot > 0 ? 1 - sumsq / sstot : 1;
+    fit->r2 = sstot > 0 ? 1 - sumsq / sstot : NAN; /* one value at every count: no R^2 */
+    if (n >= 3) {
+        fit->b_ci_half = vp_t975(n - 2) * sqrt(cov11);
+        fit->trend = fabs(c1) > fit->b_ci_half;
+    }
     return 0;
 }
 

@@ -25,9 +25,14 @@ struct vp_model_row {
 };
 
 struct vp_overhead_fit {
-    double a, b; /* percent, percent per appliance */
-    double r2;   /* coefficient of determination */
-    int n;       /* points fitted */
+    double a, b;      /* percent, percent per appliance */
+    double b_ci_half; /* 95% CI half-width of b (t on n - 2 df); NaN for n < 3 */
+    double r2;        /* coefficient of determination; NaN when every pct is the same */
+    int n;            /* points fitted */
+    /* b's interval excludes zero: the cost grows with n beyond the noise
+     * (only then do a, b and Estimate2 mean something; two points always
+     * fit with R^2 = 1) */
+    bool trend;
 };
 
 /* Least-squares line through (count[k], pct[k]); needs two distinct counts. */

@@ -15,10 +15,13 @@
 
 struct vp_model_overhead {
     const char *platform;
+    /* "appliances": the CPU their cgroups (processes) were charged; "host":
+     * the host-wide busy difference, for stores from before the former */
+    const char *source;
     int n;
     double count[VP_MODEL_MAX_ROWS], pct[VP_MODEL_MAX_ROWS], ci[VP_MODEL_MAX_ROWS];
     struct vp_overhead_fit fit;
-    bool ok; /* fitted: idle points at two or more counts */
+    bool ok; /* fitted: idle points at two or more counts (see fit.trend) */
 };
 
 struct vp_model_series {
@@ -34,6 +37,13 @@ struct vp_model_series {
 /* The idle points of one platform and their fit. */
 void vp_model_overhead_of(const struct vp_exp_data *d, const char *platform,
                           struct vp_model_overhead *o);
+
+/* What o's fit says, in one line: the fit with b's 95% CI when the cost
+ * grows with n beyond the noise, else why there is none. */
+const char *vp_model_overhead_verdict(const struct vp_model_overhead *o, char *buf, size_t len);
+/* Whether o's values are the appliances' own charge ("appliances") or the
+ * host-wide difference, in words. */
+const char *vp_model_overhead_source(const struct vp_model_overhead *o);
 
 /* The series of run point `first` (its rows from every run point of the
  * same series). */

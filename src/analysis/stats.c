@@ -111,6 +111,26 @@ const char *vp_format_ci_range(char *buf, size_t len, const char *fmt, const str
     return buf;
 }
 
+bool vp_below_resolution(double mean, double ci_half)
+{
+    return !isfinite(mean) || !isfinite(ci_half) || mean - ci_half <= 0;
+}
+
+const char *vp_format_cost(char *buf, size_t len, const char *fmt, double mean, double ci_half)
+{
+    char m[32], c[32];
+    snprintf(m, sizeof m, fmt, mean);
+    if (!isfinite(ci_half))
+        snprintf(c, sizeof c, "?");
+    else
+        snprintf(c, sizeof c, fmt, ci_half);
+    if (vp_below_resolution(mean, ci_half))
+        snprintf(buf, len, "below resolution (%s ± %s)", m, c);
+    else
+        snprintf(buf, len, "%s ± %s", m, c);
+    return buf;
+}
+
 int vp_welch(double m1, double sd1, int n1, double m2, double sd2, int n2, struct vp_welch *w)
 {
     w->t = w->df = w->p = NAN;

@@ -52,6 +52,13 @@ const char *vp_format_ci(char *buf, size_t len, const char *fmt, const struct vp
 /* The same as "LO .. HI" (each in fmt): "-" or "n too small" as above. */
 const char *vp_format_ci_range(char *buf, size_t len, const char *fmt, const struct vp_summary *s);
 
+/* A cost that cannot be negative, measured as mean ± ci_half: whether its
+ * interval reaches zero (or there is none), i.e. the measurement cannot
+ * tell it from nothing. */
+bool vp_below_resolution(double mean, double ci_half);
+/* "M ± C" (each in fmt), or "below resolution (M ± C)" as above. */
+const char *vp_format_cost(char *buf, size_t len, const char *fmt, double mean, double ci_half);
+
 /* Welch's unequal-variance t-test of two means (the same as R's
  * t.test(var.equal = FALSE)): t = (m2 - m1) / se, Welch-Satterthwaite
  * degrees of freedom, two-sided p from the t distribution. */

@@ -8,42 +8,49 @@
 #include <string.h>
 
 #include "analysis/model_exp.h"
+#include "analysis/stats.h"
 #include "cmd/cmd.h"
 #include "core/json.h"
+#include "core/units.h"
 #include "experiment/exp_store.h"
 
 static void print_overhead(const struct vp_model_overhead *o, struct vp_json *j)
 {
+    bool fitted = o->ok && o->fit.trend;
     if (j) {
         vp_json_object_begin(j, NULL);
         vp_json_string(j, "platform", o->platform);
+        vp_json_string(j, "source", o->source);
         vp_json_array_begin(j, "points");
         for (int k = 0; k < o->n; k++) {
             vp_json_object_begin(j, NULL);
             vp_json_int(j, "appliances", (int64_t)o->count[k]);
-            vp_json_double(j, "host_cpu_pct", o->pct[k]);
+            vp_json_double(j, "cpu_pct", o->pct[k]);
             vp_json_double(j, "ci95_half", o->ci[k]);
-            vp_json_double(j, "estimate", o->ok ? o->fit.a + o->fit.b * o->count[k] : NAN);
+            vp_json_bool(j, "below_resolution", vp_below_resolution(o->pct[k], o->ci[k]));
+            vp_json_double(j, "estimate", fitted ? o->fit.a + o->fit.b * o->count[k] : NAN);
             vp_json_object_end(j);
         }
         vp_json_array_end(j);
         vp_json_double(j, "a", o->ok ? o->fit.a : NAN);
         vp_json_double(j, "b", o->ok ? o->fit.b : NAN);
+        vp_json_double(j, "b_ci95_half", o->ok ? o->fit.b_ci_half : NAN);
         vp_json_double(j, "r2", o->ok ? o->fit.r2 : NAN);
+        vp_json_bool(j, "trend", fitted);
         vp_json_object_end(j);
         return;
     }
-    printf("\nhost CPU cost of idle appliances on %s (seed 002 Table 3), percent of the host\n",
-           o->platform);
-    printf("%6s %10s %10s %10s\n", "n", "overhead", "ci95_half", "estimate");
+    char cost[96], verdict[256], est[32];
+    printf("\nhost CPU cost of idle appliances on %s (seed 002 Table 3), percent of the host,\n"
+           "%s\n",
+           o->platform, vp_model_overhead_source(o));
+    printf("%6s  %-38s %10s\n", "n", "overhead (95% CI)", "estimate");
     for (int k = 0; k < o->n; k++)
-        printf("%6.0f %10.3f %10.3f %10.3f\n", o->count[k], o->pct[k], o->ci[k],
-               o->ok ? o->fit.a + o->fit.b * o->count[k] : NAN);
-    if (o->ok)
-        printf("fit O(n) = a + b·n: a = %.4f, b = %.4f (O = %.5f per appliance), R² = %.4f\n",
-               o->fit.a, o->fit.b, o->fit.b / 100, o->fit.r2);
-    else
-        printf("fit O(n): needs idle points at two or more counts\n");
+        printf("%6.0f  %-38s %10s\n", o->count[k],
+               vp_format_cost(cost, sizeof cost, "%.3f", o->pct[k], o->ci[k]),
+               vp_format_figure(est, sizeof est, "%.3f",
+                                fitted ? o->fit.a + o->fit.b * o->count[k] : NAN));
+    printf("%s\n", vp_model_overhead_verdict(o, verdict, sizeof verdict));
 }
 
 /* One series: its rows, estimates and table. */
@@ -94,6 +101,9 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
                                       : "external where the time server had them");
     if (!have_p)
         printf("(no point with i = P = %d instances: no estimates)\n", P);
+    else if (!(ms.overhead.ok && ms.overhead.fit.trend))
+        printf("(no Estimate2: no per-appliance cost above the noise on %s, see below)\n",
+               s->platform);
     printf("%4s %4s %11s %10s %11s %7s %11s %7s %6s\n", "i", "n", "measured_s", "ci95_half",
            "estimate1", "err1%", "estimate2", "err2%", "jain");
     for (int k = 0; k < nrows; k++) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/stats.h"
 #include "core/json.h"
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -174,28 +175,33 @@ int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64
 }
 
 int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const char *status,
-                           const char *error, double cpu_pct, double cpu_ci_half, int n,
-                           struct vp_err *err)
+                           const char *error, const struct vp_summary *host,
+                           const struct vp_summary *apps, struct vp_err *err)
 {
     sqlite3_stmt *q;
     int rc =
         vp_store_prepare(st,
                          "UPDATE experiment_points SET status = ?, error = ?, host_cpu_pct = ?, "
-                         "host_cpu_ci95_half = ?, host_cpu_samples = ? "
-                         "WHERE experiment_id = ? AND point = ?",
+                         "host_cpu_ci95_half = ?, host_cpu_samples = ?, appliance_cpu_pct = ?, "
+                         "appliance_cpu_ci95_half = ? WHERE experiment_id = ? AND point = ?",
                          &q, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
-    if (n > 0) {
-        sqlite3_bind_double(q, 3, cpu_pct);
-        if (isfinite(cpu_ci_half))
-            sqlite3_bind_double(q, 4, cpu_ci_half);
-        sqlite3_bind_int(q, 5, n);
+    if (host->n > 0) {
+        sqlite3_bind_double(q, 3, host->mean);
+        if (isfinite(host->ci_half))
+            sqlite3_bind_double(q, 4, host->ci_half);
+        sqlite3_bind_int(q, 5, host->n);
     }
-    sqlite3_bind_int64(q, 6, id);
-    sqlite3_bind_int(q, 7, point);
+    if (apps->n > 0) {
+        sqlite3_bind_double(q, 6, apps->mean);
+        if (isfinite(apps->ci_half))
+            sqlite3_bind_double(q, 7, apps->ci_half);
+    }
+    sqlite3_bind_int64(q, 8, id);
+    sqlite3_bind_int(q, 9, point);
     return step_done(st, q, "end point", err);
 }
 
@@ -285,7 +291,8 @@ static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err
     int rc =
         vp_store_prepare(st,
                          "SELECT point, kind, params, series, platform, status, instances, "
-                         "cpus_available, host_cpu_pct, host_cpu_ci95_half FROM experiment_points "
+                         "cpus_available, host_cpu_pct, host_cpu_ci95_half, appliance_cpu_pct, "
+                         "appliance_cpu_ci95_half FROM experiment_points "
                          "WHERE experiment_id = ? ORDER BY point",
                          &q, err);
     if (rc < 0)
@@ -310,6 +317,8 @@ static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err
         p->cpus_available = sqlite3_column_int(q, 7);
         p->host_cpu_pct = col_double(q, 8);
         p->host_cpu_ci_half = col_double(q, 9);
+        p->appliance_cpu_pct = col_double(q, 10);
+        p->appliance_cpu_ci_half = col_double(q, 11);
     }
     sqlite3_finalize(q);
     return rc == 0 ? load_runs(st, d, err) : rc;

@@ -34,10 +34,13 @@ int vp_exp_store_point_service(struct vp_store *st, int64_t id, int point, const
                                struct vp_err *err);
 int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64_t profile_id,
                                struct vp_err *err);
-/* End a point; an idle point's host CPU use (n samples) when n > 0. */
+/* End a point; an idle point's CPU cost, percent of the host (each stored
+ * when its n > 0): host, the host-wide busy difference /proc/stat gives;
+ * apps, what the appliances themselves were charged. */
+struct vp_summary;
 int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const char *status,
-                           const char *error, double cpu_pct, double cpu_ci_half, int n,
-                           struct vp_err *err);
+                           const char *error, const struct vp_summary *host,
+                           const struct vp_summary *apps, struct vp_err *err);
 
 /* For progress: the newest run id, and how many rounds runs newer than
  * floor have stored (-1 on error). */
@@ -52,7 +55,8 @@ struct vp_exp_point_row {
     char kind[8];
     char *params, *series, *platform, *status;
     int instances, cpus_available;
-    double host_cpu_pct, host_cpu_ci_half; /* NaN when none */
+    double host_cpu_pct, host_cpu_ci_half;           /* host-wide; NaN when none */
+    double appliance_cpu_pct, appliance_cpu_ci_half; /* the appliances'; NaN when none */
     int nruns;
     char (*appliance)[64];
     int64_t *run_id; /* 0 when the appliance stored none */

@@ -134,10 +134,16 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
     double other = vp_point_other_work(st, exp_id, p->point, &err);
     if (j == NULL) {
         char m[32], c[32], jn[32];
-        if (idle)
-            printf("%5d  %-34s %-11s %4d  host CPU %6.2f%% ± %.2f\n", p->point + 1, p->params,
-                   p->status, p->instances, p->host_cpu_pct, p->host_cpu_ci_half);
-        else
+        if (idle) {
+            char apps[96], host[96];
+            printf("%5d  %-34s %-11s %4d  appliances' CPU %s %%, host-wide %s %%\n", p->point + 1,
+                   p->params, p->status, p->instances,
+                   isfinite(p->appliance_cpu_pct)
+                       ? vp_format_cost(apps, sizeof apps, "%.2f", p->appliance_cpu_pct,
+                                        p->appliance_cpu_ci_half)
+                       : "-",
+                   vp_format_cost(host, sizeof host, "%.2f", p->host_cpu_pct, p->host_cpu_ci_half));
+        } else
             printf("%5d  %-34s %-11s %4d  %10s %10s %6s\n", p->point + 1, p->params, p->status,
                    p->instances,
                    vp_format_figure(m, sizeof m, "%.4g", ps.elapsed.n ? ps.elapsed.mean : NAN),
@@ -162,6 +168,10 @@ static int show_point(struct vp_store *st, int64_t exp_id, const struct vp_exp_p
     if (idle) {
         vp_json_double(j, "host_cpu_pct", p->host_cpu_pct);
         vp_json_double(j, "host_cpu_ci95_half", p->host_cpu_ci_half);
+        vp_json_double(j, "appliance_cpu_pct", p->appliance_cpu_pct);
+        vp_json_double(j, "appliance_cpu_ci95_half", p->appliance_cpu_ci_half);
+        vp_json_bool(j, "below_resolution",
+                     vp_below_resolution(p->appliance_cpu_pct, p->appliance_cpu_ci_half));
     } else {
         vp_json_int(j, "n", ps.elapsed.n);
         vp_json_double(j, "elapsed_mean_s", ps.elapsed.n ? ps.elapsed.mean : NAN);

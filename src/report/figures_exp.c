@@ -314,14 +314,12 @@ static void model_series(struct vp_json *j, const struct vp_model_series *s)
 
 static void model_overhead(struct vp_json *j, const struct vp_model_overhead *o)
 {
-    char title[256], note[256];
+    char title[256], note[512], verdict[256];
+    bool fitted = o->ok && o->fit.trend;
     snprintf(title, sizeof title, "host CPU cost of idle appliances on %s, O(n) = a + b·n",
              o->platform);
-    if (o->ok)
-        snprintf(note, sizeof note, "fit: a = %.4f %%, b = %.4f %% per appliance, R² = %.4f",
-                 o->fit.a, o->fit.b, o->fit.r2);
-    else
-        snprintf(note, sizeof note, "no fit: it needs idle points at two or more counts");
+    snprintf(note, sizeof note, "%s; %s", vp_model_overhead_source(o),
+             vp_model_overhead_verdict(o, verdict, sizeof verdict));
     vp_fig_begin(j, "xy", title, note);
     vp_json_string(j, "xname", "idle appliances");
     vp_json_string(j, "y", "host CPU (%)");
@@ -345,7 +343,7 @@ static void model_overhead(struct vp_json *j, const struct vp_model_overhead *o)
     }
     vp_json_array_end(j);
     vp_json_object_end(j);
-    if (o->ok) {
+    if (fitted) {
         double lo = o->count[0], hi = o->count[0];
         for (int k = 1; k < o->n; k++) {
             lo = fmin(lo, o->count[k]);
@@ -361,17 +359,14 @@ static void model_overhead(struct vp_json *j, const struct vp_model_overhead *o)
         vp_json_object_end(j);
     }
     vp_json_array_end(j);
-    static const char *const cols[] = {"n", "host CPU %", "95% CI", "fit %", NULL};
+    static const char *const cols[] = {"n", "host CPU % (95% CI)", "fit %", NULL};
     vp_fig_table_begin(j, cols);
     for (int k = 0; k < o->n; k++) {
+        char cost[96];
         vp_fig_row_begin(j);
         vp_fig_cell(j, "%.0f", o->count[k]);
-        vp_fig_cell_num(j, "%.3f", o->pct[k]);
-        if (isfinite(o->ci[k]))
-            vp_fig_cell(j, "± %.3f", o->ci[k]);
-        else
-            vp_fig_cell(j, "n too small");
-        vp_fig_cell_num(j, "%.3f", o->ok ? o->fit.a + o->fit.b * o->count[k] : NAN);
+        vp_fig_cell(j, "%s", vp_format_cost(cost, sizeof cost, "%.3f", o->pct[k], o->ci[k]));
+        vp_fig_cell_num(j, "%.3f", fitted ? o->fit.a + o->fit.b * o->count[k] : NAN);
         vp_fig_row_end(j);
     }
     vp_fig_table_end(j);

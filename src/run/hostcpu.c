@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 
@@ -36,20 +38,27 @@ double vp_cpu_busy_pct(const struct vp_cpu_times *a, const struct vp_cpu_times *
     return 100.0 * (double)(b->busy - a->busy) / (double)(b->total - a->total);
 }
 
-int vp_cpu_sample(uint64_t duration_ns, uint64_t interval_ns, struct vp_summary *s,
-                  struct vp_err *err)
+int vp_cpu_sample(uint64_t duration_ns, uint64_t interval_ns, vp_cpu_ns_fn apps_ns, void *arg,
+                  struct vp_summary *host, struct vp_summary *apps, struct vp_err *err)
 {
     int n = (int)(duration_ns / interval_ns), k = 0, rc = 0;
     if (n < 1)
         n = 1;
-    double *pct = calloc((size_t)n, sizeof *pct);
+    const double ns_per_tick = 1e9 / (double)sysconf(_SC_CLK_TCK);
+    double *pct = calloc((size_t)n, sizeof *pct), *app_pct = calloc((size_t)n, sizeof *app_pct);
     struct vp_cpu_times a, b;
-    if (pct == NULL)
-        return vp_run_error(err, ENOMEM, "cpu samples");
+    uint64_t ns_a = 0, ns_b = 0;
+    memset(apps, 0, sizeof *apps);
+    if (pct == NULL || app_pct == NULL) {
+        rc = vp_run_error(err, ENOMEM, "cpu samples");
+        goto out;
+    }
     if ((rc = vp_cpu_times_read(&a)) < 0) {
         rc = vp_run_error(err, -rc, "/proc/stat");
         goto out;
     }
+    if (apps_ns && (rc = apps_ns(arg, &ns_a, err)) < 0)
+        goto out;
     for (int i = 0; i < n; i++) {
         if ((rc = vp_sleep_ns(interval_ns)) < 0) {
             rc = vp_run_error(err, EINTR, "interrupted");
@@ -59,14 +68,25 @@ int vp_cpu_sample(uint64_t duration_ns, uint64_t interval_ns, struct vp_summary 
             rc = vp_run_error(err, -rc, "/proc/stat");
             goto out;
         }
+        if (apps_ns && (rc = apps_ns(arg, &ns_b, err)) < 0)
+            goto out;
         double p = vp_cpu_busy_pct(&a, &b);
-        if (isfinite(p))
+        if (isfinite(p)) {
+            double host_ns = (double)(b.total - a.total) * ns_per_tick;
+            app_pct[k] = 100.0 * ((double)ns_b - (double)ns_a) / host_ns;
             pct[k++] = p;
+        }
         a = b;
+        ns_a = ns_b;
     }
-    if (k == 0 || vp_summarize(pct, k, false, s) < 0)
+    if (k == 0 || vp_summarize(pct, k, false, host) < 0) {
         rc = vp_run_error(err, 0, "/proc/stat did not advance");
+        goto out;
+    }
+    if (apps_ns)
+        vp_summarize(app_pct, k, false, apps);
 out:
     free(pct);
+    free(app_pct);
     return rc;
 }

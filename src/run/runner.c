@@ -473,17 +473,38 @@ static int run_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     return rc;
 }
 
-/* n appliances that only sleep, and the host CPU they cost: busy percent
- * with them, less busy percent just before they were made (the host is
- * rarely idle; what else runs is taken out as far as it is steady). */
-static int idle_point(struct runner *r, const struct vp_point *pt, struct vp_summary *cpu,
-                      struct vp_err *err)
+/* The CPU time the point's appliances have been charged so far (cgroups,
+ * or the processes' own times where there is none). */
+static int appliances_cpu_ns(void *arg, uint64_t *ns, struct vp_err *err)
 {
-    struct vp_summary base;
+    struct runner *r = arg;
+    *ns = 0;
+    for (int i = 0; i < r->nslots; i++) {
+        const struct slot *s = &r->slots[i];
+        struct vp_appliance_usage u;
+        if (s->a == NULL || s->ops->usage == NULL)
+            continue;
+        int rc = s->ops->usage(s->a, &u, err);
+        if (rc < 0)
+            return rc;
+        *ns += u.cpu_user_ns + u.cpu_system_ns;
+    }
+    return 0;
+}
+
+/* n appliances that only sleep, and the host CPU they cost: what their
+ * cgroups (processes) were charged, which no neighbour disturbs; and beside
+ * it the host's busy percent with them less just before they were made,
+ * which also holds what the platform spends outside them but everything
+ * else that ran, too. */
+static int idle_point(struct runner *r, const struct vp_point *pt, struct vp_summary *host,
+                      struct vp_summary *apps, struct vp_err *err)
+{
+    struct vp_summary base, ignored;
     uint64_t window = r->cfg->exp->overhead_seconds;
     vp_runner_progress(r, pt, "idle appliances: host CPU before");
     int rc = vp_cpu_sample(window / 2 > IDLE_INTERVAL_NS ? window / 2 : IDLE_INTERVAL_NS,
-                           IDLE_INTERVAL_NS, &base, err);
+                           IDLE_INTERVAL_NS, NULL, NULL, &base, &ignored, err);
     if (rc == 0)
         rc = create_all(r, pt, err);
     if (rc == 0)
@@ -492,12 +513,12 @@ static int idle_point(struct runner *r, const struct vp_point *pt, struct vp_sum
     if (rc == 0 && vp_sleep_ns(IDLE_SETTLE_NS) < 0)
         rc = vp_run_error(err, EINTR, "experiment interrupted");
     if (rc == 0)
-        rc = vp_cpu_sample(window, IDLE_INTERVAL_NS, cpu, err);
+        rc = vp_cpu_sample(window, IDLE_INTERVAL_NS, appliances_cpu_ns, r, host, apps, err);
     if (rc == 0) {
-        cpu->mean -= base.mean;
-        double a = isfinite(cpu->ci_half) ? cpu->ci_half : 0;
+        host->mean -= base.mean;
+        double a = isfinite(host->ci_half) ? host->ci_half : 0;
         double b = isfinite(base.ci_half) ? base.ci_half : 0;
-        cpu->ci_half = sqrt(a * a + b * b);
+        host->ci_half = sqrt(a * a + b * b);
     }
     for (int i = 0; i < r->nslots; i++)
         r->slots[i].exited = true; /* sleeps: no SIGTERM grace needed */
@@ -506,13 +527,14 @@ static int idle_point(struct runner *r, const struct vp_point *pt, struct vp_sum
 
 static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
-    struct vp_summary cpu = {0};
+    struct vp_summary host_cpu = {0}, apps_cpu = {0};
     struct vp_err store_err = {0};
     r->ops = find_ops(r->cfg, pt->s.platform);
     int rc = vp_exp_store_point(r->cfg->st, r->exp_id, pt, err);
     if (rc < 0)
         return rc;
-    rc = pt->kind == VP_POINT_RUN ? run_point(r, pt, err) : idle_point(r, pt, &cpu, err);
+    rc = pt->kind == VP_POINT_RUN ? run_point(r, pt, err)
+                                  : idle_point(r, pt, &host_cpu, &apps_cpu, err);
     struct vp_err prof_err = {0};
     int prc = profile_stop(r, &prof_err);
     if (prc < 0 && rc == 0) {
@@ -525,7 +547,7 @@ static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err 
     teardown(r);
     const char *status = rc == 0 ? "complete" : vp_interrupted ? "interrupted" : "failed";
     if (vp_exp_store_point_end(r->cfg->st, r->exp_id, pt->index, status, rc ? err->msg : NULL,
-                               cpu.mean, cpu.ci_half, cpu.n, &store_err) < 0 &&
+                               &host_cpu, &apps_cpu, &store_err) < 0 &&
         rc == 0) {
         *err = store_err;
         rc = -EIO;

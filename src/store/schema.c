@@ -604,6 +604,10 @@ static const char *const migrations[] = {
     "  host_cpu_samples, profile_id FROM experiment_points;"
     "DROP TABLE experiment_points;"
     "ALTER TABLE experiment_points_new RENAME TO experiment_points;",
+    /* 15 -> 16: an idle point's CPU charged to its appliances (cgroups or
+     * processes), beside the host-wide difference host_cpu_pct */
+    "ALTER TABLE experiment_points ADD COLUMN appliance_cpu_pct REAL;"
+    "ALTER TABLE experiment_points ADD COLUMN appliance_cpu_ci95_half REAL;",
 };
 
 int vp_schema_version(void)

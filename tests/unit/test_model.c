@@ -21,9 +21,29 @@ static void test_overhead_fit(void)
     CHECK_NEAR(fit.a, 1.064, 0.002); /* and the paper's, to its rounding */
     CHECK_NEAR(fit.r2, 0.975819, 0.0001);
     CHECK_INT(fit.n, 6);
+    CHECK_NEAR(fit.b_ci_half, 0.2232477, 1e-5); /* t(0.975, 4) * se(b), by hand */
+    CHECK(fit.trend);
     const double same[] = {2, 2};
     CHECK(vp_overhead_fit(same, pct, 2, &fit) < 0);
     CHECK(vp_overhead_fit(n, pct, 1, &fit) < 0);
+}
+
+/* Idle appliances whose cost is noise around zero: a line fits (R^2 low)
+ * but its slope's interval holds zero, so it means nothing; two points
+ * always fit exactly and cannot be judged. */
+static void test_overhead_no_trend(void)
+{
+    const double n[] = {1, 2, 4, 8};
+    const double pct[] = {0.5, -0.3, 0.4, 0.1};
+    struct vp_overhead_fit fit;
+    CHECK_INT(vp_overhead_fit(n, pct, 4, &fit), 0);
+    CHECK_NEAR(fit.b, -0.0113043, 1e-6);
+    CHECK_NEAR(fit.b_ci_half, 4.302653 * 0.0817021, 1e-5); /* t(0.975, 2) * se(b) */
+    CHECK(!fit.trend);
+    CHECK_INT(vp_overhead_fit(n, pct, 2, &fit), 0);
+    CHECK_NEAR(fit.r2, 1, 1e-12);
+    CHECK(isnan(fit.b_ci_half));
+    CHECK(!fit.trend);
 }
 
 /* Table 2 (native, P = 2): 215 at i = 2 gives 322.5, 430, 645, 860, 1290. */
@@ -74,6 +94,7 @@ static void test_jain(void)
 int main(void)
 {
     RUN(test_overhead_fit);
+    RUN(test_overhead_no_trend);
     RUN(test_estimate1);
     RUN(test_estimate2);
     RUN(test_jain);

@@ -31,6 +31,7 @@ static const char *const released[] = {
     "b8c5a13cf7c94472a905f8f6f1a18365c923baf97642185c20fa1cf8e60fe4ff", /* 13 -> 14 router platform
                                                                          */
     "7beb053d0a057d9a6b3aceb3575f133ce5099ee1e7792a0a6cd78fbd2005c100", /* 14 -> 15 incomplete */
+    "16750ba5d37246375fa10cf7f64e869b6038c46431296b2f24b00317d28e79b9", /* 15 -> 16 appliance CPU */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 

@@ -280,6 +280,20 @@ static void test_format_ci(void)
     CHECK_STR(vp_format_ci(buf, sizeof buf, "%.3f", &s), "-");
 }
 
+/* A cost (idle appliances' CPU) whose interval reaches zero is below the
+ * measurement's resolution and says so instead of a signed figure. */
+static void test_format_cost(void)
+{
+    char buf[64];
+    CHECK_STR(vp_format_cost(buf, sizeof buf, "%.2f", 1.5, 0.25), "1.50 ± 0.25");
+    CHECK(!vp_below_resolution(1.5, 0.25));
+    CHECK_STR(vp_format_cost(buf, sizeof buf, "%.1f", -37.5, 76.9),
+              "below resolution (-37.5 ± 76.9)");
+    CHECK(vp_below_resolution(0.1, 0.1));
+    CHECK(vp_below_resolution(2, NAN)); /* no interval: cannot tell */
+    CHECK_STR(vp_format_cost(buf, sizeof buf, "%.1f", 2, NAN), "below resolution (2.0 ± ?)");
+}
+
 /* Welch's t-test against R 4.x:
  *   t.test(extra ~ group, data = sleep)  # var.equal = FALSE is the default
  *   t = -1.8608, df = 17.776, p-value = 0.07939
@@ -438,6 +452,7 @@ int main(void)
     RUN(test_harmonic_tight);
     RUN(test_harmonic_no_inf);
     RUN(test_format_ci);
+    RUN(test_format_cost);
     RUN(test_welch);
     RUN(test_print_run);
     RUN(test_harmonic_rejects);
