@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "drivers/app.h"
 #include "core/json.h"
 #include "core/progress.h"
 #include "core/signals.h"
@@ -136,14 +137,19 @@ static void run_help(FILE *f)
           "                            load option; NAME.key for one appliance or load\n"
           "  overhead: {counts: [n...], seconds: S}   host CPU of n idle appliances\n"
           "Roles: workload (default), sip-server (virtperf sip-uas), media-server\n"
-          "(virtperf media-server). Drivers: sip-uac, sip-capacity (target a sip-server),\n"
-          "rtp (virtperf rtp-client; targets a media-server). A point with loads lasts\n"
-          "until its non-background loads end; its workloads run until then.\n\n"
+          "(virtperf media-server), udp-sink, tcp-sink, and app: a command of your own\n"
+          "(native or container) standing in for one of those servers, e.g. Kamailio as\n"
+          "the sip-server (experiments/voip-kamailio.yaml). Drivers: sip-uac,\n"
+          "sip-capacity (target a sip-server), rtp (virtperf rtp-client; targets a\n"
+          "media-server), udp, tcp. A point with loads lasts until its non-background\n"
+          "loads end; its workloads run until then.\n\n"
           "Top-level keys (written `key: value`):\n",
           f);
     vp_opt_print_help(f, vp_exp_settings_opts);
     fputs("Appliance fields:\n", f);
     vp_opt_print_help(f, vp_exp_fields_opts);
+    fputs("App fields (role app):\n", f);
+    vp_opt_print_help(f, vp_app_opt_table);
     fputs("Load fields:\n", f);
     vp_opt_print_help(f, vp_exp_load_opts);
     fputs("Options:\n", f);

@@ -113,6 +113,8 @@ int vp_server_cmdline(const struct vp_point *pt, const struct vp_instance *in, c
 {
     const struct vp_exp_app *a = &pt->apps[in->app];
     struct builder b;
+    if (a->server->command == NULL) /* an app: its own command line (runner_procs.c) */
+        return vp_input_error(err, "appliance %s: an app is no virtperf server", in->name);
     start(&b, cl);
     arg(&b, "/proc/self/exe");
     arg(&b, a->server->command);

@@ -63,10 +63,18 @@ enum vp_role {
     VP_ROLE_MEDIA_SERVER,
     VP_ROLE_UDP_SINK,
     VP_ROLE_TCP_SINK,
+    VP_ROLE_APP, /* the user's own command standing in for one of the above */
     VP_ROLE_COUNT
 };
 extern const char *const vp_exp_role_names[];
 extern const struct vp_server *const vp_exp_roles[VP_ROLE_COUNT];
+/* An app's options (role app) with the point's values applied. */
+struct vp_app_opts;
+struct vp_exp_app;
+int vp_exp_app_opts(const struct vp_exp_app *a, struct vp_app_opts *o, struct vp_err *err);
+/* Set a->serves (what loads that target it must drive) and, for an app,
+ * check that its command and readiness check can work: input errors. */
+int vp_exp_app_resolve(struct vp_exp_app *a, struct vp_err *err);
 /* Whether key is among a server's or driver's reserved options (the
  * runner's to set). */
 bool vp_exp_reserved(const char *const *reserved, const char *key);
@@ -108,6 +116,7 @@ struct vp_exp_app {
     bool count_given;                 /* instances are named PREFIX-k */
     const struct vp_workload *w;      /* role workload: resolved from f.workload */
     const struct vp_server *server;   /* other roles: the server command */
+    const struct vp_server *serves;   /* the server loads see: server, or the one an app serves */
     struct vp_kv opts[VP_EXP_MAX_KV]; /* workload or server options, in order */
     int nopts;
 };

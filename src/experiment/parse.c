@@ -225,8 +225,15 @@ static int check_app_opts(struct parse *p, struct vp_exp_app *a, yaml_node_t *wh
             return vp_parse_at(p, where, "appliance \"%s\": a %s runs no workload", a->f.name,
                                vp_exp_role_names[a->f.role]);
         a->server = vp_exp_roles[a->f.role];
-        return vp_parse_check_opts(p, &a->server->options, a->server->reserved, a->server->command,
-                                   "an appliance field", a->opts, a->nopts);
+        int rc = vp_parse_check_opts(p, &a->server->options, a->server->reserved,
+                                     a->server->command ? a->server->command : "an app",
+                                     "an appliance field", a->opts, a->nopts);
+        if (rc == 0 && vp_exp_app_resolve(a, p->err) < 0) {
+            char msg[sizeof p->err->msg];
+            snprintf(msg, sizeof msg, "%s", p->err->msg);
+            return vp_parse_at(p, where, "appliance \"%s\": %s", a->f.name, msg);
+        }
+        return rc;
     }
     if (a->f.workload[0] == '\0')
         return vp_parse_at(p, where, "appliance \"%s\": no workload", a->f.name);

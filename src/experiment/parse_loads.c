@@ -84,10 +84,11 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
     if (t == NULL)
         return vp_parse_at(p, m, "load %s: target \"%s\" is not an appliance of this file",
                            l->f.name, l->f.target);
-    if (t->server != l->driver->serves)
-        return vp_parse_at(p, m, "load %s: %s drives a %s, and appliance %s is a %s", l->f.name,
+    if (t->serves != l->driver->serves)
+        return vp_parse_at(p, m, "load %s: %s drives a %s, and appliance %s %s a %s", l->f.name,
                            l->driver->name, l->driver->serves->name, t->f.name,
-                           vp_exp_role_names[t->f.role]);
+                           t->f.role == VP_ROLE_APP ? "serves as" : "is",
+                           t->serves ? t->serves->name : vp_exp_role_names[t->f.role]);
     return vp_parse_check_opts(p, &l->driver->options, l->driver->reserved, l->driver->command,
                                "a load field", l->opts, l->nopts);
 }

@@ -273,6 +273,28 @@ static bool measures_something(const struct vp_point *pt)
     return vp_point_has_load(pt);
 }
 
+/* The apps (role app) of a point with its values: commands of this host's,
+ * so only where the host's files are (native processes, containers). */
+static int check_apps(struct vp_point *pt, struct vp_err *err)
+{
+    for (int a = 0; a < pt->napps; a++) {
+        struct vp_exp_app *t = &pt->apps[a];
+        if (t->f.role != VP_ROLE_APP || t->f.count == 0)
+            continue;
+        if (strcmp(pt->s.platform, "native") != 0 && strcmp(pt->s.platform, "container") != 0)
+            return vp_input_error(err,
+                                  "point %d: appliance %s: an app runs a command of this host's: "
+                                  "platform native or container, not %s",
+                                  pt->index + 1, t->f.name, pt->s.platform);
+        int rc = vp_exp_app_resolve(t, err);
+        if (rc < 0) {
+            vp_err_prefix(err, "point %d: appliance %s", pt->index + 1, t->f.name);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 /* Point idx: case idx / (matrix points), then the matrix product, first
  * axis slowest. The params are the case's label and the matrix values. */
 static int expand_point(const struct vp_experiment *exp, int idx, long per_case,
@@ -307,6 +329,8 @@ static int expand_point(const struct vp_experiment *exp, int idx, long per_case,
             return rc;
     }
     pt->nparams = first + exp->naxes;
+    if ((rc = check_apps(pt, err)) < 0)
+        return rc;
     if ((rc = make_instances(pt, cpus, err)) == 0 && pt->ninst == 0)
         rc = vp_input_error(err, "%s: point %d: no appliance has instances (every count is 0)",
                             exp->path, idx + 1);

@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "drivers/driver.h"
+#include "drivers/app.h"
 #include "experiment/experiment.h"
 
 static const char *const scheme_text[] = {"float", "exclusive", "shared-one"};
@@ -41,10 +42,16 @@ static void command_text(const struct vp_point *pt, const struct vp_instance *in
 {
     struct vp_cmdline cl;
     struct vp_err err = {0};
+    struct vp_app_opts app;
+    buf[0] = '\0';
+    if (pt->kind == VP_POINT_RUN && pt->apps[in->app].server == &vp_server_app) {
+        if (vp_exp_app_opts(&pt->apps[in->app], &app, &err) == 0)
+            snprintf(buf, len, "%s", app.command);
+        return;
+    }
     int rc = pt->kind == VP_POINT_RUN && pt->apps[in->app].server
                  ? vp_server_cmdline(pt, in, "ADDRESS:0", &cl, &err)
                  : vp_instance_cmdline(pt, in, NULL, -1, &cl, &err);
-    buf[0] = '\0';
     if (rc == 0)
         join(&cl, buf, len);
 }

@@ -190,8 +190,8 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
             }
             if (pt->kind == VP_POINT_RUN && server && !reachable(ops, &spec))
                 return vp_input_error(err,
-                                      "point %d, appliance %s: a %s on platform %s is out of the "
-                                      "loads' reach: give it net: bridge, routed or direct",
+                                      "point %d, appliance %s: its %s on platform %s is out of "
+                                      "the loads' reach: give it net: bridge, routed or direct",
                                       p + 1, spec.name, server->name, ops->name);
         }
         int rc = validate_generators(cfg, pt, err);

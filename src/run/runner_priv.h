@@ -38,6 +38,11 @@ struct slot {
     size_t line_len;
     char last_line[512]; /* the last one read, for error messages */
     char address[96];    /* servers: HOST:PORT once listening */
+    /* role app: stdout comes with stderr (err_fd); ready once ready_text
+     * was printed or its probe answered; stopped by stop_signal */
+    bool app, app_ready;
+    int stop_signal;
+    char ready_text[256];
 };
 
 struct runner {

@@ -4,6 +4,7 @@
  * of them goes into the store. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,9 +16,11 @@
 
 #include "core/clock.h"
 #include "core/signals.h"
+#include "drivers/app.h"
 #include "drivers/driver.h"
 #include "experiment/exp_store.h"
 #include "platform/privs.h"
+#include "run/app_ready.h"
 #include "run/barrier.h"
 #include "run/runner_priv.h"
 
@@ -54,11 +57,11 @@ static int start_in(struct slot *s, char *const *argv, bool err_pipe, int sync_f
             return rc;
         ex.user = true;
     }
-    if (pipe2(out, O_CLOEXEC) < 0 || (err_pipe && pipe2(ep, O_CLOEXEC) < 0)) {
+    if ((!s->app && pipe2(out, O_CLOEXEC) < 0) || (err_pipe && pipe2(ep, O_CLOEXEC) < 0)) {
         rc = vp_run_error(err, errno, "appliance %s: pipe", s->name);
         goto out;
     }
-    ex.stdout_fd = out[1];
+    ex.stdout_fd = s->app ? ep[1] : out[1]; /* an app's output is lines to read, not a document */
     if (err_pipe)
         ex.stderr_fd = ep[1];
     if ((rc = s->ops->start(s->a, &ex, &s->pid, err)) < 0) {
@@ -183,6 +186,8 @@ static void stderr_line(struct slot *s)
         take_address(s, s->line);
         return;
     }
+    if (s->app && !s->app_ready && s->ready_text[0] && strstr(s->line, s->ready_text))
+        s->app_ready = true;
     bool error = strncmp(s->line, ours, sizeof ours - 1) == 0;
     snprintf(s->last_line, sizeof s->last_line, "%s", s->line + (error ? sizeof ours - 1 : 0));
     if (error)
@@ -258,6 +263,8 @@ static int pump(struct runner *r, int timeout_ms, struct vp_err *err)
             s->eof = true;
         else
             s->err_eof = true;
+        if (s->app)
+            s->eof = s->err_eof; /* its one stream */
     }
 out:
     free(pfd);
@@ -265,10 +272,69 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+/* The folder of the experiment file, absolute ({dir} in an app's command);
+ * dir holds PATH_MAX. */
+static void experiment_dir(const struct runner *r, char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", r->cfg->exp->path);
+    char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(path, sizeof path, ".");
+    else
+        slash[slash == path] = '\0'; /* "/x.yaml": the root */
+    if (realpath(path, dir) == NULL)
+        snprintf(dir, PATH_MAX, "%s", path);
+}
+
+/* Start slot s's app (role app) at its address and wait until it is ready:
+ * its probe answered, or its ready-text printed. */
+static int start_app(struct runner *r, const struct vp_point *pt, struct slot *s,
+                     struct vp_err *err)
+{
+    struct vp_app_opts o;
+    char dir[PATH_MAX], words[2 * VP_STR_MAX], *argv[64];
+    const char *host = s->ops->address(s->a);
+    int rc = vp_exp_app_opts(&pt->apps[s->in->app], &o, err);
+    if (rc < 0)
+        return rc;
+    int port = o.port ? (int)o.port : vp_app_free_port();
+    if (port == 0)
+        return vp_run_error(err, EADDRINUSE, "appliance %s: no free port", s->name);
+    experiment_dir(r, dir);
+    if ((rc = vp_app_argv(&o, host, port, dir, words, sizeof words, argv, 64, err)) < 0)
+        return rc;
+    s->app = true;
+    s->stop_signal = vp_app_signal(&o);
+    snprintf(s->ready_text, sizeof s->ready_text, "%s", o.ready_text);
+    snprintf(s->address, sizeof s->address, "%s:%d", host, port);
+    if ((rc = start_in(s, argv, true, -1, err)) < 0)
+        return rc;
+    enum vp_app_ready method = vp_app_ready_method(&o);
+    uint64_t until = vp_now_ns() + o.ready_timeout;
+    while (!s->app_ready) {
+        if (vp_interrupted)
+            return interrupted(err);
+        if (s->err_eof || vp_now_ns() > until)
+            return vp_run_error(err, 0, "appliance %s: %s %s%s%s", s->name, argv[0],
+                                s->err_eof ? "ended before it was ready"
+                                           : "was not ready in its ready-timeout",
+                                s->last_line[0] ? ": " : "", s->last_line);
+        if ((rc = pump(r, method == VP_APP_READY_LOG ? POLL_MS : 0, err)) < 0)
+            return rc;
+        if (method != VP_APP_READY_LOG)
+            s->app_ready = vp_app_probe(method, host, port, POLL_MS);
+        vp_runner_progress(r, pt, "starting servers");
+    }
+    return 0;
+}
+
 /* Start the server of slot s and wait until it listens. */
 static int start_server(struct runner *r, const struct vp_point *pt, struct slot *s,
                         struct vp_err *err)
 {
+    if (pt->apps[s->in->app].server == &vp_server_app)
+        return start_app(r, pt, s, err);
     struct vp_cmdline cl;
     char listen[96];
     snprintf(listen, sizeof listen, "%s:0", s->ops->address(s->a));
@@ -411,7 +477,7 @@ static int stop_and_wait(struct runner *r, const struct vp_point *pt,
     for (int k = 0; k < r->nslots; k++) {
         struct slot *s = &r->slots[k];
         if (s->pid > 0 && !s->eof && pick(s, false))
-            kill(s->pid, sig);
+            kill(s->pid, s->app ? s->stop_signal : sig);
     }
     uint64_t until = vp_now_ns() + WIND_DOWN_NS;
     while (!all_ended(r, pick, false)) {
@@ -456,7 +522,8 @@ static bool reap(struct slot *s)
         s->exited = true;
     if (!s->exited)
         return w < 0 && run_id_of(s->out) > 0;
-    return WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0;
+    return (WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0) ||
+           (s->app && WIFSIGNALED(s->status) && WTERMSIG(s->status) == s->stop_signal);
 }
 
 /* What a server printed at its end: its counters, without the newline. */

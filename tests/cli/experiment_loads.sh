@@ -96,7 +96,7 @@ printf '%s\n' 'platform: container' 'appliances:' '  - {name: sip, role: sip-ser
     '  - {name: pi, workload: cpu-pi, preset: small}' 'loads:' \
     '  - {driver: sip-uac, target: sip, duration: 1s}' >"$work/nonet.yaml"
 run_exp 2 "$work/nonet.yaml"
-expect_one_line_error "^virtperf: point 1, appliance sip: a sip-server on platform container is out of the loads' reach: give it net: bridge, routed or direct\$"
+expect_one_line_error "^virtperf: point 1, appliance sip: its sip-server on platform container is out of the loads' reach: give it net: bridge, routed or direct\$"
 [[ ! -e $VIRTPERF_STORE ]] || fail "an invalid experiment created the store"
 
 # --- a server that dies at start: exit 1 naming it and its own message ------

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "drivers/app.h"
+#include "drivers/sip_uas.h"
 #include "drivers/driver.h"
 #include "experiment/experiment.h"
 
@@ -357,6 +359,87 @@ static void test_background_load(void)
                        "to cut short");
 }
 
+/* Role app: the user's own command standing in for a server. */
+static int parse_text(const char *text, struct vp_err *err)
+{
+    memset(err, 0, sizeof *err);
+    return vp_experiment_parse("app.yaml", text, &checks, &ex, err);
+}
+
+static int any_platform(const char *name, struct vp_err *err)
+{
+    (void)name, (void)err;
+    return 0;
+}
+
+static void test_app(void)
+{
+    static const char good[] = "name: app\n"
+                               "appliances:\n"
+                               "  - name: kam\n"
+                               "    role: app\n"
+                               "    command: kamailio -l udp:{address}:{port} -f {dir}/k.cfg\n"
+                               "loads:\n"
+                               "  - {driver: sip-uac, target: kam, rate: 10, duration: 1s}\n";
+    struct vp_err err;
+    CHECK_INT(parse_text(good, &err), 0);
+    CHECK(ex.apps[0].server == &vp_server_app);
+    CHECK(ex.apps[0].serves == &vp_server_sip_uas); /* serves: sip-server by default */
+    struct vp_app_opts o;
+    CHECK_INT(vp_exp_app_opts(&ex.apps[0], &o, &err), 0);
+    CHECK_INT(vp_app_ready_method(&o), VP_APP_READY_SIP);
+    char buf[512], *argv[8];
+    CHECK_INT(vp_app_argv(&o, "10.0.0.2", 5070, "/e", buf, sizeof buf, argv, 8, &err), 5);
+    CHECK_STR(argv[0], "kamailio");
+    CHECK_STR(argv[2], "udp:10.0.0.2:5070");
+    CHECK_STR(argv[4], "/e/k.cfg");
+    CHECK(argv[5] == NULL);
+    CHECK(vp_app_argv(&o, "10.0.0.2", 5070, "/e", buf, sizeof buf, argv, 3, &err) < 0);
+    CHECK_STR(err.msg, "command: more than 2 words");
+
+    static const struct {
+        const char *fields, *want;
+    } bad[] = {
+        {"command: \"  \"",
+         "app.yaml:3:5: appliance \"kam\": command: empty (an app runs a command)"},
+        {"command: \"run {host}\"",
+         "app.yaml:3:5: appliance \"kam\": command: \"{host}\": only {address}, {port} and {dir} "
+         "are replaced"},
+        {"command: x, ready: log",
+         "app.yaml:3:5: appliance \"kam\": ready: log needs the ready-text to wait for"},
+        {"command: x, serves: udp-sink",
+         "app.yaml:3:5: appliance \"kam\": ready: a udp-sink has no automatic readiness check: "
+         "give ready: log and its ready-text"},
+        {"command: x, serves: tcp-sink", "app.yaml:5:5: load sip-uac: sip-uac drives a "
+                                         "sip-server, and appliance kam serves as a tcp-sink"},
+        {"command: x, stop-signal: KILL",
+         "app.yaml:3:53: stop-signal KILL: expected one of TERM, INT"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "name: app\nappliances:\n  - {name: kam, role: app, %s}\nloads:\n"
+                 "  - {driver: sip-uac, target: kam, rate: 10, duration: 1s}\n",
+                 bad[i].fields);
+        CHECK(parse_text(text, &err) < 0);
+        CHECK_STR(err.msg, bad[i].want);
+    }
+
+    /* a command of this host's: not in a VM guest */
+    static const struct vp_exp_checks all = {any_platform};
+    struct vp_plan plan;
+    memset(&err, 0, sizeof err);
+    CHECK_INT(vp_experiment_parse("app.yaml",
+                                  "name: app\nplatform: vm\nappliances:\n"
+                                  "  - {name: kam, role: app, command: kamailio}\nloads:\n"
+                                  "  - {driver: sip-uac, target: kam, rate: 10, duration: 1s}\n",
+                                  &all, &ex, &err),
+              0);
+    CHECK(vp_plan_build(&ex, &two, &plan, &err) < 0);
+    CHECK_STR(err.msg, "point 1: appliance kam: an app runs a command of this host's: platform "
+                       "native or container, not vm");
+}
+
 int main(void)
 {
     RUN(test_good);
@@ -367,5 +450,6 @@ int main(void)
     RUN(test_load_errors);
     RUN(test_cases);
     RUN(test_background_load);
+    RUN(test_app);
     return CHECK_DONE();
 }
