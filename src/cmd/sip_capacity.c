@@ -23,6 +23,7 @@
 struct step {
     int repeat;
     double rate;
+    uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC around its calls */
     const char *verdict;
     struct vp_sip_uac_result r;
 };
@@ -47,7 +48,9 @@ static int try_rate(void *ctx, int repeat, double rate, enum vp_verdict *verdict
         vp_sleep_ns(s->o->settle);
     struct step *st = &s->steps[s->nsteps];
     s->cfg.rate = rate;
+    st->start_ns = vp_now_ns();
     int rc = vp_sip_uac_run(&s->cfg, &st->r, err);
+    st->end_ns = vp_now_ns();
     if (rc < 0)
         return rc;
     s->nsteps++;
@@ -138,8 +141,14 @@ static int store(struct vp_store *st, struct search *s, const struct vp_summary 
     int k[128] = {0};
     for (int i = 0; rc == 0 && i < s->nsteps; i++) {
         const struct step *p = &s->steps[i];
-        rc = vp_sip_store_step(st, *run_id, p->repeat, k[p->repeat % 128]++, p->rate, &p->r,
-                               p->verdict, err);
+        struct vp_sip_step_row row = {.repeat = p->repeat,
+                                      .step = k[p->repeat % 128]++,
+                                      .rate = p->rate,
+                                      .r = &p->r,
+                                      .verdict = p->verdict,
+                                      .mono_start_s = (double)p->start_ns / 1e9,
+                                      .mono_end_s = (double)p->end_ns / 1e9};
+        rc = vp_sip_store_step(st, *run_id, &row, err);
     }
     return rc;
 }

@@ -181,8 +181,8 @@ static int store_finish(struct vp_prof_out *o, const struct vp_profiler_self *se
     if (sqlite3_prepare_v2(vp_store_db(o->st),
                            "UPDATE profiles SET status = 'complete', finished_at = ?, "
                            "samples = ?, missed = ?, cpu_s = ?, elapsed_s = ?, "
-                           "lateness_p50_s = ?, lateness_p99_s = ?, lateness_max_s = ? "
-                           "WHERE id = ?",
+                           "lateness_p50_s = ?, lateness_p99_s = ?, lateness_max_s = ?, "
+                           "mono_start_s = ? WHERE id = ?",
                            -1, &q, NULL) != SQLITE_OK)
         return db_error(o, err, "profiles");
     sqlite3_bind_text(q, 1, when, -1, SQLITE_TRANSIENT);
@@ -193,7 +193,8 @@ static int store_finish(struct vp_prof_out *o, const struct vp_profiler_self *se
     sqlite3_bind_double(q, 6, self->lateness_p50_s);
     sqlite3_bind_double(q, 7, self->lateness_p99_s);
     sqlite3_bind_double(q, 8, self->lateness_max_s);
-    sqlite3_bind_int64(q, 9, o->id);
+    sqlite3_bind_double(q, 9, self->start_s);
+    sqlite3_bind_int64(q, 10, o->id);
     int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_error(o, err, "profiles");
     sqlite3_finalize(q);
     return rc;

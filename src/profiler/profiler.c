@@ -367,6 +367,7 @@ int vp_profiler_stop(struct vp_profiler *p, struct vp_profiler_self *self, struc
         .samples = p->samples,
         .missed = p->missed,
         .elapsed_s = (double)(p->stop_ns - p->start_ns) / 1e9,
+        .start_s = (double)p->start_ns / 1e9,
         .cpu_s = (double)p->cpu_ns / 1e9,
         .lateness_p50_s = (double)vp_prof_hist_quantile(&p->hist, 0.5) / 1e9,
         .lateness_p99_s = (double)vp_prof_hist_quantile(&p->hist, 0.99) / 1e9,

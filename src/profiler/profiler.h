@@ -115,6 +115,7 @@ struct vp_profiler_self {
     uint64_t samples;   /* samples taken */
     uint64_t missed;    /* deadlines that passed without a sample (overruns) */
     double elapsed_s;   /* monotonic time from start to stop */
+    double start_s;     /* CLOCK_MONOTONIC at the start (t = 0 of the samples) */
     double cpu_s;       /* CPU time of the sampler thread */
     double cpu_percent; /* cpu_s / elapsed_s * 100, of one core */
     double lateness_p50_s, lateness_p99_s, lateness_max_s; /* histogram: at most 1.6% low */

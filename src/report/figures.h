@@ -47,6 +47,10 @@ int vp_figures_sip_intervals(struct vp_store *st, struct vp_json *j, const char 
                              int64_t run_id, struct vp_err *err);
 int vp_figures_capacity_steps(struct vp_store *st, struct vp_json *j, const char *label,
                               int64_t run_id, struct vp_err *err);
+/* The capacity search's target as the point's profile saw it in each step
+ * (figures_sip_target.c); nothing without a profile. */
+int vp_figures_capacity_target(struct vp_store *st, struct vp_json *j, const char *label,
+                               int64_t run_id, struct vp_err *err);
 
 /* x axis label of point p in d (its platform added when d has several). */
 void vp_figures_label(char *buf, size_t len, const struct vp_exp_data *d,

@@ -178,5 +178,5 @@ int vp_figures_capacity_steps(struct vp_store *st, struct vp_json *j, const char
         rc = each_row(st, STEPS, run, step_row, &c, err);
     vp_fig_table_end(j);
     vp_fig_end(j);
-    return rc < 0 ? rc : 0;
+    return rc < 0 ? rc : vp_figures_capacity_target(st, j, label, run, err);
 }

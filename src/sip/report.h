@@ -47,8 +47,16 @@ struct vp_sip_store_run {
 int vp_sip_store_run(struct vp_store *st, const struct vp_sip_store_run *run,
                      const struct vp_sip_uac_cfg *cfg, int64_t *run_id, struct vp_err *err);
 
-/* One step of a capacity search. */
-int vp_sip_store_step(struct vp_store *st, int64_t run_id, int repeat, int step, double rate,
-                      const struct vp_sip_uac_result *r, const char *verdict, struct vp_err *err);
+/* One step of a capacity search: its calls ran from mono_start_s to
+ * mono_end_s (CLOCK_MONOTONIC, as the profiles' mono_start_s). */
+struct vp_sip_step_row {
+    int repeat, step;
+    double rate;
+    const struct vp_sip_uac_result *r;
+    const char *verdict;
+    double mono_start_s, mono_end_s;
+};
+int vp_sip_store_step(struct vp_store *st, int64_t run_id, const struct vp_sip_step_row *row,
+                      struct vp_err *err);
 
 #endif

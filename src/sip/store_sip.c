@@ -134,19 +134,24 @@ out:
     return rc;
 }
 
-int vp_sip_store_step(struct vp_store *st, int64_t run_id, int repeat, int step, double rate,
-                      const struct vp_sip_uac_result *r, const char *verdict, struct vp_err *err)
+int vp_sip_store_step(struct vp_store *st, int64_t run_id, const struct vp_sip_step_row *row,
+                      struct vp_err *err)
 {
     sqlite3 *db = vp_store_db(st);
     sqlite3_stmt *s;
-    int rc = vp_rows_prepare(db, "INSERT INTO sip_capacity_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    int rc = vp_rows_prepare(db,
+                             "INSERT INTO sip_capacity_steps (run_id, repeat, step, rate, created, "
+                             "successful, failed_pct, retransmission_pct, inv200_p95_ms, "
+                             "cpu_fraction, generator_bottleneck, verdict, mono_start_s, "
+                             "mono_end_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                              &s, err);
     if (rc < 0)
         return rc;
+    const struct vp_sip_uac_result *r = row->r;
     sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_int(s, 2, repeat);
-    sqlite3_bind_int(s, 3, step);
-    sqlite3_bind_double(s, 4, rate);
+    sqlite3_bind_int(s, 2, row->repeat);
+    sqlite3_bind_int(s, 3, row->step);
+    sqlite3_bind_double(s, 4, row->rate);
     sqlite3_bind_int64(s, 5, (int64_t)r->total.created);
     sqlite3_bind_int64(s, 6, (int64_t)r->total.successful);
     sqlite3_bind_double(s, 7, vp_sip_fail_pct(&r->total));
@@ -154,7 +159,9 @@ int vp_sip_store_step(struct vp_store *st, int64_t run_id, int repeat, int step,
     sqlite3_bind_double(s, 9, pct_ms(&r->inv200, 95));
     sqlite3_bind_double(s, 10, r->cpu_fraction);
     sqlite3_bind_int(s, 11, r->generator_bottleneck);
-    sqlite3_bind_text(s, 12, verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, row->verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 13, row->mono_start_s);
+    sqlite3_bind_double(s, 14, row->mono_end_s);
     rc = exec_stmt(db, s, err);
     sqlite3_finalize(s);
     return rc;

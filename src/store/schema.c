@@ -608,6 +608,12 @@ static const char *const migrations[] = {
      * processes), beside the host-wide difference host_cpu_pct */
     "ALTER TABLE experiment_points ADD COLUMN appliance_cpu_pct REAL;"
     "ALTER TABLE experiment_points ADD COLUMN appliance_cpu_ci95_half REAL;",
+    /* 16 -> 17: the host's CLOCK_MONOTONIC (seconds) at a profile's t = 0
+     * and around each capacity step's calls, to read what the profile saw of
+     * the target during each step */
+    "ALTER TABLE profiles ADD COLUMN mono_start_s REAL;"
+    "ALTER TABLE sip_capacity_steps ADD COLUMN mono_start_s REAL;"
+    "ALTER TABLE sip_capacity_steps ADD COLUMN mono_end_s REAL;",
 };
 
 int vp_schema_version(void)

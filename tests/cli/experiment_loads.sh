@@ -175,6 +175,13 @@ jq -e '[.sections[0].figures[] | select(.title | test("^highest clean calls/s"))
               | .table.rows | length >= 1] == [true, true])
         and ([.sections[0].figures[] | select(.kind == "box")] == [])' "$work/sip.json" >/dev/null ||
     fail "sip: report: $(jq -c '[.sections[0].figures[] | [.kind, .title]]' "$work/sip.json")"
+# and seed 000's view from outside: the server's and the generator's cores
+# per step, from the point's profile (the server spends work-us on each call)
+jq -e '[.sections[0].figures[] | select(.title | test("^the SIP appliance seen from the host"))
+        | .table.rows | length >= 1 and any(.[]; (.[2] | tonumber) > 0 and (.[4] | tonumber) > 0)]
+       == [true, true]' "$work/sip.json" >/dev/null ||
+    fail "sip: report: the appliance per step: $(jq -c '[.sections[0].figures[]
+          | select(.title | test("seen from the host")) | .table.rows]' "$work/sip.json")"
 expect_exit 2 "$VP" results experiment 999999
 expect_exit 2 "$VP" results experiment nope
 expect_exit 0 "$VP" results show "$wl_run" --json

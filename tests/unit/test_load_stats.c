@@ -40,7 +40,7 @@ static void sql(const char *fmt, ...)
 static void step(int64_t run, int repeat, int k, double rate, const char *verdict)
 {
     sql("INSERT INTO sip_capacity_steps VALUES (%lld, %d, %d, %g, 100, 100, 0, 0, 1, 0.1, %d,"
-        " '%s')",
+        " '%s', NULL, NULL)",
         (long long)run, repeat, k, rate, strcmp(verdict, "rejected") == 0, verdict);
 }
 
