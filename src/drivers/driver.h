@@ -52,7 +52,10 @@ enum vp_chart {
 struct vp_chart_value {
     struct vp_boxplot delay_ms; /* delay box: in ms */
     double loss_pct;            /* delay box: under it */
-    struct vp_summary rate;     /* capacity bar: mean and 95% CI */
+    /* delay box: the loss and the median's batch-means summaries (their
+     * 95% CI in the table); n = 0 without */
+    struct vp_summary loss_batches, median_batches;
+    struct vp_summary rate; /* capacity bar: mean and 95% CI */
 };
 
 struct vp_driver {

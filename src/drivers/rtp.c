@@ -94,7 +94,7 @@ static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f,
     r->delay_p95_ms = vp_load_pct_ms(h, 95);
     r->delay_p99_ms = vp_load_pct_ms(h, 99);
     free(h);
-    return rc;
+    return rc == 0 ? vp_rtp_batches(st, id, r, err) : rc;
 }
 
 static void print(FILE *out, const struct vp_load_figures *f)
@@ -110,6 +110,13 @@ static void print(FILE *out, const struct vp_load_figures *f)
                 d->q1, d->median, d->q3, d->max, r->delay_p99_ms);
     else
         fprintf(out, ", no delay samples");
+    if (r->batches >= 2) {
+        char l[32], m[32], p[32];
+        fprintf(out, "; 95%% CI (%d batches): loss ± %s%%, median ± %s ms, p99 ± %s ms", r->batches,
+                vp_format_ci(l, sizeof l, "%.2g", &r->loss_batches),
+                vp_format_ci(m, sizeof m, "%.3g", &r->median_batches),
+                vp_format_ci(p, sizeof p, "%.3g", &r->p99_batches));
+    }
 }
 
 static void json(struct vp_json *j, const struct vp_load_figures *f)
@@ -133,6 +140,21 @@ static void json(struct vp_json *j, const struct vp_load_figures *f)
     }
     vp_json_double(j, "delay_p95_ms", r->delay_p95_ms);
     vp_json_double(j, "delay_p99_ms", r->delay_p99_ms);
+    /* batch means: each batch's figure averaged, the CI's half-width (null
+     * where vp_ci_shown says it means nothing) */
+    vp_json_int(j, "batches", r->batches);
+    const struct {
+        const char *mean, *ci;
+        const struct vp_summary *s;
+    } b[] = {
+        {"batch_loss_pct", "batch_loss_pct_ci95_half", &r->loss_batches},
+        {"batch_delay_median_ms", "batch_delay_median_ms_ci95_half", &r->median_batches},
+        {"batch_delay_p99_ms", "batch_delay_p99_ms_ci95_half", &r->p99_batches},
+    };
+    for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) {
+        vp_json_double(j, b[k].mean, r->batches >= 2 ? b[k].s->mean : NAN);
+        vp_json_double(j, b[k].ci, r->batches >= 2 && vp_ci_shown(b[k].s) ? b[k].s->ci_half : NAN);
+    }
 }
 
 /* A box when some delay was measured. */
@@ -143,6 +165,10 @@ static enum vp_chart draw(const struct vp_load_figures *f, struct vp_chart_value
         return VP_CHART_NONE;
     v->delay_ms = r->delay_ms;
     v->loss_pct = r->loss_pct;
+    if (r->batches >= 2) {
+        v->loss_batches = r->loss_batches;
+        v->median_batches = r->median_batches;
+    }
     return VP_CHART_DELAY_BOX;
 }
 

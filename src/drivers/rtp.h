@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "analysis/stats.h"
 #include "core/opt.h"
 #include "rtp/hist.h"
 
@@ -27,6 +28,20 @@ struct vp_load_rtp {
     uint64_t delay_samples;
     struct vp_boxplot delay_ms;        /* all values in ms; zero without samples */
     double delay_p95_ms, delay_p99_ms; /* NaN without samples */
+    /* Batch means: the run's intervals (those with packets planned) in
+     * VP_RTP_BATCHES consecutive batches, each batch's loss %, delay median
+     * and p99 (ms) a sample, summarised with its 95% CI. The CI is right when
+     * batches are longer than the system's memory (its queues drain well
+     * within one); batches = 0 (no CI) with fewer than two intervals. */
+    int batches;
+    struct vp_summary loss_batches, median_batches, p99_batches;
 };
+
+#define VP_RTP_BATCHES 10
+
+/* Fill r's batch figures from run's intervals (rtp_batches.c). */
+struct vp_store;
+struct vp_err;
+int vp_rtp_batches(struct vp_store *st, int64_t run, struct vp_load_rtp *r, struct vp_err *err);
 
 #endif

@@ -81,7 +81,8 @@ static void delay_boxes(struct vp_json *j, const struct items *b)
 {
     vp_fig_begin(j, "box", "RTP round-trip delay and loss per configuration",
                  "boxes: quartiles, whiskers at 1.5·IQR, circles beyond; the loss under each; * "
-                 "the generator fell behind its plan or other work took host CPU");
+                 "the generator fell behind its plan or other work took host CPU; CIs: the run "
+                 "in 10 consecutive batches, each batch's median and loss a sample");
     vp_json_string(j, "y", "delay (ms)");
     vp_json_bool(j, "ylog", true);
     labels(j, b);
@@ -106,19 +107,30 @@ static void delay_boxes(struct vp_json *j, const struct items *b)
     for (int i = 0; i < b->n; i++)
         vp_fig_cell(j, "loss %.3g%%", b->v[i].v.loss_pct);
     vp_json_array_end(j);
-    static const char *const cols[] = {"point", "min ms", "q1",     "median",
-                                       "q3",    "max ms", "loss %", NULL};
+    static const char *const cols[] = {"point",
+                                       "min ms",
+                                       "q1",
+                                       "median",
+                                       "± (95% CI, batches)",
+                                       "q3",
+                                       "max ms",
+                                       "loss %",
+                                       "± (95% CI, batches)",
+                                       NULL};
     vp_fig_table_begin(j, cols);
     for (int i = 0; i < b->n; i++) {
         const struct vp_boxplot *x = &b->v[i].v.delay_ms;
+        char m[32], l[32];
         vp_fig_row_begin(j);
         vp_fig_cell(j, "%s%s", b->v[i].label, b->v[i].flagged ? " *" : "");
         vp_fig_cell_num(j, "%.3f", x->min);
         vp_fig_cell_num(j, "%.3f", x->q1);
         vp_fig_cell_num(j, "%.3f", x->median);
+        vp_fig_cell(j, "%s", vp_format_ci(m, sizeof m, "%.3f", &b->v[i].v.median_batches));
         vp_fig_cell_num(j, "%.3f", x->q3);
         vp_fig_cell_num(j, "%.3f", x->max);
         vp_fig_cell_num(j, "%.3g", b->v[i].v.loss_pct);
+        vp_fig_cell(j, "%s", vp_format_ci(l, sizeof l, "%.3g", &b->v[i].v.loss_batches));
         vp_fig_row_end(j);
     }
     vp_fig_table_end(j);

@@ -222,7 +222,9 @@ jqe 'all(.rounds[]; (.loads | length) == 1 and (.loads[0] | .load == "rtp" and .
         and .driver == "rtp" and .kind == "rtp" and .status == "complete" and .streams == 20
         and .sent > 0 and (.loss_pct | type) == "number" and .delay_samples > 0
         and (.delay_ms | [.min, .q1, .median, .q3, .max] | all(type == "number"))
-        and .delay_ms.min <= .delay_ms.median and .delay_ms.median <= .delay_ms.max))' \
+        and .delay_ms.min <= .delay_ms.median and .delay_ms.median <= .delay_ms.max
+        and .batches == 10 and (.batch_loss_pct | type) == "number"
+        and .batch_delay_median_ms > 0 and .batch_delay_p99_ms >= .batch_delay_median_ms))' \
     "rtp: loads" '[.rounds[].loads]'
 jqe 'all(.rounds[]; (.services | length) == 1 and (.services[0] | .appliance == "media"
         and .role == "media-server" and (.address | test("^127\\.0\\.0\\.1:[0-9]+$"))

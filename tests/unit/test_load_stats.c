@@ -106,6 +106,20 @@ static void setup(void)
     bucket("rtp_delay_hist", 7, "delay", "0, ", 4194304, 1000);   /* an interval: ignored */
     bucket("rtp_delay_hist", 7, "lateness", "-1, ", 4194304, 10); /* ignored */
 
+    /* rtp run 9: 4 intervals with packets planned and a drain interval with
+     * none; loss 1, 2, 0, 3 %; each interval's delays in one bucket */
+    sql("INSERT INTO rtp_runs VALUES (9, 'now', 'r', '{}', 'complete', 1, 20, 0, 4, 4000, 3940,"
+        " 60, 0, 0, 0, 0, 0, 5, 20, 30, 0.2, 0, NULL, 0.0078125)");
+    const int received[] = {990, 980, 1000, 970};
+    const uint64_t delay_lo[] = {65536, 73728, 81920, 65536};
+    for (int i = 0; i < 4; i++) {
+        char interval[16];
+        sql("INSERT INTO rtp_intervals VALUES (9, %d, %d, 1000, %d)", i, i, received[i]);
+        snprintf(interval, sizeof interval, "%d, ", i);
+        bucket("rtp_delay_hist", 9, "delay", interval, delay_lo[i], 10);
+    }
+    sql("INSERT INTO rtp_intervals VALUES (9, 4, 4, 0, 0)");
+
     /* the point: the three loads, a failed one, one whose run is gone */
     const char *loads[] = {"'cap', 'sip-1', 'sip-capacity', 'sip', 1",
                            "'uac', 'sip-1', 'sip-uac', 'sip', 2", "'rtp', 'media', 'rtp', 'rtp', 7",
@@ -370,6 +384,27 @@ static void test_rtp(void)
     vp_load_figures_free(&f);
 }
 
+/* Batch means: with fewer intervals than VP_RTP_BATCHES each interval is a
+ * batch; losses 1, 2, 0, 3 % give 1.5 ± t(0.975, 3) * sd / 2 with
+ * sd = sqrt(5/3); the interval without packets planned is no batch. */
+static void test_rtp_batches(void)
+{
+    struct vp_err err = {0};
+    struct vp_load_rtp r = {0};
+    CHECK_INT(vp_rtp_batches(st, 9, &r, &err), 0);
+    CHECK_INT(r.batches, 4);
+    CHECK_INT(r.loss_batches.n, 4);
+    CHECK_NEAR(r.loss_batches.mean, 1.5, 1e-12);
+    CHECK_NEAR(r.loss_batches.ci_half, 3.182446305 * sqrt(5.0 / 3) / 2, 1e-6);
+    CHECK_INT(r.median_batches.n, 4);
+    CHECK(r.median_batches.min >= 0.065 && r.median_batches.max < 0.083); /* its buckets, in ms */
+    CHECK(r.p99_batches.mean >= r.median_batches.mean);
+    /* run 7 stored no intervals: no batches, no CI */
+    struct vp_load_rtp none = {0};
+    CHECK_INT(vp_rtp_batches(st, 7, &none, &err), 0);
+    CHECK_INT(none.batches, 0);
+}
+
 /* A load that stored no run, or names one no longer there: failed, no figures. */
 static void test_failed(void)
 {
@@ -468,6 +503,7 @@ int main(void)
     RUN(test_uac);
     RUN(test_hist_round_trip);
     RUN(test_rtp);
+    RUN(test_rtp_batches);
     RUN(test_failed);
     RUN(test_drivers);
     RUN(test_other_work);
