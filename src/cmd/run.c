@@ -16,11 +16,16 @@
 
 struct run_opts {
     bool dry_run;
+    char preset[VP_STR_MAX];
 };
 
 static const struct vp_opt run_opt_table[] = {
     {"dry-run", VP_OPT_BOOL, offsetof(struct run_opts, dry_run), NULL, 0, 0, NULL,
      "print the expanded plan (points and what each creates), run nothing", false},
+    {"preset", VP_OPT_STRING, offsetof(struct run_opts, preset), NULL, 0, 0, NULL,
+     "apply the file's preset of this name (presets: NAME: {key: value, matrix: ..., cases: "
+     "[...]}), e.g. small: the study in a few seconds",
+     false},
     VP_OPT_END,
 };
 
@@ -83,7 +88,8 @@ static int run_main(int argc, char **argv)
         rc = vp_input_error(&err, "run: name an experiment file (see experiments/)");
         goto fail;
     }
-    const struct vp_exp_checks checks = {known_platform};
+    const struct vp_exp_checks checks = {.platform = known_platform,
+                                         .preset = ro.preset[0] ? ro.preset : NULL};
     vp_cpuset_self(&cpus);
     if ((rc = vp_experiment_load(pos[0], &checks, exp, &err)) < 0 ||
         (rc = vp_plan_build(exp, &cpus, &plan, &err)) < 0)
@@ -136,6 +142,8 @@ static void run_help(FILE *f)
           "  matrix: {key: [values]}   key = a setting, a field, a workload, server or\n"
           "                            load option; NAME.key for one appliance or load\n"
           "  overhead: {counts: [n...], seconds: S}   host CPU of n idle appliances\n"
+          "  presets: {NAME: {key: value, matrix: {key: [values]}, cases: [labels]}}\n"
+          "                            other forms of the study, applied by --preset NAME\n"
           "Roles: workload (default), sip-server (virtperf sip-uas), media-server\n"
           "(virtperf media-server), udp-sink, tcp-sink, and app: a command of your own\n"
           "(native or container) standing in for one of those servers, e.g. Kamailio as\n"
@@ -161,6 +169,6 @@ const struct vp_command vp_cmd_run = {
     .name = "run",
     .run = run_main,
     .summary = "run an experiment file (YAML): appliances and loads, swept by cases and a matrix",
-    .usage = "virtperf run FILE.yaml [--dry-run] [--json] [--store FILE]",
+    .usage = "virtperf run FILE.yaml [--preset NAME] [--dry-run] [--json] [--store FILE]",
     .help = run_help,
 };

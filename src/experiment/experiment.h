@@ -177,6 +177,9 @@ struct vp_experiment {
 /* Checks that need more than the file: is this platform name known here. */
 struct vp_exp_checks {
     int (*platform)(const char *name, struct vp_err *err); /* optional */
+    /* the preset (under presets:) to apply, or NULL: a smaller form of the
+     * study the file describes (`virtperf run --preset small`) */
+    const char *preset;
 };
 
 /* Parse and validate path (every value through its option table, every

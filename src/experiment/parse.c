@@ -161,8 +161,8 @@ int vp_parse_set_opt(struct parse *p, const struct vp_opt *opts, void *base, con
 }
 
 /* A list of scalars (a lone scalar counts as a list of one). */
-static int scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*out)[VP_STR_MAX],
-                       struct vp_mark *marks, int *n)
+int vp_parse_scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*out)[VP_STR_MAX],
+                         struct vp_mark *marks, int *n)
 {
     *n = 0;
     if (v->type == YAML_SCALAR_NODE) {
@@ -395,7 +395,7 @@ int vp_parse_try_value(struct parse *p, const char *key, struct vp_mark key_mark
 
 /* Each value of each axis applied once to a copy, so a bad one is refused
  * at its own position. */
-static int check_axis(struct parse *p, const struct vp_exp_axis *ax)
+int vp_parse_check_axis(struct parse *p, const struct vp_exp_axis *ax)
 {
     int rc = 0;
     for (int i = 0; rc == 0 && i < ax->nvalues; i++)
@@ -423,7 +423,8 @@ static int parse_matrix(struct parse *p, yaml_node_t *v)
                 return vp_parse_at(p, k, "matrix key \"%s\" given twice", vp_parse_scalar(k));
         snprintf(ax->key, sizeof ax->key, "%s", vp_parse_scalar(k));
         ax->mark = vp_parse_mark_of(k);
-        if ((rc = scalar_list(p, ax->key, val, ax->values, ax->value_marks, &ax->nvalues)) < 0)
+        if ((rc = vp_parse_scalar_list(p, ax->key, val, ax->values, ax->value_marks,
+                                       &ax->nvalues)) < 0)
             return rc;
         p->exp->naxes++;
     }
@@ -444,7 +445,7 @@ static const struct vp_opt count_opt[] = {
 };
 
 /* overhead: {counts: [1, 2, 4], seconds: 3} */
-static int parse_overhead(struct parse *p, yaml_node_t *v)
+int vp_parse_overhead(struct parse *p, yaml_node_t *v)
 {
     struct overhead_opts o;
     int rc = vp_opt_defaults(overhead_opts, &o, p->err);
@@ -462,7 +463,7 @@ static int parse_overhead(struct parse *p, yaml_node_t *v)
             char vals[VP_EXP_MAX_VALUES][VP_STR_MAX];
             struct vp_mark marks[VP_EXP_MAX_VALUES];
             int n;
-            if ((rc = scalar_list(p, "counts", val, vals, marks, &n)) < 0)
+            if ((rc = vp_parse_scalar_list(p, "counts", val, vals, marks, &n)) < 0)
                 break;
             for (int i = 0; rc == 0 && i < n; i++)
                 if ((rc = vp_opt_set(count_opt, &p->exp->overhead_counts[i], "counts", vals[i],
@@ -483,7 +484,7 @@ static int parse_overhead(struct parse *p, yaml_node_t *v)
 static int parse_root(struct parse *p, yaml_node_t *root)
 {
     int rc = 0;
-    yaml_node_t *matrix = NULL, *apps = NULL, *loads = NULL, *cases = NULL;
+    yaml_node_t *matrix = NULL, *apps = NULL, *loads = NULL, *cases = NULL, *presets = NULL;
     if (root == NULL || root->type != YAML_MAPPING_NODE)
         return root ? vp_parse_at(p, root, "expected a mapping of experiment keys, got %s",
                                   vp_parse_kind_name(root))
@@ -504,8 +505,10 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             loads = v;
         else if (strcmp(key, "cases") == 0)
             cases = v;
+        else if (strcmp(key, "presets") == 0)
+            presets = v;
         else if (strcmp(key, "overhead") == 0)
-            rc = parse_overhead(p, v);
+            rc = vp_parse_overhead(p, v);
         else if ((rc = vp_parse_set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
             rc = vp_parse_at(p, k, "unknown key \"%s\"", key);
         else if (rc == 0 && (rc = check_interval(p, &p->exp->s)) < 0)
@@ -527,7 +530,9 @@ static int parse_root(struct parse *p, yaml_node_t *root)
     if (rc == 0 && matrix)
         rc = parse_matrix(p, matrix);
     for (int i = 0; rc == 0 && i < p->exp->naxes; i++)
-        rc = check_axis(p, &p->exp->matrix[i]);
+        rc = vp_parse_check_axis(p, &p->exp->matrix[i]);
+    if (rc == 0 && (presets || (p->checks && p->checks->preset)))
+        rc = vp_parse_presets(p, presets, root);
     return rc;
 }
 
@@ -575,6 +580,10 @@ static int load(const char *path, const char *text, const struct vp_exp_checks *
     rc = parse_root(&p, yaml_document_get_root_node(&p.doc));
     if (rc == 0 && exp->s.name[0] == '\0')
         default_name(path, exp->s.name, sizeof exp->s.name);
+    if (rc == 0 && checks && checks->preset) { /* the store says which form ran */
+        size_t n = strlen(exp->s.name);
+        snprintf(exp->s.name + n, sizeof exp->s.name - n, " (preset %s)", checks->preset);
+    }
     yaml_document_delete(&p.doc);
 out_parser:
     yaml_parser_delete(&parser);

@@ -51,6 +51,18 @@ bool vp_parse_valid_name(const char *name);
 int vp_parse_try_value(struct parse *p, const char *key, struct vp_mark key_mark, const char *value,
                        struct vp_mark value_mark);
 
+/* A scalar or a list of scalars as values (at most VP_EXP_MAX_VALUES). */
+int vp_parse_scalar_list(struct parse *p, const char *key, yaml_node_t *v, char (*out)[VP_STR_MAX],
+                         struct vp_mark *marks, int *n);
+/* Each value of a matrix axis applied once to a copy of the experiment. */
+int vp_parse_check_axis(struct parse *p, const struct vp_exp_axis *ax);
+/* overhead: {counts: [...], seconds: S} */
+int vp_parse_overhead(struct parse *p, yaml_node_t *v);
+
+/* parse_presets.c: every preset checked, the one p->checks->preset names
+ * applied (v NULL: the file has none; root for the error's position). */
+int vp_parse_presets(struct parse *p, yaml_node_t *v, yaml_node_t *root);
+
 /* parse_loads.c */
 int vp_parse_loads(struct parse *p, yaml_node_t *v);
 int vp_parse_cases(struct parse *p, yaml_node_t *v);

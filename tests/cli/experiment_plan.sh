@@ -24,9 +24,12 @@ expect_exit 0 "$VP" run "$data/good.yaml" --dry-run --json
 [[ $(jq -r '.rounds[3].params["pi.weight"]' "$work/out") == 768 ]] || fail "json params"
 [[ $(jq -r '.rounds[7].kind' "$work/out") == idle ]] || fail "json idle"
 
-# the shipped experiments are valid here
+# the shipped experiments are valid here, each with its small form (which
+# tests/cli/studies_small.sh runs)
 for f in "$(dirname "$0")"/../../experiments/*.yaml; do
     expect_exit 0 "$VP" run "$f" --dry-run
+    expect_exit 0 "$VP" run "$f" --dry-run --preset small
+    grep -q "(preset small)" "$work/out" || fail "$f: the plan does not name the preset"
 done
 expect_exit 0 "$VP" run "$(dirname "$0")/../../experiments/cpu-queueing.yaml" --dry-run --json
 [[ $(jq '[.rounds[] | select(.kind == "run")] | length' "$work/out") -eq 14 ]] ||

@@ -25,7 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_string(data, size);
-    const struct vp_exp_checks checks = {platform};
+    const struct vp_exp_checks checks = {.platform = platform};
     struct vp_err err = {0};
     struct vp_plan plan;
     if (vp_experiment_parse("fuzz.yaml", text, &checks, &exp, &err) < 0) {

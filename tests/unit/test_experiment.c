@@ -38,7 +38,7 @@ static int check_platform(const char *name, struct vp_err *err)
         return 0;
     return vp_input_error(err, "unknown platform \"%s\"", name);
 }
-static const struct vp_exp_checks checks = {check_platform};
+static const struct vp_exp_checks checks = {.platform = check_platform};
 
 /* Load name; expect an input error whose message ends with want after the
  * path (which is checked to be the fixture's). */
@@ -426,7 +426,7 @@ static void test_app(void)
     }
 
     /* a command of this host's: not in a VM guest */
-    static const struct vp_exp_checks all = {any_platform};
+    static const struct vp_exp_checks all = {.platform = any_platform};
     struct vp_plan plan;
     memset(&err, 0, sizeof err);
     CHECK_INT(vp_experiment_parse("app.yaml",
@@ -440,6 +440,74 @@ static void test_app(void)
                        "native or container, not vm");
 }
 
+/* presets: another form of the study applied over the file by name; every
+ * preset checked on every read, errors at their position. */
+static void test_presets(void)
+{
+    static const char base[] = "name: p\n"
+                               "rounds: 5\n"
+                               "appliances:\n"
+                               "  - {name: gz, workload: cpu-gzip, size: 16M}\n"
+                               "cases:\n"
+                               "  - {label: one}\n"
+                               "  - {label: two, gz.size: 8M}\n"
+                               "  - {label: three, gz.size: 4M}\n"
+                               "matrix:\n"
+                               "  count: [1, 2, 3]\n"
+                               "presets:\n"
+                               "  small:\n"
+                               "    rounds: 1\n"
+                               "    gz.size: 1M\n"
+                               "    matrix: {count: [1, 2]}\n"
+                               "    cases: [three, one]\n"
+                               "    overhead: {counts: [1], seconds: 1s}\n";
+    struct vp_err err = {0};
+    struct vp_exp_checks want = {.platform = check_platform};
+    /* not asked for: the file as written */
+    CHECK_INT(vp_experiment_parse("p.yaml", base, &want, &ex, &err), 0);
+    CHECK_INT(ex.s.rounds, 5);
+    CHECK_INT(ex.ncases, 3);
+    CHECK_INT(ex.matrix[0].nvalues, 3);
+    CHECK_STR(ex.s.name, "p");
+    /* asked for */
+    want.preset = "small";
+    CHECK_INT(vp_experiment_parse("p.yaml", base, &want, &ex, &err), 0);
+    CHECK_INT(ex.s.rounds, 1);
+    CHECK_STR(ex.s.name, "p (preset small)");
+    CHECK_STR(ex.apps[0].opts[0].value, "1M");
+    CHECK_INT(ex.matrix[0].nvalues, 2);
+    CHECK_INT(ex.ncases, 2);
+    CHECK_STR(ex.cases[0].label, "three");
+    CHECK_STR(ex.cases[1].label, "one");
+    CHECK_INT(ex.noverhead, 1);
+    want.preset = "large";
+    CHECK(vp_experiment_parse("p.yaml", base, &want, &ex, &err) < 0);
+    CHECK_STR(err.msg, "p.yaml:12:3: no preset \"large\" in this file");
+
+    /* a bad preset is found even when another one runs, or none */
+    static const struct {
+        const char *preset, *want;
+    } bad[] = {
+        {"    matrix: {platform: [native]}",
+         "p.yaml:13:14: preset bad: matrix key \"platform\" is no axis of the file's matrix"},
+        {"    cases: [four]", "p.yaml:13:13: preset bad: no case labelled \"four\""},
+        {"    gz.size: 5x", "p.yaml:13:14: size 5x: not a size (try 4M, 512k or 2GiB)"},
+        {"    gz.sise: 5M",
+         "p.yaml:13:5: key \"gz.sise\": no appliance or load \"gz\" with that key"},
+        {"    appliances: []", "p.yaml:13:5: preset bad: appliances cannot be replaced, only "
+                               "their keys set"},
+        {"    matrix: {count: [1, 999]}", "p.yaml:13:25: count 999: out of range (0 to 256)"},
+    };
+    want.preset = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%.*s  bad:\n%s\n", (int)(strstr(base, "  small:") - base),
+                 base, bad[i].preset);
+        CHECK(vp_experiment_parse("p.yaml", text, &want, &ex, &err) < 0);
+        CHECK_STR(err.msg, bad[i].want);
+    }
+}
+
 int main(void)
 {
     RUN(test_good);
@@ -451,5 +519,6 @@ int main(void)
     RUN(test_cases);
     RUN(test_background_load);
     RUN(test_app);
+    RUN(test_presets);
     return CHECK_DONE();
 }
