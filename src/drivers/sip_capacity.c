@@ -114,10 +114,15 @@ static void print(FILE *out, const struct vp_load_figures *f)
     char mean[32], ci[80];
     fprintf(out, "max %s calls/s",
             vp_format_figure(mean, sizeof mean, "%.1f", m->n ? m->mean : NAN));
-    if (m->n > 1)
+    if (m->n > 1 && vp_ci_shown(m)) {
         fprintf(out, " (95%% CI %s, %d searches)", vp_format_ci_range(ci, sizeof ci, "%.1f", m),
                 m->n);
-    else if (m->n == 1)
+    } else if (m->n > 1) { /* an interval reaching below zero means nothing: the searches */
+        fprintf(out, " (%d searches:", m->n);
+        for (int i = 0; i < c->nrepeats; i++)
+            fprintf(out, "%s %.1f", i ? "," : "", c->best[i]);
+        fprintf(out, "; 95%% CI %s)", VP_CI_TOO_FEW);
+    } else if (m->n == 1)
         fprintf(out, " (1 search)");
     if (c->from_cache)
         fprintf(out, ", as stored: no steps kept");

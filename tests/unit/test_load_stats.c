@@ -268,6 +268,29 @@ static void test_capacity(void)
     CHECK_NEAR(cap->max_rate.ci_half, 20, 0);
     CHECK(f.generator_limited);
     vp_load_figures_free(&f);
+
+    /* searches that disagree wildly (3000, 100, 50 calls/s): the interval
+     * would reach below zero; the searches are printed instead (issue 16) */
+    sql("INSERT INTO sip_runs (id, kind, finished_at, command, params, target, status,"
+        " capacity_mean, capacity_n, hist_relative_error) VALUES (15, 'capacity', 'now', 'c',"
+        " '{}', 't', 'complete', 1050, 3, 0.0078125)");
+    step(15, 0, 0, 3000, "pass");
+    step(15, 1, 0, 100, "pass");
+    step(15, 2, 0, 50, "pass");
+    r = row("wild", "sip-capacity", 15);
+    CHECK_INT(vp_load_figures(st, &r, &f, &err), 0);
+    CHECK(f.own != NULL && !vp_ci_shown(&((const struct vp_load_capacity *)f.own)->max_rate));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (f.own && mem)
+        f.driver->print(mem, &f);
+    if (mem)
+        fclose(mem);
+    CHECK_STR(text ? text : "",
+              "max 1050.0 calls/s (3 searches: 3000.0, 100.0, 50.0; 95% CI n too small)");
+    free(text);
+    vp_load_figures_free(&f);
 }
 
 /* Buckets [2^20, +2^14), [2^21, +2^15), [2^22, +2^16) with 90, 8, 2 calls:
