@@ -208,11 +208,7 @@ static int run(int argc, char **argv)
     if (out.json || out.csv) {
         print_doc(&doc, !out.json, s, best, n, &sum, run_id);
     } else {
-        char ci[80];
-        printf("max calls/s: %.1f", sum.mean);
-        if (n > 1)
-            printf(" (95%% CI %s, %d searches)", vp_format_ci_range(ci, sizeof ci, "%.1f", &sum),
-                   n);
+        vp_capacity_print(stdout, &sum, best, n);
         printf("%s\n", s->generator_limited
                            ? "; some steps were rejected: the generator was the bottleneck"
                            : "");

@@ -107,10 +107,8 @@ static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f,
     return 0;
 }
 
-static void print(FILE *out, const struct vp_load_figures *f)
+void vp_capacity_print(FILE *out, const struct vp_summary *m, const double *best, int n)
 {
-    const struct vp_load_capacity *c = f->own;
-    const struct vp_summary *m = &c->max_rate;
     char mean[32], ci[80];
     fprintf(out, "max %s calls/s",
             vp_format_figure(mean, sizeof mean, "%.1f", m->n ? m->mean : NAN));
@@ -119,11 +117,18 @@ static void print(FILE *out, const struct vp_load_figures *f)
                 m->n);
     } else if (m->n > 1) { /* an interval reaching below zero means nothing: the searches */
         fprintf(out, " (%d searches:", m->n);
-        for (int i = 0; i < c->nrepeats; i++)
-            fprintf(out, "%s %.1f", i ? "," : "", c->best[i]);
+        for (int i = 0; i < n; i++)
+            fprintf(out, "%s %.1f", i ? "," : "", best[i]);
         fprintf(out, "; 95%% CI %s)", VP_CI_TOO_FEW);
-    } else if (m->n == 1)
+    } else if (m->n == 1) {
         fprintf(out, " (1 search)");
+    }
+}
+
+static void print(FILE *out, const struct vp_load_figures *f)
+{
+    const struct vp_load_capacity *c = f->own;
+    vp_capacity_print(out, &c->max_rate, c->best, c->nrepeats);
     if (c->from_cache)
         fprintf(out, ", as stored: no steps kept");
 }
