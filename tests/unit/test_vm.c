@@ -2,7 +2,8 @@
  * inputs are missing; libvirt's cases where libvirtd does not answer): a
  * guest boots under TCG with every vCPU it was given and runs commands
  * through its agent, output and exit status relayed; vCPU threads pinned
- * as asked (read back from /proc); cap 50 gives half a core within 5 points; two VMs on one core
+ * as asked (read back from /proc); cap 100 gives one core of two spinning
+ * vCPUs within 5 points; two VMs on one core
  * with weights 256 and 768 get CPU 1:3 within 10% (libvirt: its domain's
  * cgroup holds the shares and quota they map to); a guest marks its
  * rounds to a time server over its network; bad input is refused
@@ -353,16 +354,17 @@ static void check_router_node(const struct vp_platform_ops *ops, struct vp_appli
     CHECK_INT(run_argv(ops, a, bad, out, sizeof out), 2);
 }
 
-/* vm: capped at 50, spinning on both vCPUs, the guest gets half a core
- * (judged as in test_platform.c: the upper bound always, the lower one
- * when the group used its quota in 95% of the periods). */
+/* vm: capped at 100, spinning on both vCPUs, the guest gets one core, not
+ * two (judged as in test_platform.c: the upper bound always, the lower one
+ * when the group used its quota in 95% of the periods). Not less: a guest
+ * capped at half a core took 13 s to boot instead of 4. */
 static void test_guest(const struct vp_platform_ops *ops)
 {
     struct vp_appliance_spec s;
     struct vp_appliance_usage u0, u1;
     struct vp_err err = {0};
     spec(&s, "vpt-vm", "");
-    s.cap = 50;
+    s.cap = 100;
     s.net = VP_NET_BRIDGE;
     struct vp_appliance *a = boot_and_exec(ops, &s);
     if (!a)
@@ -383,12 +385,12 @@ static void test_guest(const struct vp_platform_ops *ops)
     uint64_t periods = u1.periods - u0.periods;
     double throttled =
         periods ? (double)(u1.throttled_periods - u0.throttled_periods) / (double)periods : 0.0;
-    fprintf(stderr, "  %s: cap 50 gave %.1f%% of a core, throttled in %.0f%% of %llu periods\n",
+    fprintf(stderr, "  %s: cap 100 gave %.1f%% of a core, throttled in %.0f%% of %llu periods\n",
             ops->name, share, 100 * throttled, (unsigned long long)periods);
-    CHECK(share <= 55.0);
+    CHECK(share <= 105.0);
     CHECK(periods >= 15); /* a 100 ms period: about 20 in 2 s */
     if (throttled >= 0.95)
-        CHECK_NEAR(share, 50.0, 5.0);
+        CHECK_NEAR(share, 100.0, 5.0);
     else
         fprintf(stderr, "  the machine is busy: lower bound not checked\n");
     ops->destroy(a);
@@ -464,7 +466,7 @@ static void test_libvirt_guest(const struct vp_platform_ops *ops)
     spec(&s, "vpt-vm", "");
     s.weight = 512;
     s.net = VP_NET_DIRECT;
-    s.cap = 150;
+    s.cap = 190; /* close to the two vCPUs' whole: it boots as fast as uncapped */
     struct vp_appliance *a = boot_and_exec(ops, &s);
     if (!a)
         return;
@@ -474,11 +476,11 @@ static void test_libvirt_guest(const struct vp_platform_ops *ops)
     if (dir && vp_cgroup_version() == 1) {
         cgroup_file(dir, "cpu.shares", shares, sizeof shares);
         cgroup_file(dir, "cpu.cfs_quota_us", quota, sizeof quota);
-        CHECK(strcmp(shares, "2048") == 0 && strcmp(quota, "150000") == 0);
+        CHECK(strcmp(shares, "2048") == 0 && strcmp(quota, "190000") == 0);
     } else if (dir) {
         cgroup_file(dir, "cpu.weight", shares, sizeof shares);
         cgroup_file(dir, "cpu.max", quota, sizeof quota);
-        CHECK(strcmp(quota, "150000 100000") == 0);
+        CHECK(strcmp(quota, "190000 100000") == 0);
     }
     fprintf(stderr, "  %s: domain cgroup %s: shares %s, quota %s\n", ops->name, dir, shares, quota);
     ops->destroy(a);
