@@ -4,10 +4,11 @@ would see it: live pages (an event stream) never finish loading, so
 --dump-dom cannot. Speaks the DevTools protocol over --remote-debugging-pipe
 (JSON messages ended by NUL on fds 3 and 4).
 
-usage: cdp.py [--screenshot FILE.png] URL SECONDS EXPR [EXPR...]
+usage: cdp.py [--screenshot FILE.png [--figure TEXT]] URL SECONDS EXPR [EXPR...]
 Opens URL, and every SECONDS (once per EXPR) evaluates the JavaScript EXPR
 in the page: prints each value as one JSON line; --screenshot: the whole
-page as PNG after the last. What the page printed on
+page as PNG after the last (--figure: only the first report figure whose
+heading holds TEXT, its chart and table). What the page printed on
 its console and its uncaught exceptions go to stderr, each line starting
 "console:"; exit 1 if there were any, 2 on a protocol failure."""
 import base64
@@ -94,9 +95,11 @@ def console_lines(events):
 
 
 def main():
-    args, shot = sys.argv[1:], None
+    args, shot, figure = sys.argv[1:], None, None
     if args[:1] == ["--screenshot"] and len(args) > 1:
         shot, args = args[1], args[2:]
+    if shot and args[:1] == ["--figure"] and len(args) > 1:
+        figure, args = args[1], args[2:]
     if len(args) < 3:
         sys.exit(__doc__)
     url, every, exprs = args[0], float(args[1]), args[2:]
@@ -116,8 +119,19 @@ def main():
                 b.call("Emulation.setDeviceMetricsOverride",
                        {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
                        session=session)
-                png = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
-                             session=session)["data"]
+                opts = {"format": "png", "captureBeyondViewport": True}
+                if figure:
+                    find = ("(() => { const f = [...document.querySelectorAll('.figure')].find("
+                            "f => f.querySelector('h3').textContent.includes(%s)); if (!f) return null;"
+                            " const r = f.getBoundingClientRect(); return {x: r.x + scrollX,"
+                            " y: r.y + scrollY, width: r.width, height: r.height, scale: 1}; })()"
+                            % json.dumps(figure))
+                    clip = b.call("Runtime.evaluate", {"expression": find, "returnByValue": True},
+                                  session=session).get("result", {}).get("value")
+                    if not clip:
+                        sys.exit("no figure whose heading holds %r" % figure)
+                    opts["clip"] = clip
+                png = b.call("Page.captureScreenshot", opts, session=session)["data"]
                 with open(shot, "wb") as f:
                     f.write(base64.b64decode(png))
             b.send("Browser.close")
