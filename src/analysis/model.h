@@ -22,6 +22,9 @@ struct vp_model_row {
     double estimate2;  /* NaN without an overhead fit */
     double rel_error2;
     double jain; /* fairness across the instances */
+    /* cores of work outside the experiment during the point (its profile;
+     * NaN without one): above VP_OTHER_WORK_LIMIT the row is disturbed */
+    double other_work;
 };
 
 struct vp_overhead_fit {

@@ -85,7 +85,8 @@ int vp_model_series_of(struct vp_store *st, const struct vp_exp_data *d, int fir
                                   .n = ps.elapsed.n,
                                   .measured = ps.elapsed.n ? ps.elapsed.mean : NAN,
                                   .ci_half = ps.elapsed.ci_half,
-                                  .jain = ps.jain};
+                                  .jain = ps.jain,
+                                  .other_work = vp_point_other_work(st, d->id, p->point, err)};
         s->external += ps.external;
         s->samples += ps.elapsed.n;
         if (p->cpus_available > s->P)

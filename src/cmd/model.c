@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/exp_stats.h"
 #include "analysis/model_exp.h"
 #include "analysis/stats.h"
 #include "cmd/cmd.h"
@@ -86,6 +87,8 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
             vp_json_double(j, "estimate1_rel_error", r->rel_error1);
             vp_json_double(j, "estimate2_s", r->estimate2);
             vp_json_double(j, "estimate2_rel_error", r->rel_error2);
+            vp_json_double(j, "other_work_cores", r->other_work);
+            vp_json_bool(j, "disturbed", r->other_work > VP_OTHER_WORK_LIMIT);
             vp_json_double(j, "jain", r->jain);
             vp_json_object_end(j);
         }
@@ -106,12 +109,18 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
                s->platform);
     printf("%4s %4s %11s %10s %11s %7s %11s %7s %6s\n", "i", "n", "measured_s", "ci95_half",
            "estimate1", "err1%", "estimate2", "err2%", "jain");
+    bool disturbed = false;
     for (int k = 0; k < nrows; k++) {
         const struct vp_model_row *r = &rows[k];
-        printf("%4d %4d %11.4f %10.4f %11.4f %7.2f %11.4f %7.2f %6.3f\n", r->instances, r->n,
+        bool flagged = r->other_work > VP_OTHER_WORK_LIMIT;
+        printf("%4d %4d %11.4f %10.4f %11.4f %7.2f %11.4f %7.2f %6.3f%s\n", r->instances, r->n,
                r->measured, r->ci_half, r->estimate1, 100 * r->rel_error1, r->estimate2,
-               100 * r->rel_error2, r->jain);
+               100 * r->rel_error2, r->jain, flagged ? "  *" : "");
+        disturbed |= flagged;
     }
+    if (disturbed)
+        printf("* disturbed: more than %.2f cores of other work on the host during the point\n",
+               VP_OTHER_WORK_LIMIT);
     return 0;
 }
 

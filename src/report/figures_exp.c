@@ -275,7 +275,8 @@ static void model_series(struct vp_json *j, const struct vp_model_series *s)
     vp_fig_begin(j, "xy", title,
                  s->have_p
                      ? "Estimate1 = ET_P·i/P (queueing alone); Estimate2 = Estimate1·(1 + O·i) "
-                       "with O from the idle appliances' fit"
+                       "with O from the idle appliances' fit (when it shows a trend); * the "
+                       "point was disturbed by other work on the host"
                      : "no point with i = P instances: no estimates");
     vp_json_string(j, "xname", "instances");
     vp_json_string(j, "y", "elapsed (s)");
@@ -283,12 +284,12 @@ static void model_series(struct vp_json *j, const struct vp_model_series *s)
     model_line(j, "measured (95% CI)", s, offsetof(struct vp_model_row, measured));
     if (s->have_p)
         model_line(j, "Estimate1", s, offsetof(struct vp_model_row, estimate1));
-    if (s->have_p && s->overhead.ok)
+    if (s->have_p && s->overhead.ok && s->overhead.fit.trend)
         model_line(j, "Estimate2", s, offsetof(struct vp_model_row, estimate2));
     vp_json_array_end(j);
-    static const char *const cols[] = {"i",           "n",      "measured s",  "95% CI",
-                                       "Estimate1 s", "err1 %", "Estimate2 s", "err2 %",
-                                       "jain",        NULL};
+    static const char *const cols[] = {
+        "i",      "n",    "measured s",         "95% CI", "Estimate1 s", "err1 %", "Estimate2 s",
+        "err2 %", "jain", "other work (cores)", NULL};
     vp_fig_table_begin(j, cols);
     for (int k = 0; k < s->nrows; k++) {
         const struct vp_model_row *r = &s->rows[k];
@@ -297,7 +298,7 @@ static void model_series(struct vp_json *j, const struct vp_model_series *s)
                                .ci_lo = r->measured - r->ci_half,
                                .ci_hi = r->measured + r->ci_half};
         vp_fig_row_begin(j);
-        vp_fig_cell(j, "%d", r->instances);
+        vp_fig_cell(j, "%d%s", r->instances, r->other_work > VP_OTHER_WORK_LIMIT ? " *" : "");
         vp_fig_cell(j, "%d", r->n);
         vp_fig_cell_num(j, "%.4f", r->measured);
         vp_fig_cell_ci(j, "%.4f", &m, true);
@@ -306,6 +307,7 @@ static void model_series(struct vp_json *j, const struct vp_model_series *s)
         vp_fig_cell_num(j, "%.4f", r->estimate2);
         vp_fig_cell_num(j, "%.2f", 100 * r->rel_error2);
         vp_fig_cell_num(j, "%.3f", r->jain);
+        vp_fig_cell_num(j, "%.2f", r->other_work);
         vp_fig_row_end(j);
     }
     vp_fig_table_end(j);
