@@ -1,6 +1,10 @@
 #include "analysis/search.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "core/units.h"
 
 /* A trial, once more when rejected. */
 static int try_rate(vp_trial_fn trial, void *ctx, int repeat, double rate,
@@ -65,4 +69,23 @@ int vp_search_run(const struct vp_search_cfg *cfg, vp_trial_fn trial, void *ctx,
     if (res->n > 0)
         vp_summarize(res->best, res->n, false, &res->rate);
     return rc;
+}
+
+void vp_search_print(FILE *out, const struct vp_summary *m, const double *best, int n,
+                     const char *unit)
+{
+    char mean[32], ci[80];
+    fprintf(out, "max %s %s", vp_format_figure(mean, sizeof mean, "%.1f", m->n ? m->mean : NAN),
+            unit);
+    if (m->n > 1 && vp_ci_shown(m)) {
+        fprintf(out, " (95%% CI %s, %d searches)", vp_format_ci_range(ci, sizeof ci, "%.1f", m),
+                m->n);
+    } else if (m->n > 1) { /* an interval reaching below zero means nothing: the searches */
+        fprintf(out, " (%d searches:", m->n);
+        for (int i = 0; i < n; i++)
+            fprintf(out, "%s %.1f", i ? "," : "", best[i]);
+        fprintf(out, "; 95%% CI %s)", VP_CI_TOO_FEW);
+    } else if (m->n == 1) {
+        fprintf(out, " (1 search)");
+    }
 }

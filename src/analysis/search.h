@@ -13,6 +13,7 @@
 #define VP_ANALYSIS_SEARCH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "analysis/stats.h"
 #include "core/error.h"
@@ -44,5 +45,11 @@ struct vp_search_result {
 
 int vp_search_run(const struct vp_search_cfg *cfg, vp_trial_fn trial, void *ctx,
                   struct vp_search_result *res, struct vp_err *err);
+
+/* "max M UNIT (95% CI LO .. HI, n searches)", or, with an interval that
+ * would reach below zero, each search's best[0..n) and "n too small": the
+ * one way a search's result is printed (sip-capacity, router, experiments). */
+void vp_search_print(FILE *out, const struct vp_summary *m, const double *best, int n,
+                     const char *unit);
 
 #endif

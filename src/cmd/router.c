@@ -11,49 +11,9 @@
 #include "cmd/cmd.h"
 #include "core/host.h"
 #include "core/json.h"
+#include "drivers/router.h"
 #include "router/forward.h"
 #include "router/store_router.h"
-
-struct router_opts {
-    int path, platform;
-    int64_t routers;
-    uint64_t routes, frame, trial;
-    int64_t repeats, echoes, gen_cpu;
-    double loss_pct, start, max, precision;
-};
-
-static const struct vp_opt router_opt_table[] = {
-    {"path", VP_OPT_ENUM, offsetof(struct router_opts, path), "bridge", 0, 0, vp_fwd_path_names,
-     "between the host and the routers: bridge, routed or direct", false},
-    {"platform", VP_OPT_ENUM, offsetof(struct router_opts, platform), "netns", 0, 0,
-     vp_fwd_platform_names,
-     "what a router is: netns (a namespace: the host's kernel forwards, as for a container) or "
-     "vm (a QEMU guest: its kernel forwards; not on the direct path yet)",
-     false},
-    {"routers", VP_OPT_INT, offsetof(struct router_opts, routers), "1", 1, VP_FWD_MAX_ROUTERS, NULL,
-     "routers forwarding at once (frames take turns over them)", false},
-    {"routes", VP_OPT_COUNT, offsetof(struct router_opts, routes), "1000", 1, VP_FWD_MAX_ROUTES,
-     NULL, "routes in each router's table (/24s; destinations spread over all of them)", false},
-    {"frame", VP_OPT_SIZE, offsetof(struct router_opts, frame), "60", 60, 1514, NULL,
-     "frame bytes without the FCS (60: 64-byte frames on the wire)", false},
-    {"trial", VP_OPT_DURATION, offsetof(struct router_opts, trial), "1s", 1e8, 60e9, NULL,
-     "sending time of each trial of the search", false},
-    {"loss", VP_OPT_DOUBLE, offsetof(struct router_opts, loss_pct), "0.1", 0, 50, NULL,
-     "loss % a passing trial may have (RFC 2544 asks 0; 0.1 is seed 004's)", false},
-    {"start", VP_OPT_DOUBLE, offsetof(struct router_opts, start), "10000", 1, 1e8, NULL,
-     "first rate tried, frames/s; doubled until a trial fails", false},
-    {"max", VP_OPT_DOUBLE, offsetof(struct router_opts, max), "4000000", 1, 1e8, NULL,
-     "highest rate tried, frames/s", false},
-    {"precision", VP_OPT_DOUBLE, offsetof(struct router_opts, precision), "0.02", 0.001, 0.5, NULL,
-     "bisection stops within this fraction of the rate", false},
-    {"repeats", VP_OPT_INT, offsetof(struct router_opts, repeats), "3", 1, VP_SEARCH_MAX_REPEATS,
-     NULL, "searches; the rate is their mean with a 95% CI", false},
-    {"echoes", VP_OPT_INT, offsetof(struct router_opts, echoes), "500", 0, 65535, NULL,
-     "ICMP echoes through router 0 (1 ms apart), idle and at the rate found; 0: none", false},
-    {"gen-cpu", VP_OPT_INT, offsetof(struct router_opts, gen_cpu), "0", -1, 1023, NULL,
-     "CPU of the generator (the routers' work is steered to the others); -1: not pinned", false},
-    VP_OPT_END,
-};
 
 static uint64_t other_cpus(int gen_cpu)
 {
@@ -74,7 +34,7 @@ static void print_box(const char *what, const struct vp_echo_result *e)
            b.max / 1e3);
 }
 
-static void print_text(const struct router_opts *o, const struct vp_fwd_result *r)
+static void print_text(const struct vp_router_opts *o, const struct vp_fwd_result *r)
 {
     const struct vp_search_result *s = &r->search;
     printf("virtual routers: %d (%s%s%s) on the %s path, %llu routes each (installed in",
@@ -83,16 +43,14 @@ static void print_text(const struct router_opts *o, const struct vp_fwd_result *
     for (int i = 0; i < r->topo.cfg.routers; i++)
         printf(" %.3f s", r->topo.r[i].routes_s);
     printf(")\n");
-    printf("forwarding rate (%llu-byte frames, loss <= %g%%): %.0f frames/s",
-           (unsigned long long)o->frame + 4, o->loss_pct, s->rate.mean);
-    char ci[80];
-    if (s->n > 1)
-        printf(" (95%% CI %s, %d searches, %d trials)",
-               vp_format_ci_range(ci, sizeof ci, "%.0f", &s->rate), s->n, s->trials);
-    printf("%s\n", s->generator_limited
-                       ? "; the tester was the limit in some trials (rejected): the routers may "
-                         "forward more"
-                       : "");
+    printf("forwarding rate (%llu-byte frames, loss <= %g%%): ", (unsigned long long)o->frame + 4,
+           o->loss_pct);
+    vp_search_print(stdout, &s->rate, s->best, s->n, "frames/s");
+    printf(", %d trials%s\n", s->trials,
+           s->generator_limited
+               ? "; the tester was the limit in some trials (rejected): the routers may "
+                 "forward more"
+               : "");
     if (r->per_router && r->topo.cfg.routers > 1) {
         printf("  each router's share of the frames at the highest passing rate:");
         for (int p = 0; p < r->topo.cfg.routers; p++)
@@ -124,13 +82,13 @@ static void json_box(struct vp_json *j, const char *name, const struct vp_echo_r
 }
 
 /* The document: the search's trials are its rounds. */
-static void print_doc(struct vp_doc *d, bool csv, const struct router_opts *o,
+static void print_doc(struct vp_doc *d, bool csv, const struct vp_router_opts *o,
                       const struct vp_fwd_result *r, int64_t run_id)
 {
     static const char *const verdicts[] = {"fail", "pass", "rejected"};
     struct vp_json *j = vp_doc_start(d, stdout, csv);
     vp_json_int(j, "run_id", run_id);
-    vp_json_options(j, "params", router_opt_table, o);
+    vp_json_options(j, "params", vp_router_opt_table, o);
     vp_json_raw(j, "platform", r->topo.platform);
     vp_host_json_now(j, "host");
     j = vp_doc_rows(d);
@@ -177,7 +135,7 @@ static void print_doc(struct vp_doc *d, bool csv, const struct router_opts *o,
 static int run(int argc, char **argv)
 {
     struct vp_output_opts out;
-    struct router_opts o;
+    struct vp_router_opts o;
     struct vp_err err = {0};
     struct vp_store *st = NULL;
     struct vp_fwd_result *r = calloc(1, sizeof *r);
@@ -185,8 +143,8 @@ static int run(int argc, char **argv)
     int64_t run_id = 0;
     vp_doc_init(&doc, VP_DOC_ROUNDS, argc, argv);
     vp_opt_defaults(vp_output_opt_table, &out, &err);
-    vp_opt_defaults(router_opt_table, &o, &err);
-    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {router_opt_table, &o}};
+    vp_opt_defaults(vp_router_opt_table, &o, &err);
+    struct vp_optset sets[] = {{vp_output_opt_table, &out}, {vp_router_opt_table, &o}};
     char *pos[1];
     int npos, rc;
     if (r == NULL) {
@@ -219,7 +177,7 @@ static int run(int argc, char **argv)
     char *params = NULL;
     struct vp_json_buf pb;
     if (vp_json_buf_open(&pb) == 0) {
-        vp_json_options(&pb.j, NULL, router_opt_table, &o);
+        vp_json_options(&pb.j, NULL, vp_router_opt_table, &o);
         params = vp_json_buf_close(&pb);
     }
     rc = vp_router_store_run(st, argc, argv, params ? params : "{}", r, &run_id, &err);
@@ -248,7 +206,7 @@ static void help(FILE *f)
           "trial the tester could not run as planned is rejected, and the result says the\n"
           "tester was the limit. Nothing it makes outlives it.\n\noptions:\n",
           f);
-    vp_opt_print_help(f, router_opt_table);
+    vp_opt_print_help(f, vp_router_opt_table);
     vp_opt_print_help(f, vp_output_opt_table);
 }
 

@@ -149,8 +149,9 @@ static void run_help(FILE *f)
           "(native or container) standing in for one of those servers, e.g. Kamailio as\n"
           "the sip-server (experiments/voip-kamailio.yaml). Drivers: sip-uac,\n"
           "sip-capacity (target a sip-server), rtp (virtperf rtp-client; targets a\n"
-          "media-server), udp, tcp. A point with loads lasts until its non-background\n"
-          "loads end; its workloads run until then.\n\n"
+          "media-server), udp, tcp, and router (virtperf router on a test bed of its own:\n"
+          "no target, one per point; experiments/virtual-router.yaml). A point with loads\n"
+          "lasts until its non-background loads end; its workloads run until then.\n\n"
           "Top-level keys (written `key: value`):\n",
           f);
     vp_opt_print_help(f, vp_exp_settings_opts);

@@ -208,7 +208,7 @@ static int run(int argc, char **argv)
     if (out.json || out.csv) {
         print_doc(&doc, !out.json, s, best, n, &sum, run_id);
     } else {
-        vp_capacity_print(stdout, &sum, best, n);
+        vp_search_print(stdout, &sum, best, n, "calls/s");
         printf("%s\n", s->generator_limited
                            ? "; some steps were rejected: the generator was the bottleneck"
                            : "");

@@ -56,17 +56,23 @@ struct vp_chart_value {
      * 95% CI in the table); n = 0 without */
     struct vp_summary loss_batches, median_batches;
     struct vp_summary rate; /* capacity bar: mean and 95% CI */
+    const char *unit;       /* capacity bar: "calls/s", "frames/s" (a chart per unit) */
 };
 
 struct vp_driver {
-    const char *name;               /* in experiment files and point_loads.driver: "rtp" */
-    const char *command;            /* the virtperf command it runs: "rtp-client" */
-    struct vp_opt_table options;    /* the command's own */
-    const struct vp_server *serves; /* what its target appliance runs */
-    const char *target_opt;         /* the option taking the target's HOST:PORT */
-    const char *const *reserved;    /* options the runner sets (refused in files) */
-    bool stoppable;                 /* SIGUSR1 cuts its duration short: may be background */
-    const char *store_kind;         /* point_loads.kind: "sip" (sip_runs) or "rtp" (rtp_runs) */
+    const char *name;            /* in experiment files and point_loads.driver: "rtp" */
+    const char *command;         /* the virtperf command it runs: "rtp-client" */
+    struct vp_opt_table options; /* the command's own */
+    /* what its target appliance runs; NULL: it drives no appliance (one
+     * generator per point, no target: the router's own test bed) */
+    const struct vp_server *serves;
+    const char *target_opt;      /* the option taking the target's HOST:PORT */
+    const char *const *reserved; /* options the runner sets (refused in files) */
+    bool stoppable;              /* SIGUSR1 cuts its duration short: may be background */
+    /* its generator keeps root's capabilities (it builds a test bed of its
+     * own); the others keep none */
+    bool privileged;
+    const char *store_kind; /* point_loads.kind: "sip" (sip_runs) or "rtp" (rtp_runs) */
 
     size_t figures_size; /* of its own figures struct */
     /* Read run_id's figures into f->own (zeroed), f->status and

@@ -8,11 +8,12 @@
 extern const struct vp_driver vp_driver_sip_uac, vp_driver_sip_capacity, vp_driver_rtp;
 extern const struct vp_driver vp_driver_udp;
 extern const struct vp_driver vp_driver_tcp;
+extern const struct vp_driver vp_driver_router;
 
 /* Every driver, in the order `load: driver "x": unknown` lists them. */
 const struct vp_driver *const vp_drivers[] = {
-    &vp_driver_sip_uac, &vp_driver_sip_capacity, &vp_driver_rtp,
-    &vp_driver_udp,     &vp_driver_tcp,          NULL,
+    &vp_driver_sip_uac, &vp_driver_sip_capacity, &vp_driver_rtp, &vp_driver_udp,
+    &vp_driver_tcp,     &vp_driver_router,       NULL,
 };
 
 const struct vp_driver *vp_driver_find(const char *name)

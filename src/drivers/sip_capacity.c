@@ -3,6 +3,8 @@
  * in sip_capacity_steps. Drawn as a bar with its 95% CI. */
 #include "drivers/sip_capacity.h"
 
+#include "analysis/search.h"
+
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -107,28 +109,10 @@ static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f,
     return 0;
 }
 
-void vp_capacity_print(FILE *out, const struct vp_summary *m, const double *best, int n)
-{
-    char mean[32], ci[80];
-    fprintf(out, "max %s calls/s",
-            vp_format_figure(mean, sizeof mean, "%.1f", m->n ? m->mean : NAN));
-    if (m->n > 1 && vp_ci_shown(m)) {
-        fprintf(out, " (95%% CI %s, %d searches)", vp_format_ci_range(ci, sizeof ci, "%.1f", m),
-                m->n);
-    } else if (m->n > 1) { /* an interval reaching below zero means nothing: the searches */
-        fprintf(out, " (%d searches:", m->n);
-        for (int i = 0; i < n; i++)
-            fprintf(out, "%s %.1f", i ? "," : "", best[i]);
-        fprintf(out, "; 95%% CI %s)", VP_CI_TOO_FEW);
-    } else if (m->n == 1) {
-        fprintf(out, " (1 search)");
-    }
-}
-
 static void print(FILE *out, const struct vp_load_figures *f)
 {
     const struct vp_load_capacity *c = f->own;
-    vp_capacity_print(out, &c->max_rate, c->best, c->nrepeats);
+    vp_search_print(out, &c->max_rate, c->best, c->nrepeats, "calls/s");
     if (c->from_cache)
         fprintf(out, ", as stored: no steps kept");
 }
@@ -155,6 +139,7 @@ static enum vp_chart draw(const struct vp_load_figures *f, struct vp_chart_value
     if (c->max_rate.n <= 0)
         return VP_CHART_NONE;
     v->rate = c->max_rate;
+    v->unit = "calls/s";
     return VP_CHART_CAPACITY_BAR;
 }
 

@@ -5,7 +5,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "analysis/stats.h"
 #include "core/opt.h"
@@ -31,10 +30,5 @@ struct vp_load_capacity {
     double stored_mean, stored_ci_lo, stored_ci_hi;
     int stored_n;
 };
-
-/* "max M calls/s (95% CI LO .. HI, n searches)", or with an interval that
- * would reach below zero each search's best[0..n) and "n too small": the
- * one way a capacity is printed (virtperf sip-capacity, experiments). */
-void vp_capacity_print(FILE *out, const struct vp_summary *m, const double *best, int n);
 
 #endif

@@ -131,7 +131,8 @@ int vp_load_cmdline(const struct vp_exp_load *l, const char *hostport, const cha
     start(&b, cl);
     arg(&b, "/proc/self/exe");
     arg(&b, l->driver->command);
-    opt(&b, l->driver->target_opt, hostport);
+    if (l->driver->target_opt) /* a load with a test bed of its own has none */
+        opt(&b, l->driver->target_opt, hostport);
     arg(&b, "--json");
     if (store && store[0])
         opt(&b, "store", store);

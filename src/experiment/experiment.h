@@ -249,6 +249,11 @@ void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_p
 void vp_plan_print_doc(struct vp_doc *d, FILE *out, const struct vp_experiment *exp,
                        const struct vp_plan *plan);
 
+/* The generators of load l in point pt, by target: each instance it
+ * drives, or, for a load with a test bed of its own (driver->serves NULL),
+ * one without a target (-1). out holds VP_EXP_MAX_INSTANCES; returns how
+ * many (0 in an idle point). */
+int vp_load_targets(const struct vp_point *pt, const struct vp_exp_load *l, int *out);
 /* Whether the point drives servers: some load that is not a background one
  * has a target instance. Its workloads then run until those loads end
  * (--until-stopped). */

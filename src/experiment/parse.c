@@ -519,9 +519,9 @@ static int parse_root(struct parse *p, yaml_node_t *root)
     }
     if (rc == 0 && p->exp->s.timeserver[0] && !p->exp->s.key_file[0])
         rc = vp_parse_at(p, root, "timeserver needs key-file (the time server's key)");
-    if (rc == 0 && apps == NULL)
+    if (rc == 0 && apps == NULL && loads == NULL)
         rc = vp_parse_at(p, root, "no appliances: list them under \"appliances:\"");
-    if (rc == 0)
+    if (rc == 0 && apps)
         rc = parse_appliances(p, apps);
     if (rc == 0 && loads)
         rc = vp_parse_loads(p, loads);

@@ -77,6 +77,15 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
     if (name_taken(p->exp, l->f.name))
         return vp_parse_at(p, m, "name \"%s\" used twice (appliances and loads share names)",
                            l->f.name);
+    if (l->driver->serves == NULL) { /* a test bed of its own: one generator per point */
+        if (l->f.target[0])
+            return vp_parse_at(p, m,
+                               "load %s: %s drives no appliance (it builds its own test "
+                               "bed): no target",
+                               l->f.name, l->driver->name);
+        return vp_parse_check_opts(p, &l->driver->options, l->driver->reserved, l->driver->command,
+                                   "a load field", l->opts, l->nopts);
+    }
     const struct vp_exp_app *t = NULL;
     for (int i = 0; i < p->exp->napps; i++)
         if (strcmp(p->exp->apps[i].f.name, l->f.target) == 0)

@@ -254,12 +254,30 @@ static int make_instances(struct vp_point *pt, const struct vp_cpuset *cpus, str
     return check_pinning(pt, cpus, err);
 }
 
+/* The generators of load l in a point, by target: each instance it drives,
+ * or, for a load with a test bed of its own, one without a target (-1).
+ * out holds VP_EXP_MAX_INSTANCES; returns how many. */
+int vp_load_targets(const struct vp_point *pt, const struct vp_exp_load *l, int *out)
+{
+    int n = 0;
+    if (pt->kind != VP_POINT_RUN)
+        return 0;
+    if (l->driver->serves == NULL) {
+        out[0] = -1;
+        return 1;
+    }
+    for (int i = 0; i < pt->ninst; i++)
+        if (strcmp(pt->apps[pt->inst[i].app].f.name, l->f.target) == 0)
+            out[n++] = i;
+    return n;
+}
+
 bool vp_point_has_load(const struct vp_point *pt)
 {
+    int target[VP_EXP_MAX_INSTANCES];
     for (int l = 0; l < pt->nloads; l++)
-        for (int i = 0; i < pt->ninst && !pt->loads[l].f.background; i++)
-            if (strcmp(pt->apps[pt->inst[i].app].f.name, pt->loads[l].f.target) == 0)
-                return true;
+        if (!pt->loads[l].f.background && vp_load_targets(pt, &pt->loads[l], target) > 0)
+            return true;
     return false;
 }
 
@@ -331,7 +349,7 @@ static int expand_point(const struct vp_experiment *exp, int idx, long per_case,
     pt->nparams = first + exp->naxes;
     if ((rc = check_apps(pt, err)) < 0)
         return rc;
-    if ((rc = make_instances(pt, cpus, err)) == 0 && pt->ninst == 0)
+    if ((rc = make_instances(pt, cpus, err)) == 0 && pt->ninst == 0 && !vp_point_has_load(pt))
         rc = vp_input_error(err, "%s: point %d: no appliance has instances (every count is 0)",
                             exp->path, idx + 1);
     if (rc == 0 && !measures_something(pt))

@@ -57,37 +57,42 @@ static void command_text(const struct vp_point *pt, const struct vp_instance *in
 }
 
 /* The generator of load l against instance in. */
+/* The generator's command line against instance in (NULL: a load with a
+ * test bed of its own). */
 static void load_text(const struct vp_exp_load *l, const struct vp_instance *in, char *buf,
                       size_t len)
 {
     struct vp_cmdline cl;
     struct vp_err err = {0};
     char target[96];
-    snprintf(target, sizeof target, "%s:PORT", in->name);
+    snprintf(target, sizeof target, "%s:PORT", in ? in->name : "");
     buf[0] = '\0';
-    if (vp_load_cmdline(l, target, NULL, &cl, &err) == 0)
+    if (vp_load_cmdline(l, in ? target : NULL, NULL, &cl, &err) == 0)
         join(&cl, buf, len);
 }
 
 /* Call fn for every generator of the point: each load times each instance
- * of its target. */
+ * of its target (in NULL: a load without a target). */
 static void each_generator(const struct vp_point *pt,
                            void (*fn)(void *arg, const struct vp_exp_load *l,
                                       const struct vp_instance *in),
                            void *arg)
 {
-    for (int l = 0; l < pt->nloads; l++)
-        for (int i = 0; i < pt->ninst; i++)
-            if (strcmp(pt->apps[pt->inst[i].app].f.name, pt->loads[l].f.target) == 0)
-                fn(arg, &pt->loads[l], &pt->inst[i]);
+    int target[VP_EXP_MAX_INSTANCES];
+    for (int l = 0; l < pt->nloads; l++) {
+        int n = vp_load_targets(pt, &pt->loads[l], target);
+        for (int k = 0; k < n; k++)
+            fn(arg, &pt->loads[l], target[k] < 0 ? NULL : &pt->inst[target[k]]);
+    }
 }
 
 static void print_generator(void *arg, const struct vp_exp_load *l, const struct vp_instance *in)
 {
     char buf[1024];
     load_text(l, in, buf, sizeof buf);
-    fprintf(arg, "  load %-8s -> %s, generator cpus=%s weight=%lld: %s\n", l->f.name, in->name,
-            l->f.cpus[0] ? l->f.cpus : "float", (long long)l->f.weight, buf);
+    fprintf(arg, "  load %-8s -> %s, generator cpus=%s weight=%lld: %s\n", l->f.name,
+            in ? in->name : "its own test bed", l->f.cpus[0] ? l->f.cpus : "float",
+            (long long)l->f.weight, buf);
 }
 
 static void json_generator(void *arg, const struct vp_exp_load *l, const struct vp_instance *in)
@@ -98,7 +103,7 @@ static void json_generator(void *arg, const struct vp_exp_load *l, const struct 
     vp_json_object_begin(j, NULL);
     vp_json_string(j, "load", l->f.name);
     vp_json_string(j, "driver", l->driver->name);
-    vp_json_string(j, "target", in->name);
+    vp_json_string(j, "target", in ? in->name : NULL);
     vp_json_string(j, "cpus", l->f.cpus);
     vp_json_string(j, "command", buf);
     vp_json_object_end(j);

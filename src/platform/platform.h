@@ -86,11 +86,13 @@ struct vp_exec {
      * its own): the capabilities the process keeps, bit n for capability n
      * (0: none), and, when user is set, the uid and gid it runs as, with no
      * supplementary groups (ops->set_user says which platforms can). */
-    uint64_t caps;
+    uint64_t caps; /* VP_EXEC_ALL_CAPS: those the runner has, no_new_privs not set */
     bool user;
     uid_t uid;
     gid_t gid;
 };
+
+#define VP_EXEC_ALL_CAPS (~0ull)
 
 /* CPU time and memory an appliance used, read from the host side. */
 struct vp_appliance_usage {

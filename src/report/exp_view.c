@@ -37,7 +37,7 @@ static bool has_servers(struct vp_store *st, int64_t exp_id)
  * driver prints them. */
 static void print_load(const struct vp_load_row *l, const struct vp_load_figures *f)
 {
-    printf("       %s %s", l->driver, l->target);
+    printf("       %s%s%s", l->driver, l->target[0] ? " " : "", l->target); /* none: own test bed */
     if (strcmp(l->load, l->driver) != 0)
         printf(" (%s)", l->load);
     printf(": ");

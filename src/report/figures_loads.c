@@ -137,12 +137,16 @@ static void delay_boxes(struct vp_json *j, const struct items *b)
     vp_fig_end(j);
 }
 
+/* The bars of one unit (b's items all have it). */
 static void capacity_bars(struct vp_json *j, const struct items *b)
 {
-    vp_fig_begin(j, "bars", "highest clean calls/s per configuration (95% CI)",
+    const char *unit = b->v[0].v.unit;
+    char title[128];
+    snprintf(title, sizeof title, "highest clean %s per configuration (95%% CI)", unit);
+    vp_fig_begin(j, "bars", title,
                  "the mean of the searches' best rates; * the generator fell behind its plan or "
                  "other work took host CPU");
-    vp_json_string(j, "y", "calls/s");
+    vp_json_string(j, "y", unit);
     labels(j, b);
     vp_json_array_begin(j, "series");
     vp_json_object_begin(j, NULL);
@@ -159,7 +163,7 @@ static void capacity_bars(struct vp_json *j, const struct items *b)
     }
     vp_json_object_end(j);
     vp_json_array_end(j);
-    static const char *const cols[] = {"point", "searches", "calls/s", "95% CI", NULL};
+    const char *const cols[] = {"point", "searches", unit, "95% CI", NULL};
     vp_fig_table_begin(j, cols);
     for (int i = 0; i < b->n; i++) {
         const struct vp_summary *s = &b->v[i].v.rate;
@@ -209,8 +213,19 @@ int vp_figures_loads(struct vp_store *st, const struct vp_exp_data *d, struct vp
     int rc = collect(st, d, chart, err);
     if (rc == 0 && boxes.n)
         delay_boxes(j, &boxes);
-    if (rc == 0 && bars.n)
-        capacity_bars(j, &bars);
+    /* a chart per unit, in the order they first appear */
+    for (int i = 0; rc == 0 && i < bars.n; i++) {
+        struct items same = {0};
+        bool drawn = false;
+        for (int k = 0; k < i; k++)
+            drawn |= strcmp(bars.v[k].v.unit, bars.v[i].v.unit) == 0;
+        for (int k = i; !drawn && rc == 0 && k < bars.n; k++)
+            if (strcmp(bars.v[k].v.unit, bars.v[i].v.unit) == 0 && add(&same, &bars.v[k]) < 0)
+                rc = vp_run_error(err, ENOMEM, "figure");
+        if (!drawn && rc == 0)
+            capacity_bars(j, &same);
+        free(same.v);
+    }
     free(boxes.v);
     free(bars.v);
     return rc == 0 ? time_figures(st, d, j, err) : rc;

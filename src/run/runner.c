@@ -60,8 +60,11 @@ static void generator_spec(const struct vp_exp_load *l, const struct vp_instance
                            struct vp_appliance_spec *spec)
 {
     char name[sizeof spec->name];
-    /* LOAD.SERVER, or LOAD.INDEX where that would not fit: unique either way */
-    if ((size_t)snprintf(name, sizeof name, "%s.%s", l->f.name, server->name) >= sizeof name)
+    /* LOAD.SERVER, or LOAD.INDEX where that would not fit: unique either way;
+     * LOAD alone for a load without a target (one per point) */
+    if (server == NULL)
+        snprintf(name, sizeof name, "%s", l->f.name);
+    else if ((size_t)snprintf(name, sizeof name, "%s.%s", l->f.name, server->name) >= sizeof name)
         snprintf(name, sizeof name, "%s.%d", l->f.name, index);
     vp_appliance_spec_init(spec, name);
     snprintf(spec->cpus, sizeof spec->cpus, "%s", l->f.cpus);
@@ -69,31 +72,27 @@ static void generator_spec(const struct vp_exp_load *l, const struct vp_instance
     spec->weight = vp_cgroup_unsupported() ? spec->weight : l->f.weight;
 }
 
-/* Whether instance i is what load l drives. */
-static bool drives(const struct vp_point *pt, const struct vp_exp_load *l, int i)
-{
-    return strcmp(pt->apps[pt->inst[i].app].f.name, l->f.target) == 0;
-}
-
 static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_point *pt,
                                struct vp_err *err)
 {
     const struct vp_platform_ops *native = find_ops(cfg, "native");
-    for (int l = 0; pt->kind == VP_POINT_RUN && l < pt->nloads; l++)
-        for (int i = 0; i < pt->ninst; i++) {
+    int target[VP_EXP_MAX_INSTANCES];
+    for (int l = 0; l < pt->nloads; l++) {
+        int n = vp_load_targets(pt, &pt->loads[l], target);
+        for (int k = 0; k < n; k++) {
             struct vp_appliance_spec spec;
-            if (!drives(pt, &pt->loads[l], i))
-                continue;
             if (native == NULL)
                 return vp_input_error(err, "load %s: no native platform for its generator",
                                       pt->loads[l].f.name);
-            generator_spec(&pt->loads[l], &pt->inst[i], i, &spec);
+            generator_spec(&pt->loads[l], target[k] < 0 ? NULL : &pt->inst[target[k]], target[k],
+                           &spec);
             int rc = native->validate ? native->validate(&spec, err) : 0;
             if (rc < 0) {
                 vp_err_prefix(err, "load %s", pt->loads[l].f.name);
                 return rc;
             }
         }
+    }
     return 0;
 }
 
@@ -290,10 +289,9 @@ static void teardown(struct runner *r)
  * instance it drives. */
 static int make_slots(struct runner *r, const struct vp_point *pt, struct vp_err *err)
 {
-    int n = pt->ninst;
-    for (int l = 0; pt->kind == VP_POINT_RUN && l < pt->nloads; l++)
-        for (int i = 0; i < pt->ninst; i++)
-            n += drives(pt, &pt->loads[l], i);
+    int n = pt->ninst, target[VP_EXP_MAX_INSTANCES];
+    for (int l = 0; l < pt->nloads; l++)
+        n += vp_load_targets(pt, &pt->loads[l], target);
     r->slots = calloc((size_t)n, sizeof *r->slots);
     if (r->slots == NULL)
         return vp_run_error(err, ENOMEM, "appliances");
@@ -309,16 +307,16 @@ static int make_slots(struct runner *r, const struct vp_point *pt, struct vp_err
         snprintf(s->name, sizeof s->name, "%s", pt->inst[i].name);
     }
     int k = pt->ninst;
-    for (int l = 0; k < n && l < pt->nloads; l++)
-        for (int i = 0; i < pt->ninst; i++) {
-            if (!drives(pt, &pt->loads[l], i))
-                continue;
+    for (int l = 0; k < n && l < pt->nloads; l++) {
+        int m = vp_load_targets(pt, &pt->loads[l], target);
+        for (int t = 0; t < m; t++) {
             struct slot *s = &r->slots[k++];
             s->kind = SLOT_GENERATOR;
             s->load = &pt->loads[l];
-            s->target = i;
+            s->target = target[t];
             s->ops = find_ops(r->cfg, "native");
         }
+    }
     return 0;
 }
 
@@ -330,7 +328,7 @@ static int create_all(struct runner *r, const struct vp_point *pt, struct vp_err
         struct slot *s = &r->slots[k];
         struct vp_appliance_spec spec;
         if (s->kind == SLOT_GENERATOR)
-            generator_spec(s->load, &pt->inst[s->target], s->target, &spec);
+            generator_spec(s->load, s->target < 0 ? NULL : &pt->inst[s->target], s->target, &spec);
         else
             make_spec(pt, s->in, &spec);
         if (s->kind != SLOT_GENERATOR)

@@ -24,7 +24,7 @@ struct slot {
     struct vp_appliance *a;
     const struct vp_instance *in;   /* workloads and servers */
     const struct vp_exp_load *load; /* generators */
-    int target;                     /* generators: the slot of the server they drive */
+    int target; /* generators: the slot of the server they drive; -1: none (own test bed) */
     pid_t pid;
     int out_fd;  /* the process's stdout */
     int err_fd;  /* servers: their stderr ("listening on HOST:PORT") */

@@ -43,8 +43,10 @@ static void close_pair(int p[2])
 
 /* Start argv in slot s's appliance; stdout (and, when err_pipe, stderr)
  * come back through pipes, sync_fd goes to the child as its fd 3. It keeps
- * no capability (none of the workloads, servers and loads needs one) and
- * a server runs as its user: when one is set. */
+ * no capability (none of the workloads, servers and loads needs one) but
+ * for the generator of a privileged driver (one that builds a test bed of
+ * its own: namespaces, links), and a server runs as its user: when one is
+ * set. */
 static int start_in(struct slot *s, char *const *argv, bool err_pipe, int sync_fd,
                     struct vp_err *err)
 {
@@ -52,6 +54,8 @@ static int start_in(struct slot *s, char *const *argv, bool err_pipe, int sync_f
     int rc = 0;
     struct vp_exec ex = {
         .argv = argv, .stdin_fd = -1, .stderr_fd = STDERR_FILENO, .sync_fd = sync_fd};
+    if (s->kind == SLOT_GENERATOR && s->load->driver->privileged)
+        ex.caps = VP_EXEC_ALL_CAPS;
     if (s->kind == SLOT_SERVER && s->in->f.user[0]) {
         if ((rc = vp_user_lookup(s->in->f.user, &ex.uid, &ex.gid, err)) < 0)
             return rc;
@@ -375,8 +379,8 @@ int vp_runner_start_generators(struct runner *r, const struct vp_point *pt, stru
         struct vp_cmdline cl;
         if (s->kind != SLOT_GENERATOR)
             continue;
-        int rc = vp_load_cmdline(s->load, r->slots[s->target].address, vp_store_path(r->cfg->st),
-                                 &cl, err);
+        int rc = vp_load_cmdline(s->load, s->target < 0 ? NULL : r->slots[s->target].address,
+                                 vp_store_path(r->cfg->st), &cl, err);
         if (rc < 0 || (rc = start_in(s, cl.argv, true, -1, err)) < 0)
             return rc;
     }
@@ -566,7 +570,7 @@ static int record_one(struct runner *r, const struct vp_point *pt, struct slot *
         break;
     case SLOT_GENERATOR: {
         struct vp_exp_point_load l = {.load = s->load->f.name,
-                                      .target = r->slots[s->target].name,
+                                      .target = s->target < 0 ? "" : r->slots[s->target].name,
                                       .driver = s->load->driver->name,
                                       .kind = s->load->driver->store_kind,
                                       .run_id = run_id};

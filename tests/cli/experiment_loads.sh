@@ -80,7 +80,7 @@ check_bad() { # file expected-message
     expect_exit 2 "$VP" run "$data/$1"
     expect_one_line_error "^virtperf: $data/$1:$2\$"
 }
-check_bad bad-load-driver.yaml '4:5: load: driver "sipp": unknown (drivers: sip-uac, sip-capacity, rtp, udp, tcp)'
+check_bad bad-load-driver.yaml '4:5: load: driver "sipp": unknown (drivers: sip-uac, sip-capacity, rtp, udp, tcp, router)'
 check_bad bad-load-target.yaml '4:5: load sip-uac: target "proxy" is not an appliance of this file'
 check_bad bad-load-role.yaml \
     '4:5: load rtp: rtp drives a media-server, and appliance sip is a sip-server'

@@ -202,7 +202,7 @@ static void test_load_errors(void)
 {
     expect_error(
         "bad-load-driver.yaml",
-        ":4:5: load: driver \"sipp\": unknown (drivers: sip-uac, sip-capacity, rtp, udp, tcp)");
+        ":4:5: load: driver \"sipp\": unknown (drivers: sip-uac, sip-capacity, rtp, udp, tcp, router)");
     expect_error("bad-load-target.yaml",
                  ":4:5: load sip-uac: target \"proxy\" is not an appliance of this file");
     expect_error("bad-load-role.yaml",
@@ -508,6 +508,43 @@ static void test_presets(void)
     }
 }
 
+/* A load that builds its own test bed (the router driver) has no target:
+ * one generator per point, and a file of such loads needs no appliances. */
+static void test_targetless_load(void)
+{
+    struct vp_err err = {0};
+    struct vp_plan plan;
+    CHECK_INT(vp_experiment_parse("r.yaml",
+                                  "name: r\nloads:\n  - {name: fwd, driver: router, routes: 100}\n"
+                                  "matrix:\n  fwd.path: [bridge, routed]\n",
+                                  &checks, &ex, &err),
+              0);
+    CHECK_INT(ex.napps, 0);
+    CHECK_INT(vp_plan_build(&ex, &two, &plan, &err), 0);
+    CHECK_INT(plan.npoints, 2);
+    for (int p = 0; p < plan.npoints; p++) {
+        int target[VP_EXP_MAX_INSTANCES];
+        CHECK_INT(plan.points[p].ninst, 0);
+        CHECK(vp_point_has_load(&plan.points[p]));
+        CHECK_INT(vp_load_targets(&plan.points[p], &plan.points[p].loads[0], target), 1);
+        CHECK_INT(target[0], -1);
+    }
+    struct vp_cmdline cl;
+    CHECK_INT(vp_load_cmdline(&plan.points[1].loads[0], NULL, NULL, &cl, &err), 0);
+    char line[512] = "";
+    for (int i = 0; i < cl.argc; i++)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? " " : "", cl.argv[i]);
+    CHECK_STR(line, "/proc/self/exe router --json --routes 100 --path routed");
+    vp_plan_free(&plan);
+    /* naming a target is refused */
+    CHECK(vp_experiment_parse("r.yaml",
+                              "appliances:\n  - {name: pi, workload: cpu-pi}\nloads:\n"
+                              "  - {name: fwd, driver: router, target: pi}\n",
+                              &checks, &ex, &err) < 0);
+    CHECK_STR(err.msg, "r.yaml:4:5: load fwd: router drives no appliance (it builds its own test "
+                       "bed): no target");
+}
+
 int main(void)
 {
     RUN(test_good);
@@ -520,5 +557,6 @@ int main(void)
     RUN(test_background_load);
     RUN(test_app);
     RUN(test_presets);
+    RUN(test_targetless_load);
     return CHECK_DONE();
 }
