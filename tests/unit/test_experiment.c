@@ -200,9 +200,8 @@ static void test_plan_errors(void)
 /* Server appliances and loads refused at parse time, naming the position. */
 static void test_load_errors(void)
 {
-    expect_error(
-        "bad-load-driver.yaml",
-        ":4:5: load: driver \"sipp\": unknown (drivers: sip-uac, sip-capacity, rtp, udp, tcp, router)");
+    expect_error("bad-load-driver.yaml", ":4:5: load: driver \"sipp\": unknown (drivers: sip-uac, "
+                                         "sip-capacity, rtp, udp, tcp, router)");
     expect_error("bad-load-target.yaml",
                  ":4:5: load sip-uac: target \"proxy\" is not an appliance of this file");
     expect_error("bad-load-role.yaml",
