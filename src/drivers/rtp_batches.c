@@ -48,13 +48,14 @@ static int read_intervals(struct vp_store *st, int64_t run, int64_t **sent, int6
 }
 
 /* Each batch's delay median and p99 (ms) from its intervals' buckets: the
- * k-th interval with packets planned belongs to batch batch_of(k). */
+ * k-th interval with packets planned (from 0) belongs to batch batch_of(k);
+ * a batch whose packets were all lost has none (NaN). */
 static int batch_delays(struct vp_store *st, int64_t run, int n, int nb, double *median,
                         double *p99, struct vp_err *err)
 {
     sqlite3_stmt *q;
     int rc = vp_store_prepare(st,
-                              "SELECT d.interval, d.lo_ns, d.hi_ns, d.count FROM rtp_delay_hist d "
+                              "SELECT i.k, d.lo_ns, d.hi_ns, d.count FROM rtp_delay_hist d "
                               "JOIN (SELECT interval, row_number() OVER (ORDER BY interval) - 1 "
                               "      AS k FROM rtp_intervals WHERE run_id = ?1 AND sent > 0) i "
                               "ON i.interval = d.interval "
@@ -70,16 +71,11 @@ static int batch_delays(struct vp_store *st, int64_t run, int n, int nb, double 
     for (int b = 0; b < nb; b++)
         vp_hist_init(&h[b]);
     sqlite3_bind_int64(q, 1, run);
-    int k = -1, last = -1;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int interval = sqlite3_column_int(q, 0);
+        int k = sqlite3_column_int(q, 0); /* the interval's place among those with packets */
         int64_t lo = sqlite3_column_int64(q, 1), hi = sqlite3_column_int64(q, 2);
         int64_t count = sqlite3_column_int64(q, 3);
-        if (interval != last) {
-            last = interval;
-            k++;
-        }
-        if (k < n && lo >= 0 && hi >= lo && count > 0)
+        if (k >= 0 && k < n && lo >= 0 && hi >= lo && count > 0)
             vp_hist_add_n(&h[batch_of(k, n, nb)], (uint64_t)lo + (uint64_t)(hi - lo) / 2,
                           (uint64_t)count);
     }
