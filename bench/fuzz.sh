@@ -77,8 +77,8 @@ section=$(
     echo
     echo "\`flock /work/bench.lock bench/fuzz.sh [TARGET...]\` (last $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)):"
     echo "each libFuzzer target of tests/fuzz (clang $(clang -dumpversion), ASan + UBSan, leaks"
-    echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first,"
-    echo "The last run fuzzed $jobs target(s) at a time (its exec/s per target, CPUs shared)."
+    echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first;"
+    echo "the last run fuzzed $jobs target(s) at a time (its exec/s per target, CPUs shared)."
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)."
     echo "Coverage: libFuzzer's edges (cov) and features (ft) at the end. A crash, leak,"
     echo "undefined behaviour, input over 10 s or 2 GiB counts in crashes. \"min for all\": the"
