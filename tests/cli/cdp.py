@@ -4,11 +4,12 @@ would see it: live pages (an event stream) never finish loading, so
 --dump-dom cannot. Speaks the DevTools protocol over --remote-debugging-pipe
 (JSON messages ended by NUL on fds 3 and 4).
 
-usage: cdp.py [--screenshot FILE.png [--figure TEXT]] URL SECONDS EXPR [EXPR...]
+usage: cdp.py [--screenshot FILE.png [--figure TEXT | --top PX]] URL SECONDS EXPR [EXPR...]
 Opens URL, and every SECONDS (once per EXPR) evaluates the JavaScript EXPR
 in the page: prints each value as one JSON line; --screenshot: the whole
 page as PNG after the last (--figure: only the first report figure whose
-heading holds TEXT, its chart and table). What the page printed on
+heading holds TEXT, its chart and table; --top: the page's first PX
+pixels). What the page printed on
 its console and its uncaught exceptions go to stderr, each line starting
 "console:"; exit 1 if there were any, 2 on a protocol failure."""
 import base64
@@ -95,11 +96,13 @@ def console_lines(events):
 
 
 def main():
-    args, shot, figure = sys.argv[1:], None, None
+    args, shot, figure, top = sys.argv[1:], None, None, None
     if args[:1] == ["--screenshot"] and len(args) > 1:
         shot, args = args[1], args[2:]
     if shot and args[:1] == ["--figure"] and len(args) > 1:
         figure, args = args[1], args[2:]
+    if shot and args[:1] == ["--top"] and len(args) > 1:
+        top, args = int(args[1]), args[2:]
     if len(args) < 3:
         sys.exit(__doc__)
     url, every, exprs = args[0], float(args[1]), args[2:]
@@ -131,6 +134,8 @@ def main():
                     if not clip:
                         sys.exit("no figure whose heading holds %r" % figure)
                     opts["clip"] = clip
+                if top:
+                    opts["clip"] = {"x": 0, "y": 0, "width": 1200, "height": top, "scale": 1}
                 png = b.call("Page.captureScreenshot", opts, session=session)["data"]
                 with open(shot, "wb") as f:
                     f.write(base64.b64decode(png))
