@@ -12,6 +12,7 @@ runs=${FUZZ_RUNS:-10000000}
 cap=${FUZZ_MAX_SECONDS:-1800}
 results=bench/results/reliability.md
 out=bench/out/fuzz
+commit=$(git rev-parse --short HEAD) # what the targets are built from
 tests/fuzz/build
 mkdir -p "$out"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
@@ -75,7 +76,7 @@ mapfile -t rows < <(printf '%s\n' "${rows[@]}" | sort)
 section=$(
     echo "## Fuzzing"
     echo
-    echo "\`flock /work/bench.lock bench/fuzz.sh [TARGET...]\` (last $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)):"
+    echo "\`flock /work/bench.lock bench/fuzz.sh [TARGET...]\` (last $(date -u +%Y-%m-%d), built at commit $commit):"
     echo "each libFuzzer target of tests/fuzz (clang $(clang -dumpversion), ASan + UBSan, leaks"
     echo "checked) from its corpus for $(group "$runs") executions or $cap s, whichever came first;"
     echo "the last run fuzzed $jobs target(s) at a time (its exec/s per target, CPUs shared)."
