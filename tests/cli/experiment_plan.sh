@@ -25,11 +25,13 @@ expect_exit 0 "$VP" run "$data/good.yaml" --dry-run --json
 [[ $(jq -r '.rounds[7].kind' "$work/out") == idle ]] || fail "json idle"
 
 # the shipped experiments are valid here, each with its small form (which
-# tests/cli/studies_small.sh runs)
+# tests/cli/studies_small.sh runs), and EXPERIMENTS.md names every one
 for f in "$(dirname "$0")"/../../experiments/*.yaml; do
     expect_exit 0 "$VP" run "$f" --dry-run
     expect_exit 0 "$VP" run "$f" --dry-run --preset small
     grep -q "(preset small)" "$work/out" || fail "$f: the plan does not name the preset"
+    grep -q "experiments/$(basename "$f")" "$(dirname "$0")/../../EXPERIMENTS.md" ||
+        fail "EXPERIMENTS.md does not name experiments/$(basename "$f")"
 done
 expect_exit 0 "$VP" run "$(dirname "$0")/../../experiments/cpu-queueing.yaml" --dry-run --json
 [[ $(jq '[.rounds[] | select(.kind == "run")] | length' "$work/out") -eq 14 ]] ||
