@@ -17,7 +17,7 @@ jq -e '.end.status == "complete" and ([.rounds[] | select(.warmup | not)] | leng
 [[ -z $(ls -A "$work/dir") ]] || fail "left in --dir: $(ls -A "$work/dir")"
 
 # a compiler that changes one object after the reference build (its 9
-# compilations: 8 units and main.c)
+# compilations: 8 units and main.c; one at a time, so that it counts right)
 cat >"$work/cc" <<SH
 #!/bin/sh
 case " \$* " in *" -c "*) n=\$(( \$(cat "$work/count" 2>/dev/null || echo 0) + 1 )); echo \$n >"$work/count" ;; esac
@@ -25,8 +25,8 @@ case " \$* " in *u0000.c*) [ "\$(cat "$work/count")" -gt 9 ] && exec cc "\$@" -g
 exec cc "\$@"
 SH
 chmod +x "$work/cc"
-expect_exit 1 "$VP" workload run build --preset small --rounds 2 --warmup 0 --dir "$work/dir" \
-    --cc "$work/cc"
+expect_exit 1 "$VP" workload run build --preset small --rounds 2 --warmup 0 --jobs 1 \
+    --dir "$work/dir" --cc "$work/cc"
 expect_one_line_error "u0000.o differs from the reference build's"
 [[ -z $(ls -A "$work/dir") ]] || fail "left in --dir after the failure: $(ls -A "$work/dir")"
 
