@@ -103,6 +103,61 @@ static void metric_figure(struct vp_json *j, const struct vp_run_data *runs, int
     free(s);
 }
 
+/* A run that marked its rounds to a time server: each round's elapsed by
+ * its own clock beside the time server's, the rounds where they disagree
+ * flagged (seed 002: a guest's clock can lie; the external one is taken). */
+static void clocks_figure(struct vp_json *j, const struct vp_run_data *r)
+{
+    int timed = 0, distorted = 0;
+    char title[256], note[160];
+    for (int k = 0; k < r->nrounds; k++) {
+        timed += isfinite(r->rounds[k].external_s);
+        distorted += r->rounds[k].clock_distorted;
+    }
+    if (timed == 0)
+        return;
+    snprintf(title, sizeof title,
+             "the run's own clock vs the time server's, round by round: run %lld %s",
+             (long long)r->id, r->subject);
+    snprintf(note, sizeof note,
+             "%d of %d rounds timed externally; %d flagged: the two clocks disagree", timed,
+             r->nrounds, distorted);
+    vp_fig_begin(j, "xy", title, note);
+    vp_json_string(j, "xname", "round");
+    vp_json_string(j, "y", "elapsed (s)");
+    vp_json_array_begin(j, "series");
+    for (int which = 0; which < 2; which++) {
+        vp_json_object_begin(j, NULL);
+        vp_json_string(j, "name", which ? "time server (external)" : "its own clock (internal)");
+        vp_json_string(j, "type", "line");
+        vp_json_array_begin(j, "data");
+        for (int k = 0; k < r->nrounds; k++) {
+            const struct vp_round_row *x = &r->rounds[k];
+            if (isfinite(x->external_s))
+                vp_fig_xy(j, x->round + 1, which ? x->external_s : x->elapsed_s);
+        }
+        vp_json_array_end(j);
+        vp_json_object_end(j);
+    }
+    vp_json_array_end(j);
+    static const char *const cols[] = {
+        "round", "warm-up", "internal s", "external s", "internal / external", "flagged", NULL};
+    vp_fig_table_begin(j, cols);
+    for (int k = 0; k < r->nrounds; k++) {
+        const struct vp_round_row *x = &r->rounds[k];
+        vp_fig_row_begin(j);
+        vp_fig_cell(j, "%d", x->round + 1);
+        vp_fig_cell(j, "%s", x->warmup ? "yes" : "");
+        vp_fig_cell_num(j, "%.4f", x->elapsed_s);
+        vp_fig_cell_num(j, "%.4f", x->external_s);
+        vp_fig_cell_num(j, "%.3f", x->ratio);
+        vp_fig_cell(j, "%s", x->clock_distorted ? "distorted" : "");
+        vp_fig_row_end(j);
+    }
+    vp_fig_table_end(j);
+    vp_fig_end(j);
+}
+
 /* The runs' facts: the methods of their figures. */
 static void methods(struct vp_json *j, const struct vp_run_data *runs, int n)
 {
@@ -160,6 +215,8 @@ int vp_figures_runs(struct vp_store *st, const int64_t *ids, int n, struct vp_js
                 if (!seen)
                     metric_figure(j, runs, n, runs[i].metrics[m].name);
             }
+        for (int i = 0; i < n; i++)
+            clocks_figure(j, &runs[i]);
         methods(j, runs, n);
         vp_json_array_end(j);
         vp_json_object_end(j);

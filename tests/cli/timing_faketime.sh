@@ -66,6 +66,12 @@ for factor in 2 0.5; do
                   $c == "true"' "$work/out" | wc -l) -eq 4 ]] || fail "csv flags"
     [[ $(sql "SELECT count(*) FROM timing_rounds WHERE run_id = $id AND clock_distorted = 1") -eq 4 ]] ||
         fail "store: timing_rounds"
+    # the report draws the two clocks round by round, the 4 rounds flagged
+    expect_exit 0 "$VP" report "run:$id" -o "$work/clocks.html"
+    report_data "$work/clocks.html" | jq -e '[.sections[].figures[]
+        | select(.title | startswith("the run'"'"'s own clock vs the time server'"'"'s"))
+        | (.series | length) == 2 and ([.table.rows[] | select(.[5] == "distorted")] | length) == 4]
+        == [true]' >/dev/null || fail "report: the clocks figure of run $id"
 done
 
 stop_timeserver
