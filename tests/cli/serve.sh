@@ -54,6 +54,13 @@ browser=
 if command -v chromium >/dev/null; then
     python3 "$(dirname "$0")/cdp.py" "$url" 1.5 "$page" "$page" "$page" >"$work/page" 2>"$work/console" &
     browser=$!
+    # the experiment starts once the page has read itself a first time (a cold
+    # Chromium can take seconds to start: its later reads must fall in the run)
+    for _ in $(seq 300); do
+        [[ -s $work/page ]] || ! kill -0 "$browser" 2>/dev/null && break
+        sleep 0.1
+    done
+    [[ -s $work/page ]] || fail "the dashboard did not load in Chromium: $(cat "$work/console")"
 fi
 expect_exit 0 "$VP" run "$work/e.yaml"
 sleep 1.5 # one more event, after the end
