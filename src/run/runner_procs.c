@@ -324,7 +324,8 @@ static int start_app(struct runner *r, const struct vp_point *pt, struct slot *s
                                 s->err_eof ? "ended before it was ready"
                                            : "was not ready in its ready-timeout",
                                 s->last_line[0] ? ": " : "", s->last_line);
-        if ((rc = pump(r, method == VP_APP_READY_LOG ? POLL_MS : 0, err)) < 0)
+        /* a refused probe returns at once: the pump's wait paces the probes */
+        if ((rc = pump(r, POLL_MS, err)) < 0)
             return rc;
         if (method != VP_APP_READY_LOG)
             s->app_ready = vp_app_probe(method, host, port, POLL_MS);
