@@ -54,7 +54,9 @@ static void print_overhead(const struct vp_model_overhead *o, struct vp_json *j)
     printf("%s\n", vp_model_overhead_verdict(o, verdict, sizeof verdict));
 }
 
-/* One series: its rows, estimates and table. */
+/* One series: its rows, estimates and table; nothing for a series without
+ * appliance rounds (points of loads alone: a router study). 1 when
+ * printed. */
 static int print_series(struct vp_store *st, const struct vp_exp_data *d, int first,
                         struct vp_json *j, struct vp_err *err)
 {
@@ -62,6 +64,11 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
     int rc = vp_model_series_of(st, d, first, &ms, err);
     if (rc < 0)
         return rc;
+    bool rounds = false;
+    for (int k = 0; k < ms.nrows; k++)
+        rounds |= ms.rows[k].n > 0;
+    if (!rounds)
+        return 0;
     const struct vp_exp_point_row *s = ms.first;
     const struct vp_model_row *rows = ms.rows;
     int nrows = ms.nrows, P = ms.P, external = ms.external, samples = ms.samples;
@@ -94,7 +101,7 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
         }
         vp_json_array_end(j);
         vp_json_object_end(j);
-        return 0;
+        return 1;
     }
     printf("\nseries %s on %s: P = %d CPUs (seed 002 Tables 2 and 6)\n",
            strcmp(s->series, "{}") == 0 ? "(one)" : s->series, s->platform, P);
@@ -121,7 +128,7 @@ static int print_series(struct vp_store *st, const struct vp_exp_data *d, int fi
     if (disturbed)
         printf("* disturbed: more than %.2f cores of other work on the host during the point\n",
                VP_OTHER_WORK_LIMIT);
-    return 0;
+    return 1;
 }
 
 static int model_main(int argc, char **argv)
@@ -158,9 +165,14 @@ static int model_main(int argc, char **argv)
     } else {
         printf("experiment %lld: %s (%s), %s\n", id, d.name, d.file, d.status);
     }
-    for (int i = 0; rc == 0 && i < d.npoints; i++)
-        if (strcmp(d.points[i].kind, "run") == 0 && vp_model_first_of(&d, i))
-            rc = print_series(st, &d, i, j, &err);
+    int printed = 0;
+    for (int i = 0; rc >= 0 && i < d.npoints; i++)
+        if (strcmp(d.points[i].kind, "run") == 0 && vp_model_first_of(&d, i) &&
+            (rc = print_series(st, &d, i, j, &err)) > 0)
+            printed++;
+    if (rc >= 0 && printed == 0 && !out.json)
+        printf("no point ran appliances' rounds: nothing for the queueing model\n");
+    rc = rc < 0 ? rc : 0;
     if (out.json) {
         vp_json_array_end(j);
         vp_json_array_begin(j, "overhead");
