@@ -164,7 +164,7 @@ static int run(int argc, char **argv)
     struct vp_fwd_cfg cfg = {
         .topo = {(enum vp_fwd_path)o.path, (int)o.routers, (uint32_t)o.routes,
                  other_cpus((int)o.gen_cpu), o.gen_cpu >= 0 ? 1ull << o.gen_cpu : 0,
-                 (enum vp_fwd_platform)o.platform},
+                 (enum vp_fwd_platform)o.platform, o.memory},
         .frame_len = (uint32_t)o.frame,
         .trial_ns = o.trial,
         .loss_limit = o.loss_pct / 100,
@@ -214,8 +214,8 @@ const struct vp_command vp_cmd_router = {
     .name = "router",
     .run = run,
     .summary = "virtual routers' forwarding rate (RFC 2544, 95% CI) and echo latency",
-    .usage = "virtperf router [--path bridge|routed|direct] [--routers N] [--routes N]\n"
-             "       [--frame N] [--trial T] [--repeats N] [--echoes N] [--json | --csv]\n"
-             "       [--store F]",
+    .usage = "virtperf router [--path bridge|routed|direct] [--platform netns|container|vm]\n"
+             "       [--memory SIZE] [--routers N] [--routes N] [--frame N] [--trial T]\n"
+             "       [--repeats N] [--echoes N] [--json | --csv] [--store F]",
     .help = help,
 };

@@ -13,4 +13,9 @@
  * getcwd. out may be in. */
 int vp_path_absolute(const char *in, char *out, size_t len);
 
+/* The virtperf binary, to run one of its commands in an appliance:
+ * /proc/self/exe, or $VIRTPERF_RELAY when the caller is not virtperf but a
+ * test's binary, which names the one to use. */
+const char *vp_path_self(void);
+
 #endif

@@ -15,9 +15,12 @@ const struct vp_opt vp_router_opt_table[] = {
      "between the host and the routers: bridge, routed or direct", false},
     {"platform", VP_OPT_ENUM, offsetof(struct vp_router_opts, platform), "netns", 0, 0,
      vp_fwd_platform_names,
-     "what a router is: netns (a namespace: the host's kernel forwards, as for a container) or "
-     "vm (a QEMU guest: its kernel forwards; not on the direct path yet)",
+     "what a router is: netns (a bare namespace: the host's kernel forwards), container (an "
+     "appliance of the container platform: the same kernel forwards, its routes count against "
+     "its memory) or vm (a QEMU guest: its kernel forwards)",
      false},
+    {"memory", VP_OPT_SIZE, offsetof(struct vp_router_opts, memory), "0", 0, 1ull << 40, NULL,
+     "each router's memory limit (container, vm; 0: none for a container, 256M for a VM)", false},
     {"routers", VP_OPT_INT, offsetof(struct vp_router_opts, routers), "1", 1, VP_FWD_MAX_ROUTERS,
      NULL, "routers forwarding at once (frames take turns over them)", false},
     {"routes", VP_OPT_COUNT, offsetof(struct vp_router_opts, routes), "1000", 1, VP_FWD_MAX_ROUTES,

@@ -13,7 +13,7 @@
 struct vp_router_opts {
     int path, platform;
     int64_t routers;
-    uint64_t routes, frame, trial;
+    uint64_t routes, frame, trial, memory;
     int64_t repeats, echoes, gen_cpu;
     double loss_pct, start, max, precision;
 };

@@ -9,6 +9,8 @@
 #ifndef VP_NET_NETNS_H
 #define VP_NET_NETNS_H
 
+#include <stddef.h>
+
 #include "core/error.h"
 
 /* A new, empty namespace (loopback down); *fd its descriptor. */
@@ -29,5 +31,11 @@ int vp_netns_sysctl(int fd, const char *path, const char *value);
  * mounted from, so a child process joins the namespace, mounts its own
  * sysfs in a mount namespace of its own, and writes there: 0 or -errno. */
 int vp_netns_sysfs(int fd, const char *dev, const char *file, const char *value);
+/* The same file read, its text in out (at most len - 1 bytes). */
+int vp_netns_sysfs_read(int fd, const char *dev, const char *file, char *out, size_t len);
+
+/* Open the character device of the macvtap name (ifindex) of the namespace
+ * fd (-1: the caller's): its descriptor, or -errno. */
+int vp_netns_macvtap_open(int fd, const char *name, int ifindex);
 
 #endif

@@ -337,6 +337,8 @@ int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct v
         vp_cgroup_throttling(cg->leaf[0], u);
         if (read_file(cg->leaf[0], "memory.current", buf, sizeof buf) == 0)
             u->memory_bytes = strtoull(buf, NULL, 10);
+        if (read_file(cg->leaf[0], "memory.events", buf, sizeof buf) == 0)
+            u->oom_kills = stat_key(buf, "oom_kill");
         return 0;
     }
     if ((rc = read_file(cg->leaf[1], "cpuacct.usage", buf, sizeof buf)) < 0)
@@ -350,6 +352,8 @@ int vp_cgroup_usage(struct vp_cgroup *cg, struct vp_appliance_usage *u, struct v
     vp_cgroup_throttling(cg->leaf[0], u);
     if (read_file(cg->leaf[3], "memory.usage_in_bytes", buf, sizeof buf) == 0)
         u->memory_bytes = strtoull(buf, NULL, 10);
+    if (read_file(cg->leaf[3], "memory.oom_control", buf, sizeof buf) == 0)
+        u->oom_kills = stat_key(buf, "oom_kill");
     return 0;
 }
 

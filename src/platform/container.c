@@ -139,6 +139,14 @@ static void init_main(const struct vp_appliance_spec *s, int go, int status)
     }
 }
 
+static int container_netns(struct vp_appliance *a)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/ns/net", (long)a->init);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
 /* Configure the network inside the appliance from a forked process that
  * joins its network namespace. */
 static int configure_inside(struct vp_appliance *a, struct vp_err *err)
@@ -153,11 +161,9 @@ static int configure_inside(struct vp_appliance *a, struct vp_err *err)
     }
     if (c == 0) {
         struct vp_err e = {0};
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%ld/ns/net", (long)a->init);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd = container_netns(a);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-            vp_run_error(&e, errno, "join %s", path);
+            vp_run_error(&e, fd < 0 ? -fd : errno, "join its network namespace");
         else if (vp_net_configure_inside(a->spec.net, a->addr, &e) == 0)
             _exit(0);
         if (write(p[1], e.msg, strlen(e.msg)) < 0)
@@ -445,4 +451,5 @@ const struct vp_platform_ops vp_platform_container = {
     .destroy = container_destroy,
     .cgroup_path = container_cgroup_path,
     .set_user = true,
+    .netns = container_netns,
 };

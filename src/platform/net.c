@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/netns.h"
 #include "net/rtnl.h"
 #include "platform/journal.h"
 #include "platform/platform.h"
@@ -197,28 +198,11 @@ static int make_tap(struct vp_rtnl *nl, struct vp_journal *j, const char *name, 
     return 0;
 }
 
-/* Open a macvtap's character device /dev/tapN: a node made for the
- * moment (there is no udev to make it) and unlinked once open. */
+/* Open a macvtap's character device (net/netns.h). */
 static int open_macvtap(const char *name, struct vp_err *err)
 {
-    char path[128], dev[32], node[64];
-    unsigned major, minor;
-    int ifindex = (int)if_nametoindex(name);
-    snprintf(path, sizeof path, "/sys/class/net/%s/macvtap/tap%d/dev", name, ifindex);
-    FILE *f = fopen(path, "r");
-    bool ok = f && fgets(dev, sizeof dev, f) && sscanf(dev, "%u:%u", &major, &minor) == 2;
-    if (f)
-        fclose(f);
-    if (!ok)
-        return fail(err, -ENODEV, "find the device of", name);
-    snprintf(node, sizeof node, "/run/vp-%s.%ld", name, (long)getpid());
-    unlink(node);
-    if (mknod(node, S_IFCHR | 0600, makedev(major, minor)) < 0)
-        return fail(err, -errno, "make the device node of", name);
-    int fd = open(node, O_RDWR | O_CLOEXEC);
-    int e = errno;
-    unlink(node);
-    return fd >= 0 ? fd : fail(err, -e, "open the device of", name);
+    int fd = vp_netns_macvtap_open(-1, name, (int)if_nametoindex(name));
+    return fd >= 0 ? fd : fail(err, fd, "open the device of", name);
 }
 
 int vp_net_attach_vm(struct vp_journal *j, int mode, int index, char *addr, size_t len,

@@ -100,6 +100,9 @@ struct vp_appliance_usage {
     uint64_t throttled_periods, throttled_ns; /* cap at work */
     uint64_t memory_bytes;
     uint64_t periods; /* CFS periods with a cap in force (added: throttled/periods) */
+    /* added for the container router: processes the kernel killed for the
+     * memory limit (the OOM killer of its cgroup) */
+    uint64_t oom_kills;
 };
 
 struct vp_appliance; /* a driver's own */
@@ -139,6 +142,11 @@ struct vp_platform_ops {
     /* Added for least privilege: whether start() honours vp_exec's user
      * (a server's `user:`); the vm drivers' guests do not. */
     bool set_user;
+    /* Added for the container router (optional, may be NULL): a new
+     * descriptor of the appliance's own network namespace, which the
+     * caller closes (a router test bed makes its links there), or a
+     * negative errno. */
+    int (*netns)(struct vp_appliance *a);
 };
 
 extern const struct vp_platform_ops *const vp_platforms[];

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/fds.h"
+#include "core/path.h"
 #include "core/workdir.h"
 #include "platform/journal.h"
 #include "platform/vm_priv.h"
@@ -176,9 +177,7 @@ int vp_vm_vcpu_cpu(const struct vp_appliance *a, int vcpu, int nvcpus)
 int vp_vm_relay_argv(char *const *argv, const char *sock, struct vp_vm_argv *out,
                      struct vp_err *err)
 {
-    /* the host side is virtperf itself ($VIRTPERF_RELAY: a test's binary
-     * is not, and names the one to use) */
-    const char *self = getenv("VIRTPERF_RELAY") ? getenv("VIRTPERF_RELAY") : "/proc/self/exe";
+    const char *self = vp_path_self(); /* the host side is virtperf itself */
     bool ours = strcmp(argv[0], "/proc/self/exe") == 0;
     bool workload = ours && argv[1] && strcmp(argv[1], "workload") == 0 && argv[2] &&
                     strcmp(argv[2], "run") == 0;

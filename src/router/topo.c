@@ -11,10 +11,10 @@
 #include "net/rtnl.h"
 #include "router/echo.h"
 #include "router/node.h"
-#include "router/topo_vm.h"
+#include "router/topo_app.h"
 
 const char *const vp_fwd_path_names[VP_FWD_PATHS + 1] = {"bridge", "routed", "direct", NULL};
-const char *const vp_fwd_platform_names[VP_FWD_PLATFORMS + 1] = {"netns", "vm", NULL};
+const char *const vp_fwd_platform_names[VP_FWD_PLATFORMS + 1] = {"netns", "vm", "container", NULL};
 
 #define TABLE_FROM_TESTER 100 /* routed: H's table for what arrives from T */
 #define TABLE_FROM_SINK   101 /* routed: H's table for what arrives from S */
@@ -47,11 +47,13 @@ static int fail(struct vp_err *err, int rc, const char *what, const char *where)
     return vp_run_error(err, -rc, "router test bed: %s in %s", what, where);
 }
 
-static int place_open(struct place *p, const char *what, struct vp_err *err)
+/* p in a new namespace, or (ns >= 0) in that one, which p then owns. */
+static int place_open(struct place *p, const char *what, int ns, struct vp_err *err)
 {
     p->what = what;
+    p->ns = ns;
     int rc, back;
-    if ((rc = vp_netns_new(&p->ns, err)) < 0)
+    if (ns < 0 && (rc = vp_netns_new(&p->ns, err)) < 0)
         return rc;
     if ((rc = vp_netns_enter(p->ns, &back, err)) < 0)
         return rc;
@@ -106,13 +108,14 @@ static int veth(struct build *b, struct place *p, const char *a, const uint8_t *
     return rc < 0 ? fail(b->err, rc, "veth", a) : 0;
 }
 
-static int macvlan(struct build *b, int parent, struct place *into, const char *name,
-                   const uint8_t *mac)
+/* A macvlan (or macvtap) of H's link parent, in the namespace of into. */
+static int macvlan(struct build *b, const char *kind, int parent, struct place *into,
+                   const char *name, const uint8_t *mac)
 {
     struct vp_link_req r = {
-        .name = name, .kind = "macvlan", .mac = mac, .parent = parent, .ns = {.fd = into->ns}};
+        .name = name, .kind = kind, .mac = mac, .parent = parent, .ns = {.fd = into->ns}};
     int rc = vp_rtnl_link_add(&b->host.nl, &r);
-    return rc < 0 ? fail(b->err, rc, "macvlan", into->what) : 0;
+    return rc < 0 ? fail(b->err, rc, kind, into->what) : 0;
 }
 
 static int route(struct build *b, struct place *p, const char *dst, int plen, const char *gw,
@@ -189,6 +192,26 @@ static void ends_of(int i, struct ends *e)
     snprintf(e->rb, sizeof e->rb, "rb%d", i);
 }
 
+/* A VM router's cards on the direct path: macvtaps of H's wires, up, whose
+ * character devices QEMU takes as its taps. */
+static int macvtaps(struct build *b, int i, const struct ends *e, int wa, int wb)
+{
+    struct vp_fwd_topo *t = b->t;
+    const int parent[2] = {wa, wb};
+    const uint8_t *mac[2] = {e->in, e->out};
+    for (int k = 0; k < 2; k++) {
+        char name[16];
+        int rc, index;
+        snprintf(name, sizeof name, "mv%c%d", "ab"[k], i);
+        if ((rc = macvlan(b, "macvtap", parent[k], &b->host, name, mac[k])) < 0 ||
+            (rc = link_ready(b, &b->host, name, 0, NULL, 0, &index)) < 0)
+            return rc;
+        if ((t->r[i].tap[k] = vp_netns_macvtap_open(b->host.ns, name, index)) < 0)
+            return fail(b->err, t->r[i].tap[k], "the device of", name);
+    }
+    return 0;
+}
+
 /* What router i is told (router/node.h), a line at a time. */
 static void node_addr(struct vp_router_node *n, const char *dev, const char *fmt, int k, int plen)
 {
@@ -214,7 +237,8 @@ static void node_route(struct vp_router_node *n, const char *dst24, const char *
 }
 
 /* Router i's two links, ra<i> and rb<i> in H: veths whose other ends are
- * the router namespace's eth0 and eth1, or (a VM) taps for its two cards. */
+ * the router namespace's (or container's) eth0 and eth1, or (a VM) taps
+ * for its two cards. */
 static int router_links(struct build *b, int i, const struct ends *e)
 {
     struct vp_fwd_topo *t = b->t;
@@ -238,9 +262,13 @@ static int router_switched(struct build *b, int i, const struct ends *ends, int 
             (rc = link_ready(b, &b->host, e.ra, bra, NULL, 0, &port)) < 0 ||
             (rc = link_ready(b, &b->host, e.rb, brb, NULL, 0, &port)) < 0)
             return rc;
-    } else if ((rc = macvlan(b, wa, r, "eth0", e.in)) < 0 ||
-               (rc = macvlan(b, wb, r, "eth1", e.out)) < 0)
+    } else if (t->cfg.platform == VP_FWD_VM) {
+        if ((rc = macvtaps(b, i, &e, wa, wb)) < 0)
+            return rc;
+    } else if ((rc = macvlan(b, "macvlan", wa, r, "eth0", e.in)) < 0 ||
+               (rc = macvlan(b, "macvlan", wb, r, "eth1", e.out)) < 0) {
         return rc;
+    }
     node_addr(n, "eth0", "10.1.0.%d", 10 + i, 24);
     node_addr(n, "eth1", "10.2.0.%d", 10 + i, 24);
     node_neigh(n, "eth1", "10.2.0.1", ROLE_SINK, 0, 1);
@@ -307,16 +335,36 @@ static int host_routed(struct build *b, int wb)
     return route(b, h, NULL, 0, "10.2.0.1", wb, 0);
 }
 
-/* Apply router n in its namespace ns (all: links and routes; else the
- * routes only, added or removed), from this thread. */
-static int node_apply(int ns, const struct vp_router_node *n, bool all, bool add, double *secs,
+/* Router i told its node (all: links and routes; else the routes only,
+ * added or removed): from this thread in a bare namespace, else by
+ * router-node run in the appliance it is. */
+static int node_apply(struct vp_fwd_topo *t, int i, bool all, bool add, double *secs,
                       struct vp_err *err)
 {
-    int back, rc = vp_netns_enter(ns, &back, err);
+    if (t->cfg.platform != VP_FWD_NETNS)
+        return vp_fwd_app_node(t, i, all ? NULL : add ? "add" : "remove", secs, NULL, err);
+    int back, rc = vp_netns_enter(t->r[i].ns, &back, err);
     if (rc < 0)
         return rc;
-    rc = all ? vp_router_node_apply(n, secs, err) : vp_router_node_routes(n, add, secs, err);
+    rc = all ? vp_router_node_apply(&t->r[i].node, secs, err)
+             : vp_router_node_routes(&t->r[i].node, add, secs, err);
     vp_netns_leave(back);
+    return rc;
+}
+
+/* Router i's place: a new namespace, or a container's (made now); none
+ * for a VM, made once its cards exist. */
+static int router_place(struct build *b, int i, const struct ends *e)
+{
+    struct vp_fwd_topo *t = b->t;
+    int ns = -1, rc;
+    if (t->cfg.platform == VP_FWD_VM)
+        return 0;
+    if (t->cfg.platform == VP_FWD_CONTAINER &&
+        (rc = vp_fwd_app_make(t, i, e->in, e->out, &ns, b->err)) < 0)
+        return rc;
+    rc = place_open(&b->router[i], "a router", ns, b->err);
+    t->r[i].ns = b->router[i].ns; /* closed with the test bed, even when it failed */
     return rc;
 }
 
@@ -343,15 +391,13 @@ static int build_routers(struct build *b)
     if (routed && (rc = host_routed(b, wb)) < 0)
         return rc;
     for (int i = 0; i < t->cfg.routers; i++) {
-        struct place *r = &b->router[i];
         char what[32];
         struct ends e;
         snprintf(what, sizeof what, "router %d", i);
         ends_of(i, &e);
-        if (t->cfg.platform == VP_FWD_NETNS) {
-            if ((rc = place_open(r, "a router", b->err)) < 0)
-                return rc;
-            t->r[i].ns = r->ns;
+        if ((rc = router_place(b, i, &e)) < 0) {
+            vp_err_prefix(b->err, "%s", what);
+            return rc;
         }
         struct vp_router_node *n = &t->r[i].node;
         memset(n, 0, sizeof *n);
@@ -359,11 +405,12 @@ static int build_routers(struct build *b)
         n->routes = t->cfg.routes;
         snprintf(n->via_dev, sizeof n->via_dev, "eth1");
         t->r[i].block = n->block;
+        int vm_ns; /* a VM has none of the test bed's */
         if ((rc = routed ? router_routed(b, i, &e) : router_switched(b, i, &e, bra, brb, wa, wb)) <
                 0 ||
-            (rc = t->cfg.platform == VP_FWD_VM
-                      ? vp_fwd_vm_router(t, i, t->r[i].tap, e.in, e.out, b->err)
-                      : node_apply(r->ns, n, true, true, &t->r[i].routes_s, b->err)) < 0) {
+            (t->cfg.platform == VP_FWD_VM &&
+             (rc = vp_fwd_app_make(t, i, e.in, e.out, &vm_ns, b->err)) < 0) ||
+            (rc = node_apply(t, i, true, true, &t->r[i].routes_s, b->err)) < 0) {
             vp_err_prefix(b->err, "%s", what);
             return rc;
         }
@@ -393,10 +440,12 @@ int vp_fwd_topo_make(const struct vp_fwd_topo_cfg *cfg, struct vp_fwd_topo *t, s
     t->tester_ns = t->host_ns = t->sink_ns = -1;
     for (int i = 0; i < VP_FWD_MAX_ROUTERS; i++)
         t->r[i].ns = t->r[i].tap[0] = t->r[i].tap[1] = -1;
-    if (cfg->platform == VP_FWD_VM && cfg->path == VP_FWD_DIRECT)
-        return vp_input_error(err, "path direct: not with VM routers yet (their cards are taps)");
-    if (cfg->platform == VP_FWD_VM && vp_fwd_vm_unsupported())
-        return vp_input_error(err, "VM routers: %s", vp_fwd_vm_unsupported());
+    if (cfg->memory && cfg->platform == VP_FWD_NETNS)
+        return vp_input_error(err, "memory: a bare namespace router has none of its own (use "
+                                   "platform container or vm)");
+    if (cfg->platform != VP_FWD_NETNS && vp_fwd_app_unsupported(cfg->platform))
+        return vp_input_error(err, "%s routers: %s", vp_fwd_platform_names[cfg->platform],
+                              vp_fwd_app_unsupported(cfg->platform));
     if (cfg->routers < 1 || cfg->routers > VP_FWD_MAX_ROUTERS)
         return vp_input_error(err, "routers: %d is not 1..%d", cfg->routers, VP_FWD_MAX_ROUTERS);
     if (cfg->routes < 1 || cfg->routes > VP_FWD_MAX_ROUTES)
@@ -409,9 +458,9 @@ int vp_fwd_topo_make(const struct vp_fwd_topo_cfg *cfg, struct vp_fwd_topo *t, s
         b.router[i].ns = -1;
     b.tester.ns = b.host.ns = b.sink.ns = -1;
     int rc;
-    if ((rc = place_open(&b.tester, "the tester", err)) < 0 ||
-        (rc = place_open(&b.host, "the host", err)) < 0 ||
-        (rc = place_open(&b.sink, "the sink", err)) < 0)
+    if ((rc = place_open(&b.tester, "the tester", -1, err)) < 0 ||
+        (rc = place_open(&b.host, "the host", -1, err)) < 0 ||
+        (rc = place_open(&b.sink, "the sink", -1, err)) < 0)
         goto out;
     t->tester_ns = b.tester.ns;
     t->host_ns = b.host.ns;
@@ -431,7 +480,7 @@ out:
 
 void vp_fwd_topo_free(struct vp_fwd_topo *t)
 {
-    vp_fwd_vm_free(t);
+    vp_fwd_app_free(t);
     int *fds[] = {&t->tester_ns, &t->host_ns, &t->sink_ns};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (*fds[i] >= 0) {
@@ -449,9 +498,7 @@ int vp_fwd_topo_routes(struct vp_fwd_topo *t, int i, bool add, double *secs, str
 {
     if (i < 0 || i >= t->cfg.routers)
         return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
-    int rc = t->cfg.platform == VP_FWD_VM
-                 ? vp_fwd_vm_node(t, i, add ? "add" : "remove", secs, NULL, err)
-                 : node_apply(t->r[i].ns, &t->r[i].node, false, add, secs, err);
+    int rc = node_apply(t, i, false, add, secs, err);
     if (rc < 0)
         vp_err_prefix(err, "router %d", i);
     return rc;
@@ -463,7 +510,7 @@ int vp_fwd_topo_route_count(struct vp_fwd_topo *t, int i, uint32_t *count, struc
         return vp_input_error(err, "router %d: there are %d", i, t->cfg.routers);
     int back, rc;
     if (t->cfg.platform == VP_FWD_VM) {
-        rc = vp_fwd_vm_node(t, i, "count", NULL, count, err);
+        rc = vp_fwd_app_node(t, i, "count", NULL, count, err);
     } else if ((rc = vp_netns_enter(t->r[i].ns, &back, err)) == 0) {
         rc = vp_router_node_count(count, err);
         vp_netns_leave(back);

@@ -20,9 +20,10 @@
  *           block to it over a /30 (policy rule on iif wa), and what the
  *           routers forward comes back to H, which routes it to S (Xen's
  *           routed mode: one more IP hop in the host per packet, twice)
- *   direct  macvlans of wa and wb are the routers' eth0 and eth1: frames
- *           reach a router by MAC from the wire with no bridge or IP hop
- *           in between (the nearest a host comes to SR-IOV functions)
+ *   direct  macvlans of wa and wb are the routers' eth0 and eth1 (a VM's
+ *           cards: macvtaps of them): frames reach a router by MAC from
+ *           the wire with no bridge or IP hop in between (the nearest a
+ *           host comes to SR-IOV functions)
  * Addresses: T 10.1.0.1, S 10.2.0.1; bridge and direct: router i's eth0
  * 10.1.0.(10 + i), eth1 10.2.0.(10 + i); routed: H 10.1.0.2 and
  * 10.2.0.2, router i 10.3.i.2 (H 10.3.i.1) and 10.4.i.2 (H 10.4.i.1).
@@ -53,9 +54,12 @@ enum vp_fwd_path { VP_FWD_BRIDGE, VP_FWD_ROUTED, VP_FWD_DIRECT, VP_FWD_PATHS };
 
 extern const char *const vp_fwd_path_names[VP_FWD_PATHS + 1];
 
-/* What a router is: a namespace of the test bed's (the kernel of the host
- * forwards, as in an OS-level container), or a QEMU guest (topo_vm.h). */
-enum vp_fwd_platform { VP_FWD_NETNS, VP_FWD_VM, VP_FWD_PLATFORMS };
+/* What a router is: a bare namespace of the test bed's (the host's kernel
+ * forwards), an appliance of the container platform (the same kernel
+ * forwards, but the router's own processes — what installs its routes —
+ * run in its cgroup, whose memory limit the routes count against), or a
+ * QEMU guest of the vm platform (its kernel forwards): topo_app.h. */
+enum vp_fwd_platform { VP_FWD_NETNS, VP_FWD_VM, VP_FWD_CONTAINER, VP_FWD_PLATFORMS };
 
 extern const char *const vp_fwd_platform_names[VP_FWD_PLATFORMS + 1];
 
@@ -66,6 +70,7 @@ struct vp_fwd_topo_cfg {
     uint64_t sut_cpus;    /* CPU mask the routers' work is steered to; 0: where it lands */
     uint64_t tester_cpus; /* CPU mask the sink's receiving is steered to; 0: where it lands */
     enum vp_fwd_platform platform;
+    uint64_t memory; /* container, vm: each router's memory, bytes; 0: the platform's default */
 };
 
 struct vp_fwd_router {
@@ -74,8 +79,8 @@ struct vp_fwd_router {
     uint32_t block;             /* first address of its routes' block (host order) */
     double routes_s;            /* time its routes took to install */
     struct vp_router_node node; /* what it was told (router/node.h) */
-    struct vp_appliance *vm;    /* VP_FWD_VM: its machine */
-    int tap[2];                 /* VP_FWD_VM: its cards' taps in H */
+    struct vp_appliance *app;   /* VP_FWD_CONTAINER, VP_FWD_VM: the appliance it is */
+    int tap[2];                 /* VP_FWD_VM: its cards' taps (or macvtaps) in H */
 };
 
 struct vp_fwd_topo {
@@ -89,9 +94,9 @@ struct vp_fwd_topo {
     uint8_t forwarder_mac[VP_FWD_MAX_ROUTERS][6]; /* the source of what reaches S from router i */
     struct vp_fwd_router r[VP_FWD_MAX_ROUTERS];
     const char *echo_target;    /* S's address, through router 0 */
-    struct vp_journal *journal; /* VP_FWD_VM: the machines' */
-    /* what the routers are, as JSON: {"name": "netns"}, or the vm
-     * platform's facts of router 0 (its accelerator among them) */
+    struct vp_journal *journal; /* the routers' appliances' */
+    /* what the routers are, as JSON: {"name": "netns"}, or router 0's
+     * platform's facts ({"name": "container", ...}; a VM's accelerator) */
     char platform[512];
     char accel[8]; /* VP_FWD_VM: the accelerator router 0 ran under ("tcg") */
 };
