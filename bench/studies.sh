@@ -4,16 +4,20 @@
 # HTML report, and PNGs of the report figures named on the command line.
 #   flock /work/bench.lock bench/studies.sh STORE NAME[:FIGURE-TEXT[|FIGURE-TEXT...]]...
 # e.g. bench/studies.sh /var/tmp/studies.db 'cpu-queueing:measured vs Estimate'
-# Outputs in bench/out/studies/NAME.{txt,html} and docs/study-NAME-K.png.
+# Outputs in bench/out/studies/NAME.{json,html}, bench/results/studies/NAME.txt
+# (committed: the tables EXPERIMENTS.md quotes) and docs/study-NAME-K.png.
+# libvirtd is started for the run when it is not up (tests/with-libvirtd).
 # Nothing else may run meanwhile: these are measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ $# -ge 2 ]] || { sed -n 2,9p "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || { sed -n 2,11p "$0" >&2; exit 2; }
+[[ -n ${VP_STUDIES_LIBVIRTD:-} ]] || exec env VP_STUDIES_LIBVIRTD=1 tests/with-libvirtd "$0" "$@"
 export VIRTPERF_STORE=$1
 shift
 vp=build/src/virtperf
 out=bench/out/studies
-mkdir -p "$out" docs
+tables=bench/results/studies
+mkdir -p "$out" "$tables" docs
 ninja -C build >/dev/null
 for spec in "$@"; do
     name=${spec%%:*}
@@ -28,8 +32,8 @@ for spec in "$@"; do
             "$(date -u +%F), kernel $(uname -r), $(nproc) CPUs"
         "$vp" results experiment "$id"
         "$vp" model "$id" 2>/dev/null || true
-    } >"$out/$name.txt"
-    cat "$out/$name.txt"
+    } >"$tables/$name.txt"
+    cat "$tables/$name.txt"
     "$vp" report "$id" -o "$out/$name.html"
     k=0
     IFS='|' read -r -a wanted <<<"$figures"
