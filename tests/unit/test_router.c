@@ -176,6 +176,26 @@ static void test_nothing_left(void)
     CHECK_INT(netns_fds(), before);
 }
 
+/* Routers that are appliances (2 of them, 1000 routes each): an echo
+ * crosses router 0; router 1 holds its routes; router 0's go (router-node
+ * in it) and come back, and it forwards again. */
+static void routes_go_and_come_back(struct vp_fwd_topo *t)
+{
+    struct vp_err err = {0};
+    uint32_t n = 0;
+    double secs;
+    echo_through(t);
+    CHECK_INT(vp_fwd_topo_route_count(t, 1, &n, &err), 0);
+    CHECK_INT(n, 1000);
+    CHECK_INT(vp_fwd_topo_routes(t, 0, false, &secs, &err), 0);
+    CHECK_INT(vp_fwd_topo_route_count(t, 0, &n, &err), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(vp_fwd_topo_routes(t, 0, true, &secs, &err), 0);
+    CHECK_INT(vp_fwd_topo_route_count(t, 0, &n, &err), 0);
+    CHECK_INT(n, 1000);
+    echo_through(t);
+}
+
 /* Routers as containers (topo_app.h): on every path two of them forward an
  * echo and hold their routes, which router-node inside each removes and
  * installs again; the run's platform names them; with a memory limit too
@@ -206,18 +226,7 @@ static void test_container_routers(void)
         const char *dir = vp_platform_find("container")->cgroup_path(t.r[1].app);
         CHECK(dir != NULL && access(dir, F_OK) == 0);
         snprintf(cgroup, sizeof cgroup, "%s", dir ? dir : "");
-        echo_through(&t);
-        uint32_t n = 0;
-        double secs;
-        CHECK_INT(vp_fwd_topo_route_count(&t, 1, &n, &err), 0);
-        CHECK_INT(n, 1000);
-        CHECK_INT(vp_fwd_topo_routes(&t, 0, false, &secs, &err), 0);
-        CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
-        CHECK_INT(n, 0);
-        CHECK_INT(vp_fwd_topo_routes(&t, 0, true, &secs, &err), 0);
-        CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
-        CHECK_INT(n, 1000);
-        echo_through(&t);
+        routes_go_and_come_back(&t);
         fprintf(stderr, "  %s: 2 container routers, 1000 routes in %.3f s\n",
                 vp_fwd_path_names[path], t.r[0].routes_s);
         vp_fwd_topo_free(&t);
@@ -286,21 +295,10 @@ static void test_vm_routers(void)
     CHECK_INT(rc, 0);
     if (rc < 0)
         return;
-    echo_through(&t);
     fprintf(stderr, "  routed: 2 VM routers (%s), routes in %.3f s\n", t.accel, t.r[0].routes_s);
     CHECK(strcmp(t.accel, "tcg") == 0 || strcmp(t.accel, "kvm") == 0);
     CHECK(strstr(t.platform, "\"name\":\"vm\"") != NULL);
-    uint32_t n = 0;
-    double secs;
-    CHECK_INT(vp_fwd_topo_route_count(&t, 1, &n, &err), 0);
-    CHECK_INT(n, 1000);
-    CHECK_INT(vp_fwd_topo_routes(&t, 0, false, &secs, &err), 0);
-    CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
-    CHECK_INT(n, 0);
-    CHECK_INT(vp_fwd_topo_routes(&t, 0, true, &secs, &err), 0);
-    CHECK_INT(vp_fwd_topo_route_count(&t, 0, &n, &err), 0);
-    CHECK_INT(n, 1000);
-    echo_through(&t);
+    routes_go_and_come_back(&t);
     vp_fwd_topo_free(&t);
     CHECK_INT(qemus(), 0);
 }
