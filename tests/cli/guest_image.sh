@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/guest-image and guest/init: the image is built from Debian packages
 # into a private cache, a second run reuses it untouched, two concurrent
-# builders agree, bad input is a one-line exit 2; the image boots under TCG
+# builders agree, bad input is a one-line exit 2, the cache keeps only the
+# images used last (VIRTPERF_GUEST_CACHE_KEEP); the image boots under TCG
 # to `virtperf-guest: ready` having named the virtio-serial port, mounted the
 # ext4 scratch disk, configured eth0 and set the hostname. busybox stands in
 # for the agent (it just fails as `virtperf-guest agent`), so nothing here
@@ -103,4 +104,14 @@ want="virtperf-guest: ports vp.agent.0; scratch /dev/vda; net eth0 10.0.2.15/24 
 # (SeaBIOS leaves terminal escapes ahead of init's first line)
 grep -qxF "$want" <(tr -d '\r' <"$console" | sed 's/^.*virtperf-guest: /virtperf-guest: /') || fail "no '$want' on the console: $(cat "$console")"
 ! grep -q 'virtperf-guest: init:' "$console" || fail "init failed: $(grep 'virtperf-guest: init:' "$console")"
+
+# the cache keeps the images used last: with room for one, a second agent's
+# image replaces the first; a count below one is refused
+cp /bin/busybox "$work/agent2" && echo >>"$work/agent2" # another agent, another key
+VIRTPERF_GUEST_CACHE_KEEP=1 expect_exit 0 "$gi" --agent "$work/agent2" --cache "$cache"
+img2=$(cat "$work/out")
+[[ $img2 != "$img" && -s $img2/initramfs.img ]] || fail "second agent's image: $img2"
+[[ ! -e $img && $(ls "$cache") == "${img2##*/}" ]] || fail "pruned cache holds: $(ls -A "$cache")"
+VIRTPERF_GUEST_CACHE_KEEP=0 expect_exit 2 "$gi" --agent /bin/busybox --cache "$cache"
+expect_one_line_error "VIRTPERF_GUEST_CACHE_KEEP=0: want a count of 1 or more"
 echo ok
