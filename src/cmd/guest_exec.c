@@ -1,9 +1,11 @@
 /* virtperf guest-exec --agent SOCKET -- COMMAND...: run COMMAND in a VM
- * appliance's guest, from the host. The vm platform starts it for every
- * command that is not a workload's rounds (a server, an idle sleep): its
- * output comes out here as the guest's process writes it, SIGTERM, SIGINT
- * and SIGUSR1 sent here go to that process, and this process exits with its
- * status; so the runner treats it as it treats any process it started. */
+ * appliance's guest, from the host (or, --agent ssh:DEST, on another host:
+ * guest/ssh.h). The vm platform starts it for every command that is not a
+ * workload's rounds (a server, an idle sleep): its output comes out here as
+ * the guest's process writes it, SIGTERM, SIGINT and SIGUSR1 sent here go
+ * to that process, and this process exits with its status; so the runner
+ * treats it as it treats any process it started. The agent is greeted
+ * first: one that speaks another protocol version runs nothing. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,8 +15,9 @@
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/signals.h"
-#include "guest/console.h"
 #include "guest/proto.h"
+#include "guest/remote.h"
+#include "guest/ssh.h"
 
 #define ANSWER_MS 10000
 #define POLL_MS   100
@@ -22,7 +25,7 @@
 
 struct relay {
     int fd;
-    struct vp_proto_reader rd;
+    struct vp_proto_reader *rd;
     const char *sock;
 };
 
@@ -65,7 +68,7 @@ static int relay_events(struct relay *r, struct vp_err *err)
         json_t *m;
         if ((rc = pass_signals(r, err)) < 0)
             break;
-        rc = vp_proto_recv(&r->rd, POLL_MS, &m, err);
+        rc = vp_proto_recv(r->rd, POLL_MS, &m, err);
         if (rc == 0 && vp_now_ns() - heard > (uint64_t)vp_proto_silence_ms() * 1000000ull) {
             rc = -ETIMEDOUT;
             break;
@@ -94,10 +97,9 @@ static int relay_events(struct relay *r, struct vp_err *err)
     }
     free(out);
     if (rc == -EPIPE || rc == -ETIMEDOUT) {
-        char hang[96], msg[160];
-        snprintf(msg, sizeof msg, "the guest's agent %s",
-                 rc == -EPIPE ? "went away" : vp_proto_hang_text(hang, sizeof hang));
-        rc = vp_guest_error(err, 0, r->sock, msg);
+        char hang[96];
+        rc = vp_agent_lost(err, r->sock, r->fd,
+                           rc == -EPIPE ? "went away" : vp_proto_hang_text(hang, sizeof hang));
     }
     return rc >= 1000 ? rc - 1000 : rc;
 }
@@ -118,16 +120,17 @@ static int guest_exec_main(int argc, char **argv)
     json_t *words = json_array();
     for (int k = i + 1; k < argc; k++)
         json_array_append_new(words, json_string(argv[k]));
-    if ((r.fd = vp_proto_connect(r.sock, ANSWER_MS, &err)) < 0) {
+    struct vp_remote *agent;
+    if (vp_remote_open(r.sock, ANSWER_MS, &agent, &err) < 0) {
         json_decref(words);
         return vp_err_report(&err);
     }
-    vp_proto_reader_init(&r.rd, r.fd);
+    r.fd = vp_remote_fd(agent);
+    r.rd = vp_remote_reader(agent);
     rc = vp_proto_send(r.fd, json_pack("{s:s, s:o}", "op", "exec", "argv", words), &err);
     if (rc == 0)
         rc = relay_events(&r, &err);
-    vp_proto_reader_free(&r.rd);
-    close(r.fd);
+    vp_remote_close(agent);
     return rc < 0 ? vp_err_report(&err) : rc;
 }
 

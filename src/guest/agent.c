@@ -68,6 +68,30 @@ static int dispatch(struct agent_session *s, const json_t *req)
     return agent_send(s, vp_proto_error(&err));
 }
 
+/* One session on stdin and stdout (an SSH channel: guest/ssh.h), until
+ * the host closes it. What else would write to stdout goes to stderr. */
+static int serve_stdio(void)
+{
+    int out = dup(1);
+    if (out < 0 || dup2(2, 1) < 0) {
+        fprintf(stderr, "virtperf-guest: agent --stdio: %s\n", strerror(errno));
+        return 1;
+    }
+    struct agent_session s = {.fd = out, .lock = PTHREAD_MUTEX_INITIALIZER};
+    vp_proto_reader_init(&s.rd, 0);
+    json_t *req;
+    struct vp_err err;
+    while (vp_proto_recv(&s.rd, -1, &req, &err) == 1) {
+        int rc = dispatch(&s, req);
+        json_decref(req);
+        if (rc < 0)
+            break;
+    }
+    agent_teardown(&s);
+    vp_proto_reader_free(&s.rd);
+    return 0;
+}
+
 /* Serve sessions on one port for ever. */
 static void serve(const char *path)
 {
@@ -101,12 +125,16 @@ static void serve(const char *path)
 
 int vp_guest_agent_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
     pid_t server[VP_GUEST_PORTS] = {0};
     char path[VP_GUEST_PORTS][64];
     int nports = 0;
     signal(SIGPIPE, SIG_IGN); /* a host that goes mid-write is an error return */
+    if (argc == 2 && strcmp(argv[1], "--stdio") == 0)
+        return serve_stdio();
+    if (argc > 1) {
+        fprintf(stderr, "virtperf-guest: usage: agent [--stdio]\n");
+        return 2;
+    }
     for (int i = 0; i < VP_GUEST_PORTS; i++) {
         char name[32];
         snprintf(name, sizeof name, VP_GUEST_PORT_NAME, i);

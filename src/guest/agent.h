@@ -18,7 +18,7 @@
 
 /* One connected session: the port and what runs in it. */
 struct agent_session {
-    int fd;
+    int fd;               /* what it sends on; it reads from rd's */
     pthread_mutex_t lock; /* one writer at a time: the heartbeat writes too */
     struct vp_proto_reader rd;
     const struct vp_workload *w; /* after setup */

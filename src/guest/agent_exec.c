@@ -128,7 +128,7 @@ int agent_exec(struct agent_session *s, const json_t *req)
     int rc = agent_send(s, json_pack("{s:s, s:i}", "ev", "started", "pid", (int)pid));
     bool open_out = true, open_err = true, exited = pidfd < 0;
     while (rc >= 0 && (open_out || open_err || !exited)) {
-        struct pollfd p[4] = {{s->fd, POLLIN, 0},
+        struct pollfd p[4] = {{s->rd.fd, POLLIN, 0},
                               {open_out ? out[0] : -1, POLLIN, 0},
                               {open_err ? errp[0] : -1, POLLIN, 0},
                               {exited ? -1 : pidfd, POLLIN, 0}};

@@ -1,8 +1,8 @@
 /* virtperf-guest: the program a VM appliance's initramfs carries.
  * `agent` serves the host (guest/agent.h) and runs the workloads inside
- * it; the servers a VM appliance can run are virtperf's own commands, so
- * that `/proc/self/exe sip-uas ...` means in the guest what it means on
- * the host. */
+ * it (`agent --stdio`: one session on stdin and stdout, for a runner on
+ * another host over SSH, guest/ssh.h); the servers a VM appliance can run are virtperf's own
+ * commands, so that `/proc/self/exe sip-uas ...` means in the guest what it means on the host. */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +29,9 @@ int main(int argc, char **argv)
             return servers[i]->run(argc - 1, argv + 1);
         }
     }
-    fprintf(stderr, "usage: virtperf-guest agent | sip-uas ... | media-server ... | udp-sink ... | "
-                    "tcp-sink ... | router-node ... | --version\n");
+    fprintf(
+        stderr,
+        "usage: virtperf-guest agent [--stdio] | sip-uas ... | media-server ... | udp-sink ... | "
+        "tcp-sink ... | router-node ... | --version\n");
     return VP_EXIT_USAGE;
 }

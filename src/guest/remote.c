@@ -12,6 +12,7 @@
 #include "core/signals.h"
 #include "guest/console.h"
 #include "guest/proto.h"
+#include "guest/ssh.h"
 #include "timing/timing_store.h"
 
 #define GREET_MS 100
@@ -37,12 +38,11 @@ struct vp_remote {
     uint64_t asked_ns, start_ns, end_ns;
 };
 
-/* The guest died, panicked or hangs: its console says what it last did. */
+/* The guest died, panicked or hangs (its console says what it last did),
+ * or another host's agent or ssh went away (ssh says why). */
 static int channel_lost(struct vp_remote *r, struct vp_err *err, const char *what)
 {
-    char msg[160];
-    snprintf(msg, sizeof msg, "the guest's agent %s", what);
-    return vp_guest_error(err, 0, r->path, msg);
+    return vp_agent_lost(err, r->path, r->fd, what);
 }
 
 /* The next event; an error event becomes the error it carries. */
@@ -79,19 +79,24 @@ static int next_event(struct vp_remote *r, const char *want, json_t **out, struc
     }
 }
 
-/* platform.json in the socket's directory, with the greeting's facts. */
+/* platform.json in the socket's directory (another host's agent: that
+ * host, native), with the greeting's facts. */
 static char *platform_json(const char *socket_path, const json_t *hello)
 {
     char path[256];
     const char *slash = strrchr(socket_path, '/');
     snprintf(path, sizeof path, "%.*s/platform.json", slash ? (int)(slash - socket_path) : 1,
              slash ? socket_path : ".");
-    json_t *p = json_load_file(path, 0, NULL);
+    json_t *p = vp_ssh_address(socket_path)
+                    ? json_pack("{s:s, s:s, s:O*}", "name", "host", "destination", socket_path + 4,
+                                "host_name", json_object_get(hello, "name"))
+                    : json_load_file(path, 0, NULL);
     if (!json_is_object(p)) {
         json_decref(p);
         p = json_pack("{s:s}", "name", "vm");
     }
-    json_object_set(p, "guest_kernel", json_object_get(hello, "kernel"));
+    json_object_set(p, vp_ssh_address(socket_path) ? "kernel" : "guest_kernel",
+                    json_object_get(hello, "kernel"));
     json_object_set(p, "agent", json_object_get(hello, "agent"));
     char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(p);
@@ -108,7 +113,7 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
     if (r == NULL)
         return vp_run_error(err, ENOMEM, "agent");
     snprintf(r->path, sizeof r->path, "%s", socket_path);
-    if ((r->fd = vp_proto_connect(socket_path, timeout_ms, err)) < 0) {
+    if ((r->fd = vp_agent_connect(socket_path, timeout_ms, err)) < 0) {
         rc = r->fd;
         free(r);
         return rc;
@@ -137,7 +142,9 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
             continue;
         if (rc < 0) {
             if (rc == -EPIPE)
-                rc = vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
+                rc = vp_ssh_address(socket_path)
+                         ? vp_agent_lost(err, socket_path, r->fd, "did not answer")
+                         : vp_run_error(err, ETIMEDOUT, "the guest's agent did not answer");
             goto fail;
         }
         int64_t nonce = vp_proto_int(m, "nonce", -1);
@@ -146,9 +153,10 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
         json_decref(m);
         m = NULL;
     }
-    if (vp_proto_int(m, "version", 0) != VP_PROTO_VERSION) {
-        rc = vp_run_error(err, 0, "guest agent speaks protocol %lld, this virtperf %d",
-                          (long long)vp_proto_int(m, "version", 0), VP_PROTO_VERSION);
+    if (vp_proto_int(m, "version", 0) != VP_PROTO_VERSION) { /* install the same virtperf */
+        rc =
+            vp_input_error(err, "the agent of %s speaks protocol %lld, this virtperf %d",
+                           socket_path, (long long)vp_proto_int(m, "version", 0), VP_PROTO_VERSION);
         goto fail;
     }
     snprintf(r->name, sizeof r->name, "%s",
@@ -171,8 +179,18 @@ void vp_remote_close(struct vp_remote *r)
     json_decref(r->timeserver);
     vp_proto_reader_free(&r->rd);
     if (r->fd >= 0)
-        close(r->fd);
+        vp_agent_close(r->fd);
     free(r);
+}
+
+int vp_remote_fd(const struct vp_remote *r)
+{
+    return r->fd;
+}
+
+struct vp_proto_reader *vp_remote_reader(struct vp_remote *r)
+{
+    return &r->rd;
 }
 
 const char *vp_remote_guest_name(const struct vp_remote *r)

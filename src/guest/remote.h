@@ -20,12 +20,19 @@
 #include "workload/workload.h"
 
 struct vp_remote;
+struct vp_proto_reader;
 
-/* Connect to the agent's UNIX socket and greet it (waiting up to
- * timeout_ms for the guest to answer). */
+/* Connect to the agent (its UNIX socket, or another host's over ssh:
+ * guest/ssh.h) and greet it (waiting up to timeout_ms for a guest to
+ * answer); an agent of another protocol version is an input error. */
 int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **out,
                    struct vp_err *err);
 void vp_remote_close(struct vp_remote *r);
+
+/* The session's descriptor and its reader, for a caller that speaks the
+ * protocol itself after the greeting (guest-exec). */
+int vp_remote_fd(const struct vp_remote *r);
+struct vp_proto_reader *vp_remote_reader(struct vp_remote *r);
 
 /* The guest's name for itself (its hostname: the appliance's name), from
  * its greeting. */

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Another host's agent over SSH (issue 17, guest/ssh.h): an OpenSSH server in
+# a network namespace this test makes stands for the target host, with a
+# host key and a client key made for the test (the client's configuration
+# and known hosts are the test's, through $VIRTPERF_SSH_CONFIG). Through it
+# `virtperf guest-exec --agent ssh:DEST` runs a command there (its output
+# and exit status relayed), and a workload's rounds run there with each
+# round's elapsed time also taken by this host's clock (the external
+# figure) and the run stored with the host it ran on. A client key the
+# server does not know, an agent that speaks another protocol version and a
+# bad address are one-line errors (exit 1, 2, 2); a relay killed with
+# SIGKILL leaves nothing of its session running on the target. Needs root
+# (namespaces) and sshd (openssh-server).
+. "$(dirname "$0")/lib.sh"
+
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+sshd=/usr/sbin/sshd
+[[ -x $sshd ]] && command -v ssh >/dev/null || { echo "SKIP: openssh-server not installed"; exit 77; }
+agent=$(dirname "$VP")/virtperf-guest
+[[ -x $agent ]] || fail "no virtperf-guest beside $VP"
+
+ns=vpt-ssh-$$
+link=vpts$$
+octet=$(($$ % 250 + 1))
+ip=10.252.$octet.2
+sshd_pid=
+cleanup() {
+    [[ -n $sshd_pid ]] && kill "$sshd_pid" 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# the target: a namespace joined to this one by a veth, sshd listening there
+ip netns add "$ns"
+ip link add "$link" type veth peer name eth0 netns "$ns"
+ip addr add "10.252.$octet.1/30" dev "$link"
+ip link set "$link" up
+ip -n "$ns" addr add "$ip/30" dev eth0
+ip -n "$ns" link set eth0 up
+ip -n "$ns" link set lo up
+ssh-keygen -q -t ed25519 -N '' -C vpt-host -f "$work/hostkey"
+ssh-keygen -q -t ed25519 -N '' -C vpt-client -f "$work/id"
+ssh-keygen -q -t ed25519 -N '' -C vpt-stranger -f "$work/stranger"
+cp "$work/id.pub" "$work/authorized_keys"
+echo "$ip $(cut -d' ' -f1,2 "$work/hostkey.pub")" >"$work/known_hosts"
+mkdir -p /run/sshd # its privilege separation directory, as the package makes it
+ip netns exec "$ns" "$sshd" -D -e -f /dev/null -h "$work/hostkey" -o "ListenAddress=$ip" \
+    -o Port=22 -o "AuthorizedKeysFile=$work/authorized_keys" -o StrictModes=no \
+    -o PermitRootLogin=prohibit-password -o UsePAM=no -o PidFile=none -o LogLevel=ERROR \
+    2>"$work/sshd.log" &
+sshd_pid=$!
+for name in target stranger; do
+    key=id
+    [[ $name == stranger ]] && key=stranger
+    cat >>"$work/ssh_config" <<EOF
+Host vpt-$name
+    HostName $ip
+    User root
+    IdentityFile $work/$key
+    IdentitiesOnly yes
+    UserKnownHostsFile $work/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    ConnectTimeout 5
+EOF
+done
+export VIRTPERF_SSH_CONFIG=$work/ssh_config VIRTPERF_REMOTE_AGENT=$agent
+for _ in $(seq 100); do
+    ssh -F "$work/ssh_config" -o BatchMode=yes vpt-target true 2>/dev/null && break
+    kill -0 "$sshd_pid" 2>/dev/null || fail "sshd ended: $(cat "$work/sshd.log")"
+    sleep 0.1
+done
+ssh -F "$work/ssh_config" -o BatchMode=yes vpt-target true || fail "sshd does not answer: $(cat "$work/sshd.log")"
+
+# a command there: its output, its stderr and its status come back
+expect_exit 3 "$VP" guest-exec --agent ssh:vpt-target -- sh -c 'ip -o -4 addr show dev eth0; echo said >&2; exit 3'
+grep -q "inet $ip/30" "$work/out" || fail "not run on the target: $(cat "$work/out")"
+[[ $(cat "$work/err") == said ]] || fail "stderr: $(cat "$work/err")"
+
+# a workload's rounds there, each also timed by this host's clock
+expect_exit 0 "$VP" workload run cpu-pi --preset small --rounds 3 --warmup 0 \
+    --guest-agent ssh:vpt-target --json
+id=$(jq -r .start.run_id "$work/out")
+[[ $(jq '[.rounds[] | select(.elapsed_s > 0)] | length' "$work/out") -eq 3 ]] ||
+    fail "rounds: $(jq -c .rounds "$work/out")"
+[[ $(sql "SELECT json_extract(platform, '\$.name') || ' ' || json_extract(platform, '\$.destination')
+          FROM runs WHERE id = $id") == "host vpt-target" ]] ||
+    fail "run $id's platform: $(sql "SELECT platform FROM runs WHERE id = $id")"
+[[ $(sql "SELECT count(*) FROM timing_rounds WHERE run_id = $id AND internal_s > 0 AND external_s > 0") -eq 3 ]] ||
+    fail "timing rows: $(sql "SELECT * FROM timing_rounds WHERE run_id = $id")"
+
+# a key the target does not know: what ssh said, in one line
+expect_exit 1 "$VP" guest-exec --agent ssh:vpt-stranger -- true
+expect_one_line_error "the agent on vpt-stranger did not answer; ssh: .*Permission denied"
+# an agent of another protocol version: nothing runs
+cat >"$work/old-agent" <<'EOF'
+#!/bin/sh
+read -r hello
+nonce=$(echo "$hello" | sed 's/.*"nonce": *\([0-9]*\).*/\1/')
+echo "{\"ev\":\"hello\",\"version\":99,\"nonce\":$nonce}"
+while read -r next; do # greetings come again until answered; an exec must not
+    case $next in *'"exec"'*) echo "$next" >"$0.ran" ;; esac
+done
+EOF
+chmod +x "$work/old-agent"
+VIRTPERF_REMOTE_AGENT=$work/old-agent expect_exit 2 "$VP" guest-exec --agent ssh:vpt-target -- true
+expect_one_line_error "the agent of ssh:vpt-target speaks protocol 99, this virtperf 1"
+[[ ! -e $work/old-agent.ran ]] || fail "the old agent was asked to run: $(cat "$work/old-agent.ran")"
+expect_exit 2 "$VP" guest-exec --agent "ssh:-oProxyCommand=x" -- true
+expect_one_line_error "want ssh:DEST"
+
+# the relay killed outright: its channel closes, the agent ends the command
+# and itself, and ssh's session ends on the target
+"$VP" guest-exec --agent ssh:vpt-target -- sleep 60 >/dev/null 2>&1 &
+relay=$!
+for _ in $(seq 100); do
+    ip netns pids "$ns" | xargs -r ps -o comm= -p | grep -qx sleep && break
+    sleep 0.1
+done
+ip netns pids "$ns" | xargs -r ps -o comm= -p | grep -qx sleep || fail "the command did not start there"
+kill -KILL "$relay"
+wait "$relay" 2>/dev/null || true
+left=
+for _ in $(seq 100); do
+    left=$(ip netns pids "$ns" | grep -vx "$sshd_pid" || true)
+    [[ -z $left ]] && break
+    sleep 0.1
+done
+[[ -z $left ]] || fail "left running on the target: $(xargs -r ps -o pid=,comm= -p <<<"$left")"
+echo "remote_agent: ok"
