@@ -1,8 +1,9 @@
 /* virtperf-guest: the program a VM appliance's initramfs carries.
- * `agent` serves the host (guest/agent.h) and runs the workloads inside
- * it (`agent --stdio`: one session on stdin and stdout, for a runner on
- * another host over SSH, guest/ssh.h); the servers a VM appliance can run are virtperf's own
- * commands, so that `/proc/self/exe sip-uas ...` means in the guest what it means on the host. */
+ * `agent` serves the host (guest/agent.h) and runs the workloads inside it
+ * (`agent --stdio`: one session on stdin and stdout, for a runner on
+ * another host over SSH, guest/ssh.h); the servers a VM appliance can run
+ * are virtperf's own commands, so that `/proc/self/exe sip-uas ...` means
+ * in the guest what it means on the host. */
 #include <stdio.h>
 #include <string.h>
 
