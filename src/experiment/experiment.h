@@ -97,6 +97,7 @@ struct vp_exp_fields {
     int net;               /* enum vp_net_mode */
     uint64_t disk;         /* vm, libvirt: the scratch disk's size; 0 = the platform's default */
     char user[VP_STR_MAX]; /* servers: the user they run as; empty = the runner's */
+    char host[VP_STR_MAX]; /* an SSH destination: it runs there (platform/host.c); empty = here */
 };
 extern const struct vp_opt vp_exp_fields_opts[];
 

@@ -72,6 +72,10 @@ const struct vp_opt vp_exp_fields_opts[] = {
      "servers (native, container): the user, a name or a uid, they run as (default: "
      "virtperf's)",
      false},
+    {"host", VP_OPT_STRING, offsetof(struct vp_exp_fields, host), NULL, 0, 0, NULL,
+     "platform native: another machine, an SSH destination ([user@]host), whose own processes "
+     "the appliance is, run by its agent over SSH (default: this one)",
+     false},
     VP_OPT_END,
 };
 

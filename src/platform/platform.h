@@ -13,6 +13,8 @@
  * and, for the virtual machine drivers (vm, libvirt):
  *   accel   auto | kvm | tcg (platform/guest_image.h)
  *   disk    the scratch disk's size in bytes (disk workloads run there)
+ * and, for the host platform (added for several hosts):
+ *   host    the SSH destination of the machine it runs on
  * and, for the container (added for least privilege):
  *   binds   the host's paths its processes use: the rest of the host's file
  *           system is read-only inside, /tmp is a tmpfs of its own
@@ -72,6 +74,9 @@ struct vp_appliance_spec {
         char mac[18];
     } nic[VP_SPEC_MAX_NICS];
     struct vp_bind binds[VP_SPEC_BINDS]; /* container: the host paths it uses */
+    /* added for several hosts: platform host's SSH destination, the
+     * machine whose own processes the appliance is (platform/host.c) */
+    char host[VP_STR_MAX];
 };
 
 /* How a process is started inside an appliance. The child gets stdin,

@@ -12,9 +12,11 @@ extern const struct vp_platform_ops vp_platform_native;
 extern const struct vp_platform_ops vp_platform_container;
 extern const struct vp_platform_ops vp_platform_vm;
 extern const struct vp_platform_ops vp_platform_libvirt;
+extern const struct vp_platform_ops vp_platform_host;
 
 const struct vp_platform_ops *const vp_platforms[] = {
-    &vp_platform_native, &vp_platform_container, &vp_platform_vm, &vp_platform_libvirt, NULL,
+    &vp_platform_native,  &vp_platform_container, &vp_platform_vm,
+    &vp_platform_libvirt, &vp_platform_host,      NULL,
 };
 
 const struct vp_platform_ops *vp_platform_find(const char *name)

@@ -211,10 +211,10 @@ static int start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *pid, s
     if (port < 0)
         return vp_run_error(err, EBUSY, "appliance %s: all %d agent ports busy", a->spec.name,
                             VP_GUEST_PORTS);
-    struct vp_vm_argv cl;
+    struct vp_argv cl;
     char sock[sizeof a->dir + 32];
     vp_vm_port_path(a, port, sock, sizeof sock);
-    int rc = vp_vm_relay_argv(ex->argv, sock, &cl, err);
+    int rc = vp_relay_argv(ex->argv, sock, &cl, err);
     if (rc < 0)
         return rc;
     struct vp_exec relay = *ex;

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,29 +9,11 @@
 #include <unistd.h>
 
 #include "core/fds.h"
-#include "core/path.h"
 #include "core/workdir.h"
 #include "platform/journal.h"
 #include "platform/vm_priv.h"
 
 #define DISK_BASE "/var/tmp" /* a real disk: the scratch disk's writes must not fill RAM */
-
-bool vp_vm_arg(struct vp_vm_argv *c, const char *fmt, ...)
-{
-    va_list ap;
-    size_t used =
-        c->argc ? (size_t)(c->argv[c->argc - 1] - c->buf) + strlen(c->argv[c->argc - 1]) + 1 : 0;
-    if (c->argc + 1 >= (int)(sizeof c->argv / sizeof c->argv[0]))
-        return false;
-    va_start(ap, fmt);
-    int n = vsnprintf(c->buf + used, sizeof c->buf - used, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof c->buf - used)
-        return false;
-    c->argv[c->argc++] = c->buf + used;
-    c->argv[c->argc] = NULL;
-    return true;
-}
 
 void vp_vm_port_path(const struct vp_appliance *a, int port, char *out, size_t len)
 {
@@ -172,23 +153,4 @@ int vp_vm_vcpu_cpu(const struct vp_appliance *a, int vcpu, int nvcpus)
         ncpu++;
     }
     return a->pinned && ncpu >= nvcpus ? cpu : -1;
-}
-
-int vp_vm_relay_argv(char *const *argv, const char *sock, struct vp_vm_argv *out,
-                     struct vp_err *err)
-{
-    const char *self = vp_path_self(); /* the host side is virtperf itself */
-    bool ours = strcmp(argv[0], "/proc/self/exe") == 0;
-    bool workload = ours && argv[1] && strcmp(argv[1], "workload") == 0 && argv[2] &&
-                    strcmp(argv[2], "run") == 0;
-    bool ok = true;
-    out->argc = 0;
-    if (!workload)
-        ok = vp_vm_arg(out, "%s", self) && vp_vm_arg(out, "guest-exec") &&
-             vp_vm_arg(out, "--agent") && vp_vm_arg(out, "%s", sock) && vp_vm_arg(out, "--");
-    for (int i = 0; ok && argv[i]; i++) /* a workload's host side: self, as named above */
-        ok = vp_vm_arg(out, "%s", i == 0 && workload ? self : argv[i]);
-    if (ok && workload)
-        ok = vp_vm_arg(out, "--guest-agent") && vp_vm_arg(out, "%s", sock);
-    return ok ? 0 : vp_input_error(err, "%s: command line too long for the guest", argv[0]);
 }

@@ -14,6 +14,7 @@
 #include "platform/guest_image.h"
 #include "platform/net.h"
 #include "platform/platform.h"
+#include "platform/relay.h"
 #include "platform/qmp.h"
 
 #define VP_VM_DEFAULT_MEMORY (512ull << 20)
@@ -70,15 +71,6 @@ struct vp_appliance {
     int port_id[VP_GUEST_PORTS];
 };
 
-/* A command line that owns its strings. */
-struct vp_vm_argv {
-    char *argv[96];
-    char buf[8192];
-    int argc;
-};
-/* Append a word; false once it is full. */
-bool vp_vm_arg(struct vp_vm_argv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* The UNIX socket of agent port n. */
 void vp_vm_port_path(const struct vp_appliance *a, int port, char *out, size_t len);
 
@@ -105,10 +97,5 @@ void vp_vm_cmdline(const struct vp_appliance *a, char *out, size_t len);
 /* The CPU each vCPU is pinned to: one each, in list order, when the list
  * has a CPU per vCPU, else -1 (the whole list). */
 int vp_vm_vcpu_cpu(const struct vp_appliance *a, int vcpu, int nvcpus);
-
-/* The host-side command for argv on agent socket sock: virtperf's own
- * `workload run` with --guest-agent, anything else under guest-exec. */
-int vp_vm_relay_argv(char *const *argv, const char *sock, struct vp_vm_argv *out,
-                     struct vp_err *err);
 
 #endif

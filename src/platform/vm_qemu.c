@@ -20,49 +20,51 @@
 #define QMP_WAIT_NS  10000000000ull
 #define QUIT_WAIT_NS 3000000000ull
 
-static bool qemu_argv(const struct vp_appliance *a, struct vp_vm_argv *c)
+static bool qemu_argv(const struct vp_appliance *a, struct vp_argv *c)
 {
     const struct vp_appliance_spec *s = &a->spec;
     long vcpus = vp_vm_vcpus(a);
     unsigned long long mib = vp_vm_memory(a) >> 20;
     c->argc = 0;
-    bool ok = vp_vm_arg(c, VP_QEMU) && vp_vm_arg(c, "-name") &&
+    bool ok = vp_argv_add(c, VP_QEMU) && vp_argv_add(c, "-name") &&
               /* named threads ("CPU 0/TCG"): the profiler's vCPU figures */
-              vp_vm_arg(c, "vp-%s-%s,debug-threads=on", vp_journal_run(a->j), s->name) &&
-              vp_vm_arg(c, "-accel") && vp_vm_arg(c, "%s", vp_accel_qemu_arg(a->accel)) &&
-              vp_vm_arg(c, "-cpu") && vp_vm_arg(c, a->accel == VP_ACCEL_KVM ? "host" : "max") &&
-              vp_vm_arg(c, "-smp") && vp_vm_arg(c, "%ld", vcpus) && vp_vm_arg(c, "-m") &&
-              vp_vm_arg(c, "%llu", mib) && vp_vm_arg(c, "-nodefaults") &&
-              vp_vm_arg(c, "-no-user-config") && vp_vm_arg(c, "-nographic") &&
+              vp_argv_add(c, "vp-%s-%s,debug-threads=on", vp_journal_run(a->j), s->name) &&
+              vp_argv_add(c, "-accel") && vp_argv_add(c, "%s", vp_accel_qemu_arg(a->accel)) &&
+              vp_argv_add(c, "-cpu") && vp_argv_add(c, a->accel == VP_ACCEL_KVM ? "host" : "max") &&
+              vp_argv_add(c, "-smp") && vp_argv_add(c, "%ld", vcpus) && vp_argv_add(c, "-m") &&
+              vp_argv_add(c, "%llu", mib) && vp_argv_add(c, "-nodefaults") &&
+              vp_argv_add(c, "-no-user-config") && vp_argv_add(c, "-nographic") &&
               /* stopped until its vCPU threads are pinned (QMP "cont") */
-              vp_vm_arg(c, "-S") && vp_vm_arg(c, "-no-reboot") && vp_vm_arg(c, "-chardev") &&
-              vp_vm_arg(c, "file,id=con0,path=%s/console.log", a->dir) && vp_vm_arg(c, "-serial") &&
-              vp_vm_arg(c, "chardev:con0") && vp_vm_arg(c, "-qmp") &&
-              vp_vm_arg(c, "unix:%s/qmp.sock,server=on,wait=off", a->dir) &&
-              vp_vm_arg(c, "-device") && vp_vm_arg(c, "virtio-serial-pci");
+              vp_argv_add(c, "-S") && vp_argv_add(c, "-no-reboot") && vp_argv_add(c, "-chardev") &&
+              vp_argv_add(c, "file,id=con0,path=%s/console.log", a->dir) &&
+              vp_argv_add(c, "-serial") && vp_argv_add(c, "chardev:con0") &&
+              vp_argv_add(c, "-qmp") &&
+              vp_argv_add(c, "unix:%s/qmp.sock,server=on,wait=off", a->dir) &&
+              vp_argv_add(c, "-device") && vp_argv_add(c, "virtio-serial-pci");
     for (int p = 0; ok && p < VP_GUEST_PORTS; p++)
-        ok = vp_vm_arg(c, "-chardev") &&
-             vp_vm_arg(c, "socket,id=a%d,path=%s/agent.%d.sock,server=on,wait=off", p, a->dir, p) &&
-             vp_vm_arg(c, "-device") &&
-             vp_vm_arg(c, "virtserialport,chardev=a%d,name=" VP_GUEST_PORT_NAME, p, p);
+        ok = vp_argv_add(c, "-chardev") &&
+             vp_argv_add(c, "socket,id=a%d,path=%s/agent.%d.sock,server=on,wait=off", p, a->dir,
+                         p) &&
+             vp_argv_add(c, "-device") &&
+             vp_argv_add(c, "virtserialport,chardev=a%d,name=" VP_GUEST_PORT_NAME, p, p);
     /* the network: a tap by name, or the macvtap's descriptor as fd 3; no
      * boot ROM (the guest boots from -kernel, and iPXE's costs time) */
     if (ok && s->net != VP_NET_NONE) {
-        ok = vp_vm_arg(c, "-netdev") &&
+        ok = vp_argv_add(c, "-netdev") &&
              (a->net.tapfd >= 0
-                  ? vp_vm_arg(c, "tap,id=n0,fd=3")
-                  : vp_vm_arg(c, "tap,id=n0,ifname=%s,script=no,downscript=no", a->net.tap)) &&
-             vp_vm_arg(c, "-device") &&
-             vp_vm_arg(c, "virtio-net-pci,netdev=n0,mac=%s,romfile=", a->net.mac);
+                  ? vp_argv_add(c, "tap,id=n0,fd=3")
+                  : vp_argv_add(c, "tap,id=n0,ifname=%s,script=no,downscript=no", a->net.tap)) &&
+             vp_argv_add(c, "-device") &&
+             vp_argv_add(c, "virtio-net-pci,netdev=n0,mac=%s,romfile=", a->net.mac);
     }
     char cmdline[256];
     vp_vm_cmdline(a, cmdline, sizeof cmdline);
-    return ok && vp_vm_arg(c, "-drive") &&
-           vp_vm_arg(c, "file=%s,format=raw,if=virtio,cache=%s", a->disk,
-                     a->disk_direct ? "none" : "writeback") &&
-           vp_vm_arg(c, "-kernel") && vp_vm_arg(c, "%s", a->img.kernel) &&
-           vp_vm_arg(c, "-initrd") && vp_vm_arg(c, "%s", a->img.initrd) &&
-           vp_vm_arg(c, "-append") && vp_vm_arg(c, "%s", cmdline);
+    return ok && vp_argv_add(c, "-drive") &&
+           vp_argv_add(c, "file=%s,format=raw,if=virtio,cache=%s", a->disk,
+                       a->disk_direct ? "none" : "writeback") &&
+           vp_argv_add(c, "-kernel") && vp_argv_add(c, "%s", a->img.kernel) &&
+           vp_argv_add(c, "-initrd") && vp_argv_add(c, "%s", a->img.initrd) &&
+           vp_argv_add(c, "-append") && vp_argv_add(c, "%s", cmdline);
 }
 
 /* QEMU's process, before exec: its cgroup, and every thread on the list. */
@@ -110,7 +112,7 @@ static int pin_vcpus(struct vp_appliance *a, struct vp_err *err)
 
 static int launch(struct vp_appliance *a, struct vp_err *err)
 {
-    struct vp_vm_argv c;
+    struct vp_argv c;
     char log[sizeof a->dir + 16];
     int rc;
     if (vp_cgroup_unsupported() == NULL) {

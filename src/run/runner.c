@@ -52,6 +52,15 @@ static void make_spec(const struct vp_point *pt, const struct vp_instance *in,
     spec->disk = in->f.disk;
     spec->accel = pt->s.accel;
     snprintf(spec->uri, sizeof spec->uri, "%s", pt->s.libvirt_uri);
+    snprintf(spec->host, sizeof spec->host, "%s", in->f.host);
+}
+
+/* The platform an appliance of the point is on: another host's (platform
+ * host) when it names one, else the point's. */
+static const struct vp_platform_ops *ops_of(const struct vp_runner_cfg *cfg,
+                                            const struct vp_point *pt, const struct vp_instance *in)
+{
+    return find_ops(cfg, in->f.host[0] ? "host" : pt->s.platform);
 }
 
 /* Load generators run on the host, each in a native appliance of its own
@@ -100,7 +109,8 @@ static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_
  * need one of their own. */
 static bool reachable(const struct vp_platform_ops *ops, const struct vp_appliance_spec *spec)
 {
-    return ops->address && (strcmp(ops->name, "native") == 0 || spec->net != VP_NET_NONE);
+    return ops->address &&
+           (strcmp(ops->name, "native") == 0 || spec->host[0] || spec->net != VP_NET_NONE);
 }
 
 /* Whether HOST:PORT is a loopback or unspecified address (a malformed one
@@ -132,7 +142,7 @@ static int timeserver_reachable(const struct vp_point *pt, const struct vp_platf
     const char *ts = pt->s.timeserver;
     if (!ts[0] || strcmp(ops->name, "native") == 0)
         return 0;
-    if (spec->net == VP_NET_NONE)
+    if (spec->net == VP_NET_NONE && !spec->host[0]) /* another host has its own network */
         return vp_input_error(err,
                               "its rounds' marks cannot reach time server %s from platform "
                               "%s: give it net: bridge, routed or direct",
@@ -178,20 +188,29 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
             struct vp_appliance_spec spec;
             make_spec(pt, &pt->inst[i], &spec);
             const struct vp_server *server = pt->apps[pt->inst[i].app].server;
-            int rc = ops->validate ? ops->validate(&spec, err) : 0;
+            if (spec.host[0] && strcmp(pt->s.platform, "native") != 0)
+                return vp_input_error(err,
+                                      "point %d, appliance %s: host %s: on another host, platform "
+                                      "native only yet (not %s)",
+                                      p + 1, spec.name, spec.host, pt->s.platform);
+            const struct vp_platform_ops *on = ops_of(cfg, pt, &pt->inst[i]); /* its own */
+            if (on != ops && (why = on->unsupported ? on->unsupported() : NULL) != NULL)
+                return vp_input_error(err, "point %d, appliance %s: host %s: %s", p + 1, spec.name,
+                                      spec.host, why);
+            int rc = on->validate ? on->validate(&spec, err) : 0;
             if (rc == 0 && pt->kind == VP_POINT_RUN && server == NULL)
-                rc = timeserver_reachable(pt, ops, &spec, err);
+                rc = timeserver_reachable(pt, on, &spec, err);
             if (rc == 0 && server && pt->inst[i].f.user[0])
-                rc = user_possible(ops, pt->inst[i].f.user, err);
+                rc = user_possible(on, pt->inst[i].f.user, err);
             if (rc < 0) {
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
                 return rc;
             }
-            if (pt->kind == VP_POINT_RUN && server && !reachable(ops, &spec))
+            if (pt->kind == VP_POINT_RUN && server && !reachable(on, &spec))
                 return vp_input_error(err,
                                       "point %d, appliance %s: its %s on platform %s is out of "
                                       "the loads' reach: give it net: bridge, routed or direct",
-                                      p + 1, spec.name, server->name, ops->name);
+                                      p + 1, spec.name, server->name, on->name);
         }
         int rc = validate_generators(cfg, pt, err);
         if (rc < 0) {
@@ -303,7 +322,7 @@ static int make_slots(struct runner *r, const struct vp_point *pt, struct vp_err
         bool server = pt->kind == VP_POINT_RUN && pt->apps[pt->inst[i].app].server;
         s->kind = server ? SLOT_SERVER : SLOT_WORKLOAD;
         s->in = &pt->inst[i];
-        s->ops = r->ops;
+        s->ops = ops_of(r->cfg, pt, &pt->inst[i]);
         snprintf(s->name, sizeof s->name, "%s", pt->inst[i].name);
     }
     int k = pt->ninst;
@@ -394,7 +413,9 @@ static pid_t thread_group(pid_t tid)
 }
 
 /* Appliances without a cgroup are profiled by their process; a VM's QEMU
- * process is besides, for its vCPU threads' own figures (vcpuN). */
+ * process is besides, for its vCPU threads' own figures (vcpuN). Another
+ * host's are not profiled from here (their local process is only the
+ * relay). */
 static int profile_pids(struct runner *r, struct vp_err *err)
 {
     for (int i = 0; r->prof && i < r->nslots; i++) {
@@ -402,7 +423,8 @@ static int profile_pids(struct runner *r, struct vp_err *err)
         pid_t vcpu[1], pid = s->pid;
         if (s->ops->vcpu_threads && s->ops->vcpu_threads(s->a, vcpu, 1) == 1)
             pid = thread_group(vcpu[0]);
-        else if ((s->ops->cgroup_path && s->ops->cgroup_path(s->a)) || s->pid <= 0)
+        else if ((s->ops->cgroup_path && s->ops->cgroup_path(s->a)) || s->pid <= 0 ||
+                 (s->in && s->in->f.host[0]))
             continue;
         if (pid <= 0)
             continue;

@@ -6,7 +6,9 @@
 # `virtperf guest-exec --agent ssh:DEST` runs a command there (its output
 # and exit status relayed), and a workload's rounds run there with each
 # round's elapsed time also taken by this host's clock (the external
-# figure) and the run stored with the host it ran on. A client key the
+# figure) and the run stored with the host it ran on; an experiment puts a
+# workload and a SIP server on the target (`host:`) and drives the server
+# with a load from here. A client key the
 # server does not know, an agent that speaks another protocol version and a
 # bad address are one-line errors (exit 1, 2, 2); a relay killed with
 # SIGKILL leaves nothing of its session running on the target. Needs root
@@ -89,6 +91,36 @@ id=$(jq -r .start.run_id "$work/out")
     fail "run $id's platform: $(sql "SELECT platform FROM runs WHERE id = $id")"
 [[ $(sql "SELECT count(*) FROM timing_rounds WHERE run_id = $id AND internal_s > 0 AND external_s > 0") -eq 3 ]] ||
     fail "timing rows: $(sql "SELECT * FROM timing_rounds WHERE run_id = $id")"
+
+# an experiment with appliances on the target (platform native there): a
+# workload's rounds and a SIP server, which a load from here drives; the
+# runs are stored with the host they ran on
+cat >"$work/exp.yaml" <<EOF
+name: remote
+platform: native
+rounds: 2
+warmup: 0
+profile-interval: 500ms
+appliances:
+  - {name: there, workload: cpu-pi, preset: small, host: vpt-target}
+  - {name: here, workload: cpu-pi, preset: small}
+  - {name: sip, role: sip-server, host: vpt-target}
+loads:
+  - {driver: sip-uac, target: sip, duration: 1s, rate: 20}
+EOF
+expect_exit 0 "$VP" run "$work/exp.yaml" --json
+[[ $(jq -r .end.status "$work/out") == complete ]] || fail "experiment: $(cat "$work/out")"
+[[ $(sql "SELECT json_extract(r.platform, '\$.destination') FROM point_runs p JOIN runs r ON r.id = p.run_id
+          WHERE p.appliance = 'there' ORDER BY r.id DESC LIMIT 1") == vpt-target ]] ||
+    fail "the remote appliance's run: $(sql "SELECT * FROM point_runs")"
+[[ $(sql "SELECT created || ' ' || successful FROM sip_runs ORDER BY id DESC LIMIT 1") == "20 20" ]] ||
+    fail "SIP against the remote server: $(sql "SELECT * FROM sip_runs ORDER BY id DESC LIMIT 1")"
+[[ $(sql "SELECT address FROM point_services ORDER BY rowid DESC LIMIT 1") == "$ip:"* ]] ||
+    fail "the SIP server's address: $(sql "SELECT * FROM point_services")"
+# what is not applied there yet is refused before anything starts
+sed -i 's/host: vpt-target}/host: vpt-target, weight: 512}/' "$work/exp.yaml"
+expect_exit 2 "$VP" run "$work/exp.yaml"
+expect_one_line_error "weight: not applied on another host yet"
 
 # a key the target does not know: what ssh said, in one line
 expect_exit 1 "$VP" guest-exec --agent ssh:vpt-stranger -- true

@@ -1,0 +1,192 @@
+/* The host platform (issue 17): an appliance that is another machine's own
+ * processes, run there by its agent (`virtperf-guest agent --stdio`) over
+ * the system's OpenSSH client (guest/ssh.h). It is what an experiment's
+ * appliance with `host: DEST` and platform native is. Every process is
+ * started through a local relay, as for a VM (`virtperf guest-exec --agent
+ * ssh:DEST`, or a workload's rounds with `--guest-agent ssh:DEST`): the
+ * runner waits for, signals and reads the relay as it would the process,
+ * and a workload's rounds are stamped by this host's clock on arrival.
+ *
+ * Field mapping: host is the SSH destination ([user@]host or a Host of the
+ * SSH configuration); the processes run as that user, in no cgroup of
+ * virtperf's, so cpus, weight, cap, memory and vcpus above 1 are refused
+ * (not applied there yet); net means the host's own network: address() is the
+ * address ssh connects to (`ssh -G`). create() greets the agent (its
+ * protocol version must be this virtperf's) and keeps what it said of its
+ * host; nothing is made on either host that outlives the relays. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest/remote.h"
+#include "guest/ssh.h"
+#include "platform/journal.h"
+#include "platform/platform.h"
+#include "platform/spawn.h"
+#include "platform/relay.h"
+
+#define MAXPROCS    64
+#define ANSWER_MS   15000
+#define ADDRESS_MAX 96
+
+struct vp_appliance {
+    struct vp_appliance_spec spec;
+    struct vp_journal *j;
+    char agent[VP_STR_MAX + 8]; /* "ssh:DEST" */
+    char addr[ADDRESS_MAX];
+    char *facts;
+    pid_t pid[MAXPROCS];
+    int proc_id[MAXPROCS];
+    int nprocs;
+};
+
+static const char *host_unsupported(void)
+{
+    return access("/usr/bin/ssh", X_OK) == 0 ? NULL : "no OpenSSH client (/usr/bin/ssh)";
+}
+
+static int host_validate(const struct vp_appliance_spec *s, struct vp_err *err)
+{
+    int rc = vp_appliance_spec_check(s, err);
+    if (rc == 0)
+        rc = vp_appliance_spec_no_nics(s, "host", err);
+    if (rc < 0)
+        return rc;
+    const char *d = s->host;
+    if (d[0] == '\0' || d[0] == '-' || strpbrk(d, " \t\n'\"\\;") != NULL)
+        return vp_input_error(err, "host \"%s\": want an SSH destination ([user@]host)", d);
+    const char *unapplied = s->vcpus > 1       ? "vcpus"
+                            : s->cpus[0]       ? "cpus"
+                            : s->weight != 256 ? "weight"
+                            : s->cap           ? "cap"
+                            : s->memory        ? "memory"
+                                               : NULL;
+    if (unapplied)
+        return vp_input_error(err,
+                              "%s: not applied on another host yet (its processes run as the SSH "
+                              "user, in no cgroup of virtperf's)",
+                              unapplied);
+    return 0;
+}
+
+/* The address ssh connects to for DEST ("hostname" of `ssh -G`, which
+ * resolves the SSH configuration's aliases). */
+static int resolve(struct vp_appliance *a, struct vp_err *err)
+{
+    const char *config = getenv("VIRTPERF_SSH_CONFIG");
+    char cmd[2 * VP_STR_MAX + 64];
+    snprintf(cmd, sizeof cmd, "ssh -G%s%s -- '%s' 2>/dev/null", config && config[0] ? " -F " : "",
+             config && config[0] ? config : "", a->spec.host);
+    FILE *p = popen(cmd, "r");
+    char line[512];
+    a->addr[0] = '\0';
+    while (p && fgets(line, sizeof line, p))
+        if (strncmp(line, "hostname ", 9) == 0)
+            snprintf(a->addr, sizeof a->addr, "%.*s", (int)strcspn(line + 9, "\n"), line + 9);
+    if (p)
+        pclose(p);
+    return a->addr[0] ? 0 : vp_run_error(err, 0, "ssh -G %s: no hostname", a->spec.host);
+}
+
+static void host_destroy(struct vp_appliance *a);
+
+static int host_create(const struct vp_appliance_spec *s, struct vp_journal *j,
+                       struct vp_appliance **out, struct vp_err *err)
+{
+    int rc = host_validate(s, err);
+    if (rc < 0)
+        return rc;
+    struct vp_appliance *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return vp_run_error(err, ENOMEM, "appliance");
+    a->spec = *s;
+    a->j = j;
+    snprintf(a->agent, sizeof a->agent, "ssh:%s", s->host);
+    struct vp_remote *r = NULL;
+    if ((rc = resolve(a, err)) == 0 && (rc = vp_remote_open(a->agent, ANSWER_MS, &r, err)) == 0) {
+        const char *facts = vp_remote_platform(r);
+        a->facts = facts ? strdup(facts) : NULL;
+        vp_remote_close(r);
+    }
+    if (rc < 0) {
+        host_destroy(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+static int host_start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *pid,
+                      struct vp_err *err)
+{
+    if (a->nprocs == MAXPROCS)
+        return vp_run_error(err, EMFILE, "appliance %s: too many processes", a->spec.name);
+    struct vp_argv cl;
+    int rc = vp_relay_argv(ex->argv, a->agent, &cl, err);
+    if (rc < 0)
+        return rc;
+    struct vp_exec relay = *ex;
+    relay.argv = cl.argv;
+    relay.caps = 0; /* the relay needs none; the process there runs as the SSH user */
+    relay.user = false;
+    if ((rc = vp_spawn(a->j, &relay, NULL, NULL, pid, &a->proc_id[a->nprocs], err)) < 0)
+        return rc;
+    a->pid[a->nprocs++] = *pid;
+    return 0;
+}
+
+/* Each relay goes; its channel's end closing ends what it ran there. */
+static int host_stop(struct vp_appliance *a, struct vp_err *err)
+{
+    (void)err;
+    for (int i = 0; i < a->nprocs; i++)
+        vp_spawn_kill(a->j, a->pid[i], a->proc_id[i]);
+    a->nprocs = 0;
+    return 0;
+}
+
+static int host_usage(struct vp_appliance *a, struct vp_appliance_usage *u, struct vp_err *err)
+{
+    memset(u, 0, sizeof *u);
+    return vp_run_error(err, ENOTSUP,
+                        "appliance %s: the CPU time of another host's processes is not read yet",
+                        a->spec.name);
+}
+
+static const char *host_address(struct vp_appliance *a)
+{
+    return a->addr;
+}
+
+static const char *host_facts(struct vp_appliance *a)
+{
+    return a->facts;
+}
+
+static void host_destroy(struct vp_appliance *a)
+{
+    if (a == NULL)
+        return;
+    struct vp_err err;
+    host_stop(a, &err);
+    free(a->facts);
+    free(a);
+}
+
+const struct vp_platform_ops vp_platform_host = {
+    .version = VP_PLATFORM_OPS_VERSION,
+    .name = "host",
+    .summary = "another machine's own processes, run by its agent over SSH",
+    .unsupported = host_unsupported,
+    .validate = host_validate,
+    .create = host_create,
+    .start = host_start,
+    .stop = host_stop,
+    .usage = host_usage,
+    .address = host_address,
+    .destroy = host_destroy,
+    .facts = host_facts,
+};
