@@ -103,6 +103,51 @@ static char *platform_json(const char *socket_path, const json_t *hello)
     return text;
 }
 
+/* Another host's clock against ours, NTP's way: greetings one at a time,
+ * each answered with the agent's CLOCK_REALTIME; of CLOCK_SAMPLES, the one
+ * with the shortest round trip gives the offset (theirs minus ours) within
+ * half that round trip. Into the platform's facts. */
+#define CLOCK_SAMPLES 5
+static int clock_offset(struct vp_remote *r, json_int_t nonce, struct vp_err *err)
+{
+    double best_rtt = INFINITY, offset = NAN;
+    for (int k = 0; k < CLOCK_SAMPLES; k++, nonce++) {
+        uint64_t t0 = vp_wall_ns();
+        int rc = vp_proto_send(r->fd,
+                               json_pack("{s:s, s:i, s:I}", "op", "hello", "version",
+                                         VP_PROTO_VERSION, "nonce", nonce),
+                               err);
+        json_t *m = NULL;
+        while (rc == 0) { /* late answers to the first greetings come first */
+            if ((rc = vp_proto_recv(&r->rd, vp_proto_silence_ms(), &m, err)) != 1)
+                return rc == 0 ? vp_run_error(err, ETIMEDOUT, "agent: no answer") : rc;
+            rc = 0;
+            if (vp_proto_int(m, "nonce", -1) == nonce)
+                break;
+            json_decref(m);
+            m = NULL;
+        }
+        if (rc < 0)
+            return rc;
+        uint64_t t1 = vp_wall_ns();
+        double rtt = (double)(t1 - t0) / 1e9;
+        if (rtt < best_rtt) {
+            best_rtt = rtt;
+            offset = ((double)vp_proto_int(m, "wall_ns", 0) - ((double)t0 + (double)t1) / 2) / 1e9;
+        }
+        json_decref(m);
+    }
+    json_t *p = r->platform ? json_loads(r->platform, 0, NULL) : NULL;
+    if (p) {
+        json_object_set_new(p, "clock_offset_s", json_real(offset));
+        json_object_set_new(p, "clock_rtt_s", json_real(best_rtt));
+        free(r->platform);
+        r->platform = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(p);
+    }
+    return 0;
+}
+
 int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **out,
                    struct vp_err *err)
 {
@@ -163,6 +208,9 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
              vp_proto_str(m, "name") ? vp_proto_str(m, "name") : "guest");
     r->platform = platform_json(socket_path, m);
     json_decref(m);
+    m = NULL;
+    if (vp_ssh_address(socket_path) && (rc = clock_offset(r, base + sent, err)) < 0)
+        goto fail;
     *out = r;
     return 0;
 fail:

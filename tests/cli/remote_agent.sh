@@ -6,7 +6,8 @@
 # `virtperf guest-exec --agent ssh:DEST` runs a command there (its output
 # and exit status relayed), and a workload's rounds run there with each
 # round's elapsed time also taken by this host's clock (the external
-# figure) and the run stored with the host it ran on; an experiment puts a
+# figure) and the run stored with the host it ran on and that host's clock
+# offset to this one (NTP's way, within half the round trip); an experiment puts a
 # workload and a SIP server on the target (`host:`) and drives the server
 # with a load from here. A client key the
 # server does not know, an agent that speaks another protocol version and a
@@ -91,6 +92,11 @@ id=$(jq -r .start.run_id "$work/out")
     fail "run $id's platform: $(sql "SELECT platform FROM runs WHERE id = $id")"
 [[ $(sql "SELECT count(*) FROM timing_rounds WHERE run_id = $id AND internal_s > 0 AND external_s > 0") -eq 3 ]] ||
     fail "timing rows: $(sql "SELECT * FROM timing_rounds WHERE run_id = $id")"
+# the target's clock against this one's, within half the best round trip:
+# here both are this machine's, so the offset is no more than that
+[[ $(sql "SELECT abs(json_extract(platform, '\$.clock_offset_s')) <= json_extract(platform, '\$.clock_rtt_s') / 2 + 1e-4
+          AND json_extract(platform, '\$.clock_rtt_s') > 0 FROM runs WHERE id = $id") == 1 ]] ||
+    fail "clock offset: $(sql "SELECT platform FROM runs WHERE id = $id")"
 
 # an experiment with appliances on the target (platform native there): a
 # workload's rounds and a SIP server, which a load from here drives; the
