@@ -12,7 +12,8 @@
 # with a load from here. A client key the
 # server does not know, an agent that speaks another protocol version and a
 # bad address are one-line errors (exit 1, 2, 2); a relay killed with
-# SIGKILL leaves nothing of its session running on the target. Needs root
+# SIGKILL leaves nothing of its session running on the target, and an agent
+# killed there mid-run fails its point naming the host. Needs root
 # (namespaces) and sshd (openssh-server).
 . "$(dirname "$0")/lib.sh"
 
@@ -123,6 +124,41 @@ expect_exit 0 "$VP" run "$work/exp.yaml" --json
     fail "SIP against the remote server: $(sql "SELECT * FROM sip_runs ORDER BY id DESC LIMIT 1")"
 [[ $(sql "SELECT address FROM point_services ORDER BY rowid DESC LIMIT 1") == "$ip:"* ]] ||
     fail "the SIP server's address: $(sql "SELECT * FROM point_services")"
+# the target's agent killed mid-run: the point fails naming the host (an
+# experiment stops at a failed point, as on this host), and nothing of the
+# run is left on the target
+cat >"$work/long.yaml" <<EOF
+name: remote-agent-lost
+platform: native
+rounds: 100
+warmup: 0
+profile-interval: 0
+appliances:
+  - {name: there, workload: cpu-pi, preset: small, host: vpt-target}
+EOF
+rounds0=$(sql "SELECT count(*) FROM rounds")
+"$VP" run "$work/long.yaml" --json >"$work/long.out" 2>"$work/long.err" &
+runner=$!
+for _ in $(seq 200); do # rounds under way there
+    (($(sql "SELECT count(*) FROM rounds") > rounds0 + 2)) && break
+    sleep 0.05
+done
+agents=$(ip netns pids "$ns" | xargs -r ps -o pid=,args= -p | awk '/agent --stdio/ {print $1}')
+[[ -n $agents ]] || fail "no agent on the target"
+kill -KILL $agents
+wait "$runner" && fail "the run did not fail"
+jq -e '.rounds[0].status == "failed" and .end.status == "failed"' "$work/long.out" >/dev/null ||
+    fail "after the agent's death: $(jq -c '[.end.status, [.rounds[] | .status]]' "$work/long.out")"
+grep -q "the agent on vpt-target went away" "$work/long.err" ||
+    fail "the failure does not name the host: $(cat "$work/long.err")"
+left=
+for _ in $(seq 50); do
+    left=$(ip netns pids "$ns" | grep -vx "$sshd_pid" || true)
+    [[ -z $left ]] && break
+    sleep 0.1
+done
+[[ -z $left ]] || fail "left running on the target: $(xargs -r ps -o pid=,args= -p <<<"$left")"
+
 # what is not applied there yet is refused before anything starts
 sed -i 's/host: vpt-target}/host: vpt-target, weight: 512}/' "$work/exp.yaml"
 expect_exit 2 "$VP" run "$work/exp.yaml"
