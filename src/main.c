@@ -34,6 +34,7 @@ static const struct vp_command *const commands[] = {
     &vp_cmd_tcp_sink,
     &vp_cmd_router_node,
     &vp_cmd_serve,
+    &vp_cmd_agent,
     &vp_cmd_guest_exec,
 };
 // clang-format on

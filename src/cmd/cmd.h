@@ -45,6 +45,7 @@ extern const struct vp_command vp_cmd_tcp_gen;
 extern const struct vp_command vp_cmd_tcp_sink;
 extern const struct vp_command vp_cmd_router_node;
 extern const struct vp_command vp_cmd_serve;
+extern const struct vp_command vp_cmd_agent;
 
 /* A command made of subcommands ("workload list", "results show"). */
 struct vp_subcommand {

@@ -37,12 +37,14 @@ int agent_send(struct agent_session *s, json_t *msg)
 static int hello(struct agent_session *s, const json_t *req)
 {
     struct utsname u;
+    char agent[96]; /* "virtperf-guest 0.x" in a guest, "virtperf 0.x" on a host */
     uname(&u);
-    return agent_send(
-        s, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:I, s:I}", "ev", "hello", "version",
-                     VP_PROTO_VERSION, "nonce", (json_int_t)vp_proto_int(req, "nonce", 0), "agent",
-                     "virtperf-guest " VP_VERSION, "name", u.nodename, "kernel", u.release,
-                     "mono_ns", (json_int_t)vp_now_ns(), "wall_ns", (json_int_t)vp_wall_ns()));
+    snprintf(agent, sizeof agent, "%s %s", program_invocation_short_name, VP_VERSION);
+    return agent_send(s, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:I, s:I}", "ev", "hello",
+                                   "version", VP_PROTO_VERSION, "nonce",
+                                   (json_int_t)vp_proto_int(req, "nonce", 0), "agent", agent,
+                                   "name", u.nodename, "kernel", u.release, "mono_ns",
+                                   (json_int_t)vp_now_ns(), "wall_ns", (json_int_t)vp_wall_ns()));
 }
 
 /* Answer one request; below 0 when the channel is gone. */

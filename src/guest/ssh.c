@@ -49,7 +49,7 @@ static void exec_client(const char *dest, int channel, int said)
     }
     argv[n++] = "--";
     argv[n++] = (char *)dest;
-    argv[n++] = (char *)(agent && agent[0] ? agent : "virtperf-guest");
+    argv[n++] = (char *)(agent && agent[0] ? agent : "virtperf");
     argv[n++] = "agent";
     argv[n++] = "--stdio";
     argv[n] = NULL;

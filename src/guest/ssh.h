@@ -1,7 +1,7 @@
 /* The agent of another host (issue 17), reached the way an administrator
  * reaches it: the system's OpenSSH client, in batch mode (no password
  * prompt, the user's known hosts and keys; no keys or listening port of
- * virtperf's own), running `virtperf-guest agent --stdio` there. The
+ * virtperf's own), running `virtperf agent --stdio` there. The
  * session speaks the guest agent's protocol (proto.h) over the SSH
  * channel, so everything a VM's agent does — a workload's rounds, marked
  * on arrival by this host's clock; a command with its output and exit
@@ -11,7 +11,8 @@
  * SSH destination ([user@]host, or a Host of the SSH configuration).
  * $VIRTPERF_SSH_CONFIG names an ssh_config to use instead of the user's
  * (ssh -F); $VIRTPERF_REMOTE_AGENT the agent's command there (default
- * "virtperf-guest", looked up in the remote PATH). */
+ * "virtperf", looked up in the remote PATH: `virtperf agent --stdio`;
+ * virtperf-guest serves too, with the servers it carries only). */
 #ifndef VP_GUEST_SSH_H
 #define VP_GUEST_SSH_H
 

@@ -20,8 +20,6 @@
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 sshd=/usr/sbin/sshd
 [[ -x $sshd ]] && command -v ssh >/dev/null || { echo "SKIP: openssh-server not installed"; exit 77; }
-agent=$(dirname "$VP")/virtperf-guest
-[[ -x $agent ]] || fail "no virtperf-guest beside $VP"
 
 ns=vpt-ssh-$$
 link=vpts$$
@@ -69,7 +67,7 @@ Host vpt-$name
     ConnectTimeout 5
 EOF
 done
-export VIRTPERF_SSH_CONFIG=$work/ssh_config VIRTPERF_REMOTE_AGENT=$agent
+export VIRTPERF_SSH_CONFIG=$work/ssh_config VIRTPERF_REMOTE_AGENT=$VP # virtperf agent --stdio there
 for _ in $(seq 100); do
     ssh -F "$work/ssh_config" -o BatchMode=yes vpt-target true 2>/dev/null && break
     kill -0 "$sshd_pid" 2>/dev/null || fail "sshd ended: $(cat "$work/sshd.log")"
