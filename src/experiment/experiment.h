@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/doc.h"
 #include "core/error.h"
@@ -35,6 +36,7 @@ struct vp_driver; /* drivers/driver.h */
 #define VP_EXP_MAX_CPUS      1024
 #define VP_EXP_MAX_LOADS     8
 #define VP_EXP_MAX_CASES     32
+#define VP_EXP_MAX_HOSTS     16
 #define VP_EXP_MAX_PARAMS    (VP_EXP_MAX_MATRIX + VP_EXP_MAX_KV + 1)
 
 enum vp_scheme { VP_SCHEME_FLOAT, VP_SCHEME_EXCLUSIVE, VP_SCHEME_SHARED_ONE };
@@ -97,8 +99,16 @@ struct vp_exp_fields {
     int net;               /* enum vp_net_mode */
     uint64_t disk;         /* vm, libvirt: the scratch disk's size; 0 = the platform's default */
     char user[VP_STR_MAX]; /* servers: the user they run as; empty = the runner's */
-    char host[VP_STR_MAX]; /* an SSH destination: it runs there (platform/host.c); empty = here */
+    /* another machine: a name under hosts:, or an SSH destination when the
+     * file declares none (platform/host.c); empty or "local" = this one */
+    char host[VP_STR_MAX];
 };
+
+/* Whether an appliance with these fields runs on another machine. */
+static inline bool vp_exp_remote(const struct vp_exp_fields *f)
+{
+    return f->host[0] != '\0' && strcmp(f->host, "local") != 0;
+}
 extern const struct vp_opt vp_exp_fields_opts[];
 
 /* Where in the file a value came from. */
@@ -158,8 +168,20 @@ struct vp_exp_axis {
     int nvalues;
 };
 
+/* A machine of the experiment besides this one (hosts:), reached over SSH
+ * as `ssh: [user@]address[:port]` says, with its identity file. */
+struct vp_exp_host {
+    char name[64];
+    char user[64];             /* empty: the SSH configuration's */
+    char address[256];         /* a name or an address; IPv6 without brackets */
+    int port;                  /* 0: the SSH configuration's */
+    char identity[VP_STR_MAX]; /* absolute; empty: the SSH configuration's */
+};
+
 struct vp_experiment {
     char path[VP_STR_MAX];
+    struct vp_exp_host hosts[VP_EXP_MAX_HOSTS];
+    int nhosts;
     struct vp_exp_settings s;
     struct vp_exp_app apps[VP_EXP_MAX_APPS];
     int napps;
@@ -174,6 +196,10 @@ struct vp_experiment {
     int noverhead;
     uint64_t overhead_seconds; /* ns */
 };
+
+/* host (an appliance's): this machine ("" or "local"), one of e's hosts,
+ * or, when e declares none, an SSH destination; else an input error. */
+int vp_exp_check_host(const struct vp_experiment *e, const char *host, struct vp_err *err);
 
 /* Checks that need more than the file: is this platform name known here. */
 struct vp_exp_checks {

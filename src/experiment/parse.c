@@ -310,6 +310,9 @@ static int parse_appliance(struct parse *p, yaml_node_t *m, struct vp_exp_app *a
             a->count_given = true;
         if (rc == 0 && strcmp(key, "user") == 0)
             user = vp_parse_mark_of(v);
+        if (rc == 0 && strcmp(key, "host") == 0 &&
+            (rc = vp_exp_check_host(p->exp, a->f.host, p->err)) < 0)
+            return vp_parse_at_opt(p, vp_parse_mark_of(v));
         if (rc != -ENOENT) {
             if (rc < 0)
                 return rc;
@@ -488,7 +491,8 @@ int vp_parse_overhead(struct parse *p, yaml_node_t *v)
 static int parse_root(struct parse *p, yaml_node_t *root)
 {
     int rc = 0;
-    yaml_node_t *matrix = NULL, *apps = NULL, *loads = NULL, *cases = NULL, *presets = NULL;
+    yaml_node_t *matrix = NULL, *apps = NULL, *loads = NULL, *cases = NULL, *presets = NULL,
+                *hosts = NULL;
     if (root == NULL || root->type != YAML_MAPPING_NODE)
         return root ? vp_parse_at(p, root, "expected a mapping of experiment keys, got %s",
                                   vp_parse_kind_name(root))
@@ -511,6 +515,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
             cases = v;
         else if (strcmp(key, "presets") == 0)
             presets = v;
+        else if (strcmp(key, "hosts") == 0)
+            hosts = v;
         else if (strcmp(key, "overhead") == 0)
             rc = vp_parse_overhead(p, v);
         else if ((rc = vp_parse_set_opt(p, vp_exp_settings_opts, &p->exp->s, key, v)) == -ENOENT)
@@ -525,6 +531,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
         rc = vp_parse_at(p, root, "timeserver needs key-file (the time server's key)");
     if (rc == 0 && apps == NULL && loads == NULL)
         rc = vp_parse_at(p, root, "no appliances: list them under \"appliances:\"");
+    if (rc == 0 && hosts) /* before the appliances, which name them */
+        rc = vp_parse_hosts(p, hosts);
     if (rc == 0 && apps)
         rc = parse_appliances(p, apps);
     if (rc == 0 && loads)

@@ -63,6 +63,9 @@ int vp_parse_overhead(struct parse *p, yaml_node_t *v);
  * applied (v NULL: the file has none; root for the error's position). */
 int vp_parse_presets(struct parse *p, yaml_node_t *v, yaml_node_t *root);
 
+/* parse_hosts.c: hosts: {NAME: {ssh: ..., identity: ...}} */
+int vp_parse_hosts(struct parse *p, yaml_node_t *v);
+
 /* parse_loads.c */
 int vp_parse_loads(struct parse *p, yaml_node_t *v);
 int vp_parse_cases(struct parse *p, yaml_node_t *v);

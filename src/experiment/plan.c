@@ -242,7 +242,7 @@ static int make_instances(struct vp_point *pt, const struct vp_cpuset *cpus, str
             for (int j = 0; j < pt->ninst - 1; j++)
                 if (strcmp(pt->inst[j].name, in->name) == 0)
                     return vp_input_error(err, "two appliances named \"%s\"", in->name);
-            if (in->f.host[0] == '\0') /* another host's have its cores */
+            if (!vp_exp_remote(&in->f)) /* another host's have its cores */
                 vcpus += in->f.vcpus ? in->f.vcpus : cpus->n;
         }
     }

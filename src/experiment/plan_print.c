@@ -147,8 +147,8 @@ void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_p
         for (int k = 0; k < pt->ninst; k++) {
             const struct vp_instance *in = &pt->inst[k];
             fields_text(&in->f, buf, sizeof buf);
-            fprintf(out, "  creates %-12s %s%s%s\n", in->name, buf, in->f.host[0] ? " host=" : "",
-                    in->f.host);
+            fprintf(out, "  creates %-12s %s%s%s\n", in->name, buf,
+                    vp_exp_remote(&in->f) ? " host=" : "", vp_exp_remote(&in->f) ? in->f.host : "");
             command_text(pt, in, buf, sizeof buf);
             fprintf(out, "  %12s runs %s\n", "", buf);
         }
@@ -192,7 +192,7 @@ void vp_plan_print_doc(struct vp_doc *d, FILE *out, const struct vp_experiment *
             vp_json_int(j, "memory", (int64_t)in->f.memory);
             vp_json_string(j, "net", net_text[in->f.net]);
             vp_json_string(j, "user", in->f.user[0] ? in->f.user : NULL);
-            vp_json_string(j, "host", in->f.host[0] ? in->f.host : NULL);
+            vp_json_string(j, "host", vp_exp_remote(&in->f) ? in->f.host : NULL);
             command_text(pt, in, cmd, sizeof cmd);
             vp_json_string(j, "role", vp_exp_role_names[in->f.role]);
             vp_json_string(j, "command", cmd);

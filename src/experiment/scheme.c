@@ -38,7 +38,7 @@ void vp_scheme_apply(struct vp_point *pt, const struct vp_cpuset *cpus)
         return;
     for (int i = 0; i < pt->ninst; i++) {
         struct vp_instance *in = &pt->inst[i];
-        if (in->f.cpus[0] != '\0' || in->f.host[0] != '\0') /* pinned, or another host's */
+        if (in->f.cpus[0] != '\0' || vp_exp_remote(&in->f)) /* pinned, or another host's */
             continue;
         int v = in->f.vcpus > 0 ? (int)in->f.vcpus : 1;
         if (pt->s.scheme == VP_SCHEME_SHARED_ONE) {

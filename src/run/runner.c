@@ -27,6 +27,7 @@
 #include "rtp/addr.h"
 #include "run/hostcpu.h"
 #include "run/runner_priv.h"
+#include "run/ssh_hosts.h"
 
 #define POLL_MS          200
 #define IDLE_SETTLE_NS   500000000ull
@@ -52,7 +53,7 @@ static void make_spec(const struct vp_point *pt, const struct vp_instance *in,
     spec->disk = in->f.disk;
     spec->accel = pt->s.accel;
     snprintf(spec->uri, sizeof spec->uri, "%s", pt->s.libvirt_uri);
-    snprintf(spec->host, sizeof spec->host, "%s", in->f.host);
+    snprintf(spec->host, sizeof spec->host, "%s", vp_exp_remote(&in->f) ? in->f.host : "");
 }
 
 /* The platform an appliance of the point is on: another host's (platform
@@ -60,7 +61,7 @@ static void make_spec(const struct vp_point *pt, const struct vp_instance *in,
 static const struct vp_platform_ops *ops_of(const struct vp_runner_cfg *cfg,
                                             const struct vp_point *pt, const struct vp_instance *in)
 {
-    return find_ops(cfg, in->f.host[0] ? "host" : pt->s.platform);
+    return find_ops(cfg, vp_exp_remote(&in->f) ? "host" : pt->s.platform);
 }
 
 /* Load generators run on the host, each in a native appliance of its own
@@ -188,6 +189,11 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
             struct vp_appliance_spec spec;
             make_spec(pt, &pt->inst[i], &spec);
             const struct vp_server *server = pt->apps[pt->inst[i].app].server;
+            int rc = vp_exp_check_host(cfg->exp, pt->inst[i].f.host, err);
+            if (rc < 0) { /* a case or the matrix named it */
+                vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
+                return rc;
+            }
             if (spec.host[0] && strcmp(pt->s.platform, "native") != 0)
                 return vp_input_error(err,
                                       "point %d, appliance %s: host %s: on another host, platform "
@@ -197,7 +203,7 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
             if (on != ops && (why = on->unsupported ? on->unsupported() : NULL) != NULL)
                 return vp_input_error(err, "point %d, appliance %s: host %s: %s", p + 1, spec.name,
                                       spec.host, why);
-            int rc = on->validate ? on->validate(&spec, err) : 0;
+            rc = on->validate ? on->validate(&spec, err) : 0;
             if (rc == 0 && pt->kind == VP_POINT_RUN && server == NULL)
                 rc = timeserver_reachable(pt, on, &spec, err);
             if (rc == 0 && server && pt->inst[i].f.user[0])
@@ -424,7 +430,7 @@ static int profile_pids(struct runner *r, struct vp_err *err)
         if (s->ops->vcpu_threads && s->ops->vcpu_threads(s->a, vcpu, 1) == 1)
             pid = thread_group(vcpu[0]);
         else if ((s->ops->cgroup_path && s->ops->cgroup_path(s->a)) || s->pid <= 0 ||
-                 (s->in && s->in->f.host[0]))
+                 (s->in && vp_exp_remote(&s->in->f)))
             continue;
         if (pid <= 0)
             continue;
@@ -598,7 +604,9 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
     if (rc < 0)
         return rc;
     *exp_id = r.exp_id;
+    struct vp_ssh_hosts hosts = {0};
     if ((rc = vp_journal_open(&r.journal, err)) == 0) {
+        rc = vp_ssh_hosts_begin(cfg->exp, &hosts, err);
         for (int p = 0; rc == 0 && p < cfg->plan->npoints; p++) {
             const struct vp_point *pt = &cfg->plan->points[p];
             if (pt->warning[0])
@@ -606,6 +614,7 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
             rc = one_point(&r, pt, err);
             r.work_done += point_work(cfg->exp, pt);
         }
+        vp_ssh_hosts_end(&hosts);
         vp_journal_close(r.journal);
     }
     vp_progress_clear(cfg->progress);

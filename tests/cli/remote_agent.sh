@@ -7,9 +7,11 @@
 # and exit status relayed), and a workload's rounds run there with each
 # round's elapsed time also taken by this host's clock (the external
 # figure) and the run stored with the host it ran on and that host's clock
-# offset to this one (NTP's way, within half the round trip); an experiment puts a
-# workload and a SIP server on the target (`host:`) and drives the server
-# with a load from here. A client key the
+# offset to this one (NTP's way, within half the round trip); an experiment
+# declares the target under hosts: (address, user, port, identity), puts a
+# workload and a SIP server there (`host: target`) and drives the server
+# with a load from here, leaving no SSH configuration of its own behind;
+# undeclared hosts and bad declarations are errors at file:line:col. A client key the
 # server does not know, an agent that speaks another protocol version and a
 # bad address are one-line errors (exit 1, 2, 2); a relay killed with
 # SIGKILL leaves nothing of its session running on the target, and an agent
@@ -61,12 +63,15 @@ Host vpt-$name
     User root
     IdentityFile $work/$key
     IdentitiesOnly yes
+EOF
+done
+cat >>"$work/ssh_config" <<EOF
+Host *
     UserKnownHostsFile $work/known_hosts
     GlobalKnownHostsFile /dev/null
     StrictHostKeyChecking yes
     ConnectTimeout 5
 EOF
-done
 export VIRTPERF_SSH_CONFIG=$work/ssh_config VIRTPERF_REMOTE_AGENT=$VP # virtperf agent --stdio there
 for _ in $(seq 100); do
     ssh -F "$work/ssh_config" -o BatchMode=yes vpt-target true 2>/dev/null && break
@@ -106,17 +111,19 @@ platform: native
 rounds: 2
 warmup: 0
 profile-interval: 500ms
+hosts:
+  target: {ssh: "root@$ip:22", identity: $work/id}
 appliances:
-  - {name: there, workload: cpu-pi, preset: small, host: vpt-target}
-  - {name: here, workload: cpu-pi, preset: small}
-  - {name: sip, role: sip-server, host: vpt-target}
+  - {name: there, workload: cpu-pi, preset: small, host: target}
+  - {name: here, workload: cpu-pi, preset: small, host: local}
+  - {name: sip, role: sip-server, host: target}
 loads:
   - {driver: sip-uac, target: sip, duration: 1s, rate: 20}
 EOF
 expect_exit 0 "$VP" run "$work/exp.yaml" --json
 [[ $(jq -r .end.status "$work/out") == complete ]] || fail "experiment: $(cat "$work/out")"
 [[ $(sql "SELECT json_extract(r.platform, '\$.destination') FROM point_runs p JOIN runs r ON r.id = p.run_id
-          WHERE p.appliance = 'there' ORDER BY r.id DESC LIMIT 1") == vpt-target ]] ||
+          WHERE p.appliance = 'there' ORDER BY r.id DESC LIMIT 1") == target ]] ||
     fail "the remote appliance's run: $(sql "SELECT * FROM point_runs")"
 [[ $(sql "SELECT created || ' ' || successful FROM sip_runs ORDER BY id DESC LIMIT 1") == "20 20" ]] ||
     fail "SIP against the remote server: $(sql "SELECT * FROM sip_runs ORDER BY id DESC LIMIT 1")"
@@ -157,10 +164,25 @@ for _ in $(seq 50); do
 done
 [[ -z $left ]] || fail "left running on the target: $(xargs -r ps -o pid=,args= -p <<<"$left")"
 
-# what is not applied there yet is refused before anything starts
-sed -i 's/host: vpt-target}/host: vpt-target, weight: 512}/' "$work/exp.yaml"
-expect_exit 2 "$VP" run "$work/exp.yaml"
+[[ -z $(find /tmp -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
+# what is not applied there yet is refused before anything starts; so are
+# hosts the file does not declare, and declarations that cannot be right
+cp "$work/exp.yaml" "$work/bad.yaml"
+sed -i 's/host: target}/host: target, weight: 512}/' "$work/bad.yaml"
+expect_exit 2 "$VP" run "$work/bad.yaml"
 expect_one_line_error "weight: not applied on another host yet"
+sed 's/host: local}/host: elsewhere}/' "$work/exp.yaml" >"$work/bad.yaml"
+expect_exit 2 "$VP" run "$work/bad.yaml"
+expect_one_line_error "bad.yaml:10:[0-9]*: host \"elsewhere\": not one of hosts: (target, local)"
+sed "s|root@$ip:22|root@:22|" "$work/exp.yaml" >"$work/bad.yaml"
+expect_exit 2 "$VP" run "$work/bad.yaml"
+expect_one_line_error "bad.yaml:7:[0-9]*: host target: ssh \"root@:22\": want \[user@\]address\[:port\]"
+sed "s|identity: $work/id|identity: $work/none|" "$work/exp.yaml" >"$work/bad.yaml"
+expect_exit 2 "$VP" run "$work/bad.yaml"
+expect_one_line_error "bad.yaml:7:[0-9]*: host target: identity $work/none: No such file"
+sed "s/  target: {/  local: {/" "$work/exp.yaml" >"$work/bad.yaml"
+expect_exit 2 "$VP" run "$work/bad.yaml"
+expect_one_line_error "not \"local\", this machine"
 
 # a key the target does not know: what ssh said, in one line
 expect_exit 1 "$VP" guest-exec --agent ssh:vpt-stranger -- true
