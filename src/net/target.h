@@ -1,10 +1,14 @@
 /* Where a load generator may send: only to loopback, to the namespaces a
- * test made, and to the appliances of virtperf's own networks — never out
- * of the machine. A generator's target is checked by the route the kernel
- * would take to it: to one of the machine's own addresses or over `lo`;
- * from inside a namespace other than the initial one (a test's own); or
- * over one of virtperf's links (their names begin "vp": the run networks'
- * bridges, routed links and macvlans, platform/net.h). */
+ * test made, to the appliances of virtperf's own networks, and to the
+ * machines an experiment declares (its hosts:) — never anywhere else. A
+ * generator's target is checked by the route the kernel would take to it:
+ * to one of the machine's own addresses or over `lo`; from inside a
+ * namespace other than the initial one (a test's own); over one of
+ * virtperf's links (their names begin "vp": the run networks' bridges,
+ * routed links and macvlans, platform/net.h); or, whatever the link, to an
+ * address of $VIRTPERF_TARGETS (comma-separated, numeric), which the
+ * experiment runner sets for a generator whose server is on one of the
+ * experiment's hosts. */
 #ifndef VP_NET_TARGET_H
 #define VP_NET_TARGET_H
 

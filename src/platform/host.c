@@ -11,10 +11,13 @@
  * SSH configuration); the processes run as that user, in no cgroup of
  * virtperf's, so cpus, weight, cap, memory and vcpus above 1 are refused
  * (not applied there yet); net means the host's own network: address() is the
- * address ssh connects to (`ssh -G`). create() greets the agent (its
- * protocol version must be this virtperf's) and keeps what it said of its
- * host; nothing is made on either host that outlives the relays. */
+ * address ssh connects to (`ssh -G`'s hostname, made numeric), which the
+ * loads' generators are allowed to send to (net/target.h). create() greets
+ * the agent (its protocol version must be this virtperf's) and keeps what
+ * it said of its host; nothing is made on either host that outlives the
+ * relays. */
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +91,17 @@ static int resolve(struct vp_appliance *a, struct vp_err *err)
             snprintf(a->addr, sizeof a->addr, "%.*s", (int)strcspn(line + 9, "\n"), line + 9);
     if (p)
         pclose(p);
-    return a->addr[0] ? 0 : vp_run_error(err, 0, "ssh -G %s: no hostname", a->spec.host);
+    if (a->addr[0] == '\0')
+        return vp_run_error(err, 0, "ssh -G %s: no hostname", a->spec.host);
+    /* numeric: servers listen on it, generators check it (net/target.h) */
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *ai = NULL;
+    int gai = getaddrinfo(a->addr, NULL, &hints, &ai);
+    if (gai != 0)
+        return vp_run_error(err, 0, "host %s: %s: %s", a->spec.host, a->addr, gai_strerror(gai));
+    gai =
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, a->addr, sizeof a->addr, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(ai);
+    return gai == 0 ? 0 : vp_run_error(err, 0, "host %s: %s", a->spec.host, gai_strerror(gai));
 }
 
 static void host_destroy(struct vp_appliance *a);

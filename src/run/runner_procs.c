@@ -380,9 +380,19 @@ int vp_runner_start_generators(struct runner *r, const struct vp_point *pt, stru
         struct vp_cmdline cl;
         if (s->kind != SLOT_GENERATOR)
             continue;
-        int rc = vp_load_cmdline(s->load, s->target < 0 ? NULL : r->slots[s->target].address,
-                                 vp_store_path(r->cfg->st), &cl, err);
-        if (rc < 0 || (rc = start_in(s, cl.argv, true, -1, err)) < 0)
+        const struct slot *t = s->target < 0 ? NULL : &r->slots[s->target];
+        int rc =
+            vp_load_cmdline(s->load, t ? t->address : NULL, vp_store_path(r->cfg->st), &cl, err);
+        /* a server on one of the experiment's hosts is a target the
+         * generator may send to (net/target.h) */
+        bool remote = t && t->in && vp_exp_remote(&t->in->f);
+        if (rc == 0 && remote)
+            setenv("VIRTPERF_TARGETS", t->ops->address(t->a), 1);
+        if (rc == 0)
+            rc = start_in(s, cl.argv, true, -1, err);
+        if (remote)
+            unsetenv("VIRTPERF_TARGETS");
+        if (rc < 0)
             return rc;
     }
     return 0;

@@ -24,7 +24,7 @@ sshd=/usr/sbin/sshd
 [[ -x $sshd ]] && command -v ssh >/dev/null || { echo "SKIP: openssh-server not installed"; exit 77; }
 
 ns=vpt-ssh-$$
-link=vpts$$
+link=xts$$ # not a "vp" link: the load reaches the target as a declared host
 octet=$(($$ % 250 + 1))
 ip=10.252.$octet.2
 sshd_pid=
@@ -34,6 +34,16 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+nothing_left_there() { # within 10 s, no process in the target but sshd
+    local left
+    for _ in $(seq 100); do
+        left=$(ip netns pids "$ns" | grep -vx "$sshd_pid" || true)
+        [[ -z $left ]] && return 0
+        sleep 0.1
+    done
+    fail "left running on the target: $(xargs -r ps -o pid=,args= -p <<<"$left")"
+}
 
 # the target: a namespace joined to this one by a veth, sshd listening there
 ip netns add "$ns"
@@ -156,13 +166,7 @@ jq -e '.rounds[0].status == "failed" and .end.status == "failed"' "$work/long.ou
     fail "after the agent's death: $(jq -c '[.end.status, [.rounds[] | .status]]' "$work/long.out")"
 grep -q "the agent on vpt-target went away" "$work/long.err" ||
     fail "the failure does not name the host: $(cat "$work/long.err")"
-left=
-for _ in $(seq 50); do
-    left=$(ip netns pids "$ns" | grep -vx "$sshd_pid" || true)
-    [[ -z $left ]] && break
-    sleep 0.1
-done
-[[ -z $left ]] || fail "left running on the target: $(xargs -r ps -o pid=,args= -p <<<"$left")"
+nothing_left_there
 
 [[ -z $(find /tmp -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
 # what is not applied there yet is refused before anything starts; so are
@@ -215,11 +219,5 @@ done
 ip netns pids "$ns" | xargs -r ps -o comm= -p | grep -qx sleep || fail "the command did not start there"
 kill -KILL "$relay"
 wait "$relay" 2>/dev/null || true
-left=
-for _ in $(seq 100); do
-    left=$(ip netns pids "$ns" | grep -vx "$sshd_pid" || true)
-    [[ -z $left ]] && break
-    sleep 0.1
-done
-[[ -z $left ]] || fail "left running on the target: $(xargs -r ps -o pid=,comm= -p <<<"$left")"
+nothing_left_there
 echo "remote_agent: ok"

@@ -43,6 +43,9 @@ for gen in "udp-gen --target" "tcp-gen --target" "sip-uac --target" "sip-capacit
     expect_exit 2 "$VP" $gen 192.0.2.1:9
     expect_one_line_error "192.0.2.1:9"
 done
+# an experiment's declared hosts admit exactly their addresses, no prefix of them
+VIRTPERF_TARGETS=192.0.2.10,192.0.2,198.51.100.1 expect_exit 2 "$VP" udp-gen --target 192.0.2.1:9
+expect_one_line_error "and an experiment's hosts"
 expect_exit 2 "$VP" udp-gen --target 127.0.0.1:9 --size 63
 expect_one_line_error "size"
 expect_exit 2 "$VP" udp-gen --target 127.0.0.1:9 --size 65508
