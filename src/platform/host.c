@@ -17,6 +17,7 @@
  * it said of its host; nothing is made on either host that outlives the
  * relays. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,17 +81,40 @@ static int host_validate(const struct vp_appliance_spec *s, struct vp_err *err)
 static int resolve(struct vp_appliance *a, struct vp_err *err)
 {
     const char *config = getenv("VIRTPERF_SSH_CONFIG");
-    char cmd[2 * VP_STR_MAX + 64];
-    snprintf(cmd, sizeof cmd, "ssh -G%s%s -- '%s' 2>/dev/null", config && config[0] ? " -F " : "",
-             config && config[0] ? config : "", a->spec.host);
-    FILE *p = popen(cmd, "r");
+    char *argv[8];
+    int n = 0, p[2];
+    argv[n++] = "ssh";
+    argv[n++] = "-G";
+    if (config && config[0]) {
+        argv[n++] = "-F";
+        argv[n++] = (char *)config;
+    }
+    argv[n++] = "--";
+    argv[n++] = a->spec.host;
+    argv[n] = NULL;
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return vp_run_error(err, errno, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (dup2(p[1], 1) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0)
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(p[1]);
+    FILE *f = pid > 0 ? fdopen(p[0], "r") : NULL;
     char line[512];
     a->addr[0] = '\0';
-    while (p && fgets(line, sizeof line, p))
+    while (f && fgets(line, sizeof line, f))
         if (strncmp(line, "hostname ", 9) == 0)
             snprintf(a->addr, sizeof a->addr, "%.*s", (int)strcspn(line + 9, "\n"), line + 9);
-    if (p)
-        pclose(p);
+    if (f)
+        fclose(f);
+    else
+        close(p[0]);
+    while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
     if (a->addr[0] == '\0')
         return vp_run_error(err, 0, "ssh -G %s: no hostname", a->spec.host);
     /* numeric: servers listen on it, generators check it (net/target.h) */

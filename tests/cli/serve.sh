@@ -63,7 +63,11 @@ if command -v chromium >/dev/null; then
     [[ -s $work/page ]] || fail "the dashboard did not load in Chromium: $(cat "$work/console")"
 fi
 expect_exit 0 "$VP" run "$work/e.yaml"
-sleep 1.5 # one more event, after the end
+# one more event, after the end (its second comes later on a loaded host)
+for _ in $(seq 100); do
+    grep -q '"status":"complete"' "$work/events" && break
+    sleep 0.1
+done
 kill "$reader" 2>/dev/null || true
 wait "$reader" 2>/dev/null || true
 sed -n 's/^data: //p' "$work/events" >"$work/events.json"
