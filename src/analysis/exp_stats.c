@@ -2,10 +2,10 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "analysis/model.h"
 #include "store/query.h"
 #include "store/store.h"
@@ -14,17 +14,17 @@
  * when the store has no such table). */
 static double external_s(struct vp_store *st, int64_t run_id, int round)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     double v = NAN;
-    if (sqlite3_prepare_v2(vp_store_db(st),
-                           "SELECT external_s FROM timing_rounds WHERE run_id = ? AND round = ?",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(st),
+                      "SELECT external_s FROM timing_rounds WHERE run_id = ? AND round = ?",
+                      &q) != 0)
         return NAN;
-    sqlite3_bind_int64(q, 1, run_id);
-    sqlite3_bind_int(q, 2, round);
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-        v = sqlite3_column_double(q, 0);
-    sqlite3_finalize(q);
+    vp_db_bind_int64(q, 1, run_id);
+    vp_db_bind_int(q, 2, round);
+    if (vp_db_step(q) == VP_DB_ROW && !vp_db_column_is_null(q, 0))
+        v = vp_db_column_double(q, 0);
+    vp_db_finalize(q);
     return v;
 }
 
@@ -91,17 +91,17 @@ double vp_point_other_work(struct vp_store *st, int64_t exp_id, int point, struc
         " ours AS (SELECT avg(value) AS v FROM profile_samples, prof WHERE profile_id = prof.id"
         "  AND target NOT LIKE '%/%' AND metric = 'cpu.total' GROUP BY target)"
         " SELECT (SELECT sum(v) FROM host) - coalesce((SELECT sum(v) FROM ours), 0)";
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     double other = NAN;
     if (vp_store_prepare(st, sql, &q, err) < 0)
         return NAN;
-    sqlite3_bind_int64(q, 1, exp_id);
-    sqlite3_bind_int(q, 2, point);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-        other = sqlite3_column_double(q, 0);
-    else if (rc != SQLITE_ROW)
+    vp_db_bind_int64(q, 1, exp_id);
+    vp_db_bind_int(q, 2, point);
+    int rc = vp_db_step(q);
+    if (rc == VP_DB_ROW && !vp_db_column_is_null(q, 0))
+        other = vp_db_column_double(q, 0);
+    else if (rc != VP_DB_ROW)
         vp_store_sql_error(st, err, "other work");
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return other;
 }

@@ -1,44 +1,46 @@
 #include "analysis/load_stats.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void vp_load_col_text(char *dst, size_t len, sqlite3_stmt *q, int col)
+#include "store/db.h"
+
+void vp_load_col_text(char *dst, size_t len, struct vp_stmt *q, int col)
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    snprintf(dst, len, "%s", t ? (const char *)t : "");
+    const char *t = vp_db_column_text(q, col);
+    snprintf(dst, len, "%s", t ? t : "");
 }
 
-static char *dup_col_or_null(sqlite3_stmt *q, int col)
+static char *dup_col_or_null(struct vp_stmt *q, int col)
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    return t ? strdup((const char *)t) : NULL;
+    const char *t = vp_db_column_text(q, col);
+    return t ? strdup(t) : NULL;
 }
 
-double vp_load_col_double(sqlite3_stmt *q, int col)
+double vp_load_col_double(struct vp_stmt *q, int col)
 {
-    return sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
+    return vp_db_column_is_null(q, col) ? NAN : vp_db_column_double(q, col);
 }
 
 /* The rows of a point's table (sql binds experiment and point) read into
  * a growing array of elements of size elem, fill() making each. */
 static int read_point_rows(struct vp_store *st, const char *sql, int64_t exp_id, int point,
                            void **rows, int *n, size_t elem,
-                           void (*fill)(void *row, sqlite3_stmt *q), struct vp_err *err)
+                           void (*fill)(void *row, struct vp_stmt *q), struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st, sql, &q, err);
     *rows = NULL;
     *n = 0;
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, exp_id);
-    sqlite3_bind_int(q, 2, point);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, exp_id);
+    vp_db_bind_int(q, 2, point);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         void *more = realloc(*rows, (size_t)(*n + 1) * elem);
         if (more == NULL) {
             rc = vp_run_error(err, ENOMEM, "point rows");
@@ -47,22 +49,22 @@ static int read_point_rows(struct vp_store *st, const char *sql, int64_t exp_id,
         *rows = more;
         fill((char *)*rows + (size_t)(*n)++ * elem, q);
     }
-    if (rc == SQLITE_DONE)
+    if (rc == VP_DB_DONE)
         rc = 0;
-    else if (rc > 0)
+    else if (rc == VP_DB_ERROR)
         rc = vp_store_sql_error(st, err, "point rows");
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return rc;
 }
 
-static void fill_load(void *row, sqlite3_stmt *q)
+static void fill_load(void *row, struct vp_stmt *q)
 {
     struct vp_load_row *r = row;
     vp_load_col_text(r->load, sizeof r->load, q, 0);
     vp_load_col_text(r->target, sizeof r->target, q, 1);
     vp_load_col_text(r->driver, sizeof r->driver, q, 2);
     vp_load_col_text(r->kind, sizeof r->kind, q, 3);
-    r->run_id = sqlite3_column_type(q, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 4);
+    r->run_id = vp_db_column_is_null(q, 4) ? 0 : vp_db_column_int64(q, 4);
 }
 
 int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_load_row **rows,
@@ -80,24 +82,24 @@ int vp_point_loads(struct vp_store *st, int64_t exp_id, int point, struct vp_loa
     return rc;
 }
 
-static void fill_service(void *row, sqlite3_stmt *q)
+static void fill_service(void *row, struct vp_stmt *q)
 {
     struct vp_service_row *r = row;
     vp_load_col_text(r->appliance, sizeof r->appliance, q, 0);
     vp_load_col_text(r->role, sizeof r->role, q, 1);
     r->address = dup_col_or_null(q, 2);
     r->counters = dup_col_or_null(q, 3);
-    r->counters_object = sqlite3_column_int(q, 4) != 0;
+    json_t *c = r->counters ? json_loads(r->counters, 0, NULL) : NULL;
+    r->counters_object = json_is_object(c);
+    json_decref(c);
 }
 
 int vp_point_services(struct vp_store *st, int64_t exp_id, int point, struct vp_service_row **rows,
                       int *n, struct vp_err *err)
 {
     int rc = read_point_rows(st,
-                             "SELECT appliance, role, address, counters, CASE WHEN"
-                             " json_valid(counters) THEN json_type(counters) = 'object' ELSE 0"
-                             " END FROM point_services WHERE experiment_id = ? AND point = ?"
-                             " ORDER BY rowid",
+                             "SELECT appliance, role, address, counters FROM point_services"
+                             " WHERE experiment_id = ? AND point = ? ORDER BY rowid",
                              exp_id, point, (void **)rows, n, sizeof **rows, fill_service, err);
     if (rc < 0) {
         vp_service_rows_free(*rows, *n);
@@ -121,16 +123,16 @@ void vp_service_rows_free(struct vp_service_row *rows, int n)
 int vp_load_hist(struct vp_store *st, const char *sql, int64_t run_id, struct vp_hist *h,
                  struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st, sql, &q, err);
     vp_hist_init(h);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, run_id);
+    vp_db_bind_int64(q, 1, run_id);
     uint64_t lo_min = UINT64_MAX, hi_max = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t lo = sqlite3_column_int64(q, 0), hi = sqlite3_column_int64(q, 1);
-        int64_t count = sqlite3_column_int64(q, 2);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
+        int64_t lo = vp_db_column_int64(q, 0), hi = vp_db_column_int64(q, 1);
+        int64_t count = vp_db_column_int64(q, 2);
         if (lo < 0 || hi < lo || count <= 0)
             continue;
         vp_hist_add_n(h, (uint64_t)lo + (uint64_t)(hi - lo) / 2, (uint64_t)count);
@@ -139,8 +141,8 @@ int vp_load_hist(struct vp_store *st, const char *sql, int64_t run_id, struct vp
         if ((uint64_t)hi > hi_max)
             hi_max = (uint64_t)hi;
     }
-    rc = rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "histogram");
-    sqlite3_finalize(q);
+    rc = rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "histogram");
+    vp_db_finalize(q);
     if (h->count > 0) {
         h->min = lo_min;
         h->max = hi_max;
@@ -154,21 +156,21 @@ double vp_load_pct_ms(const struct vp_hist *h, double p)
 }
 
 int vp_load_run_row(struct vp_store *st, const char *sql, int64_t run_id,
-                    void (*fill)(sqlite3_stmt *q, void *ctx), void *ctx, const char *what,
+                    void (*fill)(struct vp_stmt *q, void *ctx), void *ctx, const char *what,
                     struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st, sql, &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, run_id);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, run_id);
+    rc = vp_db_step(q);
+    if (rc == VP_DB_ROW) {
         fill(q, ctx);
         rc = 0;
     } else {
-        rc = rc == SQLITE_DONE ? 1 : vp_store_sql_error(st, err, what);
+        rc = rc == VP_DB_DONE ? 1 : vp_store_sql_error(st, err, what);
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return rc;
 }

@@ -39,13 +39,13 @@ void vp_service_rows_free(struct vp_service_row *rows, int n);
 /* For the drivers reading their runs' figures back (drivers/): */
 
 /* Column col as text into dst ("" when NULL), or as a double (NaN when NULL). */
-void vp_load_col_text(char *dst, size_t len, struct sqlite3_stmt *q, int col);
-double vp_load_col_double(struct sqlite3_stmt *q, int col);
+void vp_load_col_text(char *dst, size_t len, struct vp_stmt *q, int col);
+double vp_load_col_double(struct vp_stmt *q, int col);
 
 /* The one row sql selects for run_id (bound to ?1), handed to fill: 0, 1
  * when there is none (the run is gone), or an error naming what. */
 int vp_load_run_row(struct vp_store *st, const char *sql, int64_t run_id,
-                    void (*fill)(struct sqlite3_stmt *q, void *ctx), void *ctx, const char *what,
+                    void (*fill)(struct vp_stmt *q, void *ctx), void *ctx, const char *what,
                     struct vp_err *err);
 
 /* A stored histogram series (sql selects lo_ns, hi_ns, count of run ?1)

@@ -89,7 +89,7 @@ static int demo_main(int argc, char **argv)
     struct vp_json *j = NULL;
     if (out.json) { /* its runs and experiments are the summary (end) */
         j = vp_doc_start(&doc, stdout, false);
-        vp_json_string(j, "store", vp_store_path(st));
+        vp_json_string(j, "store", vp_store_name(st));
         vp_json_int(j, "rounds", d.rounds);
         j = vp_doc_end(&doc);
         vp_json_array_begin(j, "runs");
@@ -132,7 +132,7 @@ static int demo_main(int argc, char **argv)
         vp_doc_close(&doc, vp_doc_error_of(&err));
     } else {
         printf("\nresults stored in %s\n(`virtperf results show RUN` for rounds and statistics)\n",
-               vp_store_path(st));
+               vp_store_name(st));
     }
     vp_store_close(st);
     return failed || vp_interrupted ? VP_EXIT_FAILED : VP_EXIT_OK;

@@ -25,7 +25,7 @@ int vp_show_run(const struct vp_output_opts *o, struct vp_doc *d, struct vp_stor
     if (rc < 0)
         return rc;
     if (o->json || o->csv)
-        vp_run_print_doc(d, stdout, o->csv && !o->json, &run, vp_store_path(st));
+        vp_run_print_doc(d, stdout, o->csv && !o->json, &run, vp_store_name(st));
     else
         vp_run_print_text(stdout, &run);
     vp_run_data_free(&run);

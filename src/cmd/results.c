@@ -81,7 +81,7 @@ static int list(int argc, char **argv)
         return vp_doc_fail(&doc, out.json, &err);
     }
     if (out.json)
-        print_list_json(&doc, vp_store_path(st), lo.limit, runs, n);
+        print_list_json(&doc, vp_store_name(st), lo.limit, runs, n);
     else
         print_list_text(runs, n);
     vp_run_list_free(runs, n);

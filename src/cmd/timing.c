@@ -117,11 +117,11 @@ static int show(int argc, char **argv)
         goto out;
     if (n == 0) {
         rc = vp_input_error(&err, "timing show: no timed rounds for run %s in %s", what,
-                            vp_store_path(st));
+                            vp_store_name(st));
         goto out;
     }
     if (out.json || out.csv)
-        print_doc(&doc, !out.json, what, vp_store_path(st), rows, n);
+        print_doc(&doc, !out.json, what, vp_store_name(st), rows, n);
     else
         print_text(what, rows, n);
 out:

@@ -121,7 +121,7 @@ static int run(int argc, char **argv)
     } else {
         vp_udp_report_text(stdout, &in, &res);
         if (run_id > 0)
-            printf("  stored as udp run %lld in %s\n", (long long)run_id, vp_store_path(st));
+            printf("  stored as udp run %lld in %s\n", (long long)run_id, vp_store_name(st));
     }
     fflush(stdout);
     if (err.kind != VP_ERR_NONE)

@@ -11,7 +11,7 @@
 int vp_path_absolute(const char *in, char *out, size_t len)
 {
     char cwd[PATH_MAX], rel[PATH_MAX];
-    if (in[0] == '/' || in[0] == '\0' || strcmp(in, "-") == 0) {
+    if (in[0] == '/' || in[0] == '\0' || strcmp(in, "-") == 0 || strstr(in, "://")) {
         if (strlen(in) >= len)
             return -ENAMETOOLONG;
         memmove(out, in, strlen(in) + 1);

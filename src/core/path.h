@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 /* in against the working directory ("./" and "." steps dropped; symbolic
- * links and ".." kept as written); "" and "-" (standard output) stay as
- * they are. 0, or -ENAMETOOLONG when it does not fit in len, or -errno of
- * getcwd. out may be in. */
+ * links and ".." kept as written); "", "-" (standard output) and a URL
+ * (a postgresql:// store) stay as they are. 0, or -ENAMETOOLONG when it does not fit in len, or
+ * -errno of getcwd. out may be in. */
 int vp_path_absolute(const char *in, char *out, size_t len);
 
 /* The virtperf binary, to run one of its commands in an appliance:

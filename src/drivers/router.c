@@ -4,9 +4,9 @@
 #include "drivers/router.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "drivers/driver.h"
 #include "router/forward.h"
 
@@ -46,14 +46,14 @@ const struct vp_opt vp_router_opt_table[] = {
     VP_OPT_END,
 };
 
-static void fill_run(sqlite3_stmt *q, void *ctx)
+static void fill_run(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_figures *f = ctx;
     struct vp_load_router *r = f->own;
     vp_load_col_text(f->status, sizeof f->status, q, 0);
     vp_load_col_text(r->path, sizeof r->path, q, 1);
-    r->routers = sqlite3_column_int(q, 2);
-    r->routes = sqlite3_column_int64(q, 3);
+    r->routers = vp_db_column_int(q, 2);
+    r->routes = vp_db_column_int64(q, 3);
     r->install_s_max = vp_load_col_double(q, 4);
     f->generator_limited = strcmp(f->status, "generator_limited") == 0;
 }
@@ -61,7 +61,7 @@ static void fill_run(sqlite3_stmt *q, void *ctx)
 static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f, struct vp_err *err)
 {
     struct vp_load_router *r = f->own;
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_load_run_row(st,
                              "SELECT status, path, routers, routes, install_s_max FROM router_runs "
                              "WHERE id = ?1",
@@ -74,12 +74,11 @@ static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f,
                                "router_trials WHERE run_id = ?1 GROUP BY repeat ORDER BY repeat",
                                &q, err)) < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && r->nrepeats < VP_SEARCH_MAX_REPEATS)
-        r->best[r->nrepeats++] =
-            sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_double(q, 0);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    vp_db_bind_int64(q, 1, id);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW && r->nrepeats < VP_SEARCH_MAX_REPEATS)
+        r->best[r->nrepeats++] = vp_db_column_is_null(q, 0) ? 0 : vp_db_column_double(q, 0);
+    vp_db_finalize(q);
+    if (rc != VP_DB_DONE && rc != VP_DB_ROW)
         return vp_store_sql_error(st, err, "router trials");
     if (r->nrepeats > 0)
         vp_summarize(r->best, r->nrepeats, false, &r->rate);

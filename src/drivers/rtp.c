@@ -5,9 +5,9 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 
+#include "store/db.h"
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/media_server.h"
@@ -44,18 +44,18 @@ const struct vp_opt vp_rtp_client_opt_table[] = {
     VP_OPT_END,
 };
 
-static void fill_run(sqlite3_stmt *q, void *ctx)
+static void fill_run(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_figures *f = ctx;
     struct vp_load_rtp *r = f->own;
     vp_load_col_text(f->status, sizeof f->status, q, 0);
-    r->streams = sqlite3_column_int(q, 1);
-    r->sent = sqlite3_column_int64(q, 2);
-    r->received = sqlite3_column_int64(q, 3);
-    r->lost = sqlite3_column_int64(q, 4);
-    r->duplicates = sqlite3_column_int64(q, 5);
-    r->reordered = sqlite3_column_int64(q, 6);
-    f->generator_limited = sqlite3_column_int(q, 7) != 0;
+    r->streams = vp_db_column_int(q, 1);
+    r->sent = vp_db_column_int64(q, 2);
+    r->received = vp_db_column_int64(q, 3);
+    r->lost = vp_db_column_int64(q, 4);
+    r->duplicates = vp_db_column_int64(q, 5);
+    r->reordered = vp_db_column_int64(q, 6);
+    f->generator_limited = vp_db_column_int(q, 7) != 0;
     r->jitter_mean_ms = vp_load_col_double(q, 8);
     r->loss_pct = r->sent > 0 ? 100.0 * (double)r->lost / (double)r->sent : NAN;
 }

@@ -1,10 +1,10 @@
 /* An RTP run's loss and delay with 95% CIs by batch means: see rtp.h. */
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "analysis/load_stats.h"
 #include "drivers/rtp.h"
 
@@ -18,7 +18,7 @@ static int batch_of(int i, int n, int nb)
 static int read_intervals(struct vp_store *st, int64_t run, int64_t **sent, int64_t **received,
                           int *n, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               "SELECT interval, sent, received FROM rtp_intervals "
                               "WHERE run_id = ?1 AND sent > 0 ORDER BY interval",
@@ -27,8 +27,8 @@ static int read_intervals(struct vp_store *st, int64_t run, int64_t **sent, int6
     *sent = *received = NULL;
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, run);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, run);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         int64_t *s = realloc(*sent, (size_t)(*n + 1) * sizeof *s);
         int64_t *r = s ? realloc(*received, (size_t)(*n + 1) * sizeof *r) : NULL;
         if (s)
@@ -36,15 +36,15 @@ static int read_intervals(struct vp_store *st, int64_t run, int64_t **sent, int6
         if (r)
             *received = r;
         if (!s || !r) {
-            sqlite3_finalize(q);
+            vp_db_finalize(q);
             return vp_run_error(err, ENOMEM, "rtp intervals");
         }
-        (*sent)[*n] = sqlite3_column_int64(q, 1);
-        (*received)[*n] = sqlite3_column_int64(q, 2);
+        (*sent)[*n] = vp_db_column_int64(q, 1);
+        (*received)[*n] = vp_db_column_int64(q, 2);
         (*n)++;
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "rtp intervals");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "rtp intervals");
 }
 
 /* Each batch's delay median and p99 (ms) from its intervals' buckets: the
@@ -53,7 +53,7 @@ static int read_intervals(struct vp_store *st, int64_t run, int64_t **sent, int6
 static int batch_delays(struct vp_store *st, int64_t run, int n, int nb, double *median,
                         double *p99, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               "SELECT i.k, d.lo_ns, d.hi_ns, d.count FROM rtp_delay_hist d "
                               "JOIN (SELECT interval, row_number() OVER (ORDER BY interval) - 1 "
@@ -65,27 +65,27 @@ static int batch_delays(struct vp_store *st, int64_t run, int n, int nb, double 
         return rc;
     struct vp_hist *h = calloc((size_t)nb, sizeof *h);
     if (h == NULL) {
-        sqlite3_finalize(q);
+        vp_db_finalize(q);
         return vp_run_error(err, ENOMEM, "histograms");
     }
     for (int b = 0; b < nb; b++)
         vp_hist_init(&h[b]);
-    sqlite3_bind_int64(q, 1, run);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int k = sqlite3_column_int(q, 0); /* the interval's place among those with packets */
-        int64_t lo = sqlite3_column_int64(q, 1), hi = sqlite3_column_int64(q, 2);
-        int64_t count = sqlite3_column_int64(q, 3);
+    vp_db_bind_int64(q, 1, run);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
+        int k = vp_db_column_int(q, 0); /* the interval's place among those with packets */
+        int64_t lo = vp_db_column_int64(q, 1), hi = vp_db_column_int64(q, 2);
+        int64_t count = vp_db_column_int64(q, 3);
         if (k >= 0 && k < n && lo >= 0 && hi >= lo && count > 0)
             vp_hist_add_n(&h[batch_of(k, n, nb)], (uint64_t)lo + (uint64_t)(hi - lo) / 2,
                           (uint64_t)count);
     }
-    rc = rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "rtp delay buckets");
+    rc = rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "rtp delay buckets");
     for (int b = 0; b < nb; b++) {
         median[b] = vp_load_pct_ms(&h[b], 50);
         p99[b] = vp_load_pct_ms(&h[b], 99);
     }
     free(h);
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return rc;
 }
 

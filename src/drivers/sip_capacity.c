@@ -6,9 +6,9 @@
 #include "analysis/search.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/sip_uas.h"
@@ -49,7 +49,7 @@ const struct vp_opt vp_sip_capacity_opt_table[] = {
 };
 
 /* The status and the outcome sip-capacity cached. */
-static void fill_run(sqlite3_stmt *q, void *ctx)
+static void fill_run(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_figures *f = ctx;
     struct vp_load_capacity *c = f->own;
@@ -57,7 +57,7 @@ static void fill_run(sqlite3_stmt *q, void *ctx)
     c->stored_mean = vp_load_col_double(q, 1);
     c->stored_ci_lo = vp_load_col_double(q, 2);
     c->stored_ci_hi = vp_load_col_double(q, 3);
-    c->stored_n = sqlite3_column_int(q, 4);
+    c->stored_n = vp_db_column_int(q, 4);
 }
 
 /* Per repeat the highest passing rate (0 when none passed), then their mean
@@ -72,26 +72,26 @@ static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f,
                              id, fill_run, f, "sip run", err);
     if (rc != 0)
         return rc;
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     rc = vp_store_prepare(
         st,
         "SELECT max(CASE WHEN verdict = 'pass' THEN rate ELSE 0 END), count(*),"
         " (SELECT count(*) FROM (SELECT rate FROM sip_capacity_steps r"
-        "   WHERE r.run_id = s.run_id AND r.repeat = s.repeat GROUP BY rate"
-        "   HAVING sum(verdict != 'rejected') = 0))"
-        " FROM sip_capacity_steps s WHERE run_id = ? GROUP BY repeat ORDER BY repeat",
+        "   WHERE r.run_id = ?1 AND r.repeat = s.repeat GROUP BY rate"
+        "   HAVING sum(CASE WHEN verdict <> 'rejected' THEN 1 ELSE 0 END) = 0) AS rejected)"
+        " FROM sip_capacity_steps s WHERE run_id = ?1 GROUP BY repeat ORDER BY repeat",
         &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, id);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         if (c->nrepeats < VP_LOAD_MAX_REPEATS)
-            c->best[c->nrepeats++] = sqlite3_column_double(q, 0);
-        c->steps += sqlite3_column_int(q, 1);
-        f->generator_limited |= sqlite3_column_int(q, 2) > 0;
+            c->best[c->nrepeats++] = vp_db_column_double(q, 0);
+        c->steps += vp_db_column_int(q, 1);
+        f->generator_limited |= vp_db_column_int(q, 2) > 0;
     }
-    rc = rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "capacity steps");
-    sqlite3_finalize(q);
+    rc = rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "capacity steps");
+    vp_db_finalize(q);
     if (rc < 0)
         return rc;
     c->max_rate.mean = c->max_rate.ci_lo = c->max_rate.ci_hi = c->max_rate.ci_half = NAN;

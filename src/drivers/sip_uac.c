@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 
+#include "store/db.h"
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/sip_uas.h"
@@ -46,16 +46,16 @@ const struct vp_opt vp_sip_uac_opt_table[] = {
     VP_OPT_END,
 };
 
-static void fill_run(sqlite3_stmt *q, void *ctx)
+static void fill_run(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_figures *f = ctx;
     struct vp_load_uac *u = f->own;
     vp_load_col_text(f->status, sizeof f->status, q, 0);
-    u->created = sqlite3_column_int64(q, 1);
-    u->successful = sqlite3_column_int64(q, 2);
-    u->failed = sqlite3_column_int64(q, 3);
-    u->retransmissions = sqlite3_column_int64(q, 4);
-    f->generator_limited = sqlite3_column_int(q, 5) != 0;
+    u->created = vp_db_column_int64(q, 1);
+    u->successful = vp_db_column_int64(q, 2);
+    u->failed = vp_db_column_int64(q, 3);
+    u->retransmissions = vp_db_column_int64(q, 4);
+    f->generator_limited = vp_db_column_int(q, 5) != 0;
 }
 
 /* The counts as stored; the percentiles from the buckets, not the cache. */

@@ -4,9 +4,9 @@
 #include "drivers/tcp.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/tcp_sink.h"
@@ -34,23 +34,23 @@ const struct vp_opt vp_tcp_gen_opt_table[] = {
     VP_OPT_END,
 };
 
-static void fill_run(sqlite3_stmt *q, void *ctx)
+static void fill_run(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_figures *f = ctx;
     struct vp_load_tcp *r = f->own;
     vp_load_col_text(f->status, sizeof f->status, q, 0);
-    r->streams = sqlite3_column_int(q, 1);
+    r->streams = vp_db_column_int(q, 1);
     vp_load_col_text(r->direction, sizeof r->direction, q, 2);
     r->duration_s = vp_load_col_double(q, 3);
-    r->up_bytes = sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 4);
+    r->up_bytes = vp_db_column_is_null(q, 4) ? -1 : vp_db_column_int64(q, 4);
     r->up_mbps = vp_load_col_double(q, 5);
-    r->up_retrans = sqlite3_column_int64(q, 6);
-    r->down_bytes = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 7);
+    r->up_retrans = vp_db_column_int64(q, 6);
+    r->down_bytes = vp_db_column_is_null(q, 7) ? -1 : vp_db_column_int64(q, 7);
     r->down_mbps = vp_load_col_double(q, 8);
-    r->down_retrans = sqlite3_column_int64(q, 9);
+    r->down_retrans = vp_db_column_int64(q, 9);
     r->generator_cpu_pct = vp_load_col_double(q, 10);
     r->sender_cpu_pct = vp_load_col_double(q, 11);
-    f->generator_limited = sqlite3_column_int(q, 12) != 0;
+    f->generator_limited = vp_db_column_int(q, 12) != 0;
 }
 
 static int summarise(struct vp_store *st, int64_t id, struct vp_load_figures *f, struct vp_err *err)

@@ -6,10 +6,10 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "core/units.h"
 #include "drivers/driver.h"
 #include "drivers/udp_sink.h"
@@ -46,35 +46,35 @@ const struct vp_opt vp_udp_gen_opt_table[] = {
     VP_OPT_END,
 };
 
-static void fill_run(sqlite3_stmt *q, void *ctx)
+static void fill_run(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_figures *f = ctx;
     struct vp_load_udp *r = f->own;
     vp_load_col_text(f->status, sizeof f->status, q, 0);
     vp_load_col_text(r->direction, sizeof r->direction, q, 1);
-    r->size = sqlite3_column_int(q, 2);
-    r->rate = sqlite3_column_double(q, 3);
-    r->sent = sqlite3_column_int64(q, 4);
-    r->received = sqlite3_column_int64(q, 5);
-    r->lost = sqlite3_column_int64(q, 6);
-    r->duplicates = sqlite3_column_int64(q, 7);
-    r->reordered = sqlite3_column_int64(q, 8);
+    r->size = vp_db_column_int(q, 2);
+    r->rate = vp_db_column_double(q, 3);
+    r->sent = vp_db_column_int64(q, 4);
+    r->received = vp_db_column_int64(q, 5);
+    r->lost = vp_db_column_int64(q, 6);
+    r->duplicates = vp_db_column_int64(q, 7);
+    r->reordered = vp_db_column_int64(q, 8);
     r->jitter_ms = vp_load_col_double(q, 9);
-    f->generator_limited = sqlite3_column_int(q, 10) != 0;
+    f->generator_limited = vp_db_column_int(q, 10) != 0;
     r->cpu_pct = 100 * vp_load_col_double(q, 11);
     r->lateness_p99_us = vp_load_col_double(q, 12);
-    r->clocks_shared = sqlite3_column_int(q, 13) != 0;
+    r->clocks_shared = vp_db_column_int(q, 13) != 0;
     r->loss_pct = r->sent > 0 ? 100.0 * (double)r->lost / (double)r->sent : NAN;
 }
 
-static void fill_dir(sqlite3_stmt *q, void *ctx)
+static void fill_dir(struct vp_stmt *q, void *ctx)
 {
     struct vp_load_udp_dir *d = ctx;
     d->on = true;
-    d->sent = sqlite3_column_int64(q, 0);
-    d->received = sqlite3_column_int64(q, 1);
-    d->lost = sqlite3_column_int64(q, 2);
-    d->sender_limited = sqlite3_column_int(q, 3) != 0;
+    d->sent = vp_db_column_int64(q, 0);
+    d->received = vp_db_column_int64(q, 1);
+    d->lost = vp_db_column_int64(q, 2);
+    d->sender_limited = vp_db_column_int(q, 3) != 0;
     d->loss_pct = d->sent > 0 ? 100.0 * (double)d->lost / (double)d->sent : NAN;
 }
 

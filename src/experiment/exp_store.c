@@ -2,59 +2,62 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "analysis/stats.h"
 #include "core/json.h"
 
-#define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
 /* Step a write statement to its end and finalize it. */
-static int step_done(struct vp_store *st, sqlite3_stmt *q, const char *what, struct vp_err *err)
+static int step_done(struct vp_store *st, struct vp_stmt *q, const char *what, struct vp_err *err)
 {
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, what);
-    sqlite3_finalize(q);
+    int rc = vp_db_step(q) == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, what);
+    vp_db_finalize(q);
     return rc;
 }
 
 int vp_exp_store_begin(struct vp_store *st, const struct vp_experiment *exp, const char *spec,
                        const char *host, int cpus_available, int64_t *id, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc =
         vp_store_prepare(st,
                          "INSERT INTO experiments (name, file, spec, host, cpus_available, status, "
-                         "started_at, owner) VALUES (?, ?, ?, ?, ?, 'running', " NOW ", ?)",
+                         "started_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?7, ?6)",
                          &q, err);
     if (rc < 0)
         return rc;
-    char owner[128];
+    char owner[128], now[64];
     vp_store_owner(owner, sizeof owner);
-    sqlite3_bind_text(q, 6, owner, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 1, exp->s.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, exp->path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, spec ? spec : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, host ? host : "{}", -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 5, cpus_available);
+    vp_store_now(now, sizeof now);
+    vp_db_bind_text(q, 6, owner);
+    vp_db_bind_text(q, 7, now);
+    vp_db_bind_text(q, 1, exp->s.name);
+    vp_db_bind_text(q, 2, exp->path);
+    vp_db_bind_text(q, 3, spec ? spec : "");
+    vp_db_bind_text(q, 4, host ? host : "{}");
+    vp_db_bind_int(q, 5, cpus_available);
     if ((rc = step_done(st, q, "new experiment", err)) == 0)
-        *id = sqlite3_last_insert_rowid(vp_store_db(st));
+        *id = vp_db_last_insert_id(vp_store_db(st));
     return rc;
 }
 
 int vp_exp_store_end(struct vp_store *st, int64_t id, const char *status, const char *error,
                      struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(
-        st, "UPDATE experiments SET status = ?, error = ?, finished_at = " NOW " WHERE id = ?", &q,
+        st, "UPDATE experiments SET status = ?1, error = ?2, finished_at = ?4 WHERE id = ?3", &q,
         err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, id);
+    char now[64];
+    vp_store_now(now, sizeof now);
+    vp_db_bind_text(q, 4, now);
+    vp_db_bind_text(q, 1, status);
+    vp_db_bind_text(q, 2, error);
+    vp_db_bind_int64(q, 3, id);
     return step_done(st, q, "end experiment", err);
 }
 
@@ -69,7 +72,7 @@ static bool is_count_key(const char *k)
 int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *pt,
                        struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     char *params = vp_point_params_json(pt, NULL), *series = vp_point_params_json(pt, is_count_key);
     int rc = vp_store_prepare(
         st,
@@ -78,14 +81,14 @@ int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *p
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
         &q, err);
     if (rc == 0) {
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_int(q, 2, pt->index);
-        sqlite3_bind_text(q, 3, pt->kind == VP_POINT_RUN ? "run" : "idle", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, params ? params : "{}", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, series ? series : "{}", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 6, pt->s.platform, -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 7, pt->ninst);
-        sqlite3_bind_int(q, 8, pt->cpus_available);
+        vp_db_bind_int64(q, 1, id);
+        vp_db_bind_int(q, 2, pt->index);
+        vp_db_bind_text(q, 3, pt->kind == VP_POINT_RUN ? "run" : "idle");
+        vp_db_bind_text(q, 4, params ? params : "{}");
+        vp_db_bind_text(q, 5, series ? series : "{}");
+        vp_db_bind_text(q, 6, pt->s.platform);
+        vp_db_bind_int(q, 7, pt->ninst);
+        vp_db_bind_int(q, 8, pt->cpus_available);
         rc = step_done(st, q, "new point", err);
     }
     free(params);
@@ -96,45 +99,47 @@ int vp_exp_store_point(struct vp_store *st, int64_t id, const struct vp_point *p
 int vp_exp_store_point_run(struct vp_store *st, int64_t id, int point, const char *appliance,
                            int64_t run_id, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(
         st,
-        "INSERT OR REPLACE INTO point_runs (experiment_id, point, appliance, run_id) "
-        "VALUES (?, ?, ?, ?)",
+        "INSERT INTO point_runs (experiment_id, point, appliance, run_id) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (experiment_id, point, appliance) DO UPDATE SET run_id = excluded.run_id",
         &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int(q, 2, point);
-    sqlite3_bind_text(q, 3, appliance, -1, SQLITE_STATIC);
+    vp_db_bind_int64(q, 1, id);
+    vp_db_bind_int(q, 2, point);
+    vp_db_bind_text(q, 3, appliance);
     if (run_id > 0)
-        sqlite3_bind_int64(q, 4, run_id);
+        vp_db_bind_int64(q, 4, run_id);
     else
-        sqlite3_bind_null(q, 4);
+        vp_db_bind_null(q, 4);
     return step_done(st, q, "point run", err);
 }
 
 int vp_exp_store_point_load(struct vp_store *st, int64_t id, int point,
                             const struct vp_exp_point_load *l, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc =
         vp_store_prepare(st,
-                         "INSERT OR REPLACE INTO point_loads (experiment_id, point, load, target, "
-                         "driver, kind, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         "INSERT INTO point_loads (experiment_id, point, load, target, driver, "
+                         "kind, run_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                         "ON CONFLICT (experiment_id, point, load, target) DO UPDATE SET "
+                         "driver = excluded.driver, kind = excluded.kind, run_id = excluded.run_id",
                          &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int(q, 2, point);
-    sqlite3_bind_text(q, 3, l->load, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, l->target, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, l->driver, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, l->kind, -1, SQLITE_STATIC);
+    vp_db_bind_int64(q, 1, id);
+    vp_db_bind_int(q, 2, point);
+    vp_db_bind_text(q, 3, l->load);
+    vp_db_bind_text(q, 4, l->target);
+    vp_db_bind_text(q, 5, l->driver);
+    vp_db_bind_text(q, 6, l->kind);
     if (l->run_id > 0)
-        sqlite3_bind_int64(q, 7, l->run_id);
+        vp_db_bind_int64(q, 7, l->run_id);
     else
-        sqlite3_bind_null(q, 7);
+        vp_db_bind_null(q, 7);
     return step_done(st, q, "point load", err);
 }
 
@@ -142,35 +147,37 @@ int vp_exp_store_point_service(struct vp_store *st, int64_t id, int point, const
                                const char *role, const char *address, const char *counters,
                                struct vp_err *err)
 {
-    sqlite3_stmt *q;
-    int rc =
-        vp_store_prepare(st,
-                         "INSERT OR REPLACE INTO point_services (experiment_id, point, appliance, "
-                         "role, address, counters) VALUES (?, ?, ?, ?, ?, ?)",
-                         &q, err);
+    struct vp_stmt *q;
+    int rc = vp_store_prepare(st,
+                              "INSERT INTO point_services (experiment_id, point, appliance, role, "
+                              "address, counters) VALUES (?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT (experiment_id, point, appliance) DO UPDATE SET "
+                              "role = excluded.role, address = excluded.address, "
+                              "counters = excluded.counters",
+                              &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int(q, 2, point);
-    sqlite3_bind_text(q, 3, appliance, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, role, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, address && address[0] ? address : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, counters && counters[0] ? counters : NULL, -1, SQLITE_STATIC);
+    vp_db_bind_int64(q, 1, id);
+    vp_db_bind_int(q, 2, point);
+    vp_db_bind_text(q, 3, appliance);
+    vp_db_bind_text(q, 4, role);
+    vp_db_bind_text(q, 5, address && address[0] ? address : NULL);
+    vp_db_bind_text(q, 6, counters && counters[0] ? counters : NULL);
     return step_done(st, q, "point service", err);
 }
 
 int vp_exp_store_point_profile(struct vp_store *st, int64_t id, int point, int64_t profile_id,
                                struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(
         st, "UPDATE experiment_points SET profile_id = ? WHERE experiment_id = ? AND point = ?", &q,
         err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, profile_id);
-    sqlite3_bind_int64(q, 2, id);
-    sqlite3_bind_int(q, 3, point);
+    vp_db_bind_int64(q, 1, profile_id);
+    vp_db_bind_int64(q, 2, id);
+    vp_db_bind_int(q, 3, point);
     return step_done(st, q, "point profile", err);
 }
 
@@ -178,7 +185,7 @@ int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const cha
                            const char *error, const struct vp_summary *host,
                            const struct vp_summary *apps, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc =
         vp_store_prepare(st,
                          "UPDATE experiment_points SET status = ?, error = ?, host_cpu_pct = ?, "
@@ -187,36 +194,36 @@ int vp_exp_store_point_end(struct vp_store *st, int64_t id, int point, const cha
                          &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
+    vp_db_bind_text(q, 1, status);
+    vp_db_bind_text(q, 2, error);
     if (host->n > 0) {
-        sqlite3_bind_double(q, 3, host->mean);
+        vp_db_bind_double(q, 3, host->mean);
         if (isfinite(host->ci_half))
-            sqlite3_bind_double(q, 4, host->ci_half);
-        sqlite3_bind_int(q, 5, host->n);
+            vp_db_bind_double(q, 4, host->ci_half);
+        vp_db_bind_int(q, 5, host->n);
     }
     if (apps->n > 0) {
-        sqlite3_bind_double(q, 6, apps->mean);
+        vp_db_bind_double(q, 6, apps->mean);
         if (isfinite(apps->ci_half))
-            sqlite3_bind_double(q, 7, apps->ci_half);
+            vp_db_bind_double(q, 7, apps->ci_half);
     }
-    sqlite3_bind_int64(q, 8, id);
-    sqlite3_bind_int(q, 9, point);
+    vp_db_bind_int64(q, 8, id);
+    vp_db_bind_int(q, 9, point);
     return step_done(st, q, "end point", err);
 }
 
 /* One integer from a query with at most one parameter; -1 on error. */
 static int64_t query_int(struct vp_store *st, const char *sql, int64_t arg)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(vp_store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(st), sql, &q) != 0)
         return -1;
-    if (sqlite3_bind_parameter_count(q) > 0)
-        sqlite3_bind_int64(q, 1, arg);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    if (vp_db_param_count(q) > 0)
+        vp_db_bind_int64(q, 1, arg);
+    if (vp_db_step(q) == VP_DB_ROW)
+        v = vp_db_column_int64(q, 0);
+    vp_db_finalize(q);
     return v;
 }
 
@@ -236,21 +243,21 @@ int vp_exp_store_rounds_after(struct vp_store *st, int64_t floor)
     return (int)query_int(st, "SELECT count(*) FROM rounds WHERE run_id > ?", floor);
 }
 
-static char *dup_col(sqlite3_stmt *q, int col)
+static char *dup_col(struct vp_stmt *q, int col)
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
+    const char *t = vp_db_column_text(q, col);
     return strdup(t ? (const char *)t : "");
 }
 
-static double col_double(sqlite3_stmt *q, int col)
+static double col_double(struct vp_stmt *q, int col)
 {
-    return sqlite3_column_type(q, col) == SQLITE_NULL ? NAN : sqlite3_column_double(q, col);
+    return vp_db_column_is_null(q, col) ? NAN : vp_db_column_double(q, col);
 }
 
 /* Each point's appliances and their runs. */
 static int load_runs(struct vp_store *st, struct vp_exp_data *d, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc =
         vp_store_prepare(st,
                          "SELECT point, appliance, run_id FROM point_runs WHERE experiment_id = ? "
@@ -258,9 +265,9 @@ static int load_runs(struct vp_store *st, struct vp_exp_data *d, struct vp_err *
                          &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, d->id);
-    while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
-        int point = sqlite3_column_int(q, 0);
+    vp_db_bind_int64(q, 1, d->id);
+    while (rc == 0 && vp_db_step(q) == VP_DB_ROW) {
+        int point = vp_db_column_int(q, 0);
         struct vp_exp_point_row *p = NULL;
         for (int i = 0; i < d->npoints; i++)
             if (d->points[i].point == point)
@@ -277,17 +284,17 @@ static int load_runs(struct vp_store *st, struct vp_exp_data *d, struct vp_err *
             rc = vp_run_error(err, ENOMEM, "loading experiment");
             break;
         }
-        snprintf(p->appliance[p->nruns], 64, "%s", (const char *)sqlite3_column_text(q, 1));
-        p->run_id[p->nruns] = sqlite3_column_int64(q, 2);
+        snprintf(p->appliance[p->nruns], 64, "%s", vp_db_column_text(q, 1));
+        p->run_id[p->nruns] = vp_db_column_int64(q, 2);
         p->nruns++;
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return rc;
 }
 
 static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc =
         vp_store_prepare(st,
                          "SELECT point, kind, params, series, platform, status, instances, "
@@ -297,8 +304,8 @@ static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err
                          &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, d->id);
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, d->id);
+    while (vp_db_step(q) == VP_DB_ROW) {
         void *more = realloc(d->points, (size_t)(d->npoints + 1) * sizeof *d->points);
         if (more == NULL) {
             rc = vp_run_error(err, ENOMEM, "loading experiment");
@@ -307,26 +314,26 @@ static int load_points(struct vp_store *st, struct vp_exp_data *d, struct vp_err
         d->points = more;
         struct vp_exp_point_row *p = &d->points[d->npoints++];
         memset(p, 0, sizeof *p);
-        p->point = sqlite3_column_int(q, 0);
-        snprintf(p->kind, sizeof p->kind, "%s", (const char *)sqlite3_column_text(q, 1));
+        p->point = vp_db_column_int(q, 0);
+        snprintf(p->kind, sizeof p->kind, "%s", vp_db_column_text(q, 1));
         p->params = dup_col(q, 2);
         p->series = dup_col(q, 3);
         p->platform = dup_col(q, 4);
         p->status = dup_col(q, 5);
-        p->instances = sqlite3_column_int(q, 6);
-        p->cpus_available = sqlite3_column_int(q, 7);
+        p->instances = vp_db_column_int(q, 6);
+        p->cpus_available = vp_db_column_int(q, 7);
         p->host_cpu_pct = col_double(q, 8);
         p->host_cpu_ci_half = col_double(q, 9);
         p->appliance_cpu_pct = col_double(q, 10);
         p->appliance_cpu_ci_half = col_double(q, 11);
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return rc == 0 ? load_runs(st, d, err) : rc;
 }
 
 int vp_exp_store_load(struct vp_store *st, int64_t id, struct vp_exp_data *d, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     memset(d, 0, sizeof *d);
     int rc =
         vp_store_prepare(st,
@@ -335,19 +342,19 @@ int vp_exp_store_load(struct vp_store *st, int64_t id, struct vp_exp_data *d, st
                          &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    if (sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
+    vp_db_bind_int64(q, 1, id);
+    if (vp_db_step(q) != VP_DB_ROW) {
+        vp_db_finalize(q);
         return vp_input_error(err, "no experiment %lld in %s (see `virtperf run`)", (long long)id,
-                              vp_store_path(st));
+                              vp_store_name(st));
     }
     d->id = id;
     d->name = dup_col(q, 0);
     d->file = dup_col(q, 1);
     d->status = dup_col(q, 2);
     d->started_at = dup_col(q, 3);
-    d->cpus_available = sqlite3_column_int(q, 4);
-    sqlite3_finalize(q);
+    d->cpus_available = vp_db_column_int(q, 4);
+    vp_db_finalize(q);
     if ((rc = load_points(st, d, err)) < 0)
         vp_exp_data_free(d);
     return rc;

@@ -4,19 +4,19 @@
  * write lock and stall the profiled workloads' own writes to the same
  * store) and a CSV file in the same long form. */
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "store/db.h"
 #include "core/clock.h"
 #include "profiler/internal.h"
 #include "store/store.h"
 
 struct vp_prof_out {
     struct vp_store *st;
-    sqlite3_stmt *ins, *mark;
+    struct vp_stmt *ins, *mark;
     bool in_tx;
     int64_t id;
     FILE *csv;
@@ -25,13 +25,13 @@ struct vp_prof_out {
 
 static int db_error(struct vp_prof_out *o, struct vp_err *err, const char *what)
 {
-    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_path(o->st), what,
-                        sqlite3_errmsg(vp_store_db(o->st)));
+    return vp_run_error(err, 0, "store %s: %s: %s", vp_store_name(o->st), what,
+                        vp_db_errmsg(vp_store_db(o->st)));
 }
 
 static int exec(struct vp_prof_out *o, const char *sql, struct vp_err *err)
 {
-    if (sqlite3_exec(vp_store_db(o->st), sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (vp_db_exec(vp_store_db(o->st), sql) != 0)
         return db_error(o, err, sql);
     return 0;
 }
@@ -49,37 +49,36 @@ static int store_open(struct vp_prof_out *o, const struct vp_profiler_cfg *cfg, 
     int rc = vp_store_open(cfg->store_path, &o->st, err);
     if (rc < 0)
         return rc;
-    sqlite3 *db = vp_store_db(o->st);
-    sqlite3_stmt *q = NULL;
+    struct vp_db *db = vp_store_db(o->st);
+    struct vp_stmt *q = NULL;
     char when[32];
     iso_now(when, sizeof when);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO profiles (run_id, command, interval_s, started_at, "
-                           "status, owner) VALUES (?, ?, ?, ?, 'running', ?)",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (vp_db_prepare(db,
+                      "INSERT INTO profiles (run_id, command, interval_s, started_at, "
+                      "status, owner) VALUES (?, ?, ?, ?, 'running', ?)",
+                      &q) != 0)
         return db_error(o, err, "profiles");
     char owner[128];
     vp_store_owner(owner, sizeof owner);
-    sqlite3_bind_text(q, 5, owner, -1, SQLITE_TRANSIENT);
+    vp_db_bind_text(q, 5, owner);
     if (cfg->run_id > 0)
-        sqlite3_bind_int64(q, 1, cfg->run_id);
+        vp_db_bind_int64(q, 1, cfg->run_id);
     else
-        sqlite3_bind_null(q, 1);
-    sqlite3_bind_text(q, 2, cfg->command ? cfg->command : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(q, 3, (double)cfg->interval_ns / 1e9);
-    sqlite3_bind_text(q, 4, when, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_error(o, err, "profiles");
-    sqlite3_finalize(q);
+        vp_db_bind_null(q, 1);
+    vp_db_bind_text(q, 2, cfg->command ? cfg->command : "");
+    vp_db_bind_double(q, 3, (double)cfg->interval_ns / 1e9);
+    vp_db_bind_text(q, 4, when);
+    rc = vp_db_step(q) == VP_DB_DONE ? 0 : db_error(o, err, "profiles");
+    vp_db_finalize(q);
     if (rc < 0)
         return rc;
-    o->id = sqlite3_last_insert_rowid(db);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO profile_samples (profile_id, t_s, target, metric, value) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           -1, &o->ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO profile_marks (profile_id, t_s, label) VALUES (?, ?, ?)",
-                           -1, &o->mark, NULL) != SQLITE_OK)
+    o->id = vp_db_last_insert_id(db);
+    if (vp_db_prepare(db,
+                      "INSERT INTO profile_samples (profile_id, t_s, target, metric, value) "
+                      "VALUES (?, ?, ?, ?, ?)",
+                      &o->ins) != 0 ||
+        vp_db_prepare(db, "INSERT INTO profile_marks (profile_id, t_s, label) VALUES (?, ?, ?)",
+                      &o->mark) != 0)
         return db_error(o, err, "prepare");
     return 0;
 }
@@ -121,14 +120,14 @@ static int commit(struct vp_prof_out *o, struct vp_err *err)
 static int store_row(struct vp_prof_out *o, double t_s, const char *target, const char *metric,
                      double value, struct vp_err *err)
 {
-    sqlite3_bind_int64(o->ins, 1, o->id);
-    sqlite3_bind_double(o->ins, 2, t_s);
-    sqlite3_bind_text(o->ins, 3, target, -1, SQLITE_STATIC);
-    sqlite3_bind_text(o->ins, 4, metric, -1, SQLITE_STATIC);
-    sqlite3_bind_double(o->ins, 5, value);
-    int rc = sqlite3_step(o->ins);
-    sqlite3_reset(o->ins);
-    return rc == SQLITE_DONE ? 0 : db_error(o, err, "profile_samples");
+    vp_db_bind_int64(o->ins, 1, o->id);
+    vp_db_bind_double(o->ins, 2, t_s);
+    vp_db_bind_text(o->ins, 3, target);
+    vp_db_bind_text(o->ins, 4, metric);
+    vp_db_bind_double(o->ins, 5, value);
+    int rc = vp_db_step(o->ins);
+    vp_db_reset(o->ins);
+    return rc == VP_DB_DONE ? 0 : db_error(o, err, "profile_samples");
 }
 
 int vp_prof_out_sample(struct vp_prof_out *o, double t_s, struct vp_prof_target *const *targets,
@@ -163,40 +162,40 @@ int vp_prof_out_mark(struct vp_prof_out *o, double t_s, const char *label, struc
         fprintf(o->csv, "%.6f,mark,\"%s\",\n", t_s, label);
     if (o->st == NULL)
         return 0;
-    sqlite3_bind_int64(o->mark, 1, o->id);
-    sqlite3_bind_double(o->mark, 2, t_s);
-    sqlite3_bind_text(o->mark, 3, label, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(o->mark);
-    sqlite3_reset(o->mark);
-    return rc == SQLITE_DONE ? 0 : db_error(o, err, "profile_marks");
+    vp_db_bind_int64(o->mark, 1, o->id);
+    vp_db_bind_double(o->mark, 2, t_s);
+    vp_db_bind_text(o->mark, 3, label);
+    int rc = vp_db_step(o->mark);
+    vp_db_reset(o->mark);
+    return rc == VP_DB_DONE ? 0 : db_error(o, err, "profile_marks");
 }
 
 /* The profile's row: its end, and what the profiler cost. */
 static int store_finish(struct vp_prof_out *o, const struct vp_profiler_self *self,
                         struct vp_err *err)
 {
-    sqlite3_stmt *q = NULL;
+    struct vp_stmt *q = NULL;
     char when[32];
     iso_now(when, sizeof when);
-    if (sqlite3_prepare_v2(vp_store_db(o->st),
-                           "UPDATE profiles SET status = 'complete', finished_at = ?, "
-                           "samples = ?, missed = ?, cpu_s = ?, elapsed_s = ?, "
-                           "lateness_p50_s = ?, lateness_p99_s = ?, lateness_max_s = ?, "
-                           "mono_start_s = ? WHERE id = ?",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(o->st),
+                      "UPDATE profiles SET status = 'complete', finished_at = ?, "
+                      "samples = ?, missed = ?, cpu_s = ?, elapsed_s = ?, "
+                      "lateness_p50_s = ?, lateness_p99_s = ?, lateness_max_s = ?, "
+                      "mono_start_s = ? WHERE id = ?",
+                      &q) != 0)
         return db_error(o, err, "profiles");
-    sqlite3_bind_text(q, 1, when, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q, 2, (int64_t)self->samples);
-    sqlite3_bind_int64(q, 3, (int64_t)self->missed);
-    sqlite3_bind_double(q, 4, self->cpu_s);
-    sqlite3_bind_double(q, 5, self->elapsed_s);
-    sqlite3_bind_double(q, 6, self->lateness_p50_s);
-    sqlite3_bind_double(q, 7, self->lateness_p99_s);
-    sqlite3_bind_double(q, 8, self->lateness_max_s);
-    sqlite3_bind_double(q, 9, self->start_s);
-    sqlite3_bind_int64(q, 10, o->id);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_error(o, err, "profiles");
-    sqlite3_finalize(q);
+    vp_db_bind_text(q, 1, when);
+    vp_db_bind_int64(q, 2, (int64_t)self->samples);
+    vp_db_bind_int64(q, 3, (int64_t)self->missed);
+    vp_db_bind_double(q, 4, self->cpu_s);
+    vp_db_bind_double(q, 5, self->elapsed_s);
+    vp_db_bind_double(q, 6, self->lateness_p50_s);
+    vp_db_bind_double(q, 7, self->lateness_p99_s);
+    vp_db_bind_double(q, 8, self->lateness_max_s);
+    vp_db_bind_double(q, 9, self->start_s);
+    vp_db_bind_int64(q, 10, o->id);
+    int rc = vp_db_step(q) == VP_DB_DONE ? 0 : db_error(o, err, "profiles");
+    vp_db_finalize(q);
     return rc;
 }
 
@@ -218,8 +217,8 @@ int vp_prof_out_close(struct vp_prof_out *o, const struct vp_profiler_self *self
             snprintf(sql, sizeof sql, "DELETE FROM profiles WHERE id = %lld", (long long)o->id);
             exec(o, sql, err);
         }
-        sqlite3_finalize(o->ins);
-        sqlite3_finalize(o->mark);
+        vp_db_finalize(o->ins);
+        vp_db_finalize(o->mark);
         vp_store_close(o->st);
     }
     if (o->csv && fclose(o->csv) != 0 && rc == 0)

@@ -4,11 +4,11 @@
 #include "report/exp_view.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "analysis/exp_stats.h"
 #include "analysis/load_stats.h"
 #include "core/doc.h"
@@ -21,15 +21,15 @@
  * reading, even when its loads stored nothing). */
 static bool has_servers(struct vp_store *st, int64_t exp_id)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     struct vp_err err = {0};
     bool any = false;
     if (vp_store_prepare(st, "SELECT 1 FROM point_services WHERE experiment_id = ? LIMIT 1", &q,
                          &err) < 0)
         return false;
-    sqlite3_bind_int64(q, 1, exp_id);
-    any = sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
+    vp_db_bind_int64(q, 1, exp_id);
+    any = vp_db_step(q) == VP_DB_ROW;
+    vp_db_finalize(q);
     return any;
 }
 
@@ -213,7 +213,7 @@ int vp_exp_view(struct vp_store *st, int64_t id, struct vp_doc *doc, bool footer
         vp_json_string(j, "file", d.file);
         vp_json_string(j, "started_at", d.started_at);
         vp_json_int(j, "cpus_available", d.cpus_available);
-        vp_json_string(j, "store", vp_store_path(st));
+        vp_json_string(j, "store", vp_store_name(st));
         j = vp_doc_rows(doc);
     } else {
         printf("experiment %lld: %s (%s), %s\n\n%5s  %-34s %-11s %4s  %10s %10s %6s\n",
@@ -230,7 +230,7 @@ int vp_exp_view(struct vp_store *st, int64_t id, struct vp_doc *doc, bool footer
         vp_json_int(j, "loads", nloads);
         vp_doc_close(doc, vp_doc_error_of(run_err));
     } else if (footer) {
-        printf("\nresults stored in %s", vp_store_path(st));
+        printf("\nresults stored in %s", vp_store_name(st));
         if (nloads == 0 && !has_servers(st, d.id))
             printf("; `virtperf model %lld` for the queueing model", (long long)d.id);
         putchar('\n');

@@ -4,7 +4,7 @@
  * that failed or were disturbed by other work on the host, loads whose
  * generator fell behind its plan. */
 #include <errno.h>
-#include <sqlite3.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +14,56 @@
 #include "drivers/driver.h"
 #include "report/fig.h"
 #include "report/figures.h"
+#include "store/db.h"
 #include "vp_config.h"
 
 /* A row (fact, value) per row of sql for ?1: its two text columns. */
-static int fact_rows(struct vp_store *st, const char *sql, int64_t id, const char *prefix,
-                     struct vp_json *j, struct vp_err *err)
+static int fact_rows(struct vp_store *st, const char *sql, int64_t id, struct vp_json *j,
+                     struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st, sql, &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const unsigned char *k = sqlite3_column_text(q, 0), *v = sqlite3_column_text(q, 1);
+    vp_db_bind_int64(q, 1, id);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
+        const char *k = vp_db_column_text(q, 0), *v = vp_db_column_text(q, 1);
         vp_fig_row_begin(j);
-        vp_fig_cell(j, "%s%s", prefix, k ? (const char *)k : "");
-        vp_fig_cell(j, "%s", v ? (const char *)v : "-");
+        vp_fig_cell(j, "%s", k ? k : "");
+        vp_fig_cell(j, "%s", v ? v : "-");
         vp_fig_row_end(j);
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : vp_run_error(err, EIO, "reading the store");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading the store");
+}
+
+/* A row per key of the experiment's host facts (a JSON object): strings as
+ * they are, anything else as compact JSON. */
+static int host_rows(struct vp_store *st, int64_t id, struct vp_json *j, struct vp_err *err)
+{
+    struct vp_stmt *q;
+    int rc = vp_store_prepare(st, "SELECT host FROM experiments WHERE id = ?1", &q, err);
+    if (rc < 0)
+        return rc;
+    vp_db_bind_int64(q, 1, id);
+    rc = vp_db_step(q);
+    json_t *host = rc == VP_DB_ROW ? json_loads(vp_db_column_text(q, 0), 0, NULL) : NULL;
+    if (rc == VP_DB_ERROR)
+        rc = vp_store_sql_error(st, err, "reading the store");
+    vp_db_finalize(q);
+    const char *key;
+    json_t *v;
+    json_object_foreach(host, key, v)
+    {
+        char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        vp_fig_row_begin(j);
+        vp_fig_cell(j, "host %s", key);
+        vp_fig_cell(j, "%s", text ? text : json_is_string(v) ? json_string_value(v) : "-");
+        vp_fig_row_end(j);
+        free(text);
+    }
+    json_decref(host);
+    return rc < 0 ? rc : 0;
 }
 
 static int facts(struct vp_store *st, const struct vp_exp_data *d, struct vp_json *j,
@@ -50,22 +80,18 @@ static int facts(struct vp_store *st, const struct vp_exp_data *d, struct vp_jso
     vp_fig_cell(j, "CPUs available");
     vp_fig_cell(j, "%d", d->cpus_available);
     vp_fig_row_end(j);
-    int rc = fact_rows(st,
-                       "SELECT key, CASE WHEN type IN ('object', 'array') THEN json(value) "
-                       "ELSE value END FROM experiments, json_each(experiments.host) "
-                       "WHERE experiments.id = ?1 AND json_valid(host)",
-                       d->id, "host ", j, err);
+    int rc = host_rows(st, d->id, j, err);
     if (rc == 0)
         rc = fact_rows(st,
-                       "SELECT 'virtperf of the runs', group_concat(DISTINCT r.version) "
+                       "SELECT DISTINCT 'virtperf of the runs', r.version "
                        "FROM point_runs p JOIN runs r ON r.id = p.run_id "
-                       "WHERE p.experiment_id = ?1 HAVING count(*) > 0 "
+                       "WHERE p.experiment_id = ?1 "
                        "UNION ALL SELECT DISTINCT 'platform', p.platform FROM "
                        "experiment_points p WHERE p.experiment_id = ?1 "
                        "UNION ALL SELECT DISTINCT 'run platform (VM, accel)', r.platform "
                        "FROM point_runs p JOIN runs r ON r.id = p.run_id "
                        "WHERE p.experiment_id = ?1 AND r.platform IS NOT NULL",
-                       d->id, "", j, err);
+                       d->id, j, err);
     vp_fig_table_end(j);
     vp_fig_end(j);
     return rc;

@@ -6,11 +6,11 @@
  * the store keeps every sample, and the table says how many were shown. */
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "report/fig.h"
 #include "report/figures.h"
 
@@ -42,7 +42,7 @@ struct stats {
 static int series(struct vp_store *st, int64_t exp, const char *target, const char *metric,
                   double scale, struct vp_json *j, struct stats *s, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               OFFSETS "SELECT count(*) OVER (), off.s + x.t_s, x.value "
                                       "FROM profile_samples x JOIN off ON off.id = x.profile_id "
@@ -50,16 +50,16 @@ static int series(struct vp_store *st, int64_t exp, const char *target, const ch
                               &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, exp);
-    sqlite3_bind_text(q, 2, target, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, metric, -1, SQLITE_STATIC);
+    vp_db_bind_int64(q, 1, exp);
+    vp_db_bind_text(q, 2, target);
+    vp_db_bind_text(q, 3, metric);
     memset(s, 0, sizeof *s);
     s->max = -INFINITY;
     int per = 1, k = 0;
     double lo_t = 0, lo_v = INFINITY, hi_t = 0, hi_v = -INFINITY;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int n = sqlite3_column_int(q, 0);
-        double t = sqlite3_column_double(q, 1), v = sqlite3_column_double(q, 2) * scale;
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
+        int n = vp_db_column_int(q, 0);
+        double t = vp_db_column_double(q, 1), v = vp_db_column_double(q, 2) * scale;
         if (s->stored++ == 0 && n > VP_FIG_MAX_SAMPLES)
             per = (2 * n + VP_FIG_MAX_SAMPLES - 1) / VP_FIG_MAX_SAMPLES;
         s->sum += v;
@@ -82,14 +82,14 @@ static int series(struct vp_store *st, int64_t exp, const char *target, const ch
             hi_v = -INFINITY;
         }
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : vp_run_error(err, EIO, "reading profile samples");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading profile samples");
 }
 
 /* Each point's start on the time axis. */
 static int marks(struct vp_store *st, int64_t exp, struct vp_json *j, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               OFFSETS "SELECT off.s + m.t_s, off.point FROM profile_marks m "
                                       "JOIN off ON off.id = m.profile_id "
@@ -98,19 +98,19 @@ static int marks(struct vp_store *st, int64_t exp, struct vp_json *j, struct vp_
                               &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, exp);
+    vp_db_bind_int64(q, 1, exp);
     vp_json_array_begin(j, "marks");
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         char label[32];
-        snprintf(label, sizeof label, "%d", sqlite3_column_int(q, 1) + 1);
+        snprintf(label, sizeof label, "%d", vp_db_column_int(q, 1) + 1);
         vp_json_array_begin(j, NULL);
-        vp_fig_num(j, NULL, sqlite3_column_double(q, 0));
+        vp_fig_num(j, NULL, vp_db_column_double(q, 0));
         vp_json_string(j, NULL, label);
         vp_json_array_end(j);
     }
     vp_json_array_end(j);
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : vp_run_error(err, EIO, "reading profile marks");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading profile marks");
 }
 
 struct name {
@@ -121,7 +121,7 @@ struct name {
 static int names(struct vp_store *st, int64_t exp, const char *like, struct name **out, int *n,
                  struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               "SELECT DISTINCT x.target, x.metric FROM profile_samples x "
                               "JOIN experiment_points p ON p.profile_id = x.profile_id "
@@ -130,23 +130,23 @@ static int names(struct vp_store *st, int64_t exp, const char *like, struct name
                               &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, exp);
-    sqlite3_bind_text(q, 2, like, -1, SQLITE_STATIC);
+    vp_db_bind_int64(q, 1, exp);
+    vp_db_bind_text(q, 2, like);
     *out = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         struct name *more = realloc(*out, (size_t)(*n + 1) * sizeof *more);
         if (more == NULL) {
-            sqlite3_finalize(q);
+            vp_db_finalize(q);
             return vp_run_error(err, ENOMEM, "profile series");
         }
         *out = more;
-        snprintf(more[*n].target, sizeof more[*n].target, "%s", sqlite3_column_text(q, 0));
-        snprintf(more[*n].metric, sizeof more[*n].metric, "%s", sqlite3_column_text(q, 1));
+        snprintf(more[*n].target, sizeof more[*n].target, "%s", vp_db_column_text(q, 0));
+        snprintf(more[*n].metric, sizeof more[*n].metric, "%s", vp_db_column_text(q, 1));
         (*n)++;
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : vp_run_error(err, EIO, "reading profile series");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading profile series");
 }
 
 static int group(struct vp_store *st, int64_t exp, const struct group *g, struct vp_json *j,

@@ -4,29 +4,29 @@
  * capacity search trial by trial with each verdict (seed 000). */
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "analysis/load_stats.h"
 #include "report/fig.h"
 #include "report/figures.h"
 
 /* Rows of sql for run ?1, each handed to row(); how many. */
 static int each_row(struct vp_store *st, const char *sql, int64_t run_id,
-                    void (*row)(sqlite3_stmt *q, void *ctx), void *ctx, struct vp_err *err)
+                    void (*row)(struct vp_stmt *q, void *ctx), void *ctx, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st, sql, &q, err), n = 0;
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, run_id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, run_id);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         row(q, ctx);
         n++;
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? n : vp_run_error(err, EIO, "reading the store");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? n : vp_store_sql_error(st, err, "reading the store");
 }
 
 /* A sip-uac run's intervals (t_s: each one's start), rates from the
@@ -43,17 +43,17 @@ struct sip_ctx {
     bool table;
 };
 
-static void sip_row(sqlite3_stmt *q, void *ctx)
+static void sip_row(struct vp_stmt *q, void *ctx)
 {
     struct sip_ctx *c = ctx;
-    double t = sqlite3_column_double(q, 0), dt = sqlite3_column_double(q, 7);
+    double t = vp_db_column_double(q, 0), dt = vp_db_column_double(q, 7);
     double v = vp_load_col_double(q, c->col);
     if (c->table) {
         vp_fig_row_begin(c->j);
         vp_fig_cell(c->j, "%.1f", t);
-        vp_fig_cell_num(c->j, "%.1f", sqlite3_column_double(q, 1));
-        vp_fig_cell_num(c->j, "%.1f", dt > 0 ? sqlite3_column_double(q, 2) / dt : NAN);
-        vp_fig_cell_num(c->j, "%.1f", dt > 0 ? sqlite3_column_double(q, 3) / dt : NAN);
+        vp_fig_cell_num(c->j, "%.1f", vp_db_column_double(q, 1));
+        vp_fig_cell_num(c->j, "%.1f", dt > 0 ? vp_db_column_double(q, 2) / dt : NAN);
+        vp_fig_cell_num(c->j, "%.1f", dt > 0 ? vp_db_column_double(q, 3) / dt : NAN);
         for (int k = 4; k <= 6; k++)
             vp_fig_cell_num(c->j, "%.2f", vp_load_col_double(q, k));
         vp_fig_row_end(c->j);
@@ -123,24 +123,24 @@ struct step_ctx {
     int trial;
 };
 
-static void step_row(sqlite3_stmt *q, void *ctx)
+static void step_row(struct vp_stmt *q, void *ctx)
 {
     struct step_ctx *c = ctx;
-    const char *verdict = (const char *)sqlite3_column_text(q, 7);
+    const char *verdict = vp_db_column_text(q, 7);
     c->trial++;
     if (c->verdict == NULL) {
         vp_fig_row_begin(c->j);
         vp_fig_cell(c->j, "%d", c->trial);
-        vp_fig_cell(c->j, "%d", sqlite3_column_int(q, 0) + 1);
-        vp_fig_cell(c->j, "%.1f", sqlite3_column_double(q, 2));
-        vp_fig_cell(c->j, "%lld", (long long)sqlite3_column_int64(q, 3));
-        vp_fig_cell(c->j, "%.2f", sqlite3_column_double(q, 4));
-        vp_fig_cell(c->j, "%.2f", sqlite3_column_double(q, 5));
-        vp_fig_cell(c->j, "%.1f", sqlite3_column_double(q, 6));
+        vp_fig_cell(c->j, "%d", vp_db_column_int(q, 0) + 1);
+        vp_fig_cell(c->j, "%.1f", vp_db_column_double(q, 2));
+        vp_fig_cell(c->j, "%lld", (long long)vp_db_column_int64(q, 3));
+        vp_fig_cell(c->j, "%.2f", vp_db_column_double(q, 4));
+        vp_fig_cell(c->j, "%.2f", vp_db_column_double(q, 5));
+        vp_fig_cell(c->j, "%.1f", vp_db_column_double(q, 6));
         vp_fig_cell(c->j, "%s", verdict ? verdict : "");
         vp_fig_row_end(c->j);
     } else if (c->verdict[0] == '\0' || (verdict && strcmp(verdict, c->verdict) == 0)) {
-        vp_fig_xy(c->j, c->trial, sqlite3_column_double(q, 2));
+        vp_fig_xy(c->j, c->trial, vp_db_column_double(q, 2));
     }
 }
 

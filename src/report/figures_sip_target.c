@@ -8,10 +8,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "report/fig.h"
 #include "report/figures.h"
 
@@ -41,14 +41,14 @@ static const char target_steps[] =
 
 enum { RATE, VERDICT, APP_CPU, APP_THROTTLED, GEN_CPU, HOST_BUSY };
 
-static double col(sqlite3_stmt *q, int c)
+static double col(struct vp_stmt *q, int c)
 {
-    return sqlite3_column_type(q, c) == SQLITE_NULL ? NAN : sqlite3_column_double(q, c);
+    return vp_db_column_is_null(q, c) ? NAN : vp_db_column_double(q, c);
 }
 
 /* One scatter series: (calls/s, column c) of the steps with verdict v
  * ("": all of them). */
-static int series(sqlite3_stmt *q, struct vp_json *j, const char *name, int c, const char *v,
+static int series(struct vp_stmt *q, struct vp_json *j, const char *name, int c, const char *v,
                   const char *color)
 {
     vp_json_object_begin(j, NULL);
@@ -57,9 +57,9 @@ static int series(sqlite3_stmt *q, struct vp_json *j, const char *name, int c, c
     vp_json_string(j, "color", color);
     vp_json_array_begin(j, "data");
     int rc, n = 0;
-    sqlite3_reset(q);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *verdict = (const char *)sqlite3_column_text(q, VERDICT);
+    vp_db_reset(q);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
+        const char *verdict = vp_db_column_text(q, VERDICT);
         if ((v[0] == '\0' || (verdict && strcmp(verdict, v) == 0)) && isfinite(col(q, c))) {
             vp_fig_xy(j, col(q, RATE), col(q, c));
             n++;
@@ -67,22 +67,22 @@ static int series(sqlite3_stmt *q, struct vp_json *j, const char *name, int c, c
     }
     vp_json_array_end(j);
     vp_json_object_end(j);
-    return rc == SQLITE_DONE ? n : -1;
+    return rc == VP_DB_DONE ? n : -1;
 }
 
 int vp_figures_capacity_target(struct vp_store *st, struct vp_json *j, const char *label,
                                int64_t run, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st, target_steps, &q, err), seen = 0;
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, run);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+    vp_db_bind_int64(q, 1, run);
+    while ((rc = vp_db_step(q)) == VP_DB_ROW)
         seen += isfinite(col(q, APP_CPU));
-    if (rc != SQLITE_DONE || seen == 0) { /* no profile, or steps shorter than its interval */
-        sqlite3_finalize(q);
-        return rc == SQLITE_DONE ? 0 : vp_run_error(err, EIO, "reading the store");
+    if (rc != VP_DB_DONE || seen == 0) { /* no profile, or steps shorter than its interval */
+        vp_db_finalize(q);
+        return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading the store");
     }
     char title[320];
     snprintf(title, sizeof title, "the SIP appliance seen from the host, step by step: %s", label);
@@ -111,9 +111,9 @@ int vp_figures_capacity_target(struct vp_store *st, struct vp_json *j, const cha
         "calls/s",         "verdict", "appliance cores", "throttled s/s", "generator cores",
         "host busy cores", NULL};
     vp_fig_table_begin(j, cols);
-    sqlite3_reset(q);
-    while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *verdict = (const char *)sqlite3_column_text(q, VERDICT);
+    vp_db_reset(q);
+    while (ok && (rc = vp_db_step(q)) == VP_DB_ROW) {
+        const char *verdict = vp_db_column_text(q, VERDICT);
         vp_fig_row_begin(j);
         vp_fig_cell(j, "%.1f", col(q, RATE));
         vp_fig_cell(j, "%s", verdict ? verdict : "");
@@ -125,6 +125,6 @@ int vp_figures_capacity_target(struct vp_store *st, struct vp_json *j, const cha
     }
     vp_fig_table_end(j);
     vp_fig_end(j);
-    sqlite3_finalize(q);
-    return ok && rc == SQLITE_DONE ? 0 : vp_run_error(err, EIO, "reading the store");
+    vp_db_finalize(q);
+    return ok && rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading the store");
 }

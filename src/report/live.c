@@ -1,11 +1,11 @@
 /* The store as `virtperf serve` shows it: see live.h. */
 #include "report/live.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "store/db.h"
 #include "experiment/experiment.h"
 
 /* The points the stored experiment file plans (-1 when it no longer parses
@@ -36,16 +36,16 @@ static double seconds_since(const char *iso)
     return difftime(time(NULL), timegm(&tm));
 }
 
-static const char *col_text(sqlite3_stmt *q, int i)
+static const char *col_text(struct vp_stmt *q, int i)
 {
-    return (const char *)sqlite3_column_text(q, i);
+    return vp_db_column_text(q, i);
 }
 
 /* The running point of experiment id, with the ETA from the pace so far. */
 static int running_point(struct vp_store *st, struct vp_json *j, int64_t id, int done, int planned,
                          const char *started_at, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               "SELECT point, params, profile_id FROM experiment_points "
                               "WHERE experiment_id = ? AND status = 'running' "
@@ -53,18 +53,18 @@ static int running_point(struct vp_store *st, struct vp_json *j, int64_t id, int
                               &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    if (sqlite3_step(q) == SQLITE_ROW) {
+    vp_db_bind_int64(q, 1, id);
+    if (vp_db_step(q) == VP_DB_ROW) {
         vp_json_object_begin(j, "running");
-        vp_json_int(j, "point", sqlite3_column_int(q, 0));
+        vp_json_int(j, "point", vp_db_column_int(q, 0));
         vp_json_raw(j, "params", col_text(q, 1));
-        if (sqlite3_column_type(q, 2) == SQLITE_NULL)
+        if (vp_db_column_is_null(q, 2))
             vp_json_null(j, "profile_id");
         else
-            vp_json_int(j, "profile_id", sqlite3_column_int64(q, 2));
+            vp_json_int(j, "profile_id", vp_db_column_int64(q, 2));
         vp_json_object_end(j);
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     double elapsed = seconds_since(started_at);
     if (done > 0 && planned > done && elapsed >= 0)
         vp_json_double(j, "eta_s", elapsed / done * (planned - done));
@@ -73,23 +73,24 @@ static int running_point(struct vp_store *st, struct vp_json *j, int64_t id, int
     return 0;
 }
 
-static int one_experiment(struct vp_store *st, struct vp_json *j, sqlite3_stmt *e,
+static int one_experiment(struct vp_store *st, struct vp_json *j, struct vp_stmt *e,
                           struct vp_err *err)
 {
-    int64_t id = sqlite3_column_int64(e, 0);
+    int64_t id = vp_db_column_int64(e, 0);
     const char *status = col_text(e, 3);
-    sqlite3_stmt *q;
-    int rc = vp_store_prepare(st,
-                              "SELECT count(*), coalesce(sum(status = 'complete'), 0), "
-                              "coalesce(sum(status = 'failed'), 0) FROM experiment_points "
-                              "WHERE experiment_id = ?",
-                              &q, err);
+    struct vp_stmt *q;
+    int rc = vp_store_prepare(
+        st,
+        "SELECT count(*), sum(CASE WHEN status = 'complete' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) FROM experiment_points "
+        "WHERE experiment_id = ?",
+        &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_step(q);
-    int complete = sqlite3_column_int(q, 1), failed = sqlite3_column_int(q, 2);
-    sqlite3_finalize(q);
+    vp_db_bind_int64(q, 1, id);
+    vp_db_step(q);
+    int complete = vp_db_column_int(q, 1), failed = vp_db_column_int(q, 2);
+    vp_db_finalize(q);
     bool running = strcmp(status, "running") == 0;
     int planned = running ? planned_points(col_text(e, 2), col_text(e, 6)) : -1;
     vp_json_object_begin(j, NULL);
@@ -116,26 +117,26 @@ static int one_experiment(struct vp_store *st, struct vp_json *j, sqlite3_stmt *
 int vp_live_experiments(struct vp_store *st, struct vp_json *j, const char *key, int limit,
                         struct vp_err *err)
 {
-    sqlite3_stmt *e;
+    struct vp_stmt *e;
     int rc = vp_store_prepare(st,
                               "SELECT id, name, file, status, started_at, finished_at, spec "
                               "FROM experiments ORDER BY id DESC LIMIT ?",
                               &e, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int(e, 1, limit);
+    vp_db_bind_int(e, 1, limit);
     vp_json_array_begin(j, key);
-    while (rc == 0 && (rc = sqlite3_step(e)) == SQLITE_ROW)
+    while (rc == 0 && (rc = vp_db_step(e)) == VP_DB_ROW)
         rc = one_experiment(st, j, e, err);
     vp_json_array_end(j);
-    sqlite3_finalize(e);
-    return rc == SQLITE_DONE ? 0 : rc < 0 ? rc : vp_store_sql_error(st, err, "experiments");
+    vp_db_finalize(e);
+    return rc == VP_DB_DONE ? 0 : rc < 0 ? rc : vp_store_sql_error(st, err, "experiments");
 }
 
 int vp_live_samples(struct vp_store *st, struct vp_json *j, const char *key, int64_t profile_id,
                     double since, int max_ticks, double *last, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               "SELECT t_s, target, metric, value FROM profile_samples "
                               "WHERE profile_id = ?1 AND t_s IN (SELECT DISTINCT t_s "
@@ -144,21 +145,21 @@ int vp_live_samples(struct vp_store *st, struct vp_json *j, const char *key, int
                               &q, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(q, 1, profile_id);
-    sqlite3_bind_double(q, 2, since);
-    sqlite3_bind_int(q, 3, max_ticks);
+    vp_db_bind_int64(q, 1, profile_id);
+    vp_db_bind_double(q, 2, since);
+    vp_db_bind_int(q, 3, max_ticks);
     *last = since;
     vp_json_array_begin(j, key);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = vp_db_step(q)) == VP_DB_ROW) {
         vp_json_array_begin(j, NULL);
-        *last = sqlite3_column_double(q, 0);
+        *last = vp_db_column_double(q, 0);
         vp_json_double(j, NULL, *last);
         vp_json_string(j, NULL, col_text(q, 1));
         vp_json_string(j, NULL, col_text(q, 2));
-        vp_json_double(j, NULL, sqlite3_column_double(q, 3));
+        vp_json_double(j, NULL, vp_db_column_double(q, 3));
         vp_json_array_end(j);
     }
     vp_json_array_end(j);
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : vp_store_sql_error(st, err, "profile_samples");
+    vp_db_finalize(q);
+    return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "profile_samples");
 }

@@ -41,7 +41,7 @@ static int document(struct vp_store *st, const struct item *items, int n, const 
         return vp_run_error(err, -rc, "report");
     vp_json_object_begin(&b.j, NULL);
     vp_json_string(&b.j, "title", title);
-    vp_json_string(&b.j, "store", vp_store_path(st));
+    vp_json_string(&b.j, "store", vp_store_name(st));
     vp_json_array_begin(&b.j, "sections");
     for (int i = 0; rc == 0 && i < n; i++) {
         if (items[i].run)

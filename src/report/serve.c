@@ -6,13 +6,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <sqlite3.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "store/db.h"
 #include "report/dashboard.h"
 #include "report/html.h"
 #include "report/live.h"
@@ -123,7 +123,7 @@ struct stream {
 /* The running point's profile, if an experiment is running (newest first). */
 static int64_t running_profile(struct vp_store *st)
 {
-    struct sqlite3_stmt *q;
+    struct vp_stmt *q;
     struct vp_err err = {0};
     int64_t id = 0;
     if (vp_store_prepare(st,
@@ -131,9 +131,9 @@ static int64_t running_profile(struct vp_store *st)
                          "AND profile_id IS NOT NULL ORDER BY experiment_id DESC LIMIT 1",
                          &q, &err) < 0)
         return 0;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        id = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    if (vp_db_step(q) == VP_DB_ROW)
+        id = vp_db_column_int64(q, 0);
+    vp_db_finalize(q);
     return id;
 }
 

@@ -1,9 +1,9 @@
 #include "router/store_router.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "store/db.h"
 #include "store/rows.h"
 
 static const char *const verdicts[] = {"fail", "pass", "rejected"};
@@ -14,19 +14,19 @@ struct job {
     int64_t run_id;
 };
 
-static void bind_rate(sqlite3_stmt *s, int k, double v)
+static void bind_rate(struct vp_stmt *s, int k, double v)
 {
     if (v == v) /* not NaN: a CI needs two searches */
-        sqlite3_bind_double(s, k, v);
+        vp_db_bind_double(s, k, v);
     else
-        sqlite3_bind_null(s, k);
+        vp_db_bind_null(s, k);
 }
 
-static int insert_run(sqlite3 *db, struct job *j, struct vp_err *err)
+static int insert_run(struct vp_db *db, struct job *j, struct vp_err *err)
 {
     const struct vp_fwd_result *r = j->r;
     const struct vp_fwd_topo_cfg *c = &r->topo.cfg;
-    sqlite3_stmt *s;
+    struct vp_stmt *s;
     int rc = vp_rows_prepare(
         db,
         "INSERT INTO router_runs (finished_at, command, params, status, path, routers, routes,"
@@ -41,34 +41,33 @@ static int insert_run(sqlite3 *db, struct job *j, struct vp_err *err)
     for (int i = 0; i < c->routers; i++)
         install = r->topo.r[i].routes_s > install ? r->topo.r[i].routes_s : install;
     int k = 1;
-    sqlite3_bind_text(s, k++, when, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, k++, j->command, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, j->params, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, r->search.generator_limited ? "generator_limited" : "complete", -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, vp_fwd_path_names[c->path], -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, k++, c->routers);
-    sqlite3_bind_int64(s, k++, c->routes);
-    sqlite3_bind_int(s, k++, (int)r->frame_len);
-    sqlite3_bind_double(s, k++, r->search.rate.mean);
+    vp_db_bind_text(s, k++, when);
+    vp_db_bind_text(s, k++, j->command);
+    vp_db_bind_text(s, k++, j->params);
+    vp_db_bind_text(s, k++, r->search.generator_limited ? "generator_limited" : "complete");
+    vp_db_bind_text(s, k++, vp_fwd_path_names[c->path]);
+    vp_db_bind_int(s, k++, c->routers);
+    vp_db_bind_int64(s, k++, c->routes);
+    vp_db_bind_int(s, k++, (int)r->frame_len);
+    vp_db_bind_double(s, k++, r->search.rate.mean);
     bind_rate(s, k++, r->search.rate.ci_lo);
     bind_rate(s, k++, r->search.rate.ci_hi);
-    sqlite3_bind_int(s, k++, r->search.n);
-    sqlite3_bind_int(s, k++, r->ntrials);
-    sqlite3_bind_double(s, k++, install);
-    sqlite3_bind_double(s, k++, r->loaded_rate);
-    sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
-    sqlite3_bind_text(s, k++, r->topo.platform, -1, SQLITE_STATIC);
+    vp_db_bind_int(s, k++, r->search.n);
+    vp_db_bind_int(s, k++, r->ntrials);
+    vp_db_bind_double(s, k++, install);
+    vp_db_bind_double(s, k++, r->loaded_rate);
+    vp_db_bind_double(s, k++, VP_HIST_REL_ERROR);
+    vp_db_bind_text(s, k++, r->topo.platform);
     rc = vp_rows_step(db, s, err);
-    sqlite3_finalize(s);
-    j->run_id = sqlite3_last_insert_rowid(db);
+    vp_db_finalize(s);
+    j->run_id = vp_db_last_insert_id(db);
     return rc;
 }
 
-static int insert_trials(sqlite3 *db, struct job *j, struct vp_err *err)
+static int insert_trials(struct vp_db *db, struct job *j, struct vp_err *err)
 {
     const struct vp_fwd_result *r = j->r;
-    sqlite3_stmt *st = NULL, *sr = NULL;
+    struct vp_stmt *st = NULL, *sr = NULL;
     int rc;
     if ((rc = vp_rows_prepare(db, "INSERT INTO router_trials VALUES (?,?,?,?,?,?,?,?,?,?)", &st,
                               err)) < 0 ||
@@ -78,47 +77,47 @@ static int insert_trials(sqlite3 *db, struct job *j, struct vp_err *err)
     for (int i = 0; i < r->ntrials && rc == 0; i++) {
         const struct vp_fwd_trial *t = &r->trials[i];
         int k = 1;
-        sqlite3_bind_int64(st, k++, j->run_id);
-        sqlite3_bind_int(st, k++, i);
-        sqlite3_bind_int(st, k++, t->repeat);
-        sqlite3_bind_double(st, k++, t->rate);
-        sqlite3_bind_int64(st, k++, (int64_t)t->sent);
-        sqlite3_bind_int64(st, k++, (int64_t)t->received);
-        sqlite3_bind_int64(st, k++, (int64_t)t->not_forwarded);
-        sqlite3_bind_int64(st, k++, (int64_t)t->ring_drops);
-        sqlite3_bind_double(st, k++, t->gen_cpu);
-        sqlite3_bind_text(st, k++, verdicts[t->verdict], -1, SQLITE_STATIC);
+        vp_db_bind_int64(st, k++, j->run_id);
+        vp_db_bind_int(st, k++, i);
+        vp_db_bind_int(st, k++, t->repeat);
+        vp_db_bind_double(st, k++, t->rate);
+        vp_db_bind_int64(st, k++, (int64_t)t->sent);
+        vp_db_bind_int64(st, k++, (int64_t)t->received);
+        vp_db_bind_int64(st, k++, (int64_t)t->not_forwarded);
+        vp_db_bind_int64(st, k++, (int64_t)t->ring_drops);
+        vp_db_bind_double(st, k++, t->gen_cpu);
+        vp_db_bind_text(st, k++, verdicts[t->verdict]);
         rc = vp_rows_step(db, st, err);
         for (int p = 0; p < r->topo.cfg.routers && rc == 0 && r->per_router; p++) {
-            sqlite3_bind_int64(sr, 1, j->run_id);
-            sqlite3_bind_int(sr, 2, i);
-            sqlite3_bind_int(sr, 3, p);
-            sqlite3_bind_int64(sr, 4, (int64_t)t->peer_received[p]);
+            vp_db_bind_int64(sr, 1, j->run_id);
+            vp_db_bind_int(sr, 2, i);
+            vp_db_bind_int(sr, 3, p);
+            vp_db_bind_int64(sr, 4, (int64_t)t->peer_received[p]);
             rc = vp_rows_step(db, sr, err);
         }
     }
 out:
-    sqlite3_finalize(st);
-    sqlite3_finalize(sr);
+    vp_db_finalize(st);
+    vp_db_finalize(sr);
     return rc;
 }
 
-static int insert_echoes(sqlite3 *db, struct job *j, struct vp_err *err)
+static int insert_echoes(struct vp_db *db, struct job *j, struct vp_err *err)
 {
-    sqlite3_stmt *s;
+    struct vp_stmt *s;
     int rc = vp_rows_prepare(db, "INSERT INTO router_echo_hist VALUES (?,?,?,?,?)", &s, err);
     const struct vp_echo_result *e[2] = {&j->r->idle, &j->r->loaded};
     const char *series[2] = {"idle", "loaded"};
     for (int i = 0; i < 2 && rc == 0; i++) {
-        sqlite3_bind_int64(s, 1, j->run_id);
-        sqlite3_bind_text(s, 2, series[i], -1, SQLITE_STATIC);
+        vp_db_bind_int64(s, 1, j->run_id);
+        vp_db_bind_text(s, 2, series[i]);
         rc = vp_rows_hist(db, s, 3, &e[i]->rtt, err);
     }
-    sqlite3_finalize(s);
+    vp_db_finalize(s);
     return rc;
 }
 
-static int fill(sqlite3 *db, void *ctx, struct vp_err *err)
+static int fill(struct vp_db *db, void *ctx, struct vp_err *err)
 {
     struct job *j = ctx;
     int rc = insert_run(db, j, err);

@@ -1,22 +1,21 @@
 /* rtp-client runs in the results store (tables created by the rtp migration
  * in store/schema.c). One transaction per run. */
-#include <sqlite3.h>
-
+#include "store/db.h"
 #include "rtp/report.h"
 #include "store/rows.h"
 
 /* A histogram's buckets as rtp_delay_hist rows of series and interval (-1:
  * the whole run). */
-static int store_hist(sqlite3 *db, sqlite3_stmt *s, int64_t run_id, const char *series,
+static int store_hist(struct vp_db *db, struct vp_stmt *s, int64_t run_id, const char *series,
                       int interval, const struct vp_hist *h, struct vp_err *err)
 {
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, interval);
+    vp_db_bind_int64(s, 1, run_id);
+    vp_db_bind_text(s, 2, series);
+    vp_db_bind_int(s, 3, interval);
     return vp_rows_hist(db, s, 4, h, err);
 }
 
-static int insert_run(sqlite3 *db, const char *command, const char *params,
+static int insert_run(struct vp_db *db, const char *command, const char *params,
                       const struct vp_rtp_client_cfg *cfg, const struct vp_rtp_client_result *r,
                       int64_t *run_id, struct vp_err *err)
 {
@@ -26,7 +25,7 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
         " send_errors, lateness_p50_us, lateness_p99_us, lateness_max_us, cpu_fraction,"
         " generator_late, silent_from_s, hist_relative_error)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt *s;
+    struct vp_stmt *s;
     int rc = vp_rows_prepare(db, sql, &s, err);
     if (rc < 0)
         return rc;
@@ -34,43 +33,43 @@ static int insert_run(sqlite3 *db, const char *command, const char *params,
     vp_rows_now(when, sizeof when);
     const struct vp_rtp_rejects *x = &r->rejects;
     int k = 1;
-    sqlite3_bind_text(s, k++, when, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, k++, command, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, params, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, k++, vp_rtp_run_status(r), -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, k++, cfg->streams);
-    sqlite3_bind_double(s, k++, (double)cfg->ptime_ns / 1e6);
-    sqlite3_bind_int(s, k++, (int)cfg->payload);
-    sqlite3_bind_double(s, k++, (double)r->send_ns / 1e9);
-    sqlite3_bind_int64(s, k++, (int64_t)r->sent);
-    sqlite3_bind_int64(s, k++, (int64_t)r->received);
-    sqlite3_bind_int64(s, k++, (int64_t)(r->sent - r->received));
-    sqlite3_bind_int64(s, k++, (int64_t)r->duplicates);
-    sqlite3_bind_int64(s, k++, (int64_t)r->reordered);
-    sqlite3_bind_int64(s, k++,
-                       (int64_t)(x->not_rtp + x->truncated + x->foreign_token + x->foreign_ssrc));
-    sqlite3_bind_int64(s, k++, (int64_t)r->rcvbuf_drops);
-    sqlite3_bind_int64(s, k++, (int64_t)r->send_errors);
-    sqlite3_bind_double(s, k++, vp_hist_percentile(&r->lateness, 50) / 1e3);
-    sqlite3_bind_double(s, k++, vp_hist_percentile(&r->lateness, 99) / 1e3);
-    sqlite3_bind_double(s, k++, (double)(r->lateness.count ? r->lateness.max : 0) / 1e3);
-    sqlite3_bind_double(s, k++, r->wall_ns ? (double)r->cpu_ns / (double)r->wall_ns : 0);
-    sqlite3_bind_int(s, k++, r->generator_late);
+    vp_db_bind_text(s, k++, when);
+    vp_db_bind_text(s, k++, command);
+    vp_db_bind_text(s, k++, params);
+    vp_db_bind_text(s, k++, vp_rtp_run_status(r));
+    vp_db_bind_int(s, k++, cfg->streams);
+    vp_db_bind_double(s, k++, (double)cfg->ptime_ns / 1e6);
+    vp_db_bind_int(s, k++, (int)cfg->payload);
+    vp_db_bind_double(s, k++, (double)r->send_ns / 1e9);
+    vp_db_bind_int64(s, k++, (int64_t)r->sent);
+    vp_db_bind_int64(s, k++, (int64_t)r->received);
+    vp_db_bind_int64(s, k++, (int64_t)(r->sent - r->received));
+    vp_db_bind_int64(s, k++, (int64_t)r->duplicates);
+    vp_db_bind_int64(s, k++, (int64_t)r->reordered);
+    vp_db_bind_int64(s, k++,
+                     (int64_t)(x->not_rtp + x->truncated + x->foreign_token + x->foreign_ssrc));
+    vp_db_bind_int64(s, k++, (int64_t)r->rcvbuf_drops);
+    vp_db_bind_int64(s, k++, (int64_t)r->send_errors);
+    vp_db_bind_double(s, k++, vp_hist_percentile(&r->lateness, 50) / 1e3);
+    vp_db_bind_double(s, k++, vp_hist_percentile(&r->lateness, 99) / 1e3);
+    vp_db_bind_double(s, k++, (double)(r->lateness.count ? r->lateness.max : 0) / 1e3);
+    vp_db_bind_double(s, k++, r->wall_ns ? (double)r->cpu_ns / (double)r->wall_ns : 0);
+    vp_db_bind_int(s, k++, r->generator_late);
     if (r->silent_from >= 0)
-        sqlite3_bind_double(s, k++, (double)r->silent_from * (double)cfg->interval_ns / 1e9);
+        vp_db_bind_double(s, k++, (double)r->silent_from * (double)cfg->interval_ns / 1e9);
     else
-        sqlite3_bind_null(s, k++);
-    sqlite3_bind_double(s, k++, VP_HIST_REL_ERROR);
+        vp_db_bind_null(s, k++);
+    vp_db_bind_double(s, k++, VP_HIST_REL_ERROR);
     rc = vp_rows_step(db, s, err);
-    sqlite3_finalize(s);
-    *run_id = sqlite3_last_insert_rowid(db);
+    vp_db_finalize(s);
+    *run_id = vp_db_last_insert_id(db);
     return rc;
 }
 
-static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *cfg,
+static int insert_rows(struct vp_db *db, int64_t id, const struct vp_rtp_client_cfg *cfg,
                        const struct vp_rtp_client_result *r, struct vp_err *err)
 {
-    sqlite3_stmt *ss = NULL, *si = NULL, *sh = NULL;
+    struct vp_stmt *ss = NULL, *si = NULL, *sh = NULL;
     int rc;
     if ((rc = vp_rows_prepare(db, "INSERT INTO rtp_streams VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                               &ss, err)) < 0 ||
@@ -81,29 +80,29 @@ static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *
         const struct vp_rtp_stream *st = &r->streams[i];
         bool any = st->rx.received > 0;
         int k = 1;
-        sqlite3_bind_int64(ss, k++, id);
-        sqlite3_bind_int(ss, k++, i);
-        sqlite3_bind_int64(ss, k++, st->ssrc);
-        sqlite3_bind_int64(ss, k++, (int64_t)st->sent);
-        sqlite3_bind_int64(ss, k++, (int64_t)st->rx.received);
-        sqlite3_bind_int64(ss, k++, vp_rtp_stream_lost(st));
-        sqlite3_bind_int64(ss, k++, vp_rtp_stream_lost_rfc(st));
-        sqlite3_bind_int64(ss, k++, (int64_t)st->rx.duplicates);
-        sqlite3_bind_int64(ss, k++, (int64_t)st->rx.reordered);
-        sqlite3_bind_double(ss, k++, vp_rtp_jitter_ms(&st->rx, cfg->clock_rate));
-        sqlite3_bind_double(ss, k++, st->rx.jitter_max * 1000.0 / cfg->clock_rate);
-        sqlite3_bind_double(ss, k++, (double)st->rx.max_delta_ns / 1e6);
-        sqlite3_bind_double(ss, k++, any ? (double)st->rx.delay_min / 1e6 : 0);
-        sqlite3_bind_double(ss, k++, any ? st->rx.delay_sum / (double)st->rx.received / 1e6 : 0);
-        sqlite3_bind_double(ss, k++, (double)st->rx.delay_max / 1e6);
+        vp_db_bind_int64(ss, k++, id);
+        vp_db_bind_int(ss, k++, i);
+        vp_db_bind_int64(ss, k++, st->ssrc);
+        vp_db_bind_int64(ss, k++, (int64_t)st->sent);
+        vp_db_bind_int64(ss, k++, (int64_t)st->rx.received);
+        vp_db_bind_int64(ss, k++, vp_rtp_stream_lost(st));
+        vp_db_bind_int64(ss, k++, vp_rtp_stream_lost_rfc(st));
+        vp_db_bind_int64(ss, k++, (int64_t)st->rx.duplicates);
+        vp_db_bind_int64(ss, k++, (int64_t)st->rx.reordered);
+        vp_db_bind_double(ss, k++, vp_rtp_jitter_ms(&st->rx, cfg->clock_rate));
+        vp_db_bind_double(ss, k++, st->rx.jitter_max * 1000.0 / cfg->clock_rate);
+        vp_db_bind_double(ss, k++, (double)st->rx.max_delta_ns / 1e6);
+        vp_db_bind_double(ss, k++, any ? (double)st->rx.delay_min / 1e6 : 0);
+        vp_db_bind_double(ss, k++, any ? st->rx.delay_sum / (double)st->rx.received / 1e6 : 0);
+        vp_db_bind_double(ss, k++, (double)st->rx.delay_max / 1e6);
         rc = vp_rows_step(db, ss, err);
     }
     for (int i = 0; i < r->nintervals && rc == 0; i++) {
-        sqlite3_bind_int64(si, 1, id);
-        sqlite3_bind_int(si, 2, i);
-        sqlite3_bind_double(si, 3, (double)i * (double)cfg->interval_ns / 1e9);
-        sqlite3_bind_int64(si, 4, (int64_t)r->intervals[i].sent);
-        sqlite3_bind_int64(si, 5, (int64_t)r->intervals[i].received);
+        vp_db_bind_int64(si, 1, id);
+        vp_db_bind_int(si, 2, i);
+        vp_db_bind_double(si, 3, (double)i * (double)cfg->interval_ns / 1e9);
+        vp_db_bind_int64(si, 4, (int64_t)r->intervals[i].sent);
+        vp_db_bind_int64(si, 5, (int64_t)r->intervals[i].received);
         if ((rc = vp_rows_step(db, si, err)) == 0)
             rc = store_hist(db, sh, id, "delay", i, &r->intervals[i].delay, err);
     }
@@ -112,9 +111,9 @@ static int insert_rows(sqlite3 *db, int64_t id, const struct vp_rtp_client_cfg *
     if (rc == 0)
         rc = store_hist(db, sh, id, "lateness", -1, &r->lateness, err);
 out:
-    sqlite3_finalize(ss);
-    sqlite3_finalize(si);
-    sqlite3_finalize(sh);
+    vp_db_finalize(ss);
+    vp_db_finalize(si);
+    vp_db_finalize(sh);
     return rc;
 }
 
@@ -125,7 +124,7 @@ struct job {
     int64_t run_id;
 };
 
-static int fill(sqlite3 *db, void *ctx, struct vp_err *err)
+static int fill(struct vp_db *db, void *ctx, struct vp_err *err)
 {
     struct job *j = ctx;
     int rc = insert_run(db, j->command, j->params, j->cfg, j->r, &j->run_id, err);

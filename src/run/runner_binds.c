@@ -1,12 +1,14 @@
 /* What an appliance's processes use of the host's file system, for a
  * container's binds (platform.h): the run's journal folder and the store
- * (written), and the paths its command's options name (outputs written). */
+ * (written; a PostgreSQL store's socket directory), and the paths its
+ * command's options name (outputs written). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "platform/journal.h"
 #include "run/runner_priv.h"
+#include "store/db.h"
 
 static void add(struct vp_appliance_spec *spec, int *n, const char *path, bool writable)
 {
@@ -47,6 +49,11 @@ static void add_store(struct vp_appliance_spec *spec, int *n, const char *store)
     char path[3][VP_STR_MAX];
     struct stat st;
     bool all = true;
+    if (vp_db_is_url(store)) { /* PostgreSQL: its socket, when it is reached by one */
+        if (vp_db_socket_dir(store, path[0], sizeof path[0]) == 0)
+            add(spec, n, path[0], true);
+        return;
+    }
     for (int i = 0; i < 3; i++) {
         snprintf(path[i], sizeof path[i], "%s%s", store, sides[i]);
         all = all && stat(path[i], &st) == 0 && S_ISREG(st.st_mode);

@@ -2,14 +2,15 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_col(sqlite3_stmt *q, int col)
+#include "store/db.h"
+
+static char *dup_col(struct vp_stmt *q, int col)
 {
-    const unsigned char *t = sqlite3_column_text(q, col);
+    const char *t = vp_db_column_text(q, col);
     return t ? strdup((const char *)t) : NULL;
 }
 
@@ -18,10 +19,10 @@ static char *dup_col(sqlite3_stmt *q, int col)
     " rounds_planned, warmup_planned, (SELECT count(*) FROM rounds r WHERE r.run_id = runs.id),"   \
     " run_token, platform"
 
-static void read_run_row(sqlite3_stmt *q, struct vp_run_data *run)
+static void read_run_row(struct vp_stmt *q, struct vp_run_data *run)
 {
     memset(run, 0, sizeof *run);
-    run->id = sqlite3_column_int64(q, 0);
+    run->id = vp_db_column_int64(q, 0);
     run->kind = dup_col(q, 1);
     run->subject = dup_col(q, 2);
     run->command = dup_col(q, 3);
@@ -32,30 +33,30 @@ static void read_run_row(sqlite3_stmt *q, struct vp_run_data *run)
     run->error = dup_col(q, 8);
     run->started_at = dup_col(q, 9);
     run->finished_at = dup_col(q, 10);
-    run->rounds_planned = sqlite3_column_int(q, 11);
-    run->warmup_planned = sqlite3_column_int(q, 12);
-    run->nrounds = sqlite3_column_int(q, 13);
+    run->rounds_planned = vp_db_column_int(q, 11);
+    run->warmup_planned = vp_db_column_int(q, 12);
+    run->nrounds = vp_db_column_int(q, 13);
     run->run_token = dup_col(q, 14);
     run->platform = dup_col(q, 15);
 }
 
 static int load_metric_defs(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(vp_store_db(st),
-                           "SELECT name, unit, average, higher_is_better FROM metric_defs"
-                           " WHERE run_id = ? ORDER BY position",
-                           -1, &q, NULL) != SQLITE_OK)
+    struct vp_stmt *q;
+    if (vp_db_prepare(vp_store_db(st),
+                      "SELECT name, unit, average, higher_is_better FROM metric_defs"
+                      " WHERE run_id = ? ORDER BY position",
+                      &q) != 0)
         return vp_store_sql_error(st, err, "reading metrics");
-    sqlite3_bind_int64(q, 1, run->id);
-    while (sqlite3_step(q) == SQLITE_ROW && run->nmetrics < VP_STORE_MAX_METRICS) {
+    vp_db_bind_int64(q, 1, run->id);
+    while (vp_db_step(q) == VP_DB_ROW && run->nmetrics < VP_STORE_MAX_METRICS) {
         struct vp_metric_row *m = &run->metrics[run->nmetrics++];
-        snprintf(m->name, sizeof m->name, "%s", sqlite3_column_text(q, 0));
-        snprintf(m->unit, sizeof m->unit, "%s", sqlite3_column_text(q, 1));
-        m->harmonic = strcmp((const char *)sqlite3_column_text(q, 2), "harmonic") == 0;
-        m->higher_is_better = sqlite3_column_int(q, 3) != 0;
+        snprintf(m->name, sizeof m->name, "%s", vp_db_column_text(q, 0));
+        snprintf(m->unit, sizeof m->unit, "%s", vp_db_column_text(q, 1));
+        m->harmonic = strcmp(vp_db_column_text(q, 2), "harmonic") == 0;
+        m->higher_is_better = vp_db_column_int(q, 3) != 0;
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return 0;
 }
 
@@ -70,85 +71,83 @@ static int metric_index(const struct vp_run_data *run, const char *name)
 /* External elapsed of the rounds that were marked to a time server. */
 static int load_timing(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(vp_store_db(st),
-                           "SELECT round, external_s, ratio, clock_distorted FROM timing_rounds"
-                           " WHERE run_id = ?",
-                           -1, &q, NULL) != SQLITE_OK)
+    struct vp_stmt *q;
+    if (vp_db_prepare(vp_store_db(st),
+                      "SELECT round, external_s, ratio, clock_distorted FROM timing_rounds"
+                      " WHERE run_id = ?",
+                      &q) != 0)
         return vp_store_sql_error(st, err, "reading timing");
-    sqlite3_bind_int64(q, 1, run->id);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        int round = sqlite3_column_int(q, 0);
+    vp_db_bind_int64(q, 1, run->id);
+    while (vp_db_step(q) == VP_DB_ROW) {
+        int round = vp_db_column_int(q, 0);
         for (int i = 0; i < run->nrounds; i++) {
             struct vp_round_row *r = &run->rounds[i];
             if (r->round == round) {
-                r->external_s = sqlite3_column_double(q, 1);
-                r->ratio = sqlite3_column_double(q, 2);
-                r->clock_distorted = sqlite3_column_int(q, 3) != 0;
+                r->external_s = vp_db_column_double(q, 1);
+                r->ratio = vp_db_column_double(q, 2);
+                r->clock_distorted = vp_db_column_int(q, 3) != 0;
             }
         }
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return 0;
 }
 
 static int load_rounds(struct vp_store *st, struct vp_run_data *run, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     run->rounds = calloc((size_t)run->nrounds + 1, sizeof *run->rounds);
     if (run->rounds == NULL)
         return vp_run_error(err, ENOMEM, "store");
-    if (sqlite3_prepare_v2(vp_store_db(st),
-                           "SELECT round, warmup, elapsed_s FROM rounds WHERE run_id = ?"
-                           " ORDER BY round",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(st),
+                      "SELECT round, warmup, elapsed_s FROM rounds WHERE run_id = ?"
+                      " ORDER BY round",
+                      &q) != 0)
         return vp_store_sql_error(st, err, "reading rounds");
-    sqlite3_bind_int64(q, 1, run->id);
+    vp_db_bind_int64(q, 1, run->id);
     int n = 0;
-    while (n < run->nrounds && sqlite3_step(q) == SQLITE_ROW) {
+    while (n < run->nrounds && vp_db_step(q) == VP_DB_ROW) {
         struct vp_round_row *r = &run->rounds[n++];
-        r->round = sqlite3_column_int(q, 0);
-        r->warmup = sqlite3_column_int(q, 1) != 0;
-        r->elapsed_s = sqlite3_column_double(q, 2);
+        r->round = vp_db_column_int(q, 0);
+        r->warmup = vp_db_column_int(q, 1) != 0;
+        r->elapsed_s = vp_db_column_double(q, 2);
         for (int i = 0; i < VP_STORE_MAX_METRICS; i++)
             r->values[i] = NAN;
         r->external_s = r->ratio = NAN;
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     run->nrounds = n;
 
-    if (sqlite3_prepare_v2(vp_store_db(st),
-                           "SELECT round, name, value FROM metrics WHERE run_id = ?", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(st), "SELECT round, name, value FROM metrics WHERE run_id = ?",
+                      &q) != 0)
         return vp_store_sql_error(st, err, "reading metrics");
-    sqlite3_bind_int64(q, 1, run->id);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        int round = sqlite3_column_int(q, 0);
-        int m = metric_index(run, (const char *)sqlite3_column_text(q, 1));
-        if (m < 0 || sqlite3_column_type(q, 2) == SQLITE_NULL)
+    vp_db_bind_int64(q, 1, run->id);
+    while (vp_db_step(q) == VP_DB_ROW) {
+        int round = vp_db_column_int(q, 0);
+        int m = metric_index(run, vp_db_column_text(q, 1));
+        if (m < 0 || vp_db_column_is_null(q, 2))
             continue;
         for (int i = 0; i < run->nrounds; i++)
             if (run->rounds[i].round == round)
-                run->rounds[i].values[m] = sqlite3_column_double(q, 2);
+                run->rounds[i].values[m] = vp_db_column_double(q, 2);
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     return load_timing(st, run, err);
 }
 
 int vp_store_load_run(struct vp_store *st, int64_t id, struct vp_run_data *run, struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     memset(run, 0, sizeof *run);
-    if (sqlite3_prepare_v2(vp_store_db(st), "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(st), "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?", &q) != 0)
         return vp_store_sql_error(st, err, "reading a run");
-    sqlite3_bind_int64(q, 1, id);
-    int step = sqlite3_step(q);
-    if (step == SQLITE_ROW)
+    vp_db_bind_int64(q, 1, id);
+    int step = vp_db_step(q);
+    if (step == VP_DB_ROW)
         read_run_row(q, run);
-    sqlite3_finalize(q);
-    if (step != SQLITE_ROW)
-        return vp_input_error(err, "no run %lld in %s", (long long)id, vp_store_path(st));
+    vp_db_finalize(q);
+    if (step != VP_DB_ROW)
+        return vp_input_error(err, "no run %lld in %s", (long long)id, vp_store_name(st));
     int rc = load_metric_defs(st, run, err);
     if (rc == 0)
         rc = load_rounds(st, run, err);
@@ -160,17 +159,16 @@ int vp_store_load_run(struct vp_store *st, int64_t id, struct vp_run_data *run, 
 int vp_store_list_runs(struct vp_store *st, int limit, struct vp_run_data **runs, int *n,
                        struct vp_err *err)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     int cap = 16;
     *n = 0;
     *runs = NULL;
-    if (sqlite3_prepare_v2(vp_store_db(st),
-                           "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (vp_db_prepare(vp_store_db(st), "SELECT " RUN_COLUMNS " FROM runs ORDER BY id DESC LIMIT ?",
+                      &q) != 0)
         return vp_store_sql_error(st, err, "listing runs");
-    sqlite3_bind_int(q, 1, limit > 0 ? limit : -1);
+    vp_db_bind_int(q, 1, limit > 0 ? limit : -1);
     struct vp_run_data *list = malloc((size_t)cap * sizeof *list);
-    while (list && sqlite3_step(q) == SQLITE_ROW) {
+    while (list && vp_db_step(q) == VP_DB_ROW) {
         if (*n == cap) {
             struct vp_run_data *bigger = realloc(list, (size_t)(cap *= 2) * sizeof *list);
             if (bigger == NULL)
@@ -179,7 +177,7 @@ int vp_store_list_runs(struct vp_store *st, int limit, struct vp_run_data **runs
         }
         read_run_row(q, &list[(*n)++]);
     }
-    sqlite3_finalize(q);
+    vp_db_finalize(q);
     if (list == NULL)
         return vp_run_error(err, ENOMEM, "store");
     *runs = list;

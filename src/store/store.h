@@ -1,4 +1,5 @@
-/* The results store: SQLite, one file, a versioned schema with migrations.
+/* The results store: SQLite, one file (or a PostgreSQL database: store/db.h),
+ * a versioned schema with migrations.
  *
  * A run is a row in runs; each finished round is committed in its own
  * transaction with its metrics, so a killed run keeps its completed rounds.
@@ -21,14 +22,25 @@ struct vp_store;
 void vp_store_default_path(char *buf, size_t len);
 
 /* Open (creating the file and its directory, and migrating the schema). A
- * path that cannot be written is an input error. */
+ * path that cannot be written is an input error. path may be a PostgreSQL
+ * URL (postgresql:// or postgres://, libpq's form): the same schema in that
+ * database, made there when it holds none. */
 int vp_store_open(const char *path, struct vp_store **out, struct vp_err *err);
 void vp_store_close(struct vp_store *st);
+/* What opened it: a file's absolute path or a postgresql:// URL, for the
+ * processes a run starts (a URL's password is better kept in ~/.pgpass or
+ * $PGPASSWORD: command lines are visible to every user). */
 const char *vp_store_path(const struct vp_store *st);
+/* The same for people: a URL without its password. */
+const char *vp_store_name(const struct vp_store *st);
 
-/* "boot id:pid:start time": names this process across pid reuse, for the
- * owner column of rows it writes while it runs. */
+/* "boot id:pid:start time@machine id": names this process across pid reuse
+ * (and machines sharing a PostgreSQL store), for the owner column of rows it
+ * writes while it runs. */
 void vp_store_owner(char *buf, size_t len);
+
+/* Now, as rows keep it: "2026-12-07T05:40:05.842Z". */
+void vp_store_now(char *buf, size_t len);
 
 /* The schema version this build writes. */
 int vp_store_schema_version(void);
@@ -69,13 +81,12 @@ int vp_store_run_end(struct vp_store *st, int64_t run_id, const char *status, co
 
 /* The database handle, for the read side (store/query.c) and the tables of
  * other modules. */
-struct sqlite3 *vp_store_db(struct vp_store *st);
+struct vp_db *vp_store_db(struct vp_store *st);
 
 /* A run error "store PATH: what: <SQLite's message>". */
 int vp_store_sql_error(struct vp_store *st, struct vp_err *err, const char *what);
 /* Prepare sql on the store's database; a run error naming it when it fails. */
-struct sqlite3_stmt;
-int vp_store_prepare(struct vp_store *st, const char *sql, struct sqlite3_stmt **q,
-                     struct vp_err *err);
+struct vp_stmt;
+int vp_store_prepare(struct vp_store *st, const char *sql, struct vp_stmt **q, struct vp_err *err);
 
 #endif

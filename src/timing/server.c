@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/db.h"
 #include "core/clock.h"
 #include "core/signals.h"
 #include "rtp/addr.h"
@@ -44,7 +44,7 @@ struct vp_timeserver {
     int drop_acks, drop_marks;
     char address[128];
     struct vp_store *store;
-    sqlite3_stmt *insert;
+    struct vp_stmt *insert;
     pthread_mutex_t lock; /* sessions and counters, read by other threads */
     struct session *sessions;
     int nsessions;
@@ -81,11 +81,12 @@ static int open_store(struct vp_timeserver *ts, const char *path, struct vp_err 
     int rc = vp_store_open(path, &ts->store, err);
     if (rc < 0)
         return rc;
-    if (sqlite3_prepare_v2(vp_store_db(ts->store),
-                           "INSERT OR IGNORE INTO timing_marks (run_token, appliance, round, kind,"
-                           " seq, sender_ns, server_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           -1, &ts->insert, NULL) != SQLITE_OK)
-        return vp_run_error(err, 0, "store %s: %s", path, sqlite3_errmsg(vp_store_db(ts->store)));
+    if (vp_db_prepare(vp_store_db(ts->store),
+                      "INSERT INTO timing_marks (run_token, appliance, round, kind,"
+                      " seq, sender_ns, server_ns) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                      " ON CONFLICT DO NOTHING",
+                      &ts->insert) != 0)
+        return vp_run_error(err, 0, "store %s: %s", path, vp_db_errmsg(vp_store_db(ts->store)));
     return 0;
 }
 
@@ -143,7 +144,7 @@ void vp_timeserver_close(struct vp_timeserver *ts)
         close(ts->fd);
     if (ts->stop_fd >= 0)
         close(ts->stop_fd);
-    sqlite3_finalize(ts->insert);
+    vp_db_finalize(ts->insert);
     vp_store_close(ts->store);
     for (int i = 0; i < ts->nsessions; i++)
         free(ts->sessions[i].ring);
@@ -185,16 +186,16 @@ static void store_mark(struct vp_timeserver *ts, const struct vp_probe *p, uint6
         return;
     char token[17];
     vp_probe_token_format(p->token, token);
-    sqlite3_stmt *q = ts->insert;
-    sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, token, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 2, p->appliance, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q, 3, p->round);
-    sqlite3_bind_text(q, 4, vp_probe_kind_name(p->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, (int64_t)p->seq);
-    sqlite3_bind_int64(q, 6, (int64_t)p->sender_ns);
-    sqlite3_bind_int64(q, 7, (int64_t)server_ns);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    struct vp_stmt *q = ts->insert;
+    vp_db_reset(q);
+    vp_db_bind_text(q, 1, token);
+    vp_db_bind_text(q, 2, p->appliance);
+    vp_db_bind_int64(q, 3, p->round);
+    vp_db_bind_text(q, 4, vp_probe_kind_name(p->kind));
+    vp_db_bind_int64(q, 5, (int64_t)p->seq);
+    vp_db_bind_int64(q, 6, (int64_t)p->sender_ns);
+    vp_db_bind_int64(q, 7, (int64_t)server_ns);
+    if (vp_db_step(q) != VP_DB_DONE)
         ts->c.store_errors++;
 }
 

@@ -1,7 +1,6 @@
 /* The loads and services of an experiment point read back from a store
  * written by SQL, each figure checked against one worked out by hand. */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "drivers/driver.h"
 #include "drivers/rtp.h"
 #include "drivers/sip_capacity.h"
+#include "store/db.h"
 #include "drivers/sip_uac.h"
 
 static char dir[] = "/tmp/vp-load-stats.XXXXXX";
@@ -28,12 +28,10 @@ static void sql(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    char *msg = NULL;
-    if (sqlite3_exec(vp_store_db(st), text, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "%s: %s\n", text, msg);
+    if (vp_db_exec(vp_store_db(st), text) != 0) {
+        fprintf(stderr, "%s: %s\n", text, vp_db_errmsg(vp_store_db(st)));
         check_failures++;
     }
-    sqlite3_free(msg);
 }
 
 /* One capacity step; the figures besides rate and verdict do not matter. */

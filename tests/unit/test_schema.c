@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "store/db.h"
 #include "store/schema.h"
+#include "store/schema_pg.h"
 #include "store/store.h"
 
 static const char *const released[] = {
@@ -58,6 +60,7 @@ static void test_pinned(void)
 
 /* A store at version N-1 (the last migration not run) is migrated on open. */
 static void remove_store(const char *path);
+static long long one(struct vp_db *db, const char *sql);
 
 static void test_upgrade(void)
 {
@@ -77,21 +80,14 @@ static void test_upgrade(void)
     struct vp_store *st = NULL;
     struct vp_err err = {0};
     CHECK_INT(vp_store_open(path, &st, &err), 0);
-    sqlite3_stmt *q;
-    CHECK_INT(sqlite3_prepare_v2(vp_store_db(st), "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
-    CHECK_INT(sqlite3_step(q), SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(q, 0), vp_schema_version());
-    sqlite3_finalize(q);
+    CHECK_INT(one(vp_store_db(st), "PRAGMA user_version"), vp_schema_version());
     /* what the last migration adds is there */
-    CHECK_INT(
-        sqlite3_exec(vp_store_db(st), "SELECT direction FROM udp_intervals", NULL, NULL, NULL),
-        SQLITE_OK);
-    CHECK_INT(sqlite3_exec(vp_store_db(st),
-                           "SELECT count(*) FROM tcp_runs, tcp_streams, tcp_intervals;"
-                           "INSERT INTO point_loads SELECT * FROM point_loads WHERE 0;"
-                           "SELECT experiments.owner, profiles.owner FROM experiments, profiles",
-                           NULL, NULL, NULL),
-              SQLITE_OK);
+    CHECK_INT(vp_db_exec(vp_store_db(st), "SELECT direction FROM udp_intervals"), 0);
+    CHECK_INT(vp_db_exec(vp_store_db(st),
+                         "SELECT count(*) FROM tcp_runs, tcp_streams, tcp_intervals;"
+                         "INSERT INTO point_loads SELECT * FROM point_loads WHERE 0;"
+                         "SELECT experiments.owner, profiles.owner FROM experiments, profiles"),
+              0);
     vp_store_close(st);
     remove_store(path);
 }
@@ -107,17 +103,17 @@ static void remove_store(const char *path)
 }
 
 /* The first row of sql as an integer (-1 when none). */
-static long long one(sqlite3 *db, const char *sql)
+static long long one(struct vp_db *db, const char *sql)
 {
-    sqlite3_stmt *q;
+    struct vp_stmt *q;
     long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-        fprintf(stderr, "  %s: %s\n", sql, sqlite3_errmsg(db));
+    if (vp_db_prepare(db, sql, &q) != 0) {
+        fprintf(stderr, "  %s: %s\n", sql, vp_db_errmsg(db));
         return -2;
     }
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    if (vp_db_step(q) == VP_DB_ROW)
+        v = vp_db_column_int64(q, 0);
+    vp_db_finalize(q);
     return v;
 }
 
@@ -168,22 +164,21 @@ static void test_remake_keeps_children(void)
     CHECK_INT(vp_store_open(path, &st, &err), 0);
     if (!st)
         return;
-    db = vp_store_db(st);
-    CHECK_INT(one(db, "SELECT count(*) FROM experiment_points"), 2);
-    CHECK_INT(one(db, "SELECT count(*) FROM point_runs"), 1);
-    CHECK_INT(one(db, "SELECT count(*) FROM point_loads"), 1);
-    CHECK_INT(one(db, "SELECT count(*) FROM point_services"), 1);
-    CHECK_INT(one(db, "SELECT count(*) FROM profile_samples"), 2);
-    CHECK_INT(one(db, "SELECT count(*) FROM profile_marks"), 1);
-    CHECK_INT(one(db, "SELECT profile_id FROM experiment_points WHERE point = 0"), 5);
-    CHECK_INT(one(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-    CHECK_INT(one(db, "PRAGMA foreign_keys"), 1); /* on again after the migration */
+    struct vp_db *sdb = vp_store_db(st);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM experiment_points"), 2);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM point_runs"), 1);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM point_loads"), 1);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM point_services"), 1);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM profile_samples"), 2);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM profile_marks"), 1);
+    CHECK_INT(one(sdb, "SELECT profile_id FROM experiment_points WHERE point = 0"), 5);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    CHECK_INT(one(sdb, "PRAGMA foreign_keys"), 1); /* on again after the migration */
     /* rows from before owners: their status is left as it was */
-    CHECK_INT(one(db, "SELECT count(*) FROM experiments WHERE status = 'running'"), 1);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM experiments WHERE status = 'running'"), 1);
     /* and the cascade still works on the new tables */
-    CHECK_INT(sqlite3_exec(db, "DELETE FROM experiments WHERE id = 7", NULL, NULL, NULL),
-              SQLITE_OK);
-    CHECK_INT(one(db, "SELECT count(*) FROM point_runs"), 0);
+    CHECK_INT(vp_db_exec(vp_store_db(st), "DELETE FROM experiments WHERE id = 7"), 0);
+    CHECK_INT(one(sdb, "SELECT count(*) FROM point_runs"), 0);
     vp_store_close(st);
     remove_store(path);
 }
@@ -212,7 +207,8 @@ static void test_orphan_rows(void)
              "INSERT INTO experiments (id, name, file, spec, host, cpus_available, status,"
              "  started_at, owner) VALUES (1, 'a', 'a', '', '{}', 2, 'running', 't', '%s'),"
              "  (2, 'b', 'b', '', '{}', 2, 'running', 't', '%s'),"
-             "  (3, 'c', 'c', '', '{}', 2, 'complete', 't', '%s');"
+             "  (3, 'c', 'c', '', '{}', 2, 'complete', 't', '%s'),"
+             "  (4, 'd', 'd', '', '{}', 2, 'running', 't', '%s@another-machine');"
              "INSERT INTO experiment_points (experiment_id, point, kind, params, series,"
              "  platform, instances, cpus_available, status) VALUES"
              "  (1, 0, 'run', '{}', '{}', 'native', 1, 2, 'complete'),"
@@ -220,15 +216,17 @@ static void test_orphan_rows(void)
              "  (2, 0, 'run', '{}', '{}', 'native', 1, 2, 'running');"
              "INSERT INTO profiles (id, command, interval_s, status, started_at, owner) VALUES"
              "  (1, 'p', 1, 'running', 't', '%s'), (2, 'q', 1, 'running', 't', '%s');",
-             gone, mine, gone, gone, mine);
-    CHECK_INT(sqlite3_exec(vp_store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+             gone, mine, gone, gone, gone, mine);
+    CHECK_INT(vp_db_exec(vp_store_db(st), sql), 0);
     vp_store_close(st);
     CHECK_INT(vp_store_open(path, &st, &err), 0);
     if (!st)
         return;
-    sqlite3 *db = vp_store_db(st);
+    struct vp_db *db = vp_store_db(st);
     CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'incomplete'"), 1);
-    CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'running'"), 2);
+    /* 4: a dead pid, but of another machine's (a shared PostgreSQL store) */
+    CHECK_INT(one(db, "SELECT count(*) FROM experiments WHERE status = 'running'"), 2);
+    CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'running' AND id <> 2"), 4);
     CHECK_INT(one(db, "SELECT id FROM experiments WHERE status = 'complete'"), 3);
     CHECK_INT(one(db, "SELECT count(*) FROM experiment_points WHERE experiment_id = 1 AND"
                       "  status = 'incomplete'"),
@@ -245,11 +243,49 @@ static void test_orphan_rows(void)
     remove_store(path);
 }
 
+/* The SQL the PostgreSQL store runs: parameters renumbered as SQLite
+ * numbers them (a bare ? is one more than the highest before it), quoted
+ * text and identifiers left alone; the DDL's types; the whole schema with
+ * each table after those it references. */
+static void test_postgresql_sql(void)
+{
+    int n;
+    char *s = vp_schema_pg_statement("SELECT ?, '?' || \"a?\", ?3, ? FROM t WHERE x = ?1", &n);
+    CHECK_STR(s, "SELECT $1, '?' || \"a?\", $3, $4 FROM t WHERE x = $1");
+    CHECK_INT(n, 4);
+    free(s);
+    s = vp_schema_pg_statement("SELECT 'it''s ?' ORDER BY point, rowid, rowids", &n);
+    CHECK_STR(s, "SELECT 'it''s ?' ORDER BY point, ctid, rowids");
+    CHECK_INT(n, 0);
+    free(s);
+    s = vp_schema_pg_ddl("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, x REAL, "
+                         "window INTEGER, windows TEXT CHECK (windows <> 'REAL'))");
+    CHECK_STR(s, "CREATE TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+                 "n BIGINT, x DOUBLE PRECISION, \"window\" BIGINT, windows TEXT CHECK "
+                 "(windows <> 'REAL'))");
+    free(s);
+    char msg[256];
+    s = vp_schema_pg_create(vp_schema_version(), msg, sizeof msg);
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    /* every table once, none before one it references */
+    const char *runs = strstr(s, "CREATE TABLE runs ");
+    const char *points = strstr(s, "CREATE TABLE \"experiment_points\"");
+    const char *point_runs = strstr(s, "CREATE TABLE point_runs ");
+    CHECK(runs && points && point_runs && runs < point_runs && points < point_runs);
+    CHECK(strstr(s, "INTEGER") == NULL && strstr(s, "REAL,") == NULL);
+    CHECK(strstr(s, "CREATE INDEX profile_samples_series") > point_runs);
+    CHECK(strstr(s, "_new") == NULL); /* remade tables under their own names */
+    free(s);
+}
+
 int main(void)
 {
     RUN(test_pinned);
     RUN(test_upgrade);
     RUN(test_remake_keeps_children);
     RUN(test_orphan_rows);
+    RUN(test_postgresql_sql);
     return CHECK_DONE();
 }
