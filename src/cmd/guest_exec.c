@@ -117,17 +117,28 @@ static int guest_exec_main(int argc, char **argv)
         vp_input_error(&err, "usage: virtperf guest-exec --agent SOCKET -- COMMAND...");
         return vp_err_report(&err);
     }
-    json_t *words = json_array();
+    json_t *words = json_array(), *env = json_array();
     for (int k = i + 1; k < argc; k++)
         json_array_append_new(words, json_string(argv[k]));
+    /* what virtperf's commands read from their environment that must hold
+     * there too: the targets a generator may send to (net/target.h) */
+    static const char *const forwarded[] = {"VIRTPERF_TARGETS"};
+    for (size_t k = 0; k < sizeof forwarded / sizeof forwarded[0]; k++) {
+        const char *v = getenv(forwarded[k]);
+        char var[4096];
+        if (v && (size_t)snprintf(var, sizeof var, "%s=%s", forwarded[k], v) < sizeof var)
+            json_array_append_new(env, json_string(var));
+    }
     struct vp_remote *agent;
     if (vp_remote_open(r.sock, ANSWER_MS, &agent, &err) < 0) {
         json_decref(words);
+        json_decref(env);
         return vp_err_report(&err);
     }
     r.fd = vp_remote_fd(agent);
     r.rd = vp_remote_reader(agent);
-    rc = vp_proto_send(r.fd, json_pack("{s:s, s:o}", "op", "exec", "argv", words), &err);
+    rc = vp_proto_send(r.fd, json_pack("{s:s, s:o, s:o}", "op", "exec", "argv", words, "env", env),
+                       &err);
     if (rc == 0)
         rc = relay_events(&r, &err);
     vp_remote_close(agent);

@@ -105,9 +105,13 @@ struct vp_exp_fields {
 };
 
 /* Whether an appliance with these fields runs on another machine. */
+static inline bool vp_exp_host_remote(const char *host)
+{
+    return host[0] != '\0' && strcmp(host, "local") != 0;
+}
 static inline bool vp_exp_remote(const struct vp_exp_fields *f)
 {
-    return f->host[0] != '\0' && strcmp(f->host, "local") != 0;
+    return vp_exp_host_remote(f->host);
 }
 extern const struct vp_opt vp_exp_fields_opts[];
 
@@ -140,6 +144,7 @@ struct vp_exp_load_fields {
     char cpus[VP_STR_MAX];   /* the generator's pinning; empty = float */
     int64_t weight;          /* the generator's CPU weight */
     bool background;         /* runs while the other loads do, then stopped */
+    char host[VP_STR_MAX];   /* the generators' machine: as an appliance's host */
 };
 extern const struct vp_opt vp_exp_load_opts[];
 

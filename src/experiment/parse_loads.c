@@ -21,6 +21,10 @@ const struct vp_opt vp_exp_load_opts[] = {
      "the generator's CPU weight: high, so that appliances, not it, run short of CPU", false},
     {"background", VP_OPT_BOOL, offsetof(struct vp_exp_load_fields, background), NULL, 0, 0, NULL,
      "traffic next to the measured loads: stopped (SIGUSR1) when they end", false},
+    {"host", VP_OPT_STRING, offsetof(struct vp_exp_load_fields, host), NULL, 0, 0, NULL,
+     "the machine its generators run on: local (default) or one of hosts: (a load host), "
+     "whose runs go straight into the store (then a PostgreSQL one)",
+     false},
     VP_OPT_END,
 };
 
@@ -40,6 +44,7 @@ static bool name_taken(const struct vp_experiment *e, const char *name)
 static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
 {
     int rc;
+    bool weight_given = false;
     if (m->type != YAML_MAPPING_NODE)
         return vp_parse_at(p, m, "loads: each entry must be a mapping, got %s",
                            vp_parse_kind_name(m));
@@ -52,6 +57,10 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
         if ((rc = vp_parse_want_scalar(p, k, "key")) < 0)
             return rc;
         rc = vp_parse_set_opt(p, vp_exp_load_opts, &l->f, vp_parse_scalar(k), v);
+        weight_given |= rc == 0 && strcmp(vp_parse_scalar(k), "weight") == 0;
+        if (rc == 0 && strcmp(vp_parse_scalar(k), "host") == 0 &&
+            (rc = vp_exp_check_host(p->exp, l->f.host, p->err)) < 0)
+            return vp_parse_at_opt(p, vp_parse_mark_of(v));
         if (rc == -ENOENT)
             rc = vp_parse_add_opt_or_options(p, l->opts, &l->nopts, k, v);
         if (rc < 0)
@@ -77,6 +86,15 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
     if (name_taken(p->exp, l->f.name))
         return vp_parse_at(p, m, "name \"%s\" used twice (appliances and loads share names)",
                            l->f.name);
+    bool remote = vp_exp_host_remote(l->f.host);
+    if (remote && l->driver->privileged)
+        return vp_parse_at(p, m, "load %s: %s builds its test bed on this machine: no host",
+                           l->f.name, l->driver->name);
+    if (remote && (l->f.cpus[0] || weight_given))
+        return vp_parse_at(p, m,
+                           "load %s: on host %s its generators run outside virtperf's cgroups: "
+                           "no cpus or weight",
+                           l->f.name, l->f.host);
     if (l->driver->serves == NULL) { /* a test bed of its own: one generator per point */
         if (l->f.target[0])
             return vp_parse_at(p, m,
@@ -98,6 +116,13 @@ static int parse_load(struct parse *p, yaml_node_t *m, struct vp_exp_load *l)
                            l->driver->name, l->driver->serves->name, t->f.name,
                            t->f.role == VP_ROLE_APP ? "serves as" : "is",
                            t->serves ? t->serves->name : vp_exp_role_names[t->f.role]);
+    /* a server here is addressed as this machine sees it (loopback, a
+     * bridge of its own): another host cannot reach it */
+    if (remote && !vp_exp_remote(&t->f))
+        return vp_parse_at(p, m,
+                           "load %s: on host %s it cannot reach %s, which runs on this machine: "
+                           "put the target on a host of hosts: too",
+                           l->f.name, l->f.host, t->f.name);
     return vp_parse_check_opts(p, &l->driver->options, l->driver->reserved, l->driver->command,
                                "a load field", l->opts, l->nopts);
 }

@@ -90,9 +90,13 @@ static void print_generator(void *arg, const struct vp_exp_load *l, const struct
 {
     char buf[1024];
     load_text(l, in, buf, sizeof buf);
-    fprintf(arg, "  load %-8s -> %s, generator cpus=%s weight=%lld: %s\n", l->f.name,
-            in ? in->name : "its own test bed", l->f.cpus[0] ? l->f.cpus : "float",
-            (long long)l->f.weight, buf);
+    if (vp_exp_host_remote(l->f.host))
+        fprintf(arg, "  load %-8s -> %s, generator host=%s: %s\n", l->f.name,
+                in ? in->name : "its own test bed", l->f.host, buf);
+    else
+        fprintf(arg, "  load %-8s -> %s, generator cpus=%s weight=%lld: %s\n", l->f.name,
+                in ? in->name : "its own test bed", l->f.cpus[0] ? l->f.cpus : "float",
+                (long long)l->f.weight, buf);
 }
 
 static void json_generator(void *arg, const struct vp_exp_load *l, const struct vp_instance *in)
@@ -105,6 +109,7 @@ static void json_generator(void *arg, const struct vp_exp_load *l, const struct 
     vp_json_string(j, "driver", l->driver->name);
     vp_json_string(j, "target", in ? in->name : NULL);
     vp_json_string(j, "cpus", l->f.cpus);
+    vp_json_string(j, "host", vp_exp_host_remote(l->f.host) ? l->f.host : NULL);
     vp_json_string(j, "command", buf);
     vp_json_object_end(j);
 }

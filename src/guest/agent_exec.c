@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@
 /* Fork argv with stdout and stderr on pipes, in a process group of its
  * own (set on both sides: a signal right after "started" finds it); the
  * child's cwd is the scratch disk when there is one. */
-static pid_t spawn(char **argv, int out[2], int err[2])
+static pid_t spawn(char **argv, const json_t *env, int out[2], int err[2])
 {
     pid_t pid = fork();
     if (pid > 0)
@@ -27,6 +28,11 @@ static pid_t spawn(char **argv, int out[2], int err[2])
     if (pid != 0)
         return pid;
     setpgid(0, 0);
+    /* the agent killed outright (another host's agent, whose SSH session
+     * was cut) takes its command with it: nothing is left running there */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1)
+        _exit(127);
     int null = open("/dev/null", O_RDONLY);
     dup2(null, 0);
     dup2(out[1], 1);
@@ -34,6 +40,11 @@ static pid_t spawn(char **argv, int out[2], int err[2])
     if (chdir("/scratch") < 0 && chdir("/tmp") < 0)
         _exit(127);
     signal(SIGPIPE, SIG_DFL);
+    size_t i;
+    json_t *var;
+    json_array_foreach(env, i, var) /* virtperf's own variables only */
+        if (json_is_string(var) && strncmp(json_string_value(var), "VIRTPERF_", 9) == 0)
+            putenv((char *)json_string_value(var));
     execvp(argv[0], argv);
     dprintf(2, "virtperf-guest: %s: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -114,7 +125,7 @@ int agent_exec(struct agent_session *s, const json_t *req)
         close(out[1]);
         return send_error(s, &err);
     }
-    pid_t pid = spawn(argv, out, errp);
+    pid_t pid = spawn(argv, json_object_get(req, "env"), out, errp);
     int e = errno;
     close(out[1]);
     close(errp[1]);

@@ -14,7 +14,8 @@
  *                                             {"ev":"verified","round":i,"metrics":[..],
  *                                               "before_s":..,"verify_s":..}
  *   {"op":"teardown"}                         {"ev":"teardown"}
- *   {"op":"exec","argv":[..]}                 {"ev":"started","pid":p}
+ *   {"op":"exec","argv":[..],                 {"ev":"started","pid":p}
+ *     "env":["VIRTPERF_..=..",..]}
  *                                             {"ev":"out","fd":1|2,"data":BASE64}...
  *                                             {"ev":"exit","status":s}
  *   {"op":"signal","signal":n}                (to the process of exec)

@@ -28,6 +28,7 @@
 #include "run/hostcpu.h"
 #include "run/runner_priv.h"
 #include "run/ssh_hosts.h"
+#include "store/db.h"
 
 #define POLL_MS          200
 #define IDLE_SETTLE_NS   500000000ull
@@ -64,8 +65,9 @@ static const struct vp_platform_ops *ops_of(const struct vp_runner_cfg *cfg,
     return find_ops(cfg, vp_exp_remote(&in->f) ? "host" : pt->s.platform);
 }
 
-/* Load generators run on the host, each in a native appliance of its own
- * (pinned as the load says; profiled like the rest). */
+/* Load generators run on this machine, each in a native appliance of its
+ * own (pinned as the load says; profiled like the rest), or on the load's
+ * host as that machine's processes (platform host). */
 static void generator_spec(const struct vp_exp_load *l, const struct vp_instance *server, int index,
                            struct vp_appliance_spec *spec)
 {
@@ -77,26 +79,43 @@ static void generator_spec(const struct vp_exp_load *l, const struct vp_instance
     else if ((size_t)snprintf(name, sizeof name, "%s.%s", l->f.name, server->name) >= sizeof name)
         snprintf(name, sizeof name, "%s.%d", l->f.name, index);
     vp_appliance_spec_init(spec, name);
+    if (vp_exp_host_remote(l->f.host)) {
+        snprintf(spec->host, sizeof spec->host, "%s", l->f.host);
+        return;
+    }
     snprintf(spec->cpus, sizeof spec->cpus, "%s", l->f.cpus);
     /* without cgroups (not root) a weight cannot be set: the generator floats */
     spec->weight = vp_cgroup_unsupported() ? spec->weight : l->f.weight;
 }
 
+static const struct vp_platform_ops *generator_ops(const struct vp_runner_cfg *cfg,
+                                                   const struct vp_exp_load *l)
+{
+    return find_ops(cfg, vp_exp_host_remote(l->f.host) ? "host" : "native");
+}
+
 static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_point *pt,
                                struct vp_err *err)
 {
-    const struct vp_platform_ops *native = find_ops(cfg, "native");
     int target[VP_EXP_MAX_INSTANCES];
     for (int l = 0; l < pt->nloads; l++) {
-        int n = vp_load_targets(pt, &pt->loads[l], target);
+        const struct vp_exp_load *load = &pt->loads[l];
+        const struct vp_platform_ops *ops = generator_ops(cfg, load);
+        int n = vp_load_targets(pt, load, target);
+        /* its generators write their runs into the store themselves (known
+         * when the run validates, not at a dry run's) */
+        if (cfg->st && vp_exp_host_remote(load->f.host) && !vp_db_is_url(vp_store_path(cfg->st)))
+            return vp_input_error(err,
+                                  "load %s on host %s: its runs are written there: the store "
+                                  "must be one that host reaches (--store postgresql://...), "
+                                  "not the file %s",
+                                  load->f.name, load->f.host, vp_store_path(cfg->st));
         for (int k = 0; k < n; k++) {
             struct vp_appliance_spec spec;
-            if (native == NULL)
-                return vp_input_error(err, "load %s: no native platform for its generator",
-                                      pt->loads[l].f.name);
-            generator_spec(&pt->loads[l], target[k] < 0 ? NULL : &pt->inst[target[k]], target[k],
-                           &spec);
-            int rc = native->validate ? native->validate(&spec, err) : 0;
+            if (ops == NULL)
+                return vp_input_error(err, "load %s: no platform for its generator", load->f.name);
+            generator_spec(load, target[k] < 0 ? NULL : &pt->inst[target[k]], target[k], &spec);
+            int rc = ops->validate ? ops->validate(&spec, err) : 0;
             if (rc < 0) {
                 vp_err_prefix(err, "load %s", pt->loads[l].f.name);
                 return rc;
@@ -339,7 +358,7 @@ static int make_slots(struct runner *r, const struct vp_point *pt, struct vp_err
             s->kind = SLOT_GENERATOR;
             s->load = &pt->loads[l];
             s->target = target[t];
-            s->ops = find_ops(r->cfg, "native");
+            s->ops = generator_ops(r->cfg, s->load);
         }
     }
     return 0;

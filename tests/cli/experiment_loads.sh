@@ -69,7 +69,7 @@ grep -q "runs virtperf workload run cpu-pi --preset small --rounds 100000 --warm
 expect_exit 0 "$VP" run "$data/load-sip.yaml" --dry-run --json
 jqe '.rounds | length == 2' "dry-run json points"
 jq -e --arg c "$cmd" '[.rounds[].loads] == [range(2) | [{load: "calls", driver: "sip-capacity",
-        target: "sip", cpus: "", command: $c}]]' "$work/out" >/dev/null ||
+        target: "sip", cpus: "", host: null, command: $c}]]' "$work/out" >/dev/null ||
     fail "dry-run json loads: $(jq -c '[.rounds[].loads]' "$work/out")"
 jqe '[.rounds[].appliances | map(.name + ":" + .role)] == [["sip:sip-server"],
         ["sip:sip-server", "pi-1:workload"]]' "dry-run json appliances" '[.rounds[].appliances]'

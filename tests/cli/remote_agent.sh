@@ -18,32 +18,21 @@
 # killed there mid-run fails its point naming the host. Needs root
 # (namespaces) and sshd (openssh-server).
 . "$(dirname "$0")/lib.sh"
-
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-sshd=/usr/sbin/sshd
-[[ -x $sshd ]] && command -v ssh >/dev/null || { echo "SKIP: openssh-server not installed"; exit 77; }
+. "$(dirname "$0")/ssh_lib.sh"
+ssh_lib_require
 
 ns=vpt-ssh-$$
 link=xts$$ # not a "vp" link: the load reaches the target as a declared host
 octet=$(($$ % 250 + 1))
 ip=10.252.$octet.2
-sshd_pid=
 cleanup() {
-    [[ -n $sshd_pid ]] && kill "$sshd_pid" 2>/dev/null
+    stop_sshds
     ip netns del "$ns" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-nothing_left_there() { # within 10 s, no process in the target but sshd
-    local left
-    for _ in $(seq 100); do
-        left=$(ip netns pids "$ns" | grep -vx "$sshd_pid" || true)
-        [[ -z $left ]] && return 0
-        sleep 0.1
-    done
-    fail "left running on the target: $(xargs -r ps -o pid=,args= -p <<<"$left")"
-}
+nothing_left_there() { nothing_left_in "$ns"; }
 
 # the target: a namespace joined to this one by a veth, sshd listening there
 ip netns add "$ns"
@@ -53,42 +42,12 @@ ip link set "$link" up
 ip -n "$ns" addr add "$ip/30" dev eth0
 ip -n "$ns" link set eth0 up
 ip -n "$ns" link set lo up
-ssh-keygen -q -t ed25519 -N '' -C vpt-host -f "$work/hostkey"
-ssh-keygen -q -t ed25519 -N '' -C vpt-client -f "$work/id"
-ssh-keygen -q -t ed25519 -N '' -C vpt-stranger -f "$work/stranger"
-cp "$work/id.pub" "$work/authorized_keys"
-echo "$ip $(cut -d' ' -f1,2 "$work/hostkey.pub")" >"$work/known_hosts"
-mkdir -p /run/sshd # its privilege separation directory, as the package makes it
-ip netns exec "$ns" "$sshd" -D -e -f /dev/null -h "$work/hostkey" -o "ListenAddress=$ip" \
-    -o Port=22 -o "AuthorizedKeysFile=$work/authorized_keys" -o StrictModes=no \
-    -o PermitRootLogin=prohibit-password -o UsePAM=no -o PidFile=none -o LogLevel=ERROR \
-    2>"$work/sshd.log" &
-sshd_pid=$!
-for name in target stranger; do
-    key=id
-    [[ $name == stranger ]] && key=stranger
-    cat >>"$work/ssh_config" <<EOF
-Host vpt-$name
-    HostName $ip
-    User root
-    IdentityFile $work/$key
-    IdentitiesOnly yes
-EOF
-done
-cat >>"$work/ssh_config" <<EOF
-Host *
-    UserKnownHostsFile $work/known_hosts
-    GlobalKnownHostsFile /dev/null
-    StrictHostKeyChecking yes
-    ConnectTimeout 5
-EOF
-export VIRTPERF_SSH_CONFIG=$work/ssh_config VIRTPERF_REMOTE_AGENT=$VP # virtperf agent --stdio there
-for _ in $(seq 100); do
-    ssh -F "$work/ssh_config" -o BatchMode=yes vpt-target true 2>/dev/null && break
-    kill -0 "$sshd_pid" 2>/dev/null || fail "sshd ended: $(cat "$work/sshd.log")"
-    sleep 0.1
-done
-ssh -F "$work/ssh_config" -o BatchMode=yes vpt-target true || fail "sshd does not answer: $(cat "$work/sshd.log")"
+ssh_lib_keys
+start_sshd "$ns" "$ip"
+ssh_alias vpt-target "$ip"
+ssh_alias vpt-stranger "$ip" stranger
+ssh_lib_defaults
+wait_ssh vpt-target
 
 # a command there: its output, its stderr and its status come back
 expect_exit 3 "$VP" guest-exec --agent ssh:vpt-target -- sh -c 'ip -o -4 addr show dev eth0; echo said >&2; exit 3'

@@ -13,37 +13,13 @@
 # (exit 2) that never show the URL's password. Needs root (the server runs
 # as the postgres user).
 . "$(dirname "$0")/lib.sh"
-
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (the server runs as postgres)"; exit 77; }
-pg_bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
-[[ -n $pg_bin && -x $pg_bin/initdb ]] && command -v psql >/dev/null ||
-    { echo "SKIP: postgresql not installed"; exit 77; }
+. "$(dirname "$0")/pg_lib.sh"
+pg_require
 data=$(cd "$(dirname "$0")/../data/experiments" && pwd)
-
-# the server: its socket in a folder containers may bind, no TCP at all
-pg=$(mktemp -d /tmp/vp-pg.XXXXXX)
-pg_pid=
-cleanup() {
-    if [[ -n $pg_pid ]]; then
-        kill -INT "$pg_pid" 2>/dev/null # fast shutdown
-        for _ in $(seq 100); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    rm -rf "$work" "$pg"
-}
-trap cleanup EXIT
-chmod 755 "$pg"
-chown postgres "$pg"
-port=$((20000 + $$ % 20000))
-runuser -u postgres -- "$pg_bin/initdb" -D "$pg/data" -A trust -U vp --no-sync >"$pg/initdb.log" ||
-    fail "initdb: $(tail -3 "$pg/initdb.log")"
-runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg/data" -l "$pg/log" -w -o \
-    "-k $pg -p $port -c listen_addresses='' -c fsync=off -c max_connections=60" start >/dev/null ||
-    fail "postgres did not start: $(tail -3 "$pg/log")"
-pg_pid=$(head -1 "$pg/data/postmaster.pid")
-psql_() { psql -X -q -A -t -h "$pg" -p "$port" -U vp "$@"; }
-psql_ -d postgres -c 'CREATE DATABASE virtperf' -c 'CREATE DATABASE other' >/dev/null
-url="postgresql://vp@/virtperf?host=$pg&port=$port"
-export VIRTPERF_STORE=$url
+trap 'stop_postgres; rm -rf "$work"' EXIT
+start_postgres
+psql_ -d postgres -c 'CREATE DATABASE other' >/dev/null
+export VIRTPERF_STORE=$pg_url
 q() { psql_ -d virtperf -c "$1"; }
 
 # --- a workload run: stored, and its figures recomputed from the rows -------
@@ -121,13 +97,13 @@ expect_exit 0 "$VP" results list
 # --- bad stores: one line, exit 2, no password shown ------------------------
 psql_ -d other -c "CREATE TABLE virtperf_schema (version INTEGER NOT NULL);
     INSERT INTO virtperf_schema VALUES (9999)" >/dev/null
-expect_exit 2 "$VP" results list --store "postgresql://vp@/other?host=$pg&port=$port"
+expect_exit 2 "$VP" results list --store "postgresql://vp@/other?host=$pg&port=$pg_port"
 expect_one_line_error "schema version 9999 is newer than this virtperf"
-expect_exit 2 "$VP" results list --store "postgresql://vp:s3cret@/virtperf?host=$pg/none&port=$port"
+expect_exit 2 "$VP" results list --store "postgresql://vp:s3cret@/virtperf?host=$pg/none&port=$pg_port"
 expect_one_line_error "cannot open"
 ! grep -q s3cret "$work/err" || fail "the password was shown: $(cat "$work/err")"
 grep -q "postgresql://vp:\*\*\*@/virtperf" "$work/err" || fail "the store not named: $(cat "$work/err")"
-expect_exit 2 "$VP" results list --store "postgresql://vp@/virtperf?host=$pg&port=$port&nonsense=1"
+expect_exit 2 "$VP" results list --store "postgresql://vp@/virtperf?host=$pg&port=$pg_port&nonsense=1"
 expect_one_line_error "nonsense"
 [[ -z $(ls -A "$VIRTPERF_RUNDIR") ]] || fail "journal left: $(ls -A "$VIRTPERF_RUNDIR")"
 echo ok
