@@ -121,8 +121,9 @@ static int guest_exec_main(int argc, char **argv)
     for (int k = i + 1; k < argc; k++)
         json_array_append_new(words, json_string(argv[k]));
     /* what virtperf's commands read from their environment that must hold
-     * there too: the targets a generator may send to (net/target.h) */
-    static const char *const forwarded[] = {"VIRTPERF_TARGETS"};
+     * there too: the targets a generator may send to (net/target.h), a time
+     * host's key (through the channel, never on a command line) */
+    static const char *const forwarded[] = {"VIRTPERF_TARGETS", "VIRTPERF_TIME_KEY"};
     for (size_t k = 0; k < sizeof forwarded / sizeof forwarded[0]; k++) {
         const char *v = getenv(forwarded[k]);
         char var[4096];

@@ -22,7 +22,9 @@ static const struct vp_opt ts_opt_table[] = {
     {"listen", VP_OPT_STRING, offsetof(struct ts_opts, listen), "127.0.0.1:7807", 0, 0, NULL,
      "ADDR:PORT to receive marks on (port 0: any free port, printed on stderr)", false},
     {"key-file", VP_OPT_PATH, offsetof(struct ts_opts, key_file), NULL, 0, 0, NULL,
-     "the run key: 32 raw bytes or 64 hex digits, mode 600 (required)", false},
+     "the run key: 32 raw bytes or 64 hex digits, mode 600 (required, unless "
+     "$VIRTPERF_TIME_KEY holds the 64 digits)",
+     false},
     {"store", VP_OPT_OUTPUT, offsetof(struct ts_opts, store), NULL, 0, 0, NULL,
      "record accepted marks in this results store (table timing_marks) [default $VIRTPERF_STORE "
      "or ~/.local/share/virtperf/results.db]",
@@ -79,7 +81,10 @@ static int timeserver_main(int argc, char **argv)
     if ((rc = vp_opt_defaults(ts_opt_table, &o, &err)) < 0 ||
         (rc = vp_opt_parse_argv(sets, 1, argc - 1, argv + 1, pos, 0, &npos, &err)) < 0)
         goto out;
-    if (o.key_file[0] == 0) {
+    /* the key from the environment: a time host's server, started by a
+     * runner on another machine, gets it through the agent's channel */
+    const char *env_key = getenv("VIRTPERF_TIME_KEY");
+    if (o.key_file[0] == 0 && (env_key == NULL || env_key[0] == '\0')) {
         rc = vp_input_error(&err, "timeserver: --key-file is required");
         goto out;
     }
@@ -92,8 +97,11 @@ static int timeserver_main(int argc, char **argv)
         snprintf(store, sizeof store, "%s", o.store);
     else
         vp_store_default_path(store, sizeof store);
-    if ((rc = vp_probe_key_load(o.key_file, &cfg.key, &err)) < 0 ||
-        (rc = vp_timeserver_open(&cfg, &ts, &err)) < 0)
+    if (o.key_file[0])
+        rc = vp_probe_key_load(o.key_file, &cfg.key, &err);
+    else if (!vp_probe_key_parse((const uint8_t *)env_key, strlen(env_key), &cfg.key))
+        rc = vp_input_error(&err, "timeserver: $VIRTPERF_TIME_KEY: want 64 hex digits");
+    if (rc < 0 || (rc = vp_timeserver_open(&cfg, &ts, &err)) < 0)
         goto out;
     fprintf(stderr, "timeserver: listening on %s\n", vp_timeserver_address(ts));
     fflush(stderr);

@@ -1,6 +1,7 @@
 #include "experiment/exp_store.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,4 +378,33 @@ void vp_exp_data_free(struct vp_exp_data *d)
     free(d->status);
     free(d->started_at);
     memset(d, 0, sizeof *d);
+}
+
+int vp_exp_store_host_fact(struct vp_store *st, int64_t id, const char *key, const char *json,
+                           struct vp_err *err)
+{
+    struct vp_stmt *q;
+    int rc = vp_store_prepare(st, "SELECT host FROM experiments WHERE id = ?1", &q, err);
+    if (rc < 0)
+        return rc;
+    vp_db_bind_int64(q, 1, id);
+    json_t *host = vp_db_step(q) == VP_DB_ROW ? json_loads(vp_db_column_text(q, 0), 0, NULL) : NULL;
+    vp_db_finalize(q);
+    if (!json_is_object(host)) {
+        json_decref(host);
+        host = json_object();
+    }
+    json_object_set_new(host, key, json_loads(json, JSON_DECODE_ANY, NULL));
+    char *text = json_dumps(host, JSON_COMPACT);
+    json_decref(host);
+    if (text == NULL)
+        return vp_run_error(err, ENOMEM, "host facts");
+    rc = vp_store_prepare(st, "UPDATE experiments SET host = ?1 WHERE id = ?2", &q, err);
+    if (rc == 0) {
+        vp_db_bind_text(q, 1, text);
+        vp_db_bind_int64(q, 2, id);
+        rc = step_done(st, q, "host facts", err);
+    }
+    free(text);
+    return rc;
 }

@@ -72,4 +72,8 @@ struct vp_exp_data {
 int vp_exp_store_load(struct vp_store *st, int64_t id, struct vp_exp_data *d, struct vp_err *err);
 void vp_exp_data_free(struct vp_exp_data *d);
 
+/* Set key of the experiment's host facts (a JSON object) to json. */
+int vp_exp_store_host_fact(struct vp_store *st, int64_t id, const char *key, const char *json,
+                           struct vp_err *err);
+
 #endif

@@ -187,6 +187,10 @@ struct vp_experiment {
     char path[VP_STR_MAX];
     struct vp_exp_host hosts[VP_EXP_MAX_HOSTS];
     int nhosts;
+    /* the host whose name the file's timeserver gave (HOST:PORT): the time
+     * host, where the runner starts the time server for the experiment; s.
+     * timeserver then holds its address; empty: a server already running */
+    char time_host[64];
     struct vp_exp_settings s;
     struct vp_exp_app apps[VP_EXP_MAX_APPS];
     int napps;

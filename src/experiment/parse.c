@@ -533,6 +533,8 @@ static int parse_root(struct parse *p, yaml_node_t *root)
         rc = vp_parse_at(p, root, "no appliances: list them under \"appliances:\"");
     if (rc == 0 && hosts) /* before the appliances, which name them */
         rc = vp_parse_hosts(p, hosts);
+    if (rc == 0 && hosts && p->exp->s.timeserver[0])
+        rc = vp_parse_time_host(p, root);
     if (rc == 0 && apps)
         rc = parse_appliances(p, apps);
     if (rc == 0 && loads)

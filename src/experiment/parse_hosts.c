@@ -7,7 +7,9 @@
  * Each is reached by the system's OpenSSH client (guest/ssh.h); the runner
  * writes what is declared here into an SSH configuration of the run's
  * (Host NAME, HostName, User, Port, IdentityFile), ahead of the user's own.
- * An appliance's host: names one of them, or "local" (this machine). */
+ * An appliance's host: names one of them, or "local" (this machine); so may
+ * the timeserver setting (NAME:PORT): the time host, where the runner starts
+ * the time server. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,4 +143,26 @@ int vp_exp_check_host(const struct vp_experiment *e, const char *host, struct vp
                               e->hosts[i].name);
     }
     return vp_input_error(err, "host \"%s\": not one of hosts: (%slocal)", host, names);
+}
+
+int vp_parse_time_host(struct parse *p, yaml_node_t *root)
+{
+    struct vp_experiment *e = p->exp;
+    const char *colon = strrchr(e->s.timeserver, ':');
+    for (int i = 0; colon && i < e->nhosts; i++) {
+        const struct vp_exp_host *h = &e->hosts[i];
+        if (strlen(h->name) != (size_t)(colon - e->s.timeserver) ||
+            strncmp(h->name, e->s.timeserver, strlen(h->name)) != 0)
+            continue;
+        int port = atoi(colon + 1);
+        if (port < 1 || port > 65535)
+            return vp_parse_at(p, root,
+                               "timeserver %s: a time server started on host %s needs a port",
+                               e->s.timeserver, h->name);
+        snprintf(e->time_host, sizeof e->time_host, "%s", h->name);
+        snprintf(e->s.timeserver, sizeof e->s.timeserver,
+                 strchr(h->address, ':') ? "[%s]:%d" : "%s:%d", h->address, port);
+        return 0;
+    }
+    return 0;
 }

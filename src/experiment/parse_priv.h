@@ -65,6 +65,9 @@ int vp_parse_presets(struct parse *p, yaml_node_t *v, yaml_node_t *root);
 
 /* parse_hosts.c: hosts: {NAME: {ssh: ..., identity: ...}} */
 int vp_parse_hosts(struct parse *p, yaml_node_t *v);
+/* timeserver: HOST:PORT naming one of hosts: makes it the time host (its
+ * address put in the setting). */
+int vp_parse_time_host(struct parse *p, yaml_node_t *root);
 
 /* parse_loads.c */
 int vp_parse_loads(struct parse *p, yaml_node_t *v);

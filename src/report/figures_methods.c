@@ -37,6 +37,34 @@ static int fact_rows(struct vp_store *st, const char *sql, int64_t id, struct vp
     return rc == VP_DB_DONE ? 0 : vp_store_sql_error(st, err, "reading the store");
 }
 
+/* A row per other host of the experiment: its clock against this machine's
+ * and, with a time host, against the time host's (run/remote_hosts.h). */
+static void clock_rows(json_t *hosts, struct vp_json *j)
+{
+    const char *name;
+    json_t *h;
+    json_object_foreach(hosts, name, h)
+    {
+        if (!json_is_object(h))
+            continue;
+        json_t *off = json_object_get(h, "clock_offset_s");
+        json_t *rtt = json_object_get(h, "clock_rtt_s");
+        json_t *to_time = json_object_get(h, "offset_to_time_host_s");
+        char text[256] = "";
+        int n = 0;
+        if (json_is_number(off))
+            n = snprintf(text, sizeof text, "%+.6f s to this machine (round trip %.6f s)",
+                         json_number_value(off), json_number_value(rtt));
+        if (json_is_number(to_time))
+            snprintf(text + n, sizeof text - (size_t)n, "%s%+.6f s to the time host", n ? ", " : "",
+                     json_number_value(to_time));
+        vp_fig_row_begin(j);
+        vp_fig_cell(j, "clock of %s", name);
+        vp_fig_cell(j, "%s", text[0] ? text : "-");
+        vp_fig_row_end(j);
+    }
+}
+
 /* A row per key of the experiment's host facts (a JSON object): strings as
  * they are, anything else as compact JSON. */
 static int host_rows(struct vp_store *st, int64_t id, struct vp_json *j, struct vp_err *err)
@@ -55,6 +83,10 @@ static int host_rows(struct vp_store *st, int64_t id, struct vp_json *j, struct 
     json_t *v;
     json_object_foreach(host, key, v)
     {
+        if (strcmp(key, "hosts") == 0 && json_is_object(v)) {
+            clock_rows(v, j);
+            continue;
+        }
         char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         vp_fig_row_begin(j);
         vp_fig_cell(j, "host %s", key);

@@ -27,6 +27,7 @@
 #include "rtp/addr.h"
 #include "run/hostcpu.h"
 #include "run/runner_priv.h"
+#include "run/remote_hosts.h"
 #include "run/ssh_hosts.h"
 #include "store/db.h"
 
@@ -195,6 +196,14 @@ static int user_possible(const struct vp_platform_ops *ops, const char *user, st
 
 int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
 {
+    /* the time host's server records marks in the store itself (the store
+     * is known when the run validates, not at a dry run's) */
+    if (cfg->exp->time_host[0] && cfg->st && !vp_db_is_url(vp_store_path(cfg->st)))
+        return vp_input_error(err,
+                              "timeserver on host %s: it records its marks in the store: the "
+                              "store must be one that host reaches (--store postgresql://...), "
+                              "not the file %s",
+                              cfg->exp->time_host, vp_store_path(cfg->st));
     for (int p = 0; p < cfg->plan->npoints; p++) {
         const struct vp_point *pt = &cfg->plan->points[p];
         const struct vp_platform_ops *ops = find_ops(cfg, pt->s.platform);
@@ -624,8 +633,14 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
         return rc;
     *exp_id = r.exp_id;
     struct vp_ssh_hosts hosts = {0};
+    struct vp_time_host time_host = {0};
     if ((rc = vp_journal_open(&r.journal, err)) == 0) {
         rc = vp_ssh_hosts_begin(cfg->exp, &hosts, err);
+        if (rc == 0)
+            rc = vp_remote_hosts_facts(cfg->exp, cfg->st, r.exp_id, err);
+        if (rc == 0)
+            rc = vp_time_host_start(cfg->exp, find_ops(cfg, "host"), r.journal,
+                                    vp_store_path(cfg->st), &time_host, err);
         for (int p = 0; rc == 0 && p < cfg->plan->npoints; p++) {
             const struct vp_point *pt = &cfg->plan->points[p];
             if (pt->warning[0])
@@ -633,6 +648,7 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
             rc = one_point(&r, pt, err);
             r.work_done += point_work(cfg->exp, pt);
         }
+        vp_time_host_stop(&time_host);
         vp_ssh_hosts_end(&hosts);
         vp_journal_close(r.journal);
     }

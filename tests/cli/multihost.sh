@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Several machines (issue 17): network namespaces of this test's, each with
-# an OpenSSH server, stand for a target host and a load host on one LAN with
-# this machine (a bridge of the test's, not virtperf's); the store is a
+# an OpenSSH server, stand for a target, a load and a time host on one LAN
+# with this machine (a bridge of the test's, not virtperf's); the store is a
 # PostgreSQL server of the test's. A SIP experiment runs across them: its
-# sip-server appliance on the target, its sip-uac load's generator on the
-# load host, which writes its run into the store from there. Checked: the
-# generator ran in the load host's namespace, its calls reached the server
-# and its run is the point's; a remote load with a file store, a remote
+# sip-server appliance and a workload on the target, a workload here, its
+# sip-uac load's generator on the load host, which writes its run into the
+# store from there, and the time server on the time host, which records the
+# workloads' round marks there. Checked: the generator ran in the load
+# host's namespace, its calls reached the server and its run is the point's;
+# every round has its external time from the time host; each host's clock
+# offset to this machine and to the time host is in the experiment's facts
+# and its report; a remote load or time server with a file store, a remote
 # load against a server on this machine and pinning a remote generator are
 # one-line input errors; the load host's agent killed mid-run fails the
 # point naming the load and the host, and nothing is left on any host.
@@ -19,7 +23,7 @@ pg_require
 octet=$(($$ % 250 + 1))
 lan=10.248.$octet
 br=xbr$$
-names=(target load)
+names=(target load time)
 cleanup() {
     stop_sshds
     for n in "${names[@]}"; do ip netns del "vpt-$n-$$" 2>/dev/null; done
@@ -51,17 +55,24 @@ start_postgres
 export VIRTPERF_STORE=$pg_url
 q() { psql_ -d virtperf -c "$1"; }
 
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/key"
+chmod 600 "$work/key"
 cat >"$work/exp.yaml" <<EOF
 name: multihost
 platform: native
-rounds: 1
+rounds: 2
 warmup: 0
 profile-interval: 0
+timeserver: timehost:7807
+key-file: $work/key
 hosts:
   target: {ssh: "root@$lan.2", identity: $work/id}
   loadhost: {ssh: "root@$lan.3", identity: $work/id}
+  timehost: {ssh: "root@$lan.4", identity: $work/id}
 appliances:
   - {name: sip, role: sip-server, host: target}
+  - {name: here, workload: cpu-pi, preset: small}
+  - {name: there, workload: cpu-pi, preset: small, host: target}
 loads:
   - {name: calls, driver: sip-uac, target: sip, duration: 2s, rate: 20, host: loadhost}
 EOF
@@ -93,13 +104,33 @@ load_run=$(q "SELECT run_id FROM point_loads WHERE experiment_id = $exp AND load
     fail "the load's calls: $(q "SELECT * FROM sip_runs WHERE id = $load_run")"
 [[ $(q "SELECT address FROM point_services WHERE experiment_id = $exp") == "$lan.2:"* ]] ||
     fail "the server's address: $(q "SELECT * FROM point_services")"
-expect_exit 0 "$VP" results experiment "$exp"
-grep -q "sip-uac calls (sip)" "$work/out" || grep -q "calls" "$work/out" || fail "results: $(cat "$work/out")"
+# every measured round timed by the time host's clock too, its marks recorded there
+runs=$(q "SELECT string_agg(run_id::text, ',') FROM point_runs WHERE experiment_id = $exp")
+rounds=$(q "SELECT count(*) FROM rounds WHERE run_id IN ($runs)")
+[[ $rounds -ge 2 && $(q "SELECT count(*) FROM timing_rounds WHERE run_id IN ($runs) AND external_s > 0") -eq $rounds ]] ||
+    fail "external times: $(q "SELECT run_id, round, internal_s, external_s FROM timing_rounds")"
+[[ $(q "SELECT count(DISTINCT run_token) FROM timing_marks") -eq 2 ]] ||
+    fail "the time host's marks: $(q "SELECT run_token, appliance, kind FROM timing_marks")"
+# the clocks: here all are this machine's, so every offset is within its round trip
+host=$(q "SELECT host FROM experiments WHERE id = $exp")
+jq -e '.hosts.time_host == "timehost" and ([.hosts | to_entries[] | select(.key != "time_host")
+        | .value.offset_to_time_host_s | fabs < 0.05] | length == 4)
+        and ([.hosts.target, .hosts.loadhost, .hosts.timehost] | all(.clock_rtt_s > 0))' \
+    <<<"$host" >/dev/null || fail "host facts: $host"
+expect_exit 0 "$VP" report "$exp" -o "$work/report.html"
+report_data "$work/report.html" | jq -e '[.. | arrays | select(.[0] == "clock of loadhost") | .[1]
+        | test("s to this machine \\(round trip [0-9.]+ s\\), [-+][0-9.]+ s to the time host")] == [true]' >/dev/null ||
+    fail "the report's clock rows: $(report_data "$work/report.html" | jq -c '[.. | arrays | select(.[0] | tostring | startswith("clock"))]')"
 for n in "${names[@]}"; do nothing_left_in "vpt-$n-$$"; done
 
 # --- what cannot be done: one line, exit 2, nothing made ---------------------
 expect_exit 2 "$VP" run "$work/exp.yaml" --store "$work/file.db"
+expect_one_line_error "timeserver on host timehost: it records its marks in the store: the store must be one that host reaches"
+sed '/^timeserver:/d; /^key-file:/d' "$work/exp.yaml" >"$work/nots.yaml"
+expect_exit 2 "$VP" run "$work/nots.yaml" --store "$work/file.db"
 expect_one_line_error "load calls on host loadhost: its runs are written there: the store must be one that host reaches"
+[[ ! -e $work/file.db ]] || [[ $(sqlite3 "$work/file.db" "SELECT count(*) FROM experiments") -eq 0 ]] ||
+    fail "a refused run stored an experiment"
 sed 's/, host: target}/}/' "$work/exp.yaml" >"$work/bad.yaml"
 expect_exit 2 "$VP" run "$work/bad.yaml"
 expect_one_line_error "bad.yaml:[0-9]*:[0-9]*: load calls: on host loadhost it cannot reach sip, which runs on this machine"
@@ -108,7 +139,7 @@ expect_exit 2 "$VP" run "$work/bad.yaml"
 expect_one_line_error "load calls: on host loadhost its generators run outside virtperf's cgroups"
 
 # --- the load host's agent killed mid-run ------------------------------------
-sed 's/duration: 2s/duration: 60s/' "$work/exp.yaml" >"$work/long.yaml"
+sed 's/duration: 2s/duration: 60s/' "$work/nots.yaml" >"$work/long.yaml"
 "$VP" run "$work/long.yaml" --json >"$work/long.out" 2>"$work/long.err" &
 runner=$!
 agents=
