@@ -12,8 +12,9 @@
 # offset to this machine and to the time host is in the experiment's facts
 # and its report; a remote load or time server with a file store, a remote
 # load against a server on this machine and pinning a remote generator are
-# one-line input errors; the load host's agent killed mid-run fails the
-# point naming the load and the host, and nothing is left on any host.
+# one-line input errors; the load host's agent killed mid-run is a failed
+# load of that point (named, stored without a run) and the run goes on to
+# its next point; nothing is left on any host.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ssh_lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
@@ -138,8 +139,13 @@ sed 's/host: loadhost}/host: loadhost, cpus: "0"}/' "$work/exp.yaml" >"$work/bad
 expect_exit 2 "$VP" run "$work/bad.yaml"
 expect_one_line_error "load calls: on host loadhost its generators run outside virtperf's cgroups"
 
-# --- the load host's agent killed mid-run ------------------------------------
+# --- the load host's agent killed mid-run: a failed load, the run goes on ---
 sed 's/duration: 2s/duration: 60s/' "$work/nots.yaml" >"$work/long.yaml"
+cat >>"$work/long.yaml" <<EOF
+cases:
+  - {label: lost}
+  - {label: again, calls.duration: 2s}
+EOF
 "$VP" run "$work/long.yaml" --json >"$work/long.out" 2>"$work/long.err" &
 runner=$!
 agents=
@@ -151,11 +157,17 @@ for _ in $(seq 200); do
 done
 [[ -n $agents ]] || fail "no agent on the load host"
 kill -KILL $agents
-wait "$runner" && fail "the run went on as if nothing happened"
-jq -e '.end.status == "failed"' "$work/long.out" >/dev/null ||
-    fail "after the load host's agent died: $(jq -c .end "$work/long.out")"
-grep -q "load calls against sip" "$work/long.err" && grep -q "loadhost" "$work/long.err" ||
-    fail "the failure does not name the load and its host: $(cat "$work/long.err")"
+wait "$runner" || fail "the run did not go on: $(cat "$work/long.err")"
+exp=$(jq -r .start.experiment_id "$work/long.out")
+jq -e '.end.status == "complete" and ([.rounds[].status] == ["complete", "complete"])' \
+    "$work/long.out" >/dev/null || fail "after the load host's agent died: $(jq -c .end "$work/long.out")"
+grep -q "point 1: load calls against sip: the agent on loadhost .*a failed load; the run goes on" \
+    "$work/long.err" || fail "the lost load is not named: $(cat "$work/long.err")"
+[[ $(q "SELECT point || ':' || coalesce(run_id::text, 'none') FROM point_loads WHERE experiment_id = $exp
+        ORDER BY point" | tr '\n' ' ') =~ ^0:none\ 1:[0-9]+\ $ ]] ||
+    fail "the loads recorded: $(q "SELECT * FROM point_loads WHERE experiment_id = $exp")"
+expect_exit 0 "$VP" results experiment "$exp"
+grep -q "sip-uac sip (calls): failed (no run stored)" "$work/out" || fail "results: $(cat "$work/out")"
 for n in "${names[@]}"; do nothing_left_in "vpt-$n-$$"; done
 [[ -z $(find /tmp -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
 echo "multihost: ok"
