@@ -15,5 +15,5 @@ const struct vp_command vp_cmd_agent = {
     .name = "agent",
     .run = agent_main,
     .summary = "serve a runner on another host over SSH (--stdio: one session on stdin/stdout)",
-    .usage = "virtperf agent --stdio",
+    .usage = "virtperf agent --stdio [--tag TAG]",
 };

@@ -66,6 +66,8 @@ static int dispatch(struct agent_session *s, const json_t *req)
         return agent_exec(s, req);
     if (strcmp(op, "signal") == 0)
         return 0; /* for a command that has ended already */
+    if (strcmp(op, "usage") == 0)
+        return agent_usage(s, req);
     vp_input_error(&err, "unknown request \"%s\"", op);
     return agent_send(s, vp_proto_error(&err));
 }
@@ -131,10 +133,13 @@ int vp_guest_agent_main(int argc, char **argv)
     char path[VP_GUEST_PORTS][64];
     int nports = 0;
     signal(SIGPIPE, SIG_IGN); /* a host that goes mid-write is an error return */
-    if (argc == 2 && strcmp(argv[1], "--stdio") == 0)
+    /* --tag names the sessions of one appliance, for the usage request
+     * (agent_usage.c) to find them: nothing else reads it */
+    if ((argc == 2 || (argc == 4 && strcmp(argv[2], "--tag") == 0)) &&
+        strcmp(argv[1], "--stdio") == 0)
         return serve_stdio();
     if (argc > 1) {
-        fprintf(stderr, "virtperf-guest: usage: agent [--stdio]\n");
+        fprintf(stderr, "virtperf-guest: usage: agent [--stdio [--tag TAG]]\n");
         return 2;
     }
     for (int i = 0; i < VP_GUEST_PORTS; i++) {

@@ -40,6 +40,8 @@ void agent_teardown(struct agent_session *s);
 /* Run argv (req "argv"), relaying its output until it exits or the host
  * goes; returns when the process is gone. */
 int agent_exec(struct agent_session *s, const json_t *req);
+/* agent_usage.c: the CPU time of the agents with a tag and their processes */
+int agent_usage(struct agent_session *s, const json_t *req);
 
 /* `virtperf-guest agent`. */
 int vp_guest_agent_main(int argc, char **argv);

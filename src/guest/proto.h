@@ -19,6 +19,10 @@
  *                                             {"ev":"out","fd":1|2,"data":BASE64}...
  *                                             {"ev":"exit","status":s}
  *   {"op":"signal","signal":n}                (to the process of exec)
+ *   {"op":"usage","tag":T}                    {"ev":"usage","cpu_user_ns":u,
+ *                                               "cpu_system_ns":s,"agents":n}
+ *     (the agents started with --tag T and what runs under them: another
+ *     host's appliance, guest/ssh.h)
  *
  * An error is {"ev":"error","input":b,"message":".."}: input true for what
  * the user asked (exit 2), false for a failed run. The start and end events

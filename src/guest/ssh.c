@@ -1,6 +1,7 @@
 /* Agents of other hosts over OpenSSH: see ssh.h. */
 #include "guest/ssh.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +31,18 @@ bool vp_ssh_address(const char *address)
     return strncmp(address, "ssh:", 4) == 0;
 }
 
+/* A tag for the agent's command line (the appliance its sessions serve, for
+ * the usage request): letters, digits, '.', '_' and '-' only. */
+static bool tag_ok(const char *tag)
+{
+    if (tag == NULL || tag[0] == '\0' || strlen(tag) > 96)
+        return false;
+    for (const char *p = tag; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+            return false;
+    return true;
+}
+
 /* In the client's process: the channel as stdin and stdout, stderr to the
  * pipe, out of our session (a terminal's ^C is the runner's to handle:
  * the channel's end closing ends the client). */
@@ -37,6 +50,7 @@ static void exec_client(const char *dest, int channel, int said)
 {
     const char *config = getenv("VIRTPERF_SSH_CONFIG");
     const char *agent = getenv("VIRTPERF_REMOTE_AGENT");
+    const char *tag = getenv("VIRTPERF_AGENT_TAG");
     char *argv[16];
     int n = 0;
     argv[n++] = "ssh";
@@ -52,6 +66,10 @@ static void exec_client(const char *dest, int channel, int said)
     argv[n++] = (char *)(agent && agent[0] ? agent : "virtperf");
     argv[n++] = "agent";
     argv[n++] = "--stdio";
+    if (tag_ok(tag)) { /* the remote shell reads the command line: plain words only */
+        argv[n++] = "--tag";
+        argv[n++] = (char *)tag;
+    }
     argv[n] = NULL;
     setsid();
     if (dup2(channel, 0) < 0 || dup2(channel, 1) < 0 || dup2(said, 2) < 0)

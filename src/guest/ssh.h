@@ -12,7 +12,9 @@
  * $VIRTPERF_SSH_CONFIG names an ssh_config to use instead of the user's
  * (ssh -F); $VIRTPERF_REMOTE_AGENT the agent's command there (default
  * "virtperf", looked up in the remote PATH: `virtperf agent --stdio`;
- * virtperf-guest serves too, with the servers it carries only). */
+ * virtperf-guest serves too, with the servers it carries only);
+ * $VIRTPERF_AGENT_TAG, when set, is given to the agent as --tag (the
+ * appliance its session serves: platform/host.c reads their CPU time). */
 #ifndef VP_GUEST_SSH_H
 #define VP_GUEST_SSH_H
 

@@ -10,7 +10,9 @@
  * Field mapping: host is the SSH destination ([user@]host or a Host of the
  * SSH configuration); the processes run as that user, in no cgroup of
  * virtperf's, so cpus, weight, cap, memory and vcpus above 1 are refused
- * (not applied there yet); net means the host's own network: address() is the
+ * (not applied there yet); usage() is what the agent there reads of its
+ * sessions for this appliance (their agents carry its tag) and of what
+ * runs under them; net means the host's own network: address() is the
  * address ssh connects to (`ssh -G`'s hostname, made numeric), which the
  * loads' generators are allowed to send to (net/target.h). create() greets
  * the agent (its protocol version must be this virtperf's) and keeps what
@@ -25,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest/proto.h"
 #include "guest/remote.h"
 #include "guest/ssh.h"
 #include "platform/journal.h"
@@ -45,6 +48,8 @@ struct vp_appliance {
     pid_t pid[MAXPROCS];
     int proc_id[MAXPROCS];
     int nprocs;
+    char tag[VP_STR_MAX];            /* its relays' agents carry it (--tag): usage() finds them */
+    struct vp_remote *usage_session; /* opened at the first usage(), kept */
 };
 
 static const char *host_unsupported(void)
@@ -142,6 +147,7 @@ static int host_create(const struct vp_appliance_spec *s, struct vp_journal *j,
     a->spec = *s;
     a->j = j;
     snprintf(a->agent, sizeof a->agent, "ssh:%s", s->host);
+    snprintf(a->tag, sizeof a->tag, "vp%d-%s", (int)getpid(), s->name);
     struct vp_remote *r = NULL;
     if ((rc = resolve(a, err)) == 0 && (rc = vp_remote_open(a->agent, ANSWER_MS, &r, err)) == 0) {
         const char *facts = vp_remote_platform(r);
@@ -169,7 +175,10 @@ static int host_start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *p
     relay.argv = cl.argv;
     relay.caps = 0; /* the relay needs none; the process there runs as the SSH user */
     relay.user = false;
-    if ((rc = vp_spawn(a->j, &relay, NULL, NULL, pid, &a->proc_id[a->nprocs], err)) < 0)
+    setenv("VIRTPERF_AGENT_TAG", a->tag, 1); /* its ssh names it to the agent there */
+    rc = vp_spawn(a->j, &relay, NULL, NULL, pid, &a->proc_id[a->nprocs], err);
+    unsetenv("VIRTPERF_AGENT_TAG");
+    if (rc < 0)
         return rc;
     a->pid[a->nprocs++] = *pid;
     return 0;
@@ -185,12 +194,38 @@ static int host_stop(struct vp_appliance *a, struct vp_err *err)
     return 0;
 }
 
+/* Asked of the agent there over a session of its own (untagged, so not
+ * counted), kept for the next time; closed on any trouble, reopened then. */
 static int host_usage(struct vp_appliance *a, struct vp_appliance_usage *u, struct vp_err *err)
 {
     memset(u, 0, sizeof *u);
-    return vp_run_error(err, ENOTSUP,
-                        "appliance %s: the CPU time of another host's processes is not read yet",
-                        a->spec.name);
+    int rc = a->usage_session ? 0 : vp_remote_open(a->agent, ANSWER_MS, &a->usage_session, err);
+    if (rc == 0)
+        rc = vp_proto_send(vp_remote_fd(a->usage_session),
+                           json_pack("{s:s, s:s}", "op", "usage", "tag", a->tag), err);
+    json_t *m = NULL;
+    while (rc == 0) { /* past signs of life */
+        rc = vp_proto_recv(vp_remote_reader(a->usage_session), ANSWER_MS, &m, err);
+        if (rc == 0)
+            rc = vp_run_error(err, ETIMEDOUT, "no answer");
+        else if (rc == 1 &&
+                 strcmp(vp_proto_str(m, "ev") ? vp_proto_str(m, "ev") : "", "alive") == 0)
+            rc = 0, json_decref(m), m = NULL;
+    }
+    if (rc == 1 && vp_proto_str(m, "ev") && strcmp(vp_proto_str(m, "ev"), "usage") == 0) {
+        u->cpu_user_ns = (uint64_t)vp_proto_int(m, "cpu_user_ns", 0);
+        u->cpu_system_ns = (uint64_t)vp_proto_int(m, "cpu_system_ns", 0);
+        rc = 0;
+    } else if (rc == 1) {
+        rc = vp_proto_take_error(m, err);
+    }
+    json_decref(m);
+    if (rc < 0) {
+        vp_err_prefix(err, "appliance %s: its CPU time on %s", a->spec.name, a->spec.host);
+        vp_remote_close(a->usage_session);
+        a->usage_session = NULL;
+    }
+    return rc;
 }
 
 static const char *host_address(struct vp_appliance *a)
@@ -209,6 +244,7 @@ static void host_destroy(struct vp_appliance *a)
         return;
     struct vp_err err;
     host_stop(a, &err);
+    vp_remote_close(a->usage_session);
     free(a->facts);
     free(a);
 }

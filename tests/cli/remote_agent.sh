@@ -49,6 +49,32 @@ ssh_alias vpt-stranger "$ip" stranger
 ssh_lib_defaults
 wait_ssh vpt-target
 
+# the usage request: the CPU time of the sessions an appliance's relays
+# opened (their agents carry its tag) and of what runs under them, against
+# the busy command's own time read here
+tag=vpt-usage-$$
+coproc TAGGED { "$VP" agent --stdio --tag "$tag" 2>/dev/null; }
+echo '{"op":"exec","argv":["sh","-c","i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 60"]}' >&"${TAGGED[1]}"
+read -r started <&"${TAGGED[0]}"
+busy=$(jq -r .pid <<<"$started")
+[[ $busy =~ ^[0-9]+$ ]] || fail "exec: $started"
+for _ in $(seq 200); do # until the loop is done and sleep has taken its place
+    [[ $(cat "/proc/$busy/comm" 2>/dev/null) == sleep ]] && break
+    sleep 0.05
+done
+own=$(awk '{ sub(/.*\) /, ""); print ($12 + $13 + $14 + $15) / 100 }' "/proc/$busy/stat")
+usage() { echo "{\"op\":\"usage\",\"tag\":\"$1\"}" | "$VP" agent --stdio; }
+u=$(usage "$tag")
+jq -e --argjson own "$own" '.ev == "usage" and .agents == 1 and
+        ((.cpu_user_ns + .cpu_system_ns) / 1e9) as $s | $s >= $own and $s <= $own + 0.3' \
+    <<<"$u" >/dev/null || fail "usage of $tag: $u (the command's own: $own s)"
+[[ $(usage "$tag-other" | jq -c '[.agents, .cpu_user_ns + .cpu_system_ns]') == "[0,0]" ]] ||
+    fail "usage of another tag: $(usage "$tag-other")"
+kill "$TAGGED_PID"
+wait "$TAGGED_PID" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$busy" 2>/dev/null || break; sleep 0.05; done
+! kill -0 "$busy" 2>/dev/null || fail "the tagged agent's command outlived it"
+
 # a command there: its output, its stderr and its status come back
 expect_exit 3 "$VP" guest-exec --agent ssh:vpt-target -- sh -c 'ip -o -4 addr show dev eth0; echo said >&2; exit 3'
 grep -q "inet $ip/30" "$work/out" || fail "not run on the target: $(cat "$work/out")"
@@ -125,6 +151,22 @@ jq -e '.rounds[0].status == "failed" and .end.status == "failed"' "$work/long.ou
     fail "after the agent's death: $(jq -c '[.end.status, [.rounds[] | .status]]' "$work/long.out")"
 grep -q "the agent on vpt-target went away" "$work/long.err" ||
     fail "the failure does not name the host: $(cat "$work/long.err")"
+nothing_left_there
+
+# an idle point with an appliance there: its CPU read through the agent
+cat >"$work/idle.yaml" <<EOF
+name: remote-idle
+platform: native
+rounds: 1
+warmup: 0
+profile-interval: 0
+overhead: {counts: [1], seconds: 1s}
+appliances:
+  - {name: there, workload: cpu-pi, preset: small, host: vpt-target}
+EOF
+expect_exit 0 "$VP" run "$work/idle.yaml" --json
+jq -e '[.rounds[] | select(.kind == "idle") | .appliance_cpu_pct | numbers] | length == 1' \
+    "$work/out" >/dev/null || fail "idle point: $(jq -c '[.rounds[] | select(.kind == "idle")]' "$work/out")"
 nothing_left_there
 
 [[ -z $(find /tmp -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
