@@ -136,6 +136,9 @@ void vp_plan_print(FILE *out, const struct vp_experiment *exp, const struct vp_p
     else
         fprintf(out, ", %lld rounds + %lld warm-up per appliance\n", (long long)exp->s.rounds,
                 (long long)exp->s.warmup);
+    if (exp->time_host[0])
+        fprintf(out, "time server: virtperf timeserver --listen %s on host %s, for the whole run\n",
+                exp->s.timeserver, exp->time_host);
     for (int i = 0; i < plan->npoints; i++) {
         const struct vp_point *pt = &plan->points[i];
         char params[1024], buf[1024];
@@ -171,6 +174,14 @@ void vp_plan_print_doc(struct vp_doc *d, FILE *out, const struct vp_experiment *
     vp_json_int(j, "rounds", exp->s.rounds);
     vp_json_int(j, "warmup", exp->s.warmup);
     vp_json_bool(j, "dry_run", true);
+    if (exp->time_host[0]) { /* started by the run on that host */
+        vp_json_object_begin(j, "time_server");
+        vp_json_string(j, "host", exp->time_host);
+        vp_json_string(j, "listen", exp->s.timeserver);
+        vp_json_object_end(j);
+    } else {
+        vp_json_null(j, "time_server");
+    }
     j = vp_doc_rows(d);
     for (int i = 0; i < plan->npoints; i++) {
         const struct vp_point *pt = &plan->points[i];

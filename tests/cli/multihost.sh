@@ -90,6 +90,12 @@ watch_generator() {
 expect_exit 0 "$VP" run "$work/exp.yaml" --dry-run
 grep -q "^  load calls    -> sip, generator host=loadhost: virtperf sip-uac " "$work/out" ||
     fail "dry-run: $(grep 'load ' "$work/out")"
+grep -q "^time server: virtperf timeserver --listen $lan.4:7807 on host timehost, for the whole run" \
+    "$work/out" || fail "dry-run: no time server line: $(head -3 "$work/out")"
+expect_exit 0 "$VP" run "$work/exp.yaml" --dry-run --json
+jq -e --arg a "$lan.4:7807" '.start.time_server == {host: "timehost", listen: $a}
+        and .rounds[0].loads[0].host == "loadhost"' "$work/out" >/dev/null ||
+    fail "dry-run JSON: $(jq -c '[.start.time_server, .rounds[0].loads]' "$work/out")"
 
 # --- the experiment across the hosts -----------------------------------------
 watch_generator "vpt-load-$$" "$work/seen" &
