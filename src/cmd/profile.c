@@ -21,6 +21,7 @@ struct profile_opts {
     char prometheus[VP_STR_MAX];
     bool no_cores;
     bool realtime;
+    int64_t parent;
 };
 
 static const struct vp_opt profile_opt_table[] = {
@@ -42,12 +43,16 @@ static const struct vp_opt profile_opt_table[] = {
      "leave out the per-core /proc/stat source", false},
     {"realtime", VP_OPT_BOOL, offsetof(struct profile_opts, realtime), NULL, 0, 0, NULL,
      "run the sampler thread SCHED_FIFO (priority 1) so it is on time on a loaded host", false},
+    {"parent", VP_OPT_INT, offsetof(struct profile_opts, parent), "0", 0, INT64_MAX, NULL,
+     "the stored profile this one is part of (an experiment point's, for its appliances on "
+     "this host)",
+     true},
     VP_OPT_END,
 };
 
 #define MAX_TARGETS 1024
 
-enum tkind { T_CGROUP, T_PID, T_IFACE };
+enum tkind { T_CGROUP, T_PID, T_IFACE, T_TAG };
 
 struct target_arg {
     enum tkind kind;
@@ -71,13 +76,16 @@ static int take_targets(int *argc, char **argv, struct target_arg *ta, int *nta,
     static const struct {
         const char *opt;
         enum tkind kind;
-    } kinds[] = {
-        {"--cgroup", T_CGROUP}, {"--appliance", T_CGROUP}, {"--pid", T_PID}, {"--iface", T_IFACE}};
+    } kinds[] = {{"--cgroup", T_CGROUP},
+                 {"--appliance", T_CGROUP},
+                 {"--pid", T_PID},
+                 {"--iface", T_IFACE},
+                 {"--tag", T_TAG}};
     int k = 0;
     for (int i = 0; i < *argc; i++) {
         int which = -1;
         const char *val = NULL;
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < (int)(sizeof kinds / sizeof kinds[0]); j++) {
             size_t l = strlen(kinds[j].opt);
             if (strcmp(argv[i], kinds[j].opt) == 0) {
                 which = j;
@@ -102,6 +110,8 @@ static int take_targets(int *argc, char **argv, struct target_arg *ta, int *nta,
         const char *spec = split_name(val, t->name, sizeof t->name);
         if (which == 1 && spec == NULL)
             return vp_input_error(err, "--appliance \"%s\": expected NAME=CGROUP", val);
+        if (t->kind == T_TAG && spec == NULL)
+            return vp_input_error(err, "--tag \"%s\": expected NAME=TAG", val);
         t->spec = spec ? spec : val;
         if (spec)
             continue;
@@ -136,6 +146,8 @@ static int add_targets(struct vp_profiler *p, const struct target_arg *ta, int n
             rc = vp_profiler_add_cgroup(p, ta[i].name, ta[i].spec, err);
         } else if (ta[i].kind == T_IFACE) {
             rc = vp_profiler_add_iface(p, ta[i].name, ta[i].spec, err);
+        } else if (ta[i].kind == T_TAG) {
+            rc = vp_profiler_add_tag(p, ta[i].name, ta[i].spec, err);
         } else {
             char *end;
             long pid = strtol(ta[i].spec, &end, 10);
@@ -241,7 +253,7 @@ static int run(int argc, char **argv)
         goto out;
     if (nta == 0 && o.no_cores) {
         rc = vp_input_error(&err, "profile: nothing to sample (name a --cgroup, --appliance, "
-                                  "--pid or --iface, or drop --no-cores)");
+                                  "--pid, --iface or --tag, or drop --no-cores)");
         goto out;
     }
     char command[64];
@@ -254,6 +266,7 @@ static int run(int argc, char **argv)
         .command = command,
         .no_cores = o.no_cores,
         .realtime = o.realtime,
+        .parent_id = o.parent,
     };
     uint64_t cpu0 = vp_cpu_self_ns();
     if ((rc = vp_profiler_start(&cfg, &p, &err)) < 0 || (rc = add_targets(p, ta, nta, &err)) < 0)
@@ -316,7 +329,9 @@ static void profile_help(FILE *f)
           "                        below this process's own cgroup, or a mount path\n"
           "  --appliance NAME=CGROUP  the same, named\n"
           "  --pid [NAME=]PID      a process and its threads\n"
-          "  --iface [NAME=][NETNS/]IF  an interface, of the host or of netns NETNS\n\n"
+          "  --iface [NAME=][NETNS/]IF  an interface, of the host or of netns NETNS\n"
+          "  --tag NAME=TAG        the processes under the agents tagged TAG (an\n"
+          "                        appliance of a runner on another host)\n\n"
           "Options:\n",
           f);
     vp_opt_print_help(f, profile_opt_table);

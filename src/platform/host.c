@@ -133,6 +133,11 @@ static int resolve(struct vp_appliance *a, struct vp_err *err)
     return gai == 0 ? 0 : vp_run_error(err, 0, "host %s: %s", a->spec.host, gai_strerror(gai));
 }
 
+void vp_host_agent_tag(const char *appliance, char *buf, size_t len)
+{
+    snprintf(buf, len, "vp%d-%s", (int)getpid(), appliance);
+}
+
 static void host_destroy(struct vp_appliance *a);
 
 static int host_create(const struct vp_appliance_spec *s, struct vp_journal *j,
@@ -147,7 +152,7 @@ static int host_create(const struct vp_appliance_spec *s, struct vp_journal *j,
     a->spec = *s;
     a->j = j;
     snprintf(a->agent, sizeof a->agent, "ssh:%s", s->host);
-    snprintf(a->tag, sizeof a->tag, "vp%d-%s", (int)getpid(), s->name);
+    vp_host_agent_tag(s->name, a->tag, sizeof a->tag);
     struct vp_remote *r = NULL;
     if ((rc = resolve(a, err)) == 0 && (rc = vp_remote_open(a->agent, ANSWER_MS, &r, err)) == 0) {
         const char *facts = vp_remote_platform(r);

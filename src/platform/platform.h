@@ -160,6 +160,11 @@ const struct vp_platform_ops *vp_platform_find(const char *name);
 /* Added by the platform drivers (additions only; the shape above is kept):
  * helpers shared by the drivers and usable by the runner. */
 
+/* The tag the agents of an appliance of the host platform (another host's
+ * processes) carry there, by which its CPU is read and profiled on that
+ * host (core/proc_tag.h): this runner's pid and the appliance's name. */
+void vp_host_agent_tag(const char *appliance, char *buf, size_t len);
+
 /* A spec with the defaults: weight 256, everything else zero / empty. */
 void vp_appliance_spec_init(struct vp_appliance_spec *spec, const char *name);
 

@@ -55,7 +55,7 @@ static int store_open(struct vp_prof_out *o, const struct vp_profiler_cfg *cfg, 
     iso_now(when, sizeof when);
     if (vp_db_prepare(db,
                       "INSERT INTO profiles (run_id, command, interval_s, started_at, "
-                      "status, owner) VALUES (?, ?, ?, ?, 'running', ?)",
+                      "status, owner, parent_id) VALUES (?, ?, ?, ?, 'running', ?, ?)",
                       &q) != 0)
         return db_error(o, err, "profiles");
     char owner[128];
@@ -68,6 +68,10 @@ static int store_open(struct vp_prof_out *o, const struct vp_profiler_cfg *cfg, 
     vp_db_bind_text(q, 2, cfg->command ? cfg->command : "");
     vp_db_bind_double(q, 3, (double)cfg->interval_ns / 1e9);
     vp_db_bind_text(q, 4, when);
+    if (cfg->parent_id > 0)
+        vp_db_bind_int64(q, 6, cfg->parent_id);
+    else
+        vp_db_bind_null(q, 6);
     rc = vp_db_step(q) == VP_DB_DONE ? 0 : db_error(o, err, "profiles");
     vp_db_finalize(q);
     if (rc < 0)

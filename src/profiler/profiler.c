@@ -171,6 +171,20 @@ int vp_profiler_add_iface(struct vp_profiler *p, const char *name, const char *i
     return add_target(p, name, t, err);
 }
 
+int vp_profiler_add_tag(struct vp_profiler *p, const char *name, const char *tag,
+                        struct vp_err *err)
+{
+    struct vp_prof_target *t = new_target(name, err);
+    if (t == NULL)
+        return -EINVAL;
+    int rc = vp_prof_tag_new(t, tag, err);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    return add_target(p, name, t, err);
+}
+
 int vp_profiler_remove(struct vp_profiler *p, const char *name)
 {
     int removed = 0;

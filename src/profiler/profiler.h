@@ -60,6 +60,7 @@ struct vp_profiler_cfg {
     uint64_t interval_ns;   /* >= 10 ms; 0 means 1 s */
     const char *store_path; /* results store (SQLite file) or NULL */
     int64_t run_id;         /* the run the samples belong to, 0 for none */
+    int64_t parent_id;      /* the profile this one is part of (another host's), 0 for none */
     const char *command;    /* recorded in profiles.command; NULL for "" */
     const char *csv_path;   /* CSV file (t_s,target,metric,value) or NULL */
     const char *prometheus; /* "ADDR:PORT", ":PORT" or "PORT" (loopback), or NULL */
@@ -89,6 +90,10 @@ int vp_profiler_add_pid(struct vp_profiler *p, const char *name, pid_t pid, stru
  * namespace named NETNS (ip netns), opened once, when added. */
 int vp_profiler_add_iface(struct vp_profiler *p, const char *name, const char *iface,
                           struct vp_err *err);
+/* The processes under the agents carrying tag (another host's appliance,
+ * profiled on that host: core/proc_tag.h), their CPU as one process's. */
+int vp_profiler_add_tag(struct vp_profiler *p, const char *name, const char *tag,
+                        struct vp_err *err);
 /* Remove every target of that name; returns how many were removed. */
 int vp_profiler_remove(struct vp_profiler *p, const char *name);
 

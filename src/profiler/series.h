@@ -68,7 +68,7 @@ struct vp_prof_target;
 /* A source reads its target. sample returns 0, or -ENOENT when the target
  * is gone for now (its series get no rate this time). */
 struct vp_prof_source {
-    const char *kind; /* "cgroup", "pid", "iface", "cores" */
+    const char *kind; /* "cgroup", "pid", "iface", "cores", "tag" */
     int (*sample)(struct vp_prof_target *t, uint64_t now_ns);
     void (*free)(void *state);
 };
@@ -124,6 +124,7 @@ int vp_prof_cores_new(struct vp_prof_target *t, struct vp_err *err);
 int vp_prof_cgroup_new(struct vp_prof_target *t, const char *path, struct vp_err *err);
 int vp_prof_proc_new(struct vp_prof_target *t, int pid, struct vp_err *err);
 int vp_prof_net_new(struct vp_prof_target *t, const char *spec, struct vp_err *err);
+int vp_prof_tag_new(struct vp_prof_target *t, const char *tag, struct vp_err *err);
 
 /* Parsers over file text, for the sources and for unit tests. */
 struct vp_core_times {

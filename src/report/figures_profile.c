@@ -14,10 +14,12 @@
 #include "report/fig.h"
 #include "report/figures.h"
 
-/* The experiment's profiles with their offsets on the common time axis. */
+/* The experiment's profiles with their offsets on the common time axis:
+ * each point's, and those of its appliances on other hosts (under it). */
 #define OFFSETS                                                                                    \
-    "WITH o AS (SELECT p.point, p.profile_id AS id, julianday(f.started_at) AS t0 "                \
-    "  FROM experiment_points p JOIN profiles f ON f.id = p.profile_id "                           \
+    "WITH o AS (SELECT p.point, f.id AS id, julianday(f.started_at) AS t0 "                        \
+    "  FROM experiment_points p JOIN profiles f "                                                  \
+    "  ON f.id = p.profile_id OR f.parent_id = p.profile_id "                                      \
     "  WHERE p.experiment_id = ?1), "                                                              \
     "off AS (SELECT point, id, (t0 - (SELECT min(t0) FROM o)) * 86400 AS s FROM o) "
 
@@ -124,7 +126,8 @@ static int names(struct vp_store *st, int64_t exp, const char *like, struct name
     struct vp_stmt *q;
     int rc = vp_store_prepare(st,
                               "SELECT DISTINCT x.target, x.metric FROM profile_samples x "
-                              "JOIN experiment_points p ON p.profile_id = x.profile_id "
+                              "JOIN profiles f ON f.id = x.profile_id "
+                              "JOIN experiment_points p ON p.profile_id IN (f.id, f.parent_id) "
                               "WHERE p.experiment_id = ?1 AND x.metric LIKE ?2 "
                               "AND x.target NOT LIKE 'host/%' ORDER BY 1, 2",
                               &q, err);

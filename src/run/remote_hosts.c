@@ -84,16 +84,16 @@ static int key_hex(const char *path, char *hex, struct vp_err *err)
 }
 
 /* Until the server says it listens (its first line), or ends, or 15 s. */
-static int wait_ready(struct vp_time_host *t, const char *host, struct vp_err *err)
+static int wait_ready(struct vp_remote_process *t, const char *host, struct vp_err *err)
 {
     char buf[1024];
     size_t len = 0;
     uint64_t until = vp_now_ns() + READY_NS;
     while (vp_now_ns() < until) {
-        struct pollfd p = {t->err_fd, POLLIN, 0};
+        struct pollfd p = {t->out_fd, POLLIN, 0};
         if (poll(&p, 1, 100) <= 0)
             continue;
-        ssize_t n = read(t->err_fd, buf + len, sizeof buf - 1 - len);
+        ssize_t n = read(t->out_fd, buf + len, sizeof buf - 1 - len);
         if (n <= 0)
             break;
         len += (size_t)n;
@@ -108,62 +108,86 @@ static int wait_ready(struct vp_time_host *t, const char *host, struct vp_err *e
                         len ? ": " : "", buf);
 }
 
-int vp_time_host_start(const struct vp_experiment *e, const struct vp_platform_ops *host_ops,
-                       struct vp_journal *journal, const char *store, struct vp_time_host *t,
-                       struct vp_err *err)
+int vp_remote_process_start(const struct vp_platform_ops *host_ops, struct vp_journal *journal,
+                            const char *host, const char *name, char *const *argv, const char *env,
+                            struct vp_remote_process *p, struct vp_err *err)
 {
-    memset(t, 0, sizeof *t);
-    t->err_fd = -1;
-    if (e->time_host[0] == '\0')
-        return 0;
-    char hex[2 * VP_PROBE_KEY_SIZE + 1];
     struct vp_appliance_spec spec;
-    int rc = key_hex(e->s.key_file, hex, err), ep[2] = {-1, -1};
-    vp_appliance_spec_init(&spec, "timeserver");
-    snprintf(spec.host, sizeof spec.host, "%s", e->time_host);
-    if (rc == 0 && (rc = host_ops->create(&spec, journal, &t->a, err)) < 0)
-        t->a = NULL;
-    if (rc == 0 && pipe2(ep, O_CLOEXEC) < 0)
-        rc = vp_run_error(err, errno, "time server: pipe");
+    int rc, pipe_fds[2] = {-1, -1};
+    memset(p, 0, sizeof *p);
+    p->ops = host_ops;
+    p->out_fd = -1;
+    vp_appliance_spec_init(&spec, name);
+    snprintf(spec.host, sizeof spec.host, "%s", host);
+    if ((rc = host_ops->create(&spec, journal, &p->a, err)) < 0)
+        p->a = NULL;
+    if (rc == 0 && pipe2(pipe_fds, O_CLOEXEC) < 0)
+        rc = vp_run_error(err, errno, "%s: pipe", name);
     if (rc == 0) {
-        char *argv[] = {"/proc/self/exe", "timeserver",  "--listen", (char *)e->s.timeserver,
-                        "--store",        (char *)store, NULL};
-        struct vp_exec ex = {
-            .argv = argv, .stdin_fd = -1, .stdout_fd = ep[1], .stderr_fd = ep[1], .sync_fd = -1};
-        setenv("VIRTPERF_TIME_KEY", hex, 1); /* its relay passes it on */
-        rc = host_ops->start(t->a, &ex, &t->pid, err);
-        unsetenv("VIRTPERF_TIME_KEY");
+        struct vp_exec ex = {.argv = argv,
+                             .stdin_fd = -1,
+                             .stdout_fd = pipe_fds[1],
+                             .stderr_fd = pipe_fds[1],
+                             .sync_fd = -1};
+        char *value = env ? strchr(env, '=') : NULL;
+        char var[64];
+        if (value)
+            snprintf(var, sizeof var, "%.*s", (int)(value - env), env);
+        if (value) /* its relay passes VIRTPERF_ variables on */
+            setenv(var, value + 1, 1);
+        rc = host_ops->start(p->a, &ex, &p->pid, err);
+        if (value)
+            unsetenv(var);
     }
-    t->ops = host_ops;
-    t->err_fd = ep[0];
-    if (ep[1] >= 0)
-        close(ep[1]);
-    if (rc == 0)
-        rc = wait_ready(t, e->time_host, err);
+    p->out_fd = pipe_fds[0];
+    if (pipe_fds[1] >= 0)
+        close(pipe_fds[1]);
     if (rc < 0) {
-        vp_err_prefix(err, "timeserver %s", e->s.timeserver);
-        vp_time_host_stop(t);
+        vp_err_prefix(err, "%s on host %s", name, host);
+        vp_remote_process_stop(p);
     }
     return rc;
 }
 
-void vp_time_host_stop(struct vp_time_host *t)
+void vp_remote_process_stop(struct vp_remote_process *p)
 {
     struct vp_err err = {0};
-    if (t->pid > 0) { /* the relay passes SIGTERM on; SIGKILL closes its channel */
-        kill(t->pid, SIGTERM);
+    if (p->pid > 0) {
+        kill(p->pid, SIGTERM);
         uint64_t until = vp_now_ns() + 5000000000ull;
-        while (waitpid(t->pid, NULL, WNOHANG) == 0 && vp_now_ns() < until)
+        while (waitpid(p->pid, NULL, WNOHANG) == 0 && vp_now_ns() < until)
             usleep(20000);
-        if (kill(t->pid, SIGKILL) == 0)
-            waitpid(t->pid, NULL, 0);
+        if (kill(p->pid, SIGKILL) == 0)
+            waitpid(p->pid, NULL, 0);
     }
-    if (t->a && t->ops->stop(t->a, &err) < 0)
+    if (p->a && p->ops->stop(p->a, &err) < 0)
         vp_err_report(&err);
-    if (t->a)
-        t->ops->destroy(t->a);
-    if (t->err_fd >= 0)
-        close(t->err_fd);
+    if (p->a)
+        p->ops->destroy(p->a);
+    if (p->out_fd >= 0)
+        close(p->out_fd);
+    memset(p, 0, sizeof *p);
+    p->out_fd = -1;
+}
+
+int vp_time_host_start(const struct vp_experiment *e, const struct vp_platform_ops *host_ops,
+                       struct vp_journal *journal, const char *store, struct vp_remote_process *t,
+                       struct vp_err *err)
+{
     memset(t, 0, sizeof *t);
-    t->err_fd = -1;
+    t->out_fd = -1;
+    if (e->time_host[0] == '\0')
+        return 0;
+    char env[32 + 2 * VP_PROBE_KEY_SIZE + 1];
+    int rc = key_hex(e->s.key_file, env + sprintf(env, "VIRTPERF_TIME_KEY="), err);
+    char *argv[] = {"/proc/self/exe", "timeserver",  "--listen", (char *)e->s.timeserver,
+                    "--store",        (char *)store, NULL};
+    if (rc == 0)
+        rc = vp_remote_process_start(host_ops, journal, e->time_host, "timeserver", argv, env, t,
+                                     err);
+    if (rc == 0 && (rc = wait_ready(t, e->time_host, err)) < 0)
+        vp_remote_process_stop(t);
+    if (rc < 0)
+        vp_err_prefix(err, "timeserver %s", e->s.timeserver);
+    return rc;
 }

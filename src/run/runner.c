@@ -36,7 +36,7 @@
 #define IDLE_INTERVAL_NS 500000000ull
 #define TERM_GRACE_NS    3000000000ull
 
-static const struct vp_platform_ops *find_ops(const struct vp_runner_cfg *cfg, const char *name)
+const struct vp_platform_ops *vp_runner_ops(const struct vp_runner_cfg *cfg, const char *name)
 {
     return cfg->find ? cfg->find(name) : vp_platform_find(name);
 }
@@ -63,7 +63,7 @@ static void make_spec(const struct vp_point *pt, const struct vp_instance *in,
 static const struct vp_platform_ops *ops_of(const struct vp_runner_cfg *cfg,
                                             const struct vp_point *pt, const struct vp_instance *in)
 {
-    return find_ops(cfg, vp_exp_remote(&in->f) ? "host" : pt->s.platform);
+    return vp_runner_ops(cfg, vp_exp_remote(&in->f) ? "host" : pt->s.platform);
 }
 
 /* Load generators run on this machine, each in a native appliance of its
@@ -92,7 +92,7 @@ static void generator_spec(const struct vp_exp_load *l, const struct vp_instance
 static const struct vp_platform_ops *generator_ops(const struct vp_runner_cfg *cfg,
                                                    const struct vp_exp_load *l)
 {
-    return find_ops(cfg, vp_exp_host_remote(l->f.host) ? "host" : "native");
+    return vp_runner_ops(cfg, vp_exp_host_remote(l->f.host) ? "host" : "native");
 }
 
 static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_point *pt,
@@ -206,7 +206,7 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
                               cfg->exp->time_host, vp_store_path(cfg->st));
     for (int p = 0; p < cfg->plan->npoints; p++) {
         const struct vp_point *pt = &cfg->plan->points[p];
-        const struct vp_platform_ops *ops = find_ops(cfg, pt->s.platform);
+        const struct vp_platform_ops *ops = vp_runner_ops(cfg, pt->s.platform);
         if (ops == NULL)
             return vp_input_error(err, "point %d: unknown platform \"%s\"", p + 1, pt->s.platform);
         const char *why = ops->unsupported ? ops->unsupported() : NULL;
@@ -426,6 +426,8 @@ static int profile_start(struct runner *r, const struct vp_point *pt, struct vp_
     if (rc == 0 && vp_profiler_id(r->prof) > 0)
         rc = vp_exp_store_point_profile(r->cfg->st, r->exp_id, pt->index, vp_profiler_id(r->prof),
                                         err);
+    if (rc == 0)
+        rc = vp_runner_rprof_start(r, pt, err);
     if (rc < 0)
         vp_err_prefix(err, "profile");
     vp_runner_mark(r, pt, "start");
@@ -477,6 +479,7 @@ static int profile_stop(struct runner *r, struct vp_err *err)
     int rc = 0;
     if (r->prof == NULL)
         return 0;
+    vp_runner_rprof_stop(r); /* theirs end first: each closes its profile */
     struct vp_profiler_self self;
     if ((rc = vp_profiler_stop(r->prof, &self, err)) < 0)
         vp_err_prefix(err, "profile");
@@ -583,7 +586,7 @@ static int one_point(struct runner *r, const struct vp_point *pt, struct vp_err 
 {
     struct vp_summary host_cpu = {0}, apps_cpu = {0};
     struct vp_err store_err = {0};
-    r->ops = find_ops(r->cfg, pt->s.platform);
+    r->ops = vp_runner_ops(r->cfg, pt->s.platform);
     int rc = vp_exp_store_point(r->cfg->st, r->exp_id, pt, err);
     if (rc < 0)
         return rc;
@@ -633,13 +636,13 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
         return rc;
     *exp_id = r.exp_id;
     struct vp_ssh_hosts hosts = {0};
-    struct vp_time_host time_host = {0};
+    struct vp_remote_process time_host = {.out_fd = -1};
     if ((rc = vp_journal_open(&r.journal, err)) == 0) {
         rc = vp_ssh_hosts_begin(cfg->exp, &hosts, err);
         if (rc == 0)
             rc = vp_remote_hosts_facts(cfg->exp, cfg->st, r.exp_id, err);
         if (rc == 0)
-            rc = vp_time_host_start(cfg->exp, find_ops(cfg, "host"), r.journal,
+            rc = vp_time_host_start(cfg->exp, vp_runner_ops(cfg, "host"), r.journal,
                                     vp_store_path(cfg->st), &time_host, err);
         for (int p = 0; rc == 0 && p < cfg->plan->npoints; p++) {
             const struct vp_point *pt = &cfg->plan->points[p];
@@ -648,7 +651,7 @@ int vp_runner_run(const struct vp_runner_cfg *cfg, int64_t *exp_id, struct vp_er
             rc = one_point(&r, pt, err);
             r.work_done += point_work(cfg->exp, pt);
         }
-        vp_time_host_stop(&time_host);
+        vp_remote_process_stop(&time_host);
         vp_ssh_hosts_end(&hosts);
         vp_journal_close(r.journal);
     }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "run/remote_hosts.h"
 #include "run/runner.h"
 
 enum slot_kind {
@@ -57,10 +58,20 @@ struct runner {
     int nslots;
     int64_t run_floor;        /* runs newer than this are the point's (progress) */
     struct vp_profiler *prof; /* the point's profile, or NULL */
-    int trace_fd;             /* $VIRTPERF_TRACE, or -1 */
+    /* its profilers on other hosts (runner_rprof.c) */
+    struct vp_remote_process rprof[VP_EXP_MAX_HOSTS];
+    int nrprof;
+    int trace_fd; /* $VIRTPERF_TRACE, or -1 */
 };
 
 void vp_runner_progress(struct runner *r, const struct vp_point *pt, const char *what);
+/* A platform by name (the configuration's lookup, or the registry's). */
+const struct vp_platform_ops *vp_runner_ops(const struct vp_runner_cfg *cfg, const char *name);
+
+/* runner_rprof.c: the point's appliances on other hosts profiled there,
+ * under the point's profile (started after it, stopped before it). */
+int vp_runner_rprof_start(struct runner *r, const struct vp_point *pt, struct vp_err *err);
+void vp_runner_rprof_stop(struct runner *r);
 
 /* runner_binds.c: the host paths an instance's appliance uses (its store,
  * the journal folder, what its command's options name) into spec->binds. */

@@ -614,6 +614,9 @@ static const char *const migrations[] = {
     "ALTER TABLE profiles ADD COLUMN mono_start_s REAL;"
     "ALTER TABLE sip_capacity_steps ADD COLUMN mono_start_s REAL;"
     "ALTER TABLE sip_capacity_steps ADD COLUMN mono_end_s REAL;",
+    /* 17 -> 18: the profiles an experiment point's appliances on other hosts
+     * were sampled with, there (issue 17), under the point's own profile */
+    "ALTER TABLE profiles ADD COLUMN parent_id INTEGER REFERENCES profiles(id) ON DELETE CASCADE;",
 };
 
 int vp_schema_version(void)

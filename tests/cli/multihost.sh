@@ -8,7 +8,8 @@
 # store from there, and the time server on the time host, which records the
 # workloads' round marks there. Checked: the generator ran in the load
 # host's namespace, its calls reached the server and its run is the point's;
-# every round has its external time from the time host; each host's clock
+# every round has its external time from the time host; the appliance on
+# the target is profiled there, under the point's profile; each host's clock
 # offset to this machine and to the time host is in the experiment's facts
 # and its report; a remote load or time server with a file store, a remote
 # load against a server on this machine and pinning a remote generator are
@@ -63,7 +64,7 @@ name: multihost
 platform: native
 rounds: 2
 warmup: 0
-profile-interval: 0
+profile-interval: 250ms
 timeserver: timehost:7807
 key-file: $work/key
 hosts:
@@ -124,10 +125,20 @@ jq -e '.hosts.time_host == "timehost" and ([.hosts | to_entries[] | select(.key 
         | .value.offset_to_time_host_s | fabs < 0.05] | length == 4)
         and ([.hosts.target, .hosts.loadhost, .hosts.timehost] | all(.clock_rtt_s > 0))' \
     <<<"$host" >/dev/null || fail "host facts: $host"
+# the appliance there profiled there, under the point's profile: its CPU
+# (cpu-pi's rounds, run by its agent) busy, its samples in the report too
+there_cpu=$(q "SELECT avg(s.value) FROM profile_samples s JOIN profiles f ON f.id = s.profile_id
+               JOIN experiment_points p ON p.profile_id = f.parent_id
+               WHERE p.experiment_id = $exp AND s.target = 'there' AND s.metric = 'cpu.total'")
+awk -v c="${there_cpu:-0}" 'BEGIN { exit !(c > 0.2 && c < 1.5) }' ||
+    fail "the appliance there, profiled there: cpu.total $there_cpu cores"
 expect_exit 0 "$VP" report "$exp" -o "$work/report.html"
 report_data "$work/report.html" | jq -e '[.. | arrays | select(.[0] == "clock of loadhost") | .[1]
         | test("s to this machine \\(round trip [0-9.]+ s\\), [-+][0-9.]+ s to the time host")] == [true]' >/dev/null ||
     fail "the report's clock rows: $(report_data "$work/report.html" | jq -c '[.. | arrays | select(.[0] | tostring | startswith("clock"))]')"
+report_data "$work/report.html" | jq -e '[.sections[].figures[] | select(.title | startswith("CPU used per appliance"))
+        | .series[]? | .name] | any(startswith("there"))' >/dev/null ||
+    fail "the report's CPU chart has no series of the appliance there"
 for n in "${names[@]}"; do nothing_left_in "vpt-$n-$$"; done
 
 # --- what cannot be done: one line, exit 2, nothing made ---------------------

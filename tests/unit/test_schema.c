@@ -35,6 +35,7 @@ static const char *const released[] = {
     "7beb053d0a057d9a6b3aceb3575f133ce5099ee1e7792a0a6cd78fbd2005c100", /* 14 -> 15 incomplete */
     "16750ba5d37246375fa10cf7f64e869b6038c46431296b2f24b00317d28e79b9", /* 15 -> 16 appliance CPU */
     "3ba328456cd99724518a6d1b558710feb620cb14f36c6f05656a44496968ea29", /* 16 -> 17 monotonic */
+    "1e91e7fb210c48c9295a981234bb9c3f8c55ad04a354c93d34615fbd272abe81", /* 17 -> 18 parent_id */
 };
 #define NRELEASED ((int)(sizeof released / sizeof released[0]))
 
