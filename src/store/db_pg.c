@@ -3,6 +3,7 @@
  * (int8, float8, text left for the server to infer) and read back as text;
  * each step of a statement that returns rows walks the rows of one result. */
 #include <libpq-fe.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,9 +188,7 @@ static int pg_bind_int64(struct vp_stmt *s, int i, int64_t v)
 
 static int pg_bind_double(struct vp_stmt *s, int i, double v)
 {
-    if (v != v)
-        return bind(s, i, 0, NULL);
-    if (v > 1e308 * 10 || v < -1e308 * 10)
+    if (isinf(v)) /* PostgreSQL's spelling; NaN binds NULL (db.c), as in SQLite */
         return bind(s, i, FLOAT8_OID, "%s", v > 0 ? "Infinity" : "-Infinity");
     return bind(s, i, FLOAT8_OID, "%.17g", v);
 }
