@@ -14,9 +14,23 @@
 #include "profiler/internal.h"
 #include "store/store.h"
 
+/* A sample's rows go into the store in one INSERT (a server's round trip
+ * per sample, not per row) of at most ROWS_PER_INSERT rows: 1,000
+ * parameters, within both engines' limits. */
+#define ROWS_PER_INSERT 200
+
+struct pending_row {
+    char target[128];
+    const char *key; /* the series' own, for the sample's time */
+    double rate;
+};
+
 struct vp_prof_out {
     struct vp_store *st;
-    struct vp_stmt *ins, *mark;
+    struct vp_stmt *ins, *mark; /* ins: an INSERT of ins_rows rows */
+    size_t ins_rows;
+    struct pending_row *rows;
+    size_t nrows, cap;
     bool in_tx;
     int64_t id;
     FILE *csv;
@@ -77,11 +91,7 @@ static int store_open(struct vp_prof_out *o, const struct vp_profiler_cfg *cfg, 
     if (rc < 0)
         return rc;
     o->id = vp_db_last_insert_id(db);
-    if (vp_db_prepare(db,
-                      "INSERT INTO profile_samples (profile_id, t_s, target, metric, value) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      &o->ins) != 0 ||
-        vp_db_prepare(db, "INSERT INTO profile_marks (profile_id, t_s, label) VALUES (?, ?, ?)",
+    if (vp_db_prepare(db, "INSERT INTO profile_marks (profile_id, t_s, label) VALUES (?, ?, ?)",
                       &o->mark) != 0)
         return db_error(o, err, "prepare");
     return 0;
@@ -121,17 +131,73 @@ static int commit(struct vp_prof_out *o, struct vp_err *err)
     return exec(o, "COMMIT", err);
 }
 
-static int store_row(struct vp_prof_out *o, double t_s, const char *target, const char *metric,
-                     double value, struct vp_err *err)
+/* The statement for n rows: prepared again only when n changes (the
+ * targets' series are the same sample after sample). */
+static int prepare_insert(struct vp_prof_out *o, size_t n, struct vp_err *err)
 {
-    vp_db_bind_int64(o->ins, 1, o->id);
-    vp_db_bind_double(o->ins, 2, t_s);
-    vp_db_bind_text(o->ins, 3, target);
-    vp_db_bind_text(o->ins, 4, metric);
-    vp_db_bind_double(o->ins, 5, value);
-    int rc = vp_db_step(o->ins);
-    vp_db_reset(o->ins);
-    return rc == VP_DB_DONE ? 0 : db_error(o, err, "profile_samples");
+    if (o->ins && o->ins_rows == n)
+        return 0;
+    vp_db_finalize(o->ins);
+    o->ins = NULL;
+    static const char head[] =
+        "INSERT INTO profile_samples (profile_id, t_s, target, metric, value) VALUES ";
+    size_t len = sizeof head + n * 12;
+    char *sql = malloc(len);
+    if (sql == NULL)
+        return vp_run_error(err, ENOMEM, "profile_samples");
+    size_t k = (size_t)snprintf(sql, len, "%s", head);
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)snprintf(sql + k, len - k, "%s(?,?,?,?,?)", i ? "," : "");
+    int rc = vp_db_prepare(vp_store_db(o->st), sql, &o->ins);
+    free(sql);
+    if (rc != 0)
+        return db_error(o, err, "profile_samples");
+    o->ins_rows = n;
+    return 0;
+}
+
+static int flush_rows(struct vp_prof_out *o, double t_s, struct vp_err *err)
+{
+    for (size_t done = 0; done < o->nrows;) {
+        size_t n = o->nrows - done < ROWS_PER_INSERT ? o->nrows - done : ROWS_PER_INSERT;
+        int rc = prepare_insert(o, n, err);
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < n; i++) {
+            const struct pending_row *r = &o->rows[done + i];
+            int c = 5 * (int)i;
+            vp_db_bind_int64(o->ins, c + 1, o->id);
+            vp_db_bind_double(o->ins, c + 2, t_s);
+            vp_db_bind_text(o->ins, c + 3, r->target);
+            vp_db_bind_text(o->ins, c + 4, r->key);
+            vp_db_bind_double(o->ins, c + 5, r->rate);
+        }
+        rc = vp_db_step(o->ins);
+        vp_db_reset(o->ins);
+        if (rc != VP_DB_DONE)
+            return db_error(o, err, "profile_samples");
+        done += n;
+    }
+    o->nrows = 0;
+    return 0;
+}
+
+static int keep_row(struct vp_prof_out *o, const char *target, const char *key, double rate,
+                    struct vp_err *err)
+{
+    if (o->nrows == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 64;
+        struct pending_row *more = realloc(o->rows, cap * sizeof *more);
+        if (more == NULL)
+            return vp_run_error(err, ENOMEM, "profile_samples");
+        o->rows = more;
+        o->cap = cap;
+    }
+    struct pending_row *r = &o->rows[o->nrows++];
+    snprintf(r->target, sizeof r->target, "%s", target);
+    r->key = key;
+    r->rate = rate;
+    return 0;
 }
 
 int vp_prof_out_sample(struct vp_prof_out *o, double t_s, struct vp_prof_target *const *targets,
@@ -153,10 +219,12 @@ int vp_prof_out_sample(struct vp_prof_out *o, double t_s, struct vp_prof_target 
             vp_prof_series_target(t, s, target, sizeof target);
             if (o->csv)
                 fprintf(o->csv, "%.6f,%s,%s,%.9g\n", t_s, target, s->key, s->rate);
-            if (o->st && (rc = store_row(o, t_s, target, s->key, s->rate, err)) < 0)
+            if (o->st && (rc = keep_row(o, target, s->key, s->rate, err)) < 0)
                 return rc;
         }
     }
+    if (o->st && (rc = flush_rows(o, t_s, err)) < 0)
+        return rc;
     return o->st ? commit(o, err) : 0;
 }
 
@@ -222,6 +290,7 @@ int vp_prof_out_close(struct vp_prof_out *o, const struct vp_profiler_self *self
             exec(o, sql, err);
         }
         vp_db_finalize(o->ins);
+        free(o->rows);
         vp_db_finalize(o->mark);
         vp_store_close(o->st);
     }

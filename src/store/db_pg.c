@@ -15,7 +15,7 @@
 
 #define INT8_OID   20
 #define FLOAT8_OID 701
-#define MAX_PARAMS 64
+#define MAX_PARAMS 65535 /* the protocol's limit */
 
 struct pg_db {
     struct vp_db base;
@@ -27,8 +27,8 @@ struct pg_stmt {
     struct vp_stmt base;
     char *sql; /* with $N parameters */
     int nparams;
-    char *values[MAX_PARAMS]; /* NULL: SQL NULL */
-    Oid types[MAX_PARAMS];
+    char **values; /* nparams of them; NULL: SQL NULL */
+    Oid *types;
     PGresult *res; /* NULL until run */
     int row;       /* the current row; -1 before the first */
 };
@@ -147,8 +147,15 @@ static int pg_prepare(struct vp_db *db, const char *sql, struct vp_stmt **out)
     s->base.db = db;
     s->row = -1;
     s->sql = vp_schema_pg_statement(sql, &s->nparams);
-    if (s->sql == NULL || s->nparams > MAX_PARAMS) {
-        set_error(pg(db), s->sql ? "too many parameters" : "out of memory");
+    if (s->sql && s->nparams <= MAX_PARAMS) {
+        s->values = calloc((size_t)s->nparams + 1, sizeof *s->values);
+        s->types = calloc((size_t)s->nparams + 1, sizeof *s->types);
+    }
+    if (s->sql == NULL || s->nparams > MAX_PARAMS || s->values == NULL || s->types == NULL) {
+        set_error(pg(db),
+                  s->sql && s->nparams > MAX_PARAMS ? "too many parameters" : "out of memory");
+        free(s->values);
+        free(s->types);
         free(s->sql);
         free(s);
         return -1;
@@ -242,6 +249,8 @@ static void pg_finalize(struct vp_stmt *s)
 {
     pg_reset(s);
     pg_clear_bindings(s);
+    free(st(s)->values);
+    free(st(s)->types);
     free(st(s)->sql);
     free(s);
 }
