@@ -43,7 +43,8 @@ static const struct vp_opt profile_opt_table[] = {
      "leave out the per-core /proc/stat source", false},
     {"realtime", VP_OPT_BOOL, offsetof(struct profile_opts, realtime), NULL, 0, 0, NULL,
      "run the sampler thread SCHED_FIFO (priority 1) so it is on time on a loaded host", false},
-    {"parent", VP_OPT_INT, offsetof(struct profile_opts, parent), "0", 0, INT64_MAX, NULL,
+    /* up to 2^53: the range is a double, which holds every id to there exactly */
+    {"parent", VP_OPT_INT, offsetof(struct profile_opts, parent), "0", 0, 9007199254740992.0, NULL,
      "the stored profile this one is part of (an experiment point's, for its appliances on "
      "this host)",
      true},
