@@ -14,6 +14,7 @@
 
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "core/fds.h"
 #include "core/signals.h"
 #include "guest/proto.h"
 #include "guest/remote.h"
@@ -45,19 +46,6 @@ static int pass_signals(struct relay *r, struct vp_err *err)
     return vp_proto_send(r->fd, json_pack("{s:s, s:i}", "op", "signal", "signal", sig), err);
 }
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Relay events until the exit event; its status, or -errno. */
 static int relay_events(struct relay *r, struct vp_err *err)
 {
@@ -87,7 +75,7 @@ static int relay_events(struct relay *r, struct vp_err *err)
             const char *data = vp_proto_str(m, "data");
             long n = data ? vp_proto_unb64(data, out, OUT_MAX) : -1;
             if (n > 0)
-                write_all(vp_proto_int(m, "fd", 1) == 2 ? 2 : 1, out, (size_t)n);
+                vp_write_all(vp_proto_int(m, "fd", 1) == 2 ? 2 : 1, out, (size_t)n);
         } else if (strcmp(ev, "exit") == 0) {
             rc = 1000 + (int)vp_proto_int(m, "status", 1); /* done: status carried */
         } else if (strcmp(ev, "error") == 0) {

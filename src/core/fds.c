@@ -58,3 +58,18 @@ int vp_fds_cloexec_from(int first)
         return 0;
     return vp_fds_each(first, true);
 }
+
+bool vp_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}

@@ -6,6 +6,7 @@
 #define VP_CORE_FDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Close every descriptor >= first; 0 or -errno. */
 int vp_fds_close_from(int first);
@@ -16,5 +17,9 @@ int vp_fds_cloexec_from(int first);
  * test): close, or mark close-on-exec, each descriptor >= first that
  * /proc/self/fd lists, read with getdents64. */
 int vp_fds_each(int first, bool cloexec);
+
+/* All of buf to a blocking fd (a pipe or socket may take less at a time,
+ * a signal may interrupt it); false when it could not. */
+bool vp_write_all(int fd, const void *buf, size_t len);
 
 #endif

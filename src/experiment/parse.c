@@ -37,7 +37,9 @@ const struct vp_opt vp_exp_settings_opts[] = {
     {"accel", VP_OPT_ENUM, offsetof(struct vp_exp_settings, accel), "auto", 0, 0, vp_accel_names,
      "vm: KVM when it works here (auto), or kvm or tcg; every point uses the same", false},
     {"libvirt-uri", VP_OPT_STRING, offsetof(struct vp_exp_settings, libvirt_uri), NULL, 0, 0, NULL,
-     "libvirt: this host's libvirtd (default qemu:///system)", false},
+     "libvirt: this host's libvirtd (default qemu:///system), or another's "
+     "(qemu+ssh://HOST/system: its agent keeps the VMs)",
+     false},
     {"profile-interval", VP_OPT_DURATION, offsetof(struct vp_exp_settings, profile_interval), "1s",
      0, 3600e9, NULL, "host profiler sampling interval per point, 0 = off (at least 10ms)", false},
     VP_OPT_END,

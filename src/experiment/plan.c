@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "drivers/driver.h"
 #include "experiment/experiment.h"
+#include "platform/vm_libvirt.h"
 
 #define VP_PLAN_MAX_POINTS    512
 #define VP_PLAN_MAX_PLATFORMS 8
@@ -221,6 +222,20 @@ static int check_pinning(struct vp_point *pt, const struct vp_cpuset *cpus, stru
     return 0;
 }
 
+/* On platform libvirt with another host's libvirtd (qemu+ssh://HOST/...),
+ * an appliance with no host of its own is on HOST. */
+static int remote_libvirt(const struct vp_point *pt, struct vp_instance *in, struct vp_err *err)
+{
+    char local[VP_STR_MAX];
+    if (strcmp(pt->s.platform, "libvirt") != 0 || vp_exp_remote(&in->f))
+        return 0;
+    int rc = vp_libvirt_remote(pt->s.libvirt_uri, in->f.host, sizeof in->f.host, local,
+                               sizeof local, err);
+    if (rc < 0)
+        vp_err_prefix(err, "point %d", pt->index + 1);
+    return rc < 0 ? rc : 0;
+}
+
 /* The instances of a point's templates, named, with the scheme applied. */
 static int make_instances(struct vp_point *pt, const struct vp_cpuset *cpus, struct vp_err *err)
 {
@@ -242,6 +257,9 @@ static int make_instances(struct vp_point *pt, const struct vp_cpuset *cpus, str
             for (int j = 0; j < pt->ninst - 1; j++)
                 if (strcmp(pt->inst[j].name, in->name) == 0)
                     return vp_input_error(err, "two appliances named \"%s\"", in->name);
+            int rc = remote_libvirt(pt, in, err);
+            if (rc < 0)
+                return rc;
             if (!vp_exp_remote(&in->f)) /* another host's have its cores */
                 vcpus += in->f.vcpus ? in->f.vcpus : cpus->n;
         }

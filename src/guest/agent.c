@@ -25,6 +25,8 @@
 #define IDLE_POLL_MIN_NS 10000000ull
 #define IDLE_POLL_MAX_NS 200000000ull
 
+int (*agent_keeper)(struct agent_session *s, const json_t *req);
+
 int agent_send(struct agent_session *s, json_t *msg)
 {
     struct vp_err err;
@@ -39,7 +41,10 @@ static int hello(struct agent_session *s, const json_t *req)
     struct utsname u;
     char agent[96]; /* "virtperf-guest 0.x" in a guest, "virtperf 0.x" on a host */
     uname(&u);
-    snprintf(agent, sizeof agent, "%s %s", program_invocation_short_name, VP_VERSION);
+    const char *self = program_invocation_short_name;
+    /* started as /proc/self/exe (in an appliance a host keeps) */
+    snprintf(agent, sizeof agent, "%s %s", strcmp(self, "exe") == 0 ? "virtperf" : self,
+             VP_VERSION);
     return agent_send(s, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:I, s:I}", "ev", "hello",
                                    "version", VP_PROTO_VERSION, "nonce",
                                    (json_int_t)vp_proto_int(req, "nonce", 0), "agent", agent,
@@ -68,6 +73,8 @@ static int dispatch(struct agent_session *s, const json_t *req)
         return 0; /* for a command that has ended already */
     if (strcmp(op, "usage") == 0)
         return agent_usage(s, req);
+    if (strcmp(op, "appliance") == 0 && agent_keeper)
+        return agent_keeper(s, req);
     vp_input_error(&err, "unknown request \"%s\"", op);
     return agent_send(s, vp_proto_error(&err));
 }

@@ -43,6 +43,14 @@ int agent_exec(struct agent_session *s, const json_t *req);
 /* agent_usage.c: the CPU time of the agents with a tag and their processes */
 int agent_usage(struct agent_session *s, const json_t *req);
 
+/* agent_keeper.c (the full virtperf only): the "appliance" request, which
+ * makes an appliance of this host's for the session's lifetime and ends
+ * the session with it; NULL in a guest, which keeps none. */
+extern int (*agent_keeper)(struct agent_session *s, const json_t *req);
+int agent_appliance(struct agent_session *s, const json_t *req);
+/* `virtperf agent --connect ADDRESS`: stdio spliced to a UNIX socket. */
+int vp_agent_splice(const char *address);
+
 /* `virtperf-guest agent`. */
 int vp_guest_agent_main(int argc, char **argv);
 

@@ -80,7 +80,9 @@ static int next_event(struct vp_remote *r, const char *want, json_t **out, struc
 }
 
 /* platform.json in the socket's directory (another host's agent: that
- * host, native), with the greeting's facts. */
+ * host, native, or the platform of the appliance it keeps there, which
+ * platform/host.c names in $VIRTPERF_HOST_PLATFORM), with the greeting's
+ * facts. */
 static char *platform_json(const char *socket_path, const json_t *hello)
 {
     char path[256];
@@ -98,6 +100,9 @@ static char *platform_json(const char *socket_path, const json_t *hello)
     json_object_set(p, vp_ssh_address(socket_path) ? "kernel" : "guest_kernel",
                     json_object_get(hello, "kernel"));
     json_object_set(p, "agent", json_object_get(hello, "agent"));
+    const char *there = getenv("VIRTPERF_HOST_PLATFORM"); /* an appliance kept there */
+    if (vp_ssh_address(socket_path) && there && there[0])
+        json_object_set_new(p, "platform", json_string(there));
     char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(p);
     return text;
@@ -209,8 +214,11 @@ int vp_remote_open(const char *socket_path, int timeout_ms, struct vp_remote **o
     r->platform = platform_json(socket_path, m);
     json_decref(m);
     m = NULL;
-    if (vp_ssh_address(socket_path) && (rc = clock_offset(r, base + sent, err)) < 0)
+    if (vp_ssh_address(socket_path) && (rc = clock_offset(r, base + sent, err)) < 0) {
+        if (rc == -EPIPE) /* gone between greetings */
+            rc = vp_agent_lost(err, socket_path, r->fd, "went away");
         goto fail;
+    }
     *out = r;
     return 0;
 fail:
@@ -269,7 +277,7 @@ static int remote_setup(const void *params, void **state, struct vp_err *err)
     if (rc == 0 && (rc = next_event(r, "setup", &m, err)) == 0)
         *state = r;
     json_decref(m);
-    if (rc < 0)
+    if (rc < 0 && !vp_ssh_address(r->path)) /* another host's agent names its host */
         vp_err_prefix(err, "in the guest");
     return rc;
 }

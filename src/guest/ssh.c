@@ -51,6 +51,7 @@ static void exec_client(const char *dest, int channel, int said)
     const char *config = getenv("VIRTPERF_SSH_CONFIG");
     const char *agent = getenv("VIRTPERF_REMOTE_AGENT");
     const char *tag = getenv("VIRTPERF_AGENT_TAG");
+    const char *attach = getenv("VIRTPERF_AGENT_ATTACH");
     char *argv[16];
     int n = 0;
     argv[n++] = "ssh";
@@ -65,8 +66,16 @@ static void exec_client(const char *dest, int channel, int said)
     argv[n++] = (char *)dest;
     argv[n++] = (char *)(agent && agent[0] ? agent : "virtperf");
     argv[n++] = "agent";
-    argv[n++] = "--stdio";
-    if (tag_ok(tag)) { /* the remote shell reads the command line: plain words only */
+    char socket[128];
+    if (tag_ok(attach)) { /* a session in an appliance kept there (agent_keeper.c) */
+        snprintf(socket, sizeof socket, "@%s", attach);
+        argv[n++] = "--connect";
+        argv[n++] = socket;
+    } else {
+        argv[n++] = "--stdio";
+    }
+    if (!tag_ok(attach) &&
+        tag_ok(tag)) { /* the remote shell reads the command line: plain words only */
         argv[n++] = "--tag";
         argv[n++] = (char *)tag;
     }

@@ -14,7 +14,9 @@
  * "virtperf", looked up in the remote PATH: `virtperf agent --stdio`;
  * virtperf-guest serves too, with the servers it carries only);
  * $VIRTPERF_AGENT_TAG, when set, is given to the agent as --tag (the
- * appliance its session serves: platform/host.c reads their CPU time). */
+ * appliance its session serves: platform/host.c reads their CPU time);
+ * $VIRTPERF_AGENT_ATTACH, when set, makes the session one inside an
+ * appliance that host keeps (`agent --connect @NAME`: guest/agent_keeper.c). */
 #ifndef VP_GUEST_SSH_H
 #define VP_GUEST_SSH_H
 

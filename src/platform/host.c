@@ -17,7 +17,14 @@
  * loads' generators are allowed to send to (net/target.h). create() greets
  * the agent (its protocol version must be this virtperf's) and keeps what
  * it said of its host; nothing is made on either host that outlives the
- * relays. */
+ * relays.
+ *
+ * An appliance of another platform there (host_platform: container, vm,
+ * libvirt, or native with cpus, weight, cap or memory) is kept by that
+ * host's agent (guest/agent_keeper.c) over a session of its own, journaled
+ * there: the fields are applied and checked there, usage() is that
+ * platform's, and each relay's session is one inside the appliance
+ * ($VIRTPERF_AGENT_ATTACH). Closing the keeper's session removes it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -50,7 +57,19 @@ struct vp_appliance {
     int nprocs;
     char tag[VP_STR_MAX];            /* its relays' agents carry it (--tag): usage() finds them */
     struct vp_remote *usage_session; /* opened at the first usage(), kept */
+    struct vp_remote *keeper;        /* an appliance that host keeps: its session */
+    char attach[96];                 /* and its socket there */
 };
+
+#define RELEASE_MS 60000 /* a VM there may take a while to go */
+
+/* Whether the appliance is one the host's agent keeps (else its own
+ * processes). */
+static bool kept(const struct vp_appliance_spec *s)
+{
+    return s->host_platform[0] && (strcmp(s->host_platform, "native") != 0 || s->vcpus > 1 ||
+                                   s->cpus[0] || s->weight != 256 || s->cap || s->memory);
+}
 
 static const char *host_unsupported(void)
 {
@@ -59,7 +78,12 @@ static const char *host_unsupported(void)
 
 static int host_validate(const struct vp_appliance_spec *s, struct vp_err *err)
 {
-    int rc = vp_appliance_spec_check(s, err);
+    struct vp_appliance_spec here = *s; /* the CPUs are that host's: checked there */
+    if (kept(s)) {
+        here.cpus[0] = '\0';
+        here.vcpus = here.cap = 0;
+    }
+    int rc = vp_appliance_spec_check(&here, err);
     if (rc == 0)
         rc = vp_appliance_spec_no_nics(s, "host", err);
     if (rc < 0)
@@ -67,6 +91,10 @@ static int host_validate(const struct vp_appliance_spec *s, struct vp_err *err)
     const char *d = s->host;
     if (d[0] == '\0' || d[0] == '-' || strpbrk(d, " \t\n'\"\\;") != NULL)
         return vp_input_error(err, "host \"%s\": want an SSH destination ([user@]host)", d);
+    if (strcmp(s->host_platform, "host") == 0)
+        return vp_input_error(err, "host_platform: another host's platform, not \"host\"");
+    if (kept(s))
+        return 0; /* checked there, against that host's CPUs */
     const char *unapplied = s->vcpus > 1       ? "vcpus"
                             : s->cpus[0]       ? "cpus"
                             : s->weight != 256 ? "weight"
@@ -140,6 +168,103 @@ void vp_host_agent_tag(const char *appliance, char *buf, size_t len)
 
 static void host_destroy(struct vp_appliance *a);
 
+/* Send msg on session r and wait up to ms for the event want (past signs
+ * of life and a command's output); *out gets it. An error event is taken
+ * into err. */
+static int ask(struct vp_remote *r, json_t *msg, const char *want, int ms, json_t **out,
+               struct vp_err *err)
+{
+    *out = NULL;
+    int rc = vp_proto_send(vp_remote_fd(r), msg, err);
+    json_t *m = NULL;
+    while (rc == 0) {
+        rc = vp_proto_recv(vp_remote_reader(r), ms, &m, err);
+        const char *ev = rc == 1 ? vp_proto_str(m, "ev") : NULL;
+        if (rc == 0)
+            rc = vp_run_error(err, ETIMEDOUT, "no answer");
+        else if (rc == -EPIPE)
+            rc = vp_run_error(err, EPIPE, "the session ended");
+        else if (ev && strcmp(ev, want) == 0)
+            *out = m, rc = 0, m = NULL;
+        else if (ev && strcmp(ev, "error") == 0)
+            rc = vp_proto_take_error(m, err);
+        else
+            rc = 0, json_decref(m), m = NULL;
+        if (*out)
+            break;
+    }
+    json_decref(m);
+    return rc;
+}
+
+/* A kept appliance whose agent was lost: `virtperf cleanup` there removes
+ * what its journal holds (its watcher has stopped the processes). */
+static void cleanup_there(struct vp_appliance *a)
+{
+    const char *agent = getenv("VIRTPERF_REMOTE_AGENT");
+    struct vp_remote *r = NULL;
+    struct vp_err err = {0};
+    json_t *m = NULL;
+    int rc = vp_remote_open(a->agent, ANSWER_MS, &r, &err);
+    if (rc == 0)
+        rc = ask(r,
+                 json_pack("{s:s, s:[s, s]}", "op", "exec", "argv",
+                           agent && agent[0] ? agent : "virtperf", "cleanup"),
+                 "exit", RELEASE_MS, &m, &err);
+    if (rc == 0 && vp_proto_int(m, "status", -1) != 0)
+        rc = vp_run_error(&err, 0, "exited %d", (int)vp_proto_int(m, "status", -1));
+    if (rc < 0)
+        fprintf(stderr, "virtperf: virtperf cleanup on %s: %s\n", a->spec.host, err.msg);
+    json_decref(m);
+    vp_remote_close(r);
+}
+
+/* The appliance made there by the agent, over a session of its own that
+ * carries its tag (what it starts runs under it: the profiler's view). */
+static int keep(struct vp_appliance *a, struct vp_err *err)
+{
+    const struct vp_appliance_spec *s = &a->spec;
+    setenv("VIRTPERF_AGENT_TAG", a->tag, 1);
+    int rc = vp_remote_open(a->agent, ANSWER_MS, &a->keeper, err);
+    unsetenv("VIRTPERF_AGENT_TAG");
+    if (rc < 0)
+        return rc;
+    json_t *spec = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:i, s:b, s:i, s:I, s:s}", "name",
+                             s->name, "vcpus", (json_int_t)s->vcpus, "cpus", s->cpus, "weight",
+                             (json_int_t)s->weight, "cap", (json_int_t)s->cap, "memory",
+                             (json_int_t)s->memory, "net", s->net, "overcommit", s->overcommit,
+                             "accel", s->accel, "disk", (json_int_t)s->disk, "uri", s->uri);
+    json_t *m;
+    /* a VM there boots before it answers */
+    rc = ask(
+        a->keeper,
+        json_pack("{s:s, s:s, s:o}", "op", "appliance", "platform", s->host_platform, "spec", spec),
+        "appliance", RELEASE_MS, &m, err);
+    if (rc < 0) { /* nothing kept: a session as any other, closed */
+        vp_err_prefix(err, "on %s, platform %s", s->host, s->host_platform);
+        vp_remote_close(a->keeper);
+        a->keeper = NULL;
+        if (err->kind != VP_ERR_INPUT) /* lost while making it: what it made goes */
+            cleanup_there(a);
+        return rc;
+    }
+    snprintf(a->attach, sizeof a->attach, "%s",
+             vp_proto_str(m, "socket") ? vp_proto_str(m, "socket") : "");
+    if (vp_proto_str(m, "address"))
+        snprintf(a->addr, sizeof a->addr, "%s", vp_proto_str(m, "address"));
+    /* the runs' platform: the host's facts, with what it is there */
+    json_t *f = a->facts ? json_loads(a->facts, 0, NULL) : json_object();
+    if (json_is_object(f)) {
+        json_object_set_new(f, "platform", json_string(s->host_platform));
+        json_object_set(f, "appliance", json_object_get(m, "facts"));
+        free(a->facts);
+        a->facts = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    json_decref(f);
+    json_decref(m);
+    return 0;
+}
+
 static int host_create(const struct vp_appliance_spec *s, struct vp_journal *j,
                        struct vp_appliance **out, struct vp_err *err)
 {
@@ -159,6 +284,8 @@ static int host_create(const struct vp_appliance_spec *s, struct vp_journal *j,
         a->facts = facts ? strdup(facts) : NULL;
         vp_remote_close(r);
     }
+    if (rc == 0 && kept(s))
+        rc = keep(a, err);
     if (rc < 0) {
         host_destroy(a);
         return rc;
@@ -181,8 +308,14 @@ static int host_start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *p
     relay.caps = 0; /* the relay needs none; the process there runs as the SSH user */
     relay.user = false;
     setenv("VIRTPERF_AGENT_TAG", a->tag, 1); /* its ssh names it to the agent there */
+    if (a->keeper) { /* a session inside the kept one, whose runs say what it is */
+        setenv("VIRTPERF_AGENT_ATTACH", a->attach, 1);
+        setenv("VIRTPERF_HOST_PLATFORM", a->spec.host_platform, 1);
+    }
     rc = vp_spawn(a->j, &relay, NULL, NULL, pid, &a->proc_id[a->nprocs], err);
     unsetenv("VIRTPERF_AGENT_TAG");
+    unsetenv("VIRTPERF_AGENT_ATTACH");
+    unsetenv("VIRTPERF_HOST_PLATFORM");
     if (rc < 0)
         return rc;
     a->pid[a->nprocs++] = *pid;
@@ -192,11 +325,15 @@ static int host_start(struct vp_appliance *a, const struct vp_exec *ex, pid_t *p
 /* Each relay goes; its channel's end closing ends what it ran there. */
 static int host_stop(struct vp_appliance *a, struct vp_err *err)
 {
-    (void)err;
     for (int i = 0; i < a->nprocs; i++)
         vp_spawn_kill(a->j, a->pid[i], a->proc_id[i]);
     a->nprocs = 0;
-    return 0;
+    json_t *m = NULL; /* and what runs in the kept one, whoever started it */
+    int rc = a->keeper
+                 ? ask(a->keeper, json_pack("{s:s}", "op", "stop"), "stopped", ANSWER_MS, &m, err)
+                 : 0;
+    json_decref(m);
+    return rc;
 }
 
 /* Asked of the agent there over a session of its own (untagged, so not
@@ -204,25 +341,24 @@ static int host_stop(struct vp_appliance *a, struct vp_err *err)
 static int host_usage(struct vp_appliance *a, struct vp_appliance_usage *u, struct vp_err *err)
 {
     memset(u, 0, sizeof *u);
-    int rc = a->usage_session ? 0 : vp_remote_open(a->agent, ANSWER_MS, &a->usage_session, err);
-    if (rc == 0)
-        rc = vp_proto_send(vp_remote_fd(a->usage_session),
-                           json_pack("{s:s, s:s}", "op", "usage", "tag", a->tag), err);
     json_t *m = NULL;
-    while (rc == 0) { /* past signs of life */
-        rc = vp_proto_recv(vp_remote_reader(a->usage_session), ANSWER_MS, &m, err);
+    int rc;
+    if (a->keeper) { /* that platform's own figures (cgroup, VM) */
+        rc = ask(a->keeper, json_pack("{s:s}", "op", "usage"), "usage", ANSWER_MS, &m, err);
+    } else {
+        rc = a->usage_session ? 0 : vp_remote_open(a->agent, ANSWER_MS, &a->usage_session, err);
         if (rc == 0)
-            rc = vp_run_error(err, ETIMEDOUT, "no answer");
-        else if (rc == 1 &&
-                 strcmp(vp_proto_str(m, "ev") ? vp_proto_str(m, "ev") : "", "alive") == 0)
-            rc = 0, json_decref(m), m = NULL;
+            rc = ask(a->usage_session, json_pack("{s:s, s:s}", "op", "usage", "tag", a->tag),
+                     "usage", ANSWER_MS, &m, err);
     }
-    if (rc == 1 && vp_proto_str(m, "ev") && strcmp(vp_proto_str(m, "ev"), "usage") == 0) {
+    if (rc == 0) {
         u->cpu_user_ns = (uint64_t)vp_proto_int(m, "cpu_user_ns", 0);
         u->cpu_system_ns = (uint64_t)vp_proto_int(m, "cpu_system_ns", 0);
-        rc = 0;
-    } else if (rc == 1) {
-        rc = vp_proto_take_error(m, err);
+        u->throttled_periods = (uint64_t)vp_proto_int(m, "throttled_periods", 0);
+        u->throttled_ns = (uint64_t)vp_proto_int(m, "throttled_ns", 0);
+        u->periods = (uint64_t)vp_proto_int(m, "periods", 0);
+        u->memory_bytes = (uint64_t)vp_proto_int(m, "memory_bytes", 0);
+        u->oom_kills = (uint64_t)vp_proto_int(m, "oom_kills", 0);
     }
     json_decref(m);
     if (rc < 0) {
@@ -249,6 +385,12 @@ static void host_destroy(struct vp_appliance *a)
         return;
     struct vp_err err;
     host_stop(a, &err);
+    json_t *m = NULL; /* the kept appliance goes before this returns */
+    if (a->keeper &&
+        ask(a->keeper, json_pack("{s:s}", "op", "release"), "released", RELEASE_MS, &m, &err) < 0)
+        cleanup_there(a);
+    json_decref(m);
+    vp_remote_close(a->keeper);
     vp_remote_close(a->usage_session);
     free(a->facts);
     free(a);

@@ -15,6 +15,7 @@
  *   disk    the scratch disk's size in bytes (disk workloads run there)
  * and, for the host platform (added for several hosts):
  *   host    the SSH destination of the machine it runs on
+ *   host_platform  the platform the appliance is on there
  * and, for the container (added for least privilege):
  *   binds   the host's paths its processes use: the rest of the host's file
  *           system is read-only inside, /tmp is a tmpfs of its own
@@ -77,6 +78,10 @@ struct vp_appliance_spec {
     /* added for several hosts: platform host's SSH destination, the
      * machine whose own processes the appliance is (platform/host.c) */
     char host[VP_STR_MAX];
+    /* and the platform it is on there: empty or "native" with no limits
+     * is that machine's own processes; any other (container, vm, libvirt,
+     * native with cpus, weight, cap or memory) is made there by its agent */
+    char host_platform[16];
 };
 
 /* How a process is started inside an appliance. The child gets stdin,

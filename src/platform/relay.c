@@ -32,6 +32,13 @@ int vp_relay_argv(char *const *argv, const char *sock, struct vp_argv *out, stru
                     strcmp(argv[2], "run") == 0;
     bool ok = true;
     out->argc = 0;
+    /* a session of virtperf's agent (another host's runner through this
+     * host's keeper: guest/agent_keeper.c): the agent's own session there */
+    if (ours && argv[1] && strcmp(argv[1], "agent") == 0) {
+        ok = vp_argv_add(out, "%s", self) && vp_argv_add(out, "agent") &&
+             vp_argv_add(out, "--connect") && vp_argv_add(out, "%s", sock);
+        return ok ? 0 : vp_input_error(err, "%s: socket path too long", sock);
+    }
     if (!workload)
         ok = vp_argv_add(out, "%s", self) && vp_argv_add(out, "guest-exec") &&
              vp_argv_add(out, "--agent") && vp_argv_add(out, "%s", sock) && vp_argv_add(out, "--");

@@ -19,8 +19,9 @@ struct vp_argv {
 bool vp_argv_add(struct vp_argv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The relay of argv for the agent at address (a socket path, or ssh:DEST):
- * virtperf's own `workload run` with --guest-agent, anything else under
- * guest-exec. */
+ * virtperf's own `workload run` with --guest-agent, its `agent` (a session
+ * for another host's runner) as `agent --connect` to a socket path, anything
+ * else under guest-exec. */
 int vp_relay_argv(char *const *argv, const char *address, struct vp_argv *out, struct vp_err *err);
 
 #endif

@@ -57,6 +57,28 @@ static const char *uri_of(const struct vp_appliance_spec *s)
     return s->uri[0] ? s->uri : DEFAULT_URI;
 }
 
+int vp_libvirt_remote(const char *uri, char *dest, size_t dest_len, char *local, size_t local_len,
+                      struct vp_err *err)
+{
+    static const char scheme[] = "qemu+ssh://";
+    if (strncmp(uri, scheme, sizeof scheme - 1) != 0)
+        return 0;
+    const char *host = uri + sizeof scheme - 1, *path = strchr(host, '/');
+    size_t n = path ? (size_t)(path - host) : strlen(host);
+    if (n == 0 || n >= dest_len || path == NULL ||
+        (strcmp(path, "/system") != 0 && strcmp(path, "/session") != 0))
+        return vp_input_error(err, "libvirt-uri %s: want qemu+ssh://[USER@]HOST/system", uri);
+    if (memchr(host, ':', n) || memchr(host, '[', n))
+        return vp_input_error(
+            err,
+            "libvirt-uri %s: a port goes in hosts: (NAME: {ssh: \"USER@HOST:PORT\"}), "
+            "and NAME in the URI",
+            uri);
+    snprintf(dest, dest_len, "%.*s", (int)n, host);
+    snprintf(local, local_len, "qemu://%s", path);
+    return 1;
+}
+
 /* A local libvirtd that answers: the guest's sockets, disk and network are
  * made on this host, so a domain on another one could not use them. */
 static int check(const struct vp_appliance_spec *s, struct vp_err *err)
@@ -66,8 +88,9 @@ static int check(const struct vp_appliance_spec *s, struct vp_err *err)
     const char *uri = uri_of(s), *sep = strstr(uri, "://");
     if (sep == NULL || sep[3] != '/')
         return vp_input_error(err,
-                              "libvirt-uri %s: only a connection to this host's libvirtd "
-                              "(qemu:///system): the guest's sockets, disk and network are here",
+                              "libvirt-uri %s: this host's libvirtd (qemu:///system) or another's "
+                              "(qemu+ssh://HOST/system): the guest's sockets, disk and network "
+                              "are made where it runs",
                               uri);
     virConnectPtr c = connect_to(uri, err);
     if (c == NULL)

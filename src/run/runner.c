@@ -21,6 +21,7 @@
 #include "experiment/exp_store.h"
 #include "platform/journal.h"
 #include "platform/privs.h"
+#include "platform/vm_libvirt.h"
 #include "profiler/profiler.h"
 #include "run/barrier.h"
 #include "platform/cgroup.h"
@@ -56,6 +57,22 @@ static void make_spec(const struct vp_point *pt, const struct vp_instance *in,
     spec->accel = pt->s.accel;
     snprintf(spec->uri, sizeof spec->uri, "%s", pt->s.libvirt_uri);
     snprintf(spec->host, sizeof spec->host, "%s", vp_exp_remote(&in->f) ? in->f.host : "");
+    if (spec->host[0])
+        snprintf(spec->host_platform, sizeof spec->host_platform, "%s", pt->s.platform);
+    char dest[VP_STR_MAX];
+    struct vp_err ignored;                                       /* the plan checked it */
+    if (spec->host[0] && strcmp(pt->s.platform, "libvirt") == 0) /* that host's own libvirtd */
+        vp_libvirt_remote(pt->s.libvirt_uri, dest, sizeof dest, spec->uri, sizeof spec->uri,
+                          &ignored);
+}
+
+/* Whether the appliance is on a network the loads and time server reach:
+ * this host's (native), one of its own, or another host's (its own
+ * processes there, or an appliance there with a network). */
+static bool networked(const struct vp_platform_ops *ops, const struct vp_appliance_spec *spec)
+{
+    return strcmp(ops->name, "native") == 0 || spec->net != VP_NET_NONE ||
+           (spec->host[0] && strcmp(spec->host_platform, "native") == 0);
 }
 
 /* The platform an appliance of the point is on: another host's (platform
@@ -130,8 +147,7 @@ static int validate_generators(const struct vp_runner_cfg *cfg, const struct vp_
  * need one of their own. */
 static bool reachable(const struct vp_platform_ops *ops, const struct vp_appliance_spec *spec)
 {
-    return ops->address &&
-           (strcmp(ops->name, "native") == 0 || spec->host[0] || spec->net != VP_NET_NONE);
+    return ops->address && networked(ops, spec);
 }
 
 /* Whether HOST:PORT is a loopback or unspecified address (a malformed one
@@ -163,7 +179,7 @@ static int timeserver_reachable(const struct vp_point *pt, const struct vp_platf
     const char *ts = pt->s.timeserver;
     if (!ts[0] || strcmp(ops->name, "native") == 0)
         return 0;
-    if (spec->net == VP_NET_NONE && !spec->host[0]) /* another host has its own network */
+    if (!networked(ops, spec))
         return vp_input_error(err,
                               "its rounds' marks cannot reach time server %s from platform "
                               "%s: give it net: bridge, routed or direct",
@@ -222,11 +238,6 @@ int vp_runner_validate(const struct vp_runner_cfg *cfg, struct vp_err *err)
                 vp_err_prefix(err, "point %d, appliance %s", p + 1, spec.name);
                 return rc;
             }
-            if (spec.host[0] && strcmp(pt->s.platform, "native") != 0)
-                return vp_input_error(err,
-                                      "point %d, appliance %s: host %s: on another host, platform "
-                                      "native only yet (not %s)",
-                                      p + 1, spec.name, spec.host, pt->s.platform);
             const struct vp_platform_ops *on = ops_of(cfg, pt, &pt->inst[i]); /* its own */
             if (on != ops && (why = on->unsupported ? on->unsupported() : NULL) != NULL)
                 return vp_input_error(err, "point %d, appliance %s: host %s: %s", p + 1, spec.name,

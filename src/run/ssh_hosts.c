@@ -52,7 +52,9 @@ int vp_ssh_hosts_begin(const struct vp_experiment *e, struct vp_ssh_hosts *h, st
         return 0;
     char buf[512], path[sizeof h->dir + 16];
     const char *include = users_config(buf, sizeof buf);
-    int rc = vp_workdir_make("/tmp", "ssh", h->dir, sizeof h->dir, err);
+    const char *tmp = getenv("TMPDIR"); /* the user's temporary folder, as for ssh itself */
+    int rc =
+        vp_workdir_make(tmp && tmp[0] == '/' ? tmp : "/tmp", "ssh", h->dir, sizeof h->dir, err);
     if (rc < 0) {
         h->dir[0] = '\0';
         return rc;

@@ -20,6 +20,8 @@
 . "$(dirname "$0")/ssh_lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 ssh_lib_require
+export TMPDIR=$work/tmp # the runs' SSH configurations: this test's own
+mkdir "$TMPDIR"
 pg_require
 
 octet=$(($$ % 250 + 1))
@@ -186,5 +188,5 @@ grep -q "point 1: load calls against sip: the agent on loadhost .*a failed load;
 expect_exit 0 "$VP" results experiment "$exp"
 grep -q "sip-uac sip (calls): failed (no run stored)" "$work/out" || fail "results: $(cat "$work/out")"
 for n in "${names[@]}"; do nothing_left_in "vpt-$n-$$"; done
-[[ -z $(find /tmp -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
+[[ -z $(find "$TMPDIR" -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
 echo "multihost: ok"

@@ -20,6 +20,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ssh_lib.sh"
 ssh_lib_require
+export TMPDIR=$work/tmp # the runs' SSH configurations: this test's own
+mkdir "$TMPDIR"
 
 ns=vpt-ssh-$$
 link=xts$$ # not a "vp" link: the load reaches the target as a declared host
@@ -35,13 +37,7 @@ trap cleanup EXIT
 nothing_left_there() { nothing_left_in "$ns"; }
 
 # the target: a namespace joined to this one by a veth, sshd listening there
-ip netns add "$ns"
-ip link add "$link" type veth peer name eth0 netns "$ns"
-ip addr add "10.252.$octet.1/30" dev "$link"
-ip link set "$link" up
-ip -n "$ns" addr add "$ip/30" dev eth0
-ip -n "$ns" link set eth0 up
-ip -n "$ns" link set lo up
+ssh_lib_target "$ns" "$link" "10.252.$octet.1/30" "$ip/30"
 ssh_lib_keys
 start_sshd "$ns" "$ip"
 ssh_alias vpt-target "$ip"
@@ -169,13 +165,13 @@ jq -e '[.rounds[] | select(.kind == "idle") | .appliance_cpu_pct | numbers] | le
     "$work/out" >/dev/null || fail "idle point: $(jq -c '[.rounds[] | select(.kind == "idle")]' "$work/out")"
 nothing_left_there
 
-[[ -z $(find /tmp -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
-# what is not applied there yet is refused before anything starts; so are
+[[ -z $(find "$TMPDIR" -maxdepth 1 -name 'virtperf-*-ssh.*') ]] || fail "the run's ssh_config was left"
+# a weight out of range is refused before anything starts; so are
 # hosts the file does not declare, and declarations that cannot be right
 cp "$work/exp.yaml" "$work/bad.yaml"
-sed -i 's/host: target}/host: target, weight: 512}/' "$work/bad.yaml"
+sed -i 's/host: target}/host: target, weight: 70000}/' "$work/bad.yaml"
 expect_exit 2 "$VP" run "$work/bad.yaml"
-expect_one_line_error "weight: not applied on another host yet"
+expect_one_line_error "weight 70000"
 sed 's/host: local}/host: elsewhere}/' "$work/exp.yaml" >"$work/bad.yaml"
 expect_exit 2 "$VP" run "$work/bad.yaml"
 expect_one_line_error "bad.yaml:10:[0-9]*: host \"elsewhere\": not one of hosts: (target, local)"

@@ -22,12 +22,38 @@ ssh_lib_keys() {
     export VIRTPERF_SSH_CONFIG=$work/ssh_config VIRTPERF_REMOTE_AGENT=$VP
 }
 
-# start_sshd NS IP: sshd in namespace NS on IP:22, known to the client.
+# ssh_lib_target NS LINK HERE THERE: network namespace NS, joined to this
+# one by veth LINK with addresses HERE (this side) and THERE (in NS, on
+# eth0), both with their prefix ("10.0.0.1/30"); lo up there.
+ssh_lib_target() {
+    ip netns add "$1"
+    ip link add "$2" type veth peer name eth0 netns "$1"
+    ip addr add "$3" dev "$2"
+    ip link set "$2" up
+    ip -n "$1" addr add "$4" dev eth0
+    ip -n "$1" link set eth0 up
+    ip -n "$1" link set lo up
+}
+
+# The cgroup mounts of this machine, as `mount` commands: `ip netns exec`
+# mounts a sysfs of the namespace's, without them, and a host stood for by
+# a namespace has its cgroups (its containers need them).
+cgroup_mounts() {
+    awk '$3 == "tmpfs" && $2 == "/sys/fs/cgroup" { print "mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup" }
+         $3 == "cgroup" || $3 == "cgroup2" { print "mkdir -p " $2 " && mount -t " $3 " -o " $4 " " $3 " " $2 }' /proc/mounts
+}
+
+# start_sshd NS IP: sshd in namespace NS on IP:22, known to the client;
+# $sshd_rundir, when set, is $VIRTPERF_RUNDIR of every session there (the
+# journals of what that host's agent makes, apart from the tester's).
+sshd_rundir=
 start_sshd() {
     mkdir -p /run/sshd # its privilege separation directory, as the package makes it
-    ip netns exec "$1" "$sshd" -D -e -f /dev/null -h "$work/hostkey" -o "ListenAddress=$2" \
+    ip netns exec "$1" bash -c "$(cgroup_mounts) && exec \"\$0\" \"\$@\"" \
+        "$sshd" -D -e -f /dev/null -h "$work/hostkey" -o "ListenAddress=$2" \
         -o Port=22 -o "AuthorizedKeysFile=$work/authorized_keys" -o StrictModes=no \
         -o PermitRootLogin=prohibit-password -o UsePAM=no -o PidFile=none -o LogLevel=ERROR \
+        ${sshd_rundir:+-o "SetEnv=VIRTPERF_RUNDIR=$sshd_rundir"} \
         2>>"$work/sshd.log" &
     sshd_pids+=($!)
     echo "$2 $(cut -d' ' -f1,2 "$work/hostkey.pub")" >>"$work/known_hosts"
