@@ -88,9 +88,10 @@ static int check(const struct vp_appliance_spec *s, struct vp_err *err)
     const char *uri = uri_of(s), *sep = strstr(uri, "://");
     if (sep == NULL || sep[3] != '/')
         return vp_input_error(err,
-                              "libvirt-uri %s: this host's libvirtd (qemu:///system) or another's "
-                              "(qemu+ssh://HOST/system): the guest's sockets, disk and network "
-                              "are made where it runs",
+                              "libvirt-uri %s: only this host's libvirtd here (qemu:///system): "
+                              "the guest's sockets, disk and network are made where it runs "
+                              "(an experiment reaches another's, qemu+ssh://HOST/system, "
+                              "through that host's agent)",
                               uri);
     virConnectPtr c = connect_to(uri, err);
     if (c == NULL)

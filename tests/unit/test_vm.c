@@ -17,6 +17,7 @@
 #include "platform/cgroup.h"
 #include "platform/guest_image.h"
 #include "platform/net.h"
+#include "platform/vm_libvirt.h"
 #include "platform_util.h"
 
 extern const struct vp_platform_ops vp_platform_vm, vp_platform_libvirt;
@@ -567,6 +568,25 @@ static void test_bad_input(void)
     CHECK_INT(vp_platform_libvirt.validate(&s, &err), -EINVAL);
     CHECK(strncmp(err.msg, "libvirt-uri qemu+ssh://elsewhere/system: only", 45) == 0);
     CHECK_INT(qemus_named("vpt-bad"), 0);
+    /* which an experiment reaches through that host's agent (plan.c) */
+    char dest[64], local[64];
+    CHECK_INT(vp_libvirt_remote("qemu+ssh://root@elsewhere/system", dest, sizeof dest, local,
+                                sizeof local, &err),
+              1);
+    CHECK(strcmp(dest, "root@elsewhere") == 0 && strcmp(local, "qemu:///system") == 0);
+    CHECK_INT(
+        vp_libvirt_remote("qemu+ssh://h/session", dest, sizeof dest, local, sizeof local, &err), 1);
+    CHECK(strcmp(dest, "h") == 0 && strcmp(local, "qemu:///session") == 0);
+    CHECK_INT(vp_libvirt_remote("qemu:///system", dest, sizeof dest, local, sizeof local, &err), 0);
+    CHECK_INT(
+        vp_libvirt_remote("qemu+ssh://h:2222/system", dest, sizeof dest, local, sizeof local, &err),
+        -EINVAL);
+    CHECK(strstr(err.msg, "a port goes in hosts:") != NULL);
+    CHECK_INT(vp_libvirt_remote("qemu+ssh://h/system?keyfile=k", dest, sizeof dest, local,
+                                sizeof local, &err),
+              -EINVAL);
+    CHECK_INT(vp_libvirt_remote("qemu+ssh:///system", dest, sizeof dest, local, sizeof local, &err),
+              -EINVAL);
 }
 
 /* A child makes a spinning VM and is killed: its QEMU dies with it
