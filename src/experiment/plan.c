@@ -192,18 +192,22 @@ static int check_pinning(struct vp_point *pt, const struct vp_cpuset *cpus, stru
 {
     bool allowed[VP_EXP_MAX_CPUS] = {false}, used[VP_EXP_MAX_CPUS] = {false};
     bool all_pinned = true;
-    int rc;
+    int rc, pinned = 0;
     for (int i = 0; i < cpus->n; i++)
         allowed[cpus->cpu[i]] = true;
     for (int i = 0; i < pt->ninst; i++) {
         struct vp_instance *in = &pt->inst[i];
         bool mine[VP_EXP_MAX_CPUS] = {false};
+        bool remote = vp_exp_remote(&in->f); /* that host's cores: it checks them */
         if (in->f.cpus[0] == '\0') {
-            all_pinned = false;
+            all_pinned = all_pinned && remote;
             continue;
         }
         if ((rc = parse_cpulist(in->f.cpus, in->name, mine, err)) < 0)
             return rc;
+        if (remote)
+            continue;
+        pinned++;
         for (int c = 0; c < VP_EXP_MAX_CPUS; c++) {
             if (mine[c] && !allowed[c])
                 return vp_input_error(err,
@@ -214,7 +218,7 @@ static int check_pinning(struct vp_point *pt, const struct vp_cpuset *cpus, stru
         }
     }
     pt->cpus_available = cpus->n;
-    if (all_pinned && pt->ninst > 0) {
+    if (all_pinned && pinned > 0) { /* this machine's appliances pinned, all of them */
         pt->cpus_available = 0;
         for (int c = 0; c < VP_EXP_MAX_CPUS; c++)
             pt->cpus_available += used[c];

@@ -3,7 +3,9 @@
  * (a container, a VM, a native appliance with its cgroup) for as long as
  * the session that asked lives, journaled here like a local run's, so that
  * a killed session's watcher removes it and `virtperf cleanup` here mends
- * what is left. The session then answers usage and stop for it.
+ * what is left. The session then answers usage and stop for it. With
+ * "check": true the request only says whether it could be made (a run's
+ * validation, before anything starts), and the session goes on.
  *
  * Processes get in through sessions of their own: the keeper listens on an
  * abstract UNIX socket, and for each connection (from this host's user
@@ -69,7 +71,10 @@ static void spec_from(const json_t *o, struct vp_appliance_spec *s)
 }
 
 /* Make the appliance; an input error for what cannot be made here. */
-static int make(struct keeper *k, const json_t *req, struct vp_err *err)
+/* Whether the appliance could be made here: its platform and its spec
+ * (an input error naming what could not). */
+static int check(struct keeper *k, const json_t *req, struct vp_appliance_spec *spec,
+                 struct vp_err *err)
 {
     const char *platform = vp_proto_str(req, "platform");
     k->ops = platform ? vp_platform_find(platform) : NULL;
@@ -78,9 +83,14 @@ static int make(struct keeper *k, const json_t *req, struct vp_err *err)
     const char *why = k->ops->unsupported ? k->ops->unsupported() : NULL;
     if (why)
         return vp_input_error(err, "platform %s cannot run here: %s", k->ops->name, why);
+    spec_from(json_object_get(req, "spec"), spec);
+    return k->ops->validate ? k->ops->validate(spec, err) : 0;
+}
+
+static int make(struct keeper *k, const json_t *req, struct vp_err *err)
+{
     struct vp_appliance_spec spec;
-    spec_from(json_object_get(req, "spec"), &spec);
-    int rc = k->ops->validate ? k->ops->validate(&spec, err) : 0;
+    int rc = check(k, req, &spec, err);
     if (rc < 0)
         return rc;
     if ((rc = vp_journal_open(&k->j, err)) < 0)
@@ -214,6 +224,13 @@ int agent_appliance(struct agent_session *s, const json_t *req)
 {
     struct keeper k = {.listen_fd = -1};
     struct vp_err err = {0};
+    if (vp_proto_bool(req,
+                      "check")) { /* before a run: whether it could be made; the session goes on */
+        struct vp_appliance_spec spec;
+        if (check(&k, req, &spec, &err) < 0)
+            return reply_error(s, &err);
+        return agent_send(s, json_pack("{s:s}", "ev", "appliance"));
+    }
     if (make(&k, req, &err) < 0) {
         release(&k);
         return reply_error(s, &err);

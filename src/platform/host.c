@@ -76,6 +76,8 @@ static const char *host_unsupported(void)
     return access("/usr/bin/ssh", X_OK) == 0 ? NULL : "no OpenSSH client (/usr/bin/ssh)";
 }
 
+static int check_there(const struct vp_appliance_spec *s, struct vp_err *err);
+
 static int host_validate(const struct vp_appliance_spec *s, struct vp_err *err)
 {
     struct vp_appliance_spec here = *s; /* the CPUs are that host's: checked there */
@@ -94,7 +96,7 @@ static int host_validate(const struct vp_appliance_spec *s, struct vp_err *err)
     if (strcmp(s->host_platform, "host") == 0)
         return vp_input_error(err, "host_platform: another host's platform, not \"host\"");
     if (kept(s))
-        return 0; /* checked there, against that host's CPUs */
+        return check_there(s, err); /* against that host's CPUs and platforms */
     const char *unapplied = s->vcpus > 1       ? "vcpus"
                             : s->cpus[0]       ? "cpus"
                             : s->weight != 256 ? "weight"
@@ -197,6 +199,19 @@ static int ask(struct vp_remote *r, json_t *msg, const char *want, int ms, json_
     return rc;
 }
 
+/* The request that makes the appliance there, or (check) only says
+ * whether it could be made. */
+static json_t *appliance_request(const struct vp_appliance_spec *s, bool check)
+{
+    json_t *spec = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:i, s:b, s:i, s:I, s:s}", "name",
+                             s->name, "vcpus", (json_int_t)s->vcpus, "cpus", s->cpus, "weight",
+                             (json_int_t)s->weight, "cap", (json_int_t)s->cap, "memory",
+                             (json_int_t)s->memory, "net", s->net, "overcommit", s->overcommit,
+                             "accel", s->accel, "disk", (json_int_t)s->disk, "uri", s->uri);
+    return json_pack("{s:s, s:s, s:o, s:b}", "op", "appliance", "platform", s->host_platform,
+                     "spec", spec, "check", check);
+}
+
 /* A kept appliance whose agent was lost: `virtperf cleanup` there removes
  * what its journal holds (its watcher has stopped the processes). */
 static void cleanup_there(struct vp_appliance *a)
@@ -219,6 +234,46 @@ static void cleanup_there(struct vp_appliance *a)
     vp_remote_close(r);
 }
 
+/* Whether that host could make the appliance, asked before a run (its
+ * validation, and a dry run's): what it says it cannot is an input error;
+ * a host that cannot be asked now is left to the run, which will say so.
+ * Each spec is asked once per process (a run validates twice). */
+#define CHECKED_MAX 32
+static int check_there(const struct vp_appliance_spec *s, struct vp_err *err)
+{
+    static char *checked[CHECKED_MAX]; /* the requests answered yes */
+    static int nchecked;
+    json_t *req = appliance_request(s, true);
+    char *key = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+    for (int i = 0; key && i < nchecked; i++)
+        if (strcmp(checked[i], key) == 0) {
+            json_decref(req);
+            free(key);
+            return 0;
+        }
+    char agent[sizeof s->host + 8];
+    snprintf(agent, sizeof agent, "ssh:%s", s->host);
+    struct vp_remote *r = NULL;
+    struct vp_err unreachable;
+    json_t *m = NULL;
+    int rc = 0;
+    if (vp_remote_open(agent, ANSWER_MS, &r, &unreachable) == 0) {
+        rc = ask(r, req, "appliance", ANSWER_MS, &m, err);
+        req = NULL;
+        if (rc < 0 && err->kind == VP_ERR_INPUT)
+            vp_err_prefix(err, "on %s, platform %s", s->host, s->host_platform);
+        else if (rc < 0)
+            rc = 0; /* lost while asking: the run will say */
+        else if (key && nchecked < CHECKED_MAX)
+            checked[nchecked++] = key, key = NULL;
+    }
+    json_decref(req);
+    json_decref(m);
+    free(key);
+    vp_remote_close(r);
+    return rc;
+}
+
 /* The appliance made there by the agent, over a session of its own that
  * carries its tag (what it starts runs under it: the profiler's view). */
 static int keep(struct vp_appliance *a, struct vp_err *err)
@@ -229,17 +284,9 @@ static int keep(struct vp_appliance *a, struct vp_err *err)
     unsetenv("VIRTPERF_AGENT_TAG");
     if (rc < 0)
         return rc;
-    json_t *spec = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:i, s:b, s:i, s:I, s:s}", "name",
-                             s->name, "vcpus", (json_int_t)s->vcpus, "cpus", s->cpus, "weight",
-                             (json_int_t)s->weight, "cap", (json_int_t)s->cap, "memory",
-                             (json_int_t)s->memory, "net", s->net, "overcommit", s->overcommit,
-                             "accel", s->accel, "disk", (json_int_t)s->disk, "uri", s->uri);
     json_t *m;
     /* a VM there boots before it answers */
-    rc = ask(
-        a->keeper,
-        json_pack("{s:s, s:s, s:o}", "op", "appliance", "platform", s->host_platform, "spec", spec),
-        "appliance", RELEASE_MS, &m, err);
+    rc = ask(a->keeper, appliance_request(s, false), "appliance", RELEASE_MS, &m, err);
     if (rc < 0) { /* nothing kept: a session as any other, closed */
         vp_err_prefix(err, "on %s, platform %s", s->host, s->host_platform);
         vp_remote_close(a->keeper);

@@ -10,7 +10,8 @@
 # has `virtperf cleanup` run there, which removes it; a runner killed with
 # SIGKILL takes the kept container with it. With libvirtd up, `libvirt-uri:
 # qemu+ssh://HOST/system` runs a VM appliance on that host's libvirtd. A
-# port in that URI is a one-line input error.
+# pin to a CPU that host lacks (asked of it before the run) and a port in
+# that URI are one-line input errors.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ssh_lib.sh"
 ssh_lib_require
@@ -136,6 +137,12 @@ nothing_left
 "$VP" cleanup >/dev/null 2>&1 || true # the tester's own leftovers (its journal)
 
 # --- what cannot be done -------------------------------------------------------
+# what that host cannot make is refused before anything starts, by that host
+sed 's/cpus: "0"/cpus: "63"/' "$work/e.yaml" >"$work/bad.yaml"
+expect_exit 2 "$VP" run "$work/bad.yaml"
+expect_one_line_error "appliance $app: on target, platform container: cpus"
+[[ -z $(kept_cgroups) && $(target_journals) -eq 0 ]] || fail "the refused appliance left something there"
+
 cat >"$work/port.yaml" <<EOF
 name: port
 platform: libvirt
