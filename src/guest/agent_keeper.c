@@ -70,7 +70,6 @@ static void spec_from(const json_t *o, struct vp_appliance_spec *s)
     copy_str(s->uri, sizeof s->uri, o, "uri");
 }
 
-/* Make the appliance; an input error for what cannot be made here. */
 /* Whether the appliance could be made here: its platform and its spec
  * (an input error naming what could not). */
 static int check(struct keeper *k, const json_t *req, struct vp_appliance_spec *spec,
@@ -87,6 +86,8 @@ static int check(struct keeper *k, const json_t *req, struct vp_appliance_spec *
     return k->ops->validate ? k->ops->validate(spec, err) : 0;
 }
 
+/* Make the appliance and its socket; an input error for what cannot be
+ * made here. */
 static int make(struct keeper *k, const json_t *req, struct vp_err *err)
 {
     struct vp_appliance_spec spec;
@@ -224,8 +225,8 @@ int agent_appliance(struct agent_session *s, const json_t *req)
 {
     struct keeper k = {.listen_fd = -1};
     struct vp_err err = {0};
-    if (vp_proto_bool(req,
-                      "check")) { /* before a run: whether it could be made; the session goes on */
+    /* before a run: whether it could be made; the session goes on */
+    if (vp_proto_bool(req, "check")) {
         struct vp_appliance_spec spec;
         if (check(&k, req, &spec, &err) < 0)
             return reply_error(s, &err);
